@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+#include "findings.h"
+#include "limits.h"
+
+const char *severity_to_string(Severity s) {
+        switch (s) {
+        case SEVERITY_INFO:
+                return "info";
+        case SEVERITY_WARNING:
+                return "warning";
+        case SEVERITY_ERROR:
+                return "error";
+        }
+        return "unknown";
+}
+
+void findings_init(Findings *f) {
+        *f = (Findings) {};
+}
+
+static void finding_done(Finding *f) {
+        free(f->code);
+        free(f->table);
+        free(f->id);
+        free(f->column);
+        free(f->file);
+        free(f->message);
+}
+
+void findings_done(Findings *f) {
+        for (size_t i = 0; i < f->n_items; i++)
+                finding_done(&f->items[i]);
+        free(f->items);
+        *f = (Findings) {};
+}
+
+static int strdup_opt(const char *s, char **ret) {
+        if (!s) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int findings_addv(Findings *f, Severity severity, const char *code, const char *table, const char *id,
+                  const char *column, const Location *loc, const char *fmt, va_list ap) {
+        switch (severity) {
+        case SEVERITY_ERROR:
+                f->n_errors++;
+                break;
+        case SEVERITY_WARNING:
+                f->n_warnings++;
+                break;
+        case SEVERITY_INFO:
+                f->n_infos++;
+                break;
+        }
+        if (f->n_items >= LIMIT_FINDINGS) {
+                f->n_dropped++;
+                return 0;
+        }
+        if (f->n_items == f->allocated) {
+                size_t n = f->allocated ? f->allocated * 2 : 16;
+                Finding *items = realloc(f->items, n * sizeof(Finding));
+                if (!items)
+                        return -ENOMEM;
+                f->items = items;
+                f->allocated = n;
+        }
+        Finding n = { .severity = severity };
+        if (strdup_opt(code, &n.code) < 0 || strdup_opt(table, &n.table) < 0 || strdup_opt(id, &n.id) < 0 ||
+            strdup_opt(column, &n.column) < 0 || strdup_opt(loc ? loc->file : NULL, &n.file) < 0)
+                goto oom;
+        if (loc && loc->file) {
+                n.line = loc->line;
+                n.column_no = loc->column;
+        }
+        n.message = strdup_vprintf(fmt, ap);
+        if (!n.message)
+                goto oom;
+        f->items[f->n_items++] = n;
+        return 0;
+oom:
+        finding_done(&n);
+        return -ENOMEM;
+}
+
+int findings_add(Findings *f, Severity severity, const char *code, const char *table, const char *id,
+                 const char *column, const Location *loc, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = findings_addv(f, severity, code, table, id, column, loc, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int findings_error_at(Findings *f, const char *code, const Location *loc, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = findings_addv(f, SEVERITY_ERROR, code, NULL, NULL, NULL, loc, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int findings_move(Findings *dst, Findings *src) {
+        if (dst->n_items + src->n_items > dst->allocated) {
+                size_t n = dst->n_items + src->n_items;
+                Finding *items = realloc(dst->items, (n ? n : 1) * sizeof(Finding));
+                if (!items)
+                        return -ENOMEM;
+                dst->items = items;
+                dst->allocated = n;
+        }
+        memcpy(dst->items + dst->n_items, src->items, src->n_items * sizeof(Finding));
+        dst->n_items += src->n_items;
+        dst->n_errors += src->n_errors;
+        dst->n_warnings += src->n_warnings;
+        dst->n_infos += src->n_infos;
+        dst->n_dropped += src->n_dropped;
+        free(src->items);
+        *src = (Findings) {};
+        return 0;
+}
+
+char *finding_format(const Finding *f) {
+        const char *sev = severity_to_string(f->severity);
+        if (f->file) {
+                if (f->column_no > 0)
+                        return strdup_printf("%s:%u:%u: %s: %s", f->file, f->line, f->column_no, sev, f->message);
+                if (f->line > 0)
+                        return strdup_printf("%s:%u: %s: %s", f->file, f->line, sev, f->message);
+                return strdup_printf("%s: %s: %s", f->file, sev, f->message);
+        }
+        return strdup_printf("%s: %s%s%s%s%s%s%s", sev, f->table ?: "", f->table ? " " : "", f->id ?: "",
+                             f->table || f->id ? ": " : "", f->column ?: "", f->column ? ": " : "", f->message);
+}
+
+static int cmp_str_opt(const char *a, const char *b) {
+        if (!a || !b)
+                return (a != NULL) - (b != NULL);
+        return strcmp(a, b);
+}
+
+static int finding_compare(const void *x, const void *y) {
+        const Finding *a = x, *b = y;
+        int r = cmp_str_opt(a->file, b->file);
+        if (r != 0)
+                return r;
+        if (a->line != b->line)
+                return a->line < b->line ? -1 : 1;
+        if (a->column_no != b->column_no)
+                return a->column_no < b->column_no ? -1 : 1;
+        if ((r = cmp_str_opt(a->table, b->table)) != 0)
+                return r;
+        if ((r = cmp_str_opt(a->id, b->id)) != 0)
+                return r;
+        if ((r = cmp_str_opt(a->column, b->column)) != 0)
+                return r;
+        if ((r = cmp_str_opt(a->code, b->code)) != 0)
+                return r;
+        return cmp_str_opt(a->message, b->message);
+}
+
+void findings_sort(Findings *f) {
+        if (f->n_items > 1)
+                qsort(f->items, f->n_items, sizeof(Finding), finding_compare);
+}

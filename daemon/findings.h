@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Findings: every problem the core finds in input data or configuration, with where it is.
+ * The core never prints; it appends findings and returns a negative errno when it must stop.
+ * Only the program turns findings into log lines, journal entries and report entries. */
+
+#include "util.h"
+
+typedef enum Severity {
+        SEVERITY_INFO,
+        SEVERITY_WARNING,
+        SEVERITY_ERROR,
+} Severity;
+
+const char *severity_to_string(Severity s); /* "info", "warning", "error" */
+
+/* A position in a file people edit. file == NULL means "no file position". Lines and columns
+ * are 1-based; column 0 means "whole line". */
+typedef struct Location {
+        const char *file;
+        unsigned line, column;
+} Location;
+
+typedef struct Finding {
+        Severity severity;
+        char *code;    /* stable check id, e.g. "yaml-syntax", "unmapped-value", "SizeOoMMismatch" */
+        char *table;   /* Directory table, or NULL */
+        char *id;      /* row id (full Directory id), or NULL */
+        char *column;  /* Directory column or master field, or NULL */
+        char *file;    /* file position, or NULL */
+        unsigned line, column_no;
+        char *message; /* one sentence, no trailing period needed, never contains a secret */
+} Finding;
+
+typedef struct Findings {
+        Finding *items;
+        size_t n_items, allocated;
+        size_t n_errors, n_warnings, n_infos; /* counted even past LIMIT_FINDINGS */
+        size_t n_dropped;                     /* findings not kept because of LIMIT_FINDINGS */
+} Findings;
+
+void findings_init(Findings *f);
+void findings_done(Findings *f);
+
+/* Appends a finding. loc may be NULL; table, id, column may be NULL. Returns 0 or -ENOMEM. */
+int findings_add(Findings *f, Severity severity, const char *code, const char *table, const char *id,
+                 const char *column, const Location *loc, const char *fmt, ...) _printf_(8, 9);
+int findings_addv(Findings *f, Severity severity, const char *code, const char *table, const char *id,
+                  const char *column, const Location *loc, const char *fmt, va_list ap) _printf_(8, 0);
+
+/* Shorthand for file-position errors (parsers). */
+int findings_error_at(Findings *f, const char *code, const Location *loc, const char *fmt, ...) _printf_(4, 5);
+
+/* Moves all findings of src to the end of dst (src is left empty). */
+int findings_move(Findings *dst, Findings *src);
+
+/* Formats one finding as a single line for people:
+ *   "file:line:col: error: message"                 (when it has a file position)
+ *   "error: Collections bbmri-eric:ID:BE_X:collection:y: size: message"   (otherwise)
+ * malloc()ed, NULL on OOM. */
+char *finding_format(const Finding *f);
+
+/* Sorts findings: by file, line, column, then table, id, column, code and message.
+ * Deterministic, for reports and golden tests. */
+void findings_sort(Findings *f);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Every limit bbmri-dirsync enforces, in one place. Inputs are written by people or sent by a
+ * server we do not control: each limit keeps a mistake or a hostile input from exhausting the
+ * machine, and each is generous for real data (the whole Directory is ~400 biobanks, ~3,600
+ * collections; one collection has been seen with 98,000 fact rows). */
+
+/* Files we read. */
+#define LIMIT_CONFIG_FILE_BYTES        (1u * 1024 * 1024)          /* configuration file */
+#define LIMIT_MASTER_FILE_BYTES        (64u * 1024 * 1024)         /* one master YAML file */
+#define LIMIT_MAPPING_FILE_BYTES       (8u * 1024 * 1024)          /* one mapping or model file */
+#define LIMIT_CSV_FILE_BYTES           (512u * 1024 * 1024)        /* one CSV table (facts can be large) */
+#define LIMIT_SECRET_FILE_BYTES        (16u * 1024)                /* token or password file */
+
+/* YAML structure (libyaml events are turned into our own tree; aliases are refused outright). */
+#define LIMIT_YAML_DEPTH               64u                         /* nesting of mappings/sequences */
+#define LIMIT_YAML_NODES               (4u * 1024 * 1024)          /* nodes in one document */
+#define LIMIT_YAML_SCALAR_BYTES        (1u * 1024 * 1024)          /* one scalar */
+
+/* CSV structure. */
+#define LIMIT_CSV_FIELD_BYTES          (1u * 1024 * 1024)          /* one field */
+#define LIMIT_CSV_COLUMNS              1024u                       /* columns in one row */
+#define LIMIT_CSV_ROWS                 (8u * 1024 * 1024)          /* rows in one table */
+
+/* Dataset. */
+#define LIMIT_ROWS_PER_TABLE           (8u * 1024 * 1024)
+#define LIMIT_LIST_ITEMS               100000u                     /* items in one list value */
+#define LIMIT_FINDINGS                 100000u                     /* findings kept; more are only counted */
+
+/* Vocabularies. */
+#define LIMIT_VOCABULARY_TERMS         (1u * 1024 * 1024)          /* terms in one ontology table */
+
+/* State directory. */
+#define LIMIT_REPORTS_KEPT             30u                         /* JSON reports kept in state_dir */

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Small house-style helpers (systemd CODING_STYLE): cleanup attributes, TAKE_PTR, string
+ * vectors, an arena for many small strings, a string-keyed hash map, and file I/O that is
+ * bounded on read and atomic on write. Nothing here logs. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sys/types.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((__cleanup__(f)))
+#define _printf_(a, b) __attribute__((__format__(printf, a, b)))
+#define _unused_ __attribute__((__unused__))
+#define _warn_unused_result_ __attribute__((__warn_unused_result__))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+/* Hand over ownership: returns the pointer and leaves NULL behind so the cleanup does nothing. */
+#define TAKE_PTR(p)                        \
+        ({                                 \
+                typeof(p) _ptr_ = (p);     \
+                (p) = NULL;                \
+                _ptr_;                     \
+        })
+
+#define TAKE_FD(fd)                        \
+        ({                                 \
+                int _fd_ = (fd);           \
+                (fd) = -EBADF;             \
+                _fd_;                      \
+        })
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+void closep(int *fd);
+#define _cleanup_close_ _cleanup_(closep)
+
+void fclosep(FILE **f);
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Defines `static inline void funcp(type **p)` calling `func(*p)` when non-NULL. */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)         \
+        static inline void func##p(type **p) {          \
+                if (*p)                                 \
+                        func(*p);                       \
+        }
+
+static inline bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+static inline bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+static inline bool strcaseeq(const char *a, const char *b) {
+        return strcasecmp(a, b) == 0;
+}
+static inline bool isempty(const char *s) {
+        return !s || !*s;
+}
+/* Returns the rest of s after prefix, or NULL when s does not start with it. */
+const char *startswith(const char *s, const char *prefix);
+bool endswith(const char *s, const char *suffix);
+
+/* Like asprintf() but returns NULL on failure instead of an undefined pointer. */
+char *strdup_printf(const char *fmt, ...) _printf_(1, 2);
+char *strdup_vprintf(const char *fmt, va_list ap) _printf_(1, 0);
+
+/* NULL-terminated string vectors, each element malloc()ed. */
+char **strv_free(char **l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char *, strv_free);
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+size_t strv_length(char *const *l);
+/* Appends value (taking ownership; freed on failure). Returns 0 or -ENOMEM. */
+int strv_consume(char ***l, char *value);
+/* Appends a copy of value. */
+int strv_extend(char ***l, const char *value);
+bool strv_contains(char *const *l, const char *value);
+
+/* UTF-8: true when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). When not,
+ * *ret_offset (if non-NULL) is the byte offset of the first bad sequence. */
+bool utf8_is_valid(const char *s, size_t n, size_t *ret_offset);
+
+/* Arena: many small allocations freed together. Used for dataset cells and parse trees, where
+ * per-string malloc() would dominate time and memory at Directory scale. */
+typedef struct ArenaChunk ArenaChunk;
+typedef struct Arena {
+        ArenaChunk *chunks;
+        size_t used_bytes; /* for reporting */
+} Arena;
+void arena_init(Arena *a);
+void arena_done(Arena *a);
+void *arena_alloc(Arena *a, size_t size);         /* aligned to 16; NULL on OOM */
+void *arena_alloc0(Arena *a, size_t size);
+char *arena_strndup(Arena *a, const char *s, size_t n);
+char *arena_strdup(Arena *a, const char *s);
+
+/* String-keyed hash map (open addressing, FNV-1a). Keys are NOT copied: they must outlive the map
+ * (they normally live in an Arena beside it). Values are opaque pointers (NULL is allowed as a
+ * value but then strmap_get() cannot tell it from a missing key: use strmap_contains()). */
+typedef struct StrMap StrMap;
+StrMap *strmap_new(void);
+StrMap *strmap_free(StrMap *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(StrMap, strmap_free);
+/* Case-insensitive variant (ASCII folding): for label look-ups. */
+StrMap *strmap_new_caseless(void);
+/* Returns 0 on insert, -EEXIST if the key is present (the value is left unchanged), -ENOMEM. */
+int strmap_put(StrMap *m, const char *key, void *value);
+/* Inserts or replaces. */
+int strmap_replace(StrMap *m, const char *key, void *value);
+void *strmap_get(const StrMap *m, const char *key);
+/* Removes key; returns 0, or -ENOENT when absent. */
+int strmap_remove(StrMap *m, const char *key);
+bool strmap_contains(const StrMap *m, const char *key);
+size_t strmap_size(const StrMap *m);
+/* Iteration: start with *i = 0; returns false at the end. Order is unspecified. */
+bool strmap_iterate(const StrMap *m, size_t *i, const char **ret_key, void **ret_value);
+
+/* Reads a whole file, refusing more than max_bytes (-EFBIG). The buffer is NUL-terminated
+ * (the terminator is not counted in *ret_size). */
+int read_file_limited(const char *path, size_t max_bytes, char **ret_data, size_t *ret_size);
+/* Writes data to path atomically: temporary file in the same directory, fsync, rename, fsync of
+ * the directory. mode is the new file's permission bits. */
+int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
+/* mkdir -p with the given mode for created directories. */
+int mkdir_p(const char *path, mode_t mode);
+/* Removes a directory tree (no symlinks followed). */
+int rm_rf(const char *path);
+/* Directory name of path ("." when none), malloc()ed. */
+char *path_dirname(const char *path);
+/* Joins a and b with one '/', malloc()ed; b absolute is returned as is. */
+char *path_join(const char *a, const char *b);
+/* fsync() of the directory holding path (or path itself when it is a directory). */
+int fsync_directory_of(const char *path);
+
+/* systemd time spans: "90s", "5min", "1h 30min", "2d", "500ms", bare numbers are seconds.
+ * Units: us usec ms msec s sec second seconds m min minute minutes h hr hour hours d day days
+ * w week weeks M month months y year years. Returns -EINVAL on bad syntax, -ERANGE on overflow. */
+int parse_timespan(const char *s, uint64_t *ret_usec);
+/* Formats a time span back ("1h 30min"); buf of at least 64 bytes. */
+const char *format_timespan(char *buf, size_t size, uint64_t usec);
+
+/* Monotonic clock in microseconds. */
+uint64_t now_usec_monotonic(void);
+/* Realtime clock in microseconds. */
+uint64_t now_usec_realtime(void);
