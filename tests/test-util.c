@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
+#include "test.h"
+
+TEST(test_strmap_put_get_remove) {
+        _cleanup_(strmap_freep) StrMap *m = strmap_new();
+        char keys[2000][16];
+        for (int i = 0; i < 2000; i++) {
+                snprintf(keys[i], sizeof keys[i], "k%d", i);
+                CHECK_INT(strmap_put(m, keys[i], (void *) (intptr_t) (i + 1)), 0);
+        }
+        CHECK_INT(strmap_put(m, "k5", NULL), -EEXIST);
+        CHECK_INT(strmap_size(m), 2000);
+        /* Remove every third key: the others must stay reachable through the shifted chains. */
+        for (int i = 0; i < 2000; i += 3)
+                CHECK_INT(strmap_remove(m, keys[i]), 0);
+        CHECK_INT(strmap_remove(m, "k0"), -ENOENT);
+        int missing = 0, wrong = 0;
+        for (int i = 0; i < 2000; i++) {
+                void *v = strmap_get(m, keys[i]);
+                if (i % 3 == 0) {
+                        if (v)
+                                wrong++;
+                } else if (v != (void *) (intptr_t) (i + 1))
+                        missing++;
+        }
+        CHECK_INT(missing, 0);
+        CHECK_INT(wrong, 0);
+        CHECK_INT(strmap_size(m), 2000 - 667);
+        size_t it = 0, n = 0;
+        const char *k;
+        while (strmap_iterate(m, &it, &k, NULL))
+                n++;
+        CHECK_INT(n, 2000 - 667);
+        CHECK_INT(strmap_replace(m, "k1", (void *) 7), 0);
+        CHECK(strmap_get(m, "k1") == (void *) 7);
+}
+
+TEST(test_strmap_caseless) {
+        _cleanup_(strmap_freep) StrMap *m = strmap_new_caseless();
+        CHECK_INT(strmap_put(m, "Serum", (void *) 1), 0);
+        CHECK(strmap_get(m, "SERUM") == (void *) 1);
+        CHECK(strmap_get(m, "serum") == (void *) 1);
+        CHECK_INT(strmap_put(m, "sErUm", (void *) 2), -EEXIST);
+}
+
+TEST(test_arena) {
+        Arena a;
+        arena_init(&a);
+        char *s = arena_strdup(&a, "hello");
+        CHECK_STR(s, "hello");
+        CHECK(((uintptr_t) arena_alloc(&a, 3) & 15) == 0);
+        /* A large allocation gets its own chunk and does not disturb later small ones. */
+        char *big = arena_alloc(&a, 1024 * 1024);
+        CHECK(big != NULL);
+        memset(big, 'x', 1024 * 1024);
+        char *t = arena_strndup(&a, "abcdef", 3);
+        CHECK_STR(t, "abc");
+        CHECK_STR(s, "hello");
+        arena_done(&a);
+}
+
+TEST(test_timespan) {
+        static const struct {
+                const char *text;
+                uint64_t usec;
+        } good[] = {
+                { "90s", 90000000ULL },    { "5min", 300000000ULL },       { "1h", 3600000000ULL },
+                { "1h 30min", 5400000000ULL }, { "2 h", 7200000000ULL }, { "45", 45000000ULL },
+                { "500ms", 500000ULL },    { "1d 1s", 86401000000ULL },   { "1w", 604800000000ULL },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+                uint64_t v = 0;
+                CHECK_INT(parse_timespan(good[i].text, &v), 0);
+                CHECK_INT(v, good[i].usec);
+        }
+        static const char *const bad[] = { "", " ", "5 parsecs", "h", "-5s", "1.5h", "5s x" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                uint64_t v = 0;
+                CHECK_INT(parse_timespan(bad[i], &v), -EINVAL);
+        }
+        uint64_t v;
+        CHECK_INT(parse_timespan("99999999999999999999999s", &v), -ERANGE);
+        char buf[64];
+        CHECK_STR(format_timespan(buf, sizeof buf, 5400000000ULL), "1h 30min");
+        CHECK_STR(format_timespan(buf, sizeof buf, 0), "0");
+}
+
+TEST(test_utf8) {
+        size_t off = 99;
+        CHECK(utf8_is_valid("Biothèque", strlen("Biothèque"), NULL));
+        CHECK(!utf8_is_valid("ab\xc3\x28", 4, &off));
+        CHECK_INT(off, 2);
+        CHECK(!utf8_is_valid("\xc0\xaf", 2, NULL));         /* overlong '/' */
+        CHECK(!utf8_is_valid("\xed\xa0\x80", 3, NULL));     /* surrogate */
+        CHECK(!utf8_is_valid("\xf4\x90\x80\x80", 4, NULL)); /* above U+10FFFF */
+        CHECK(!utf8_is_valid("\xe2\x82", 2, NULL));         /* truncated */
+}
+
+TEST(test_files) {
+        char dir[] = "/tmp/test-util-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        _cleanup_free_ char *sub = path_join(dir, "a/b/c");
+        CHECK_INT(mkdir_p(sub, 0755), 0);
+        _cleanup_free_ char *file = path_join(sub, "f.txt");
+        CHECK_INT(write_file_atomic(file, "one", 3, 0640), 0);
+        CHECK_INT(write_file_atomic(file, "two!", 4, 0640), 0);
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        CHECK_INT(read_file_limited(file, 100, &data, &size), 0);
+        CHECK_STR(data, "two!");
+        CHECK_INT(size, 4);
+        struct stat st;
+        CHECK_INT(stat(file, &st), 0);
+        CHECK_INT(st.st_mode & 0777, 0640);
+        char *ignored = NULL;
+        CHECK_INT(read_file_limited(file, 3, &ignored, &size), -EFBIG);
+        CHECK_INT(read_file_limited(sub, 3, &ignored, &size), -EISDIR);
+        _cleanup_free_ char *dn = path_dirname(file);
+        CHECK_STR(dn, sub);
+        _cleanup_free_ char *abs = path_join("/x", "/y");
+        CHECK_STR(abs, "/y");
+        CHECK_INT(rm_rf(dir), 0);
+        CHECK_INT(stat(dir, &st), -1);
+}
+
+TEST(test_strv) {
+        _cleanup_strv_free_ char **l = NULL;
+        CHECK_INT(strv_extend(&l, "a"), 0);
+        CHECK_INT(strv_extend(&l, "b"), 0);
+        CHECK_INT(strv_length(l), 2);
+        CHECK(strv_contains(l, "b"));
+        CHECK(!strv_contains(l, "c"));
+        CHECK_STR(startswith("bbmri-eric:ID:BE_x", "bbmri-eric:"), "ID:BE_x");
+        CHECK(startswith("abc", "b") == NULL);
+        CHECK(endswith("Biobanks.csv", ".csv"));
+}
+
+TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_strmap_caseless); RUN(test_arena); RUN(test_timespan);
+          RUN(test_utf8); RUN(test_files); RUN(test_strv))
