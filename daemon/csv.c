@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+#include "csv.h"
+#include "limits.h"
+
+/* Fields of the current record are collected in one growing buffer (NUL-separated) and one
+ * growing array of offsets, reused across records: no allocation per field. */
+typedef struct Parser {
+        const char *filename;
+        Findings *findings;
+        char *buf;
+        size_t buf_used, buf_allocated;
+        size_t *offsets;
+        size_t n_fields, offsets_allocated;
+        char **fields;
+        size_t fields_allocated;
+} Parser;
+
+static int parser_error(Parser *p, unsigned line, unsigned column, int r, const char *fmt, ...) _printf_(5, 6);
+static int parser_error(Parser *p, unsigned line, unsigned column, int r, const char *fmt, ...) {
+        Location loc = { .file = p->filename, .line = line, .column = column };
+        va_list ap;
+        va_start(ap, fmt);
+        int k = findings_addv(p->findings, SEVERITY_ERROR, r == -E2BIG ? "csv-limit" : "csv-syntax", NULL, NULL,
+                              NULL, &loc, fmt, ap);
+        va_end(ap);
+        return k < 0 ? k : r;
+}
+
+static int buf_append(Parser *p, const char *s, size_t n) {
+        if (p->buf_used + n + 1 > p->buf_allocated) {
+                size_t a = p->buf_allocated ? p->buf_allocated : 4096;
+                while (a < p->buf_used + n + 1)
+                        a *= 2;
+                char *b = realloc(p->buf, a);
+                if (!b)
+                        return -ENOMEM;
+                p->buf = b;
+                p->buf_allocated = a;
+        }
+        memcpy(p->buf + p->buf_used, s, n);
+        p->buf_used += n;
+        return 0;
+}
+
+static int field_begin(Parser *p, unsigned line, unsigned column) {
+        if (p->n_fields >= LIMIT_CSV_COLUMNS)
+                return parser_error(p, line, column, -E2BIG, "more than %u columns in one row", LIMIT_CSV_COLUMNS);
+        if (p->n_fields == p->offsets_allocated) {
+                size_t a = p->offsets_allocated ? p->offsets_allocated * 2 : 32;
+                size_t *o = realloc(p->offsets, a * sizeof(size_t));
+                if (!o)
+                        return -ENOMEM;
+                p->offsets = o;
+                p->offsets_allocated = a;
+        }
+        p->offsets[p->n_fields++] = p->buf_used;
+        return 0;
+}
+
+static int field_end(Parser *p, unsigned line, unsigned column) {
+        size_t len = p->buf_used - p->offsets[p->n_fields - 1];
+        if (len > LIMIT_CSV_FIELD_BYTES)
+                return parser_error(p, line, column, -E2BIG, "field longer than %u bytes", LIMIT_CSV_FIELD_BYTES);
+        return buf_append(p, "", 1);
+}
+
+static int record_emit(Parser *p, unsigned line, CsvRecordFunc func, void *userdata) {
+        if (p->n_fields > p->fields_allocated) {
+                char **f = realloc(p->fields, p->n_fields * sizeof(char *));
+                if (!f)
+                        return -ENOMEM;
+                p->fields = f;
+                p->fields_allocated = p->n_fields;
+        }
+        for (size_t i = 0; i < p->n_fields; i++)
+                p->fields[i] = p->buf + p->offsets[i];
+        int r = func(userdata, line, p->fields, p->n_fields);
+        p->n_fields = 0;
+        p->buf_used = 0;
+        return r;
+}
+
+int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc func, void *userdata,
+              Findings *findings) {
+        Parser p = { .filename = filename ?: "<memory>", .findings = findings };
+        size_t i = 0, n_records = 0;
+        unsigned line = 1, column = 1;
+        int r = 0;
+
+        size_t bad;
+        if (!utf8_is_valid(data, size, &bad)) {
+                for (size_t k = 0; k < bad; k++)
+                        if (data[k] == '\n') {
+                                line++;
+                                column = 1;
+                        } else if (((unsigned char) data[k] & 0xC0) != 0x80)
+                                column++;
+                return parser_error(&p, line, column, -EBADMSG, "invalid UTF-8 byte 0x%02x", (unsigned char) data[bad]);
+        }
+        if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+                i = 3;
+
+        while (i < size) {
+                unsigned record_line = line;
+                /* Blank lines carry no record. */
+                if (data[i] == '\n' || (data[i] == '\r' && i + 1 < size && data[i + 1] == '\n')) {
+                        i += data[i] == '\r' ? 2 : 1;
+                        line++;
+                        column = 1;
+                        continue;
+                }
+                for (;;) { /* one field per iteration */
+                        r = field_begin(&p, line, column);
+                        if (r < 0)
+                                goto finish;
+                        if (i < size && data[i] == '"') {
+                                unsigned quote_line = line, quote_column = column;
+                                i++;
+                                column++;
+                                for (;;) {
+                                        if (i >= size) {
+                                                r = parser_error(&p, quote_line, quote_column, -EBADMSG,
+                                                                 "quoted field is never closed");
+                                                goto finish;
+                                        }
+                                        const char *q = memchr(data + i, '"', size - i);
+                                        size_t stop = q ? (size_t) (q - data) : size;
+                                        /* Copy the run up to the next quote, counting lines inside. */
+                                        for (size_t k = i; k < stop; k++) {
+                                                if (data[k] == 0) {
+                                                        r = parser_error(&p, line, column, -EBADMSG,
+                                                                         "NUL byte in the data");
+                                                        goto finish;
+                                                }
+                                                if (data[k] == '\n') {
+                                                        line++;
+                                                        column = 1;
+                                                } else
+                                                        column++;
+                                        }
+                                        r = buf_append(&p, data + i, stop - i);
+                                        if (r < 0)
+                                                goto finish;
+                                        i = stop;
+                                        if (!q)
+                                                continue;
+                                        if (i + 1 < size && data[i + 1] == '"') {
+                                                r = buf_append(&p, "\"", 1);
+                                                if (r < 0)
+                                                        goto finish;
+                                                i += 2;
+                                                column += 2;
+                                                continue;
+                                        }
+                                        i++; /* closing quote */
+                                        column++;
+                                        break;
+                                }
+                                if (i < size && data[i] != ',' && data[i] != '\n' &&
+                                    !(data[i] == '\r' && i + 1 < size && data[i + 1] == '\n') &&
+                                    !(data[i] == '\r' && i + 1 == size)) {
+                                        r = parser_error(&p, line, column, -EBADMSG,
+                                                         "unexpected character after a closing quote");
+                                        goto finish;
+                                }
+                        } else {
+                                size_t start = i;
+                                while (i < size && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
+                                        if (data[i] == '"') {
+                                                r = parser_error(&p, line, column, -EBADMSG,
+                                                                 "quote inside an unquoted field (quote the whole field)");
+                                                goto finish;
+                                        }
+                                        if (data[i] == 0) {
+                                                r = parser_error(&p, line, column, -EBADMSG, "NUL byte in the data");
+                                                goto finish;
+                                        }
+                                        if (((unsigned char) data[i] & 0xC0) != 0x80)
+                                                column++;
+                                        i++;
+                                }
+                                if (i < size && data[i] == '\r' && !(i + 1 < size && data[i + 1] == '\n') &&
+                                    i + 1 != size) {
+                                        r = parser_error(&p, line, column, -EBADMSG, "carriage return inside a field");
+                                        goto finish;
+                                }
+                                r = buf_append(&p, data + start, i - start);
+                                if (r < 0)
+                                        goto finish;
+                        }
+                        r = field_end(&p, line, column);
+                        if (r < 0)
+                                goto finish;
+                        if (i < size && data[i] == ',') {
+                                i++;
+                                column++;
+                                continue;
+                        }
+                        break;
+                }
+                /* End of record: CRLF, LF, lone CR at the end, or end of data. */
+                if (i < size && data[i] == '\r')
+                        i++;
+                if (i < size && data[i] == '\n')
+                        i++;
+                if (++n_records > LIMIT_CSV_ROWS) {
+                        r = parser_error(&p, record_line, 1, -E2BIG, "more than %u rows", LIMIT_CSV_ROWS);
+                        goto finish;
+                }
+                r = record_emit(&p, record_line, func, userdata);
+                if (r < 0)
+                        goto finish;
+                line++;
+                column = 1;
+        }
+finish:
+        free(p.buf);
+        free(p.offsets);
+        free(p.fields);
+        return r < 0 ? r : 0;
+}
+
+static bool field_needs_quotes(const char *value) {
+        size_t n = strlen(value);
+        if (n > 0 && (value[0] == ' ' || value[0] == '\t' || value[n - 1] == ' ' || value[n - 1] == '\t'))
+                return true;
+        return strpbrk(value, ",\"\r\n") != NULL;
+}
+
+int csv_write_field(FILE *out, const char *value) {
+        if (!value)
+                return 0;
+        if (!field_needs_quotes(value))
+                return fputs(value, out) < 0 ? -EIO : 0;
+        if (fputc('"', out) == EOF)
+                return -EIO;
+        for (const char *c = value; *c; c++) {
+                if (*c == '"' && fputc('"', out) == EOF)
+                        return -EIO;
+                if (fputc(*c, out) == EOF)
+                        return -EIO;
+        }
+        return fputc('"', out) == EOF ? -EIO : 0;
+}
+
+int csv_write_record(FILE *out, const char *const *fields, size_t n_fields) {
+        for (size_t i = 0; i < n_fields; i++) {
+                if (i > 0 && fputc(',', out) == EOF)
+                        return -EIO;
+                int r = csv_write_field(out, fields[i]);
+                if (r < 0)
+                        return r;
+        }
+        return fputc('\n', out) == EOF ? -EIO : 0;
+}

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+#include "dataset.h"
+#include "limits.h"
+
+/* Memory is what matters here: a diff holds two datasets of ~400,000 fact rows each. So:
+ *  - a row and its cell pointers are one allocation;
+ *  - strings are packed byte by byte into blocks taken from the arena (the arena itself rounds
+ *    every allocation up to 16 bytes, which would double the cost of "MALE" or "12");
+ *  - short values are interned: fact rows repeat the same collection id, sex, age range,
+ *    material and date over and over, so most cells become one shared pointer. Cells are
+ *    const, so sharing is invisible to readers. */
+
+#define DATASET_POOL_BLOCK_BYTES (128u * 1024)     /* TODO(lead): move to limits.h */
+#define DATASET_INTERN_MAX_BYTES 64u               /* TODO(lead): move to limits.h; longer values are not interned */
+#define DATASET_INTERN_MAX_VALUES (256u * 1024)    /* TODO(lead): move to limits.h; bounds the intern table */
+
+typedef struct Pool {
+        char *next;
+        size_t left;
+} Pool;
+
+/* The public Dataset is the first member, so a Dataset * from dataset_new() converts back. */
+typedef struct DatasetPrivate {
+        Dataset public;
+        Pool pool;
+        StrMap *interned; /* value -> the same value, in the pool */
+} DatasetPrivate;
+
+static DatasetPrivate *private_of(const Dataset *d) {
+        return (DatasetPrivate *) d;
+}
+
+static void *pool_alloc(Dataset *d, size_t size, size_t align) {
+        Pool *p = &private_of(d)->pool;
+        size_t pad = (size_t) (-(uintptr_t) p->next) & (align - 1);
+        if (!p->next || p->left < pad || p->left - pad < size) {
+                /* Big values get their own arena allocation, so a block's tail is not wasted. */
+                if (size > DATASET_POOL_BLOCK_BYTES / 8)
+                        return arena_alloc(&d->arena, size);
+                char *block = arena_alloc(&d->arena, DATASET_POOL_BLOCK_BYTES);
+                if (!block)
+                        return NULL;
+                p->next = block;
+                p->left = DATASET_POOL_BLOCK_BYTES;
+                pad = 0;
+        }
+        char *r = p->next + pad;
+        p->next += pad + size;
+        p->left -= pad + size;
+        return r;
+}
+
+static char *pool_strndup(Dataset *d, const char *s, size_t n) {
+        char *r = pool_alloc(d, n + 1, 1);
+        if (!r)
+                return NULL;
+        memcpy(r, s, n);
+        r[n] = 0;
+        return r;
+}
+
+/* Returns a pool copy of s[0..n) (s need not be NUL-terminated), shared when short. */
+static const char *dataset_store(Dataset *d, const char *s, size_t n) {
+        DatasetPrivate *p = private_of(d);
+        if (n > DATASET_INTERN_MAX_BYTES)
+                return pool_strndup(d, s, n);
+
+        char key[DATASET_INTERN_MAX_BYTES + 1];
+        memcpy(key, s, n);
+        key[n] = 0;
+        const char *found = strmap_get(p->interned, key);
+        if (found)
+                return found;
+        char *copy = pool_strndup(d, s, n);
+        if (!copy)
+                return NULL;
+        /* Past the bound, values are still stored, just not shared. */
+        if (strmap_size(p->interned) < DATASET_INTERN_MAX_VALUES && strmap_put(p->interned, copy, copy) < 0)
+                return NULL;
+        return copy;
+}
+
+int dataset_new(const Model *model, Dataset **ret) {
+        if (!model)
+                return -EINVAL;
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        DatasetPrivate *p = calloc(1, sizeof(DatasetPrivate));
+        if (!p)
+                return -ENOMEM;
+        d = &p->public;
+        arena_init(&d->arena);
+        d->model = model;
+        p->interned = strmap_new();
+        if (!p->interned)
+                return -ENOMEM;
+        d->tables = calloc(model->n_tables ?: 1, sizeof(DatasetTable));
+        if (!d->tables)
+                return -ENOMEM;
+        for (size_t i = 0; i < model->n_tables; i++) {
+                d->tables[i].model = &model->tables[i];
+                d->tables[i].by_id = strmap_new();
+                if (!d->tables[i].by_id)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+Dataset *dataset_free(Dataset *d) {
+        if (!d)
+                return NULL;
+        DatasetPrivate *p = private_of(d);
+        if (d->tables)
+                for (size_t i = 0; i < d->model->n_tables; i++) {
+                        strmap_free(d->tables[i].by_id);
+                        free(d->tables[i].rows);
+                }
+        free(d->tables);
+        strmap_free(p->interned);
+        arena_done(&d->arena);
+        free(p);
+        return NULL;
+}
+
+static DatasetTable *dataset_table(const Dataset *d, size_t table) {
+        if (!d || table >= d->model->n_tables)
+                return NULL;
+        return &d->tables[table];
+}
+
+int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t || isempty(id))
+                return -EINVAL;
+
+        Row *existing = strmap_get(t->by_id, id);
+        if (existing) {
+                if (ret_row)
+                        *ret_row = existing;
+                return -EEXIST;
+        }
+        if (t->n_rows >= LIMIT_ROWS_PER_TABLE)
+                return -E2BIG;
+        if (t->n_rows >= t->allocated) {
+                size_t n = t->allocated ? t->allocated * 2 : 64;
+                Row **rows = realloc(t->rows, n * sizeof(Row *));
+                if (!rows)
+                        return -ENOMEM;
+                t->rows = rows;
+                t->allocated = n;
+        }
+
+        size_t n_columns = t->model->n_columns;
+        Row *row = pool_alloc(d, sizeof(Row) + n_columns * sizeof(const char *), _Alignof(Row));
+        if (!row)
+                return -ENOMEM;
+        const char *id_copy = pool_strndup(d, id, strlen(id));
+        if (!id_copy)
+                return -ENOMEM;
+        *row = (Row) {
+                .id = id_copy,
+                .cells = (const char **) (row + 1),
+                .origin = origin ? *origin : (Location) {},
+        };
+        memset(row->cells, 0, n_columns * sizeof(const char *));
+        /* The key cell always equals the id, so code walking the columns sees it like any other. */
+        row->cells[t->model->id_column] = row->id;
+
+        int r = strmap_put(t->by_id, row->id, row);
+        if (r < 0)
+                return r;
+        t->rows[t->n_rows++] = row;
+        if (ret_row)
+                *ret_row = row;
+        return 0;
+}
+
+Row *dataset_find(const Dataset *d, size_t table, const char *id) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t || !id)
+                return NULL;
+        return strmap_get(t->by_id, id);
+}
+
+static int set_location(Dataset *d, Row *row, size_t n_columns, size_t column, const Location *loc) {
+        if (loc && loc->file) {
+                if (!row->cell_origin) {
+                        row->cell_origin = pool_alloc(d, n_columns * sizeof(Location), _Alignof(Location));
+                        if (!row->cell_origin)
+                                return -ENOMEM;
+                        memset(row->cell_origin, 0, n_columns * sizeof(Location));
+                }
+                row->cell_origin[column] = *loc;
+        } else if (row->cell_origin)
+                /* A value set without a position must not keep the old value's position. */
+                row->cell_origin[column] = (Location) {};
+        return 0;
+}
+
+/* Stores an already-joined value (n bytes at value) in a cell. */
+static int set_cell(Dataset *d, Row *row, size_t table, size_t column, const char *value, size_t n, const Location *loc) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t || !row || column >= t->model->n_columns)
+                return -EINVAL;
+        if (column == t->model->id_column) {
+                /* The key is the row's identity in by_id: it cannot change or be cleared here. */
+                if (!value || strlen(row->id) != n || memcmp(row->id, value, n) != 0)
+                        return -EINVAL;
+                return set_location(d, row, t->model->n_columns, column, loc);
+        }
+        const char *stored = NULL;
+        if (value && n > 0) {
+                stored = dataset_store(d, value, n);
+                if (!stored)
+                        return -ENOMEM;
+        }
+        int r = set_location(d, row, t->model->n_columns, column, stored ? loc : NULL);
+        if (r < 0)
+                return r;
+        row->cells[column] = stored;
+        return 0;
+}
+
+int dataset_set(Dataset *d, Row *row, size_t table, size_t column, const char *value, const Location *loc) {
+        return set_cell(d, row, table, column, value, value ? strlen(value) : 0, loc);
+}
+
+int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const char *const *items, size_t n,
+                     const Location *loc) {
+        if (n > LIMIT_LIST_ITEMS)
+                return -E2BIG;
+        if (n > 0 && !items)
+                return -EINVAL;
+        size_t total = 0, n_kept = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (isempty(items[i]))
+                        continue;
+                if (strchr(items[i], DATASET_LIST_SEP))
+                        return -EINVAL;
+                total += strlen(items[i]);
+                n_kept++;
+        }
+        if (n_kept == 0)
+                return set_cell(d, row, table, column, NULL, 0, loc);
+        total += n_kept - 1;
+
+        /* Joined in a scratch buffer so short lists can be interned like any other value. */
+        _cleanup_free_ char *joined = malloc(total + 1);
+        if (!joined)
+                return -ENOMEM;
+        char *w = joined;
+        for (size_t i = 0; i < n; i++) {
+                if (isempty(items[i]))
+                        continue;
+                if (w != joined)
+                        *w++ = DATASET_LIST_SEP;
+                size_t l = strlen(items[i]);
+                memcpy(w, items[i], l);
+                w += l;
+        }
+        *w = 0;
+        return set_cell(d, row, table, column, joined, total, loc);
+}
+
+const Location *dataset_cell_location(const Row *row, size_t column) {
+        if (row->cell_origin && row->cell_origin[column].file)
+                return &row->cell_origin[column];
+        return &row->origin;
+}
+
+bool dataset_list_next(const char **state, const char **ret_item, size_t *ret_len) {
+        const char *s = *state;
+        if (!s || !*s)
+                return false;
+        const char *sep = strchr(s, DATASET_LIST_SEP);
+        size_t len = sep ? (size_t) (sep - s) : strlen(s);
+        *ret_item = s;
+        *ret_len = len;
+        *state = sep ? sep + 1 : s + len;
+        return true;
+}
+
+size_t dataset_list_count(const char *cell) {
+        if (isempty(cell))
+                return 0;
+        size_t n = 1;
+        for (const char *s = cell; (s = strchr(s, DATASET_LIST_SEP)); s++)
+                n++;
+        return n;
+}
+
+int dataset_copy_row(Dataset *dst, size_t table, const Row *src, Row **ret_row) {
+        DatasetTable *t = dataset_table(dst, table);
+        if (!t || !src)
+                return -EINVAL;
+        Row *row = NULL;
+        int r = dataset_add_row(dst, table, src->id, &src->origin, &row);
+        if (r < 0) {
+                if (r == -EEXIST && ret_row)
+                        *ret_row = row;
+                return r;
+        }
+        size_t n_columns = t->model->n_columns;
+        for (size_t c = 0; c < n_columns; c++) {
+                if (c == t->model->id_column || !src->cells[c])
+                        continue;
+                const Location *loc = src->cell_origin ? &src->cell_origin[c] : NULL;
+                r = dataset_set(dst, row, table, c, src->cells[c], loc);
+                if (r < 0)
+                        return r;
+        }
+        row->flags = src->flags;
+        if (ret_row)
+                *ret_row = row;
+        return 0;
+}
+
+int dataset_remove_row(Dataset *d, size_t table, const char *id) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t || !id)
+                return -EINVAL;
+        Row *row = strmap_get(t->by_id, id);
+        if (!row)
+                return -ENOENT;
+        int r = strmap_remove(t->by_id, id);
+        if (r < 0)
+                return r;
+        /* O(n) to keep insertion order; removals are rare (push plans, not the hot path).
+         * Searched from the end: the row removed is most often a recent one. */
+        for (size_t i = t->n_rows; i > 0; i--)
+                if (t->rows[i - 1] == row) {
+                        memmove(&t->rows[i - 1], &t->rows[i], (t->n_rows - i) * sizeof(Row *));
+                        t->n_rows--;
+                        break;
+                }
+        return 0;
+}
+
+size_t dataset_total_rows(const Dataset *d) {
+        if (!d)
+                return 0;
+        size_t n = 0;
+        for (size_t i = 0; i < d->model->n_tables; i++)
+                n += d->tables[i].n_rows;
+        return n;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The dataset: the central value. One table per model table, each a set of rows keyed by id
+ * (hash-indexed: O(1) look-up), each row one cell per model column. The mapped master, the
+ * staging snapshot and the published snapshot all have this shape.
+ *
+ * Cells are NUL-terminated strings in the dataset's arena, NULL when missing. A list cell holds
+ * its items joined by DATASET_LIST_SEP (0x1F, which no input may contain). At Directory scale
+ * (400,000 fact rows) a cell costs one pointer plus its text. */
+
+#include "findings.h"
+#include "model.h"
+
+#define DATASET_LIST_SEP '\x1f'
+
+enum {
+        ROW_HAS_ERROR = 1u << 0, /* validation found an error in this row */
+        ROW_BLOCKED = 1u << 1,   /* not to be pushed: an error here or in a row it depends on */
+};
+
+typedef struct Row {
+        const char *id;
+        const char **cells;     /* n_columns of the table */
+        Location origin;        /* where the row was written (file, line, column), or zeroes */
+        Location *cell_origin;  /* per-cell locations when the source has them, else NULL */
+        unsigned flags;
+} Row;
+
+typedef struct DatasetTable {
+        const ModelTable *model;
+        Row **rows;             /* insertion order */
+        size_t n_rows, allocated;
+        StrMap *by_id;
+} DatasetTable;
+
+typedef struct Dataset {
+        const Model *model;     /* not owned; must outlive the dataset */
+        DatasetTable *tables;   /* model->n_tables, same order */
+        Arena arena;
+} Dataset;
+
+int dataset_new(const Model *model, Dataset **ret);
+Dataset *dataset_free(Dataset *d);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Dataset, dataset_free);
+
+/* Adds a row with all cells missing except the key cell, which is the row's id (the same
+ * pointer as row->id). Returns -EEXIST (and *ret_row = the existing row, so the
+ * caller can name both places) when the id is already in the table, -E2BIG past
+ * LIMIT_ROWS_PER_TABLE. origin may be NULL. The id is copied. */
+int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row);
+Row *dataset_find(const Dataset *d, size_t table, const char *id);
+
+/* Sets a cell (copied into the arena); value NULL or "" clears it. loc may be NULL; a loc with a
+ * file is kept as the cell's location, any other resets it. The key cell cannot change: setting it
+ * to the row's id is accepted (records loc), anything else is -EINVAL. Short values are shared
+ * between cells: never write through a cell pointer. */
+int dataset_set(Dataset *d, Row *row, size_t table, size_t column, const char *value, const Location *loc);
+/* Sets a list cell from items (copied; empty items skipped); n == 0 or only empty items clear it.
+ * -EINVAL when an item contains DATASET_LIST_SEP, -E2BIG past LIMIT_LIST_ITEMS. */
+int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const char *const *items, size_t n,
+                     const Location *loc);
+/* Location of a cell: the cell's own when known, else the row's origin. */
+const Location *dataset_cell_location(const Row *row, size_t column);
+
+/* Iterates the items of a list cell: start with *state = cell; returns false at the end.
+ * The item is [*ret_item, *ret_item + *ret_len), not NUL-terminated. */
+bool dataset_list_next(const char **state, const char **ret_item, size_t *ret_len);
+size_t dataset_list_count(const char *cell);
+
+/* Deep-copies a row (for building push plans from snapshots): id, origin, cells, cell
+ * locations and flags, into dst's arena. src must come from a dataset of the same model.
+ * -EEXIST (and *ret_row = the existing row) when dst already has the id. Location.file pointers
+ * are copied as they are: whoever owns those names must outlive dst. */
+int dataset_copy_row(Dataset *dst, size_t table, const Row *src, Row **ret_row);
+
+/* Removes a row (its memory stays in the arena until the dataset is freed); -ENOENT when absent.
+ * O(rows in the table), to keep insertion order: meant for the rare removal, not for bulk use. */
+int dataset_remove_row(Dataset *d, size_t table, const char *id);
+
+size_t dataset_total_rows(const Dataset *d);

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+#include "records.h"
+
+int record_set_new(RecordSet **ret) {
+        RecordSet *s = calloc(1, sizeof(RecordSet));
+        if (!s)
+                return -ENOMEM;
+        arena_init(&s->arena);
+        *ret = s;
+        return 0;
+}
+
+RecordSet *record_set_free(RecordSet *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n_records; i++)
+                free(s->records[i]->fields);
+        free(s->records);
+        strv_free(s->files);
+        free(s->node);
+        arena_done(&s->arena);
+        free(s);
+        return NULL;
+}
+
+int record_set_set_node(RecordSet *s, const char *node) {
+        char *copy = NULL;
+        if (node) {
+                copy = strdup(node);
+                if (!copy)
+                        return -ENOMEM;
+        }
+        free(s->node);
+        s->node = copy;
+        return 0;
+}
+
+const char *record_set_intern_file(RecordSet *s, const char *path) {
+        if (!s || !path)
+                return NULL;
+        /* A handful of files per run: a linear search is the simplest correct index. */
+        for (char **f = s->files; f && *f; f++)
+                if (streq(*f, path))
+                        return *f;
+        if (strv_extend(&s->files, path) < 0)
+                return NULL;
+        return s->files[strv_length(s->files) - 1];
+}
+
+int record_set_add(RecordSet *s, const char *table, const char *id, const Location *loc, Record **ret) {
+        if (!s || !table)
+                return -EINVAL;
+        if (s->n_records >= s->allocated) {
+                size_t n = s->allocated ? s->allocated * 2 : 64;
+                Record **records = realloc(s->records, n * sizeof(Record *));
+                if (!records)
+                        return -ENOMEM;
+                s->records = records;
+                s->allocated = n;
+        }
+        Record *r = arena_alloc0(&s->arena, sizeof(Record));
+        if (!r)
+                return -ENOMEM;
+        r->table = arena_strdup(&s->arena, table);
+        if (!r->table)
+                return -ENOMEM;
+        if (id) {
+                r->id = arena_strdup(&s->arena, id);
+                if (!r->id)
+                        return -ENOMEM;
+        }
+        if (loc)
+                r->location = *loc;
+        s->records[s->n_records++] = r;
+        if (ret)
+                *ret = r;
+        return 0;
+}
+
+int record_add_field(RecordSet *s, Record *r, const char *name, const char *const *values, size_t n_values,
+                     bool is_list, bool inherited, const Location *loc) {
+        if (!s || !r || !name || (n_values > 0 && !values))
+                return -EINVAL;
+        if (r->n_fields >= r->allocated) {
+                size_t n = r->allocated ? r->allocated * 2 : 8;
+                RecordField *fields = realloc(r->fields, n * sizeof(RecordField));
+                if (!fields)
+                        return -ENOMEM;
+                r->fields = fields;
+                r->allocated = n;
+        }
+        RecordField f = {
+                .n_values = n_values,
+                .is_list = is_list,
+                .inherited = inherited,
+                .location = loc ? *loc : (Location) {},
+        };
+        f.name = arena_strdup(&s->arena, name);
+        if (!f.name)
+                return -ENOMEM;
+        if (n_values > 0) {
+                if (n_values > SIZE_MAX / sizeof(char *))
+                        return -E2BIG;
+                const char **v = arena_alloc(&s->arena, n_values * sizeof(char *));
+                if (!v)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n_values; i++) {
+                        /* A null item (YAML "~" in a list) stays NULL: the mapping decides. */
+                        v[i] = values[i] ? arena_strdup(&s->arena, values[i]) : NULL;
+                        if (values[i] && !v[i])
+                                return -ENOMEM;
+                }
+                f.values = v;
+        }
+        r->fields[r->n_fields++] = f;
+        return 0;
+}
+
+const RecordField *record_get_field(const Record *r, const char *name) {
+        if (!r || !name)
+                return NULL;
+        for (size_t i = 0; i < r->n_fields; i++)
+                if (streq(r->fields[i].name, name))
+                        return &r->fields[i];
+        return NULL;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Node records: what a reader got out of a master source, before mapping. Each record is one
+ * entity (a person, a biobank, a collection, ...) with its fields as written: raw values,
+ * local or full ids, labels in any language. Readers (YAML master, later MIABIS XML and CSV
+ * folders) produce records; the mapping turns them into dataset rows. */
+
+#include "findings.h"
+
+typedef struct RecordField {
+        const char *name;       /* master field name as written */
+        const char **values;    /* n_values raw values; a scalar has one */
+        size_t n_values;
+        bool is_list;           /* written as a list */
+        bool inherited;         /* copied from the enclosing biobank/collection */
+        Location location;      /* where the value was written (for inherited: in the parent) */
+} RecordField;
+
+typedef struct Record {
+        const char *table;      /* Directory table: "Persons", "Biobanks", "Collections", ... */
+        const char *id;         /* as written: local or full */
+        Location location;      /* where the record starts */
+        RecordField *fields;
+        size_t n_fields, allocated;
+} Record;
+
+typedef struct RecordSet {
+        char *node;             /* node code from the master ("BE"), or NULL when not given;
+                                 * malloc()ed and freed with the set: set it with record_set_set_node() */
+        Record **records;       /* in reading order */
+        size_t n_records, allocated;
+        char **files;           /* every file read (owned strings that Locations point into) */
+        Arena arena;
+} RecordSet;
+
+int record_set_new(RecordSet **ret);
+RecordSet *record_set_free(RecordSet *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(RecordSet, record_set_free);
+
+/* Sets (a copy of) the node code; NULL unsets it. */
+int record_set_set_node(RecordSet *s, const char *node);
+
+/* Interns a file name in the set; the returned pointer lives as long as the set, and the same
+ * path always gives the same pointer. NULL on OOM. */
+const char *record_set_intern_file(RecordSet *s, const char *path);
+
+/* Adds a record (table and id are copied; id may be NULL when the source gave none). loc may be
+ * NULL. Records and their strings live in the set's arena. */
+int record_set_add(RecordSet *s, const char *table, const char *id, const Location *loc, Record **ret);
+/* Adds a field to a record (name and values are copied; a NULL value stays NULL, for a null item
+ * in a list). loc may be NULL. */
+int record_add_field(RecordSet *s, Record *r, const char *name, const char *const *values, size_t n_values,
+                     bool is_list, bool inherited, const Location *loc);
+/* The first field of that name, or NULL. */
+const RecordField *record_get_field(const Record *r, const char *name);

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+#include "csv.h"
+#include "limits.h"
+#include "test.h"
+
+/* Collects records as "line:field|field|..." strings joined by '\n'. */
+typedef struct Collected {
+        char text[4096];
+        size_t used;
+} Collected;
+
+static int collect(void *userdata, unsigned line, char **fields, size_t n_fields) {
+        Collected *c = userdata;
+        int k = snprintf(c->text + c->used, sizeof c->text - c->used, "%u:", line);
+        c->used += (size_t) k;
+        for (size_t i = 0; i < n_fields; i++) {
+                k = snprintf(c->text + c->used, sizeof c->text - c->used, "%s%s", i ? "|" : "", fields[i]);
+                c->used += (size_t) k;
+        }
+        k = snprintf(c->text + c->used, sizeof c->text - c->used, "\n");
+        c->used += (size_t) k;
+        return 0;
+}
+
+static int parse(const char *text, Collected *c, Findings *f) {
+        *c = (Collected) {};
+        return csv_parse(text, strlen(text), "t.csv", collect, c, f);
+}
+
+static char *first(const Findings *f) {
+        return f->n_items ? finding_format(&f->items[0]) : NULL;
+}
+
+TEST(test_syntax) {
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "a,b,c\n1,2,3\n", "1:a|b|c\n2:1|2|3\n" },
+                { "a,b\r\n1,2\r\n", "1:a|b\n2:1|2\n" },
+                { "\xEF\xBB\xBFid,name\nx,y", "1:id|name\n2:x|y\n" },
+                { "a,b,\n", "1:a|b|\n" },
+                { "\n\na\n\n", "3:a\n" },
+                { "\"x,y\",\"say \"\"hi\"\"\"\n", "1:x,y|say \"hi\"\n" },
+                { "\"two\nlines\",z\nnext,row\n", "1:two\nlines|z\n3:next|row\n" },
+                { "\"\",\n", "1:|\n" },
+                { "é,ü\n", "1:é|ü\n" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Findings f;
+                findings_init(&f);
+                Collected c;
+                CHECK_INT(parse(cases[i].in, &c, &f), 0);
+                CHECK_STR(c.text, cases[i].out);
+                CHECK_INT(f.n_items, 0);
+                findings_done(&f);
+        }
+}
+
+TEST(test_errors) {
+        static const struct {
+                const char *in, *message;
+        } cases[] = {
+                { "a,b\n1,x\"y\n", "t.csv:2:4: error: quote inside an unquoted field" },
+                { "a\n\"open,\nb\n", "t.csv:2:1: error: quoted field is never closed" },
+                { "\"a\"b,c\n", "t.csv:1:4: error: unexpected character after a closing quote" },
+                { "ab\n\xff\n", "t.csv:2:1: error: invalid UTF-8 byte 0xff" },
+                { "a,b\rc\n", "t.csv:1:4: error: carriage return inside a field" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Findings f;
+                findings_init(&f);
+                Collected c;
+                CHECK_INT(parse(cases[i].in, &c, &f), -EBADMSG);
+                _cleanup_free_ char *m = first(&f);
+                CHECK_CONTAINS(m, cases[i].message);
+                findings_done(&f);
+        }
+        /* NUL byte */
+        Findings f;
+        findings_init(&f);
+        Collected c = {};
+        CHECK_INT(csv_parse("a,b\nx\0y\n", 8, "t.csv", collect, &c, &f), -EBADMSG);
+        _cleanup_free_ char *m = first(&f);
+        CHECK_CONTAINS(m, "t.csv:2:2: error: NUL byte");
+        findings_done(&f);
+}
+
+TEST(test_limits) {
+        size_t n = (LIMIT_CSV_COLUMNS + 1) * 2;
+        _cleanup_free_ char *row = malloc(n + 1);
+        for (size_t i = 0; i < n; i += 2) {
+                row[i] = 'x';
+                row[i + 1] = ',';
+        }
+        row[n - 1] = '\n';
+        row[n] = 0;
+        Findings f;
+        findings_init(&f);
+        Collected c;
+        CHECK_INT(csv_parse(row, n, "t.csv", collect, &c, &f), -E2BIG);
+        _cleanup_free_ char *m = first(&f);
+        CHECK_CONTAINS(m, "more than 1024 columns");
+        findings_done(&f);
+}
+
+static int stop_at_second(void *userdata, unsigned line, char **fields, size_t n) {
+        return line == 2 ? -ECANCELED : 0;
+}
+
+TEST(test_callback_stops) {
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(csv_parse("a\nb\nc\n", 6, "t.csv", stop_at_second, NULL, &f), -ECANCELED);
+        findings_done(&f);
+}
+
+TEST(test_write) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&buf, &size);
+        const char *row[] = { "plain", "a,b", "say \"hi\"", "two\nlines", " padded", "", NULL };
+        CHECK_INT(csv_write_record(out, row, 7), 0);
+        fclose(out);
+        CHECK_STR(buf, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\" padded\",,\n");
+        /* And it reads back. */
+        Findings f;
+        findings_init(&f);
+        Collected c;
+        CHECK_INT(parse(buf, &c, &f), 0);
+        CHECK_STR(c.text, "1:plain|a,b|say \"hi\"|two\nlines| padded||\n");
+        findings_done(&f);
+        free(buf);
+}
+
+TEST_MAIN(RUN(test_syntax); RUN(test_errors); RUN(test_limits); RUN(test_callback_stops); RUN(test_write))

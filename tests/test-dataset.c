@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+#include "test.h"
+#include "dataset.h"
+#include "limits.h"
+
+static Model *load_model(void) {
+        Findings f;
+        findings_init(&f);
+        Model *m = NULL;
+        int r = model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &m, &f);
+        CHECK_INT(r, 0);
+        findings_done(&f);
+        return m;
+}
+
+/* Column index by name, checked. */
+static size_t col(const Model *m, size_t table, const char *name) {
+        int i = model_column_index(&m->tables[table], name);
+        CHECK(i >= 0);
+        return i < 0 ? 0 : (size_t) i;
+}
+
+static size_t tab(const Model *m, const char *name) {
+        int i = model_table_index(m, name);
+        CHECK(i >= 0);
+        return i < 0 ? 0 : (size_t) i;
+}
+
+TEST(test_add_find_duplicate) {
+        _cleanup_(model_freep) Model *m = load_model();
+        if (!m)
+                return;
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        CHECK_INT(dataset_new(m, &d), 0);
+        size_t bb = tab(m, "Biobanks");
+        CHECK(d->tables[bb].model == &m->tables[bb]);
+
+        char id[64] = "bbmri-eric:ID:BE_UZA";
+        Location origin = { .file = "master.yaml", .line = 12, .column = 5 };
+        Row *row = NULL;
+        CHECK_INT(dataset_add_row(d, bb, id, &origin, &row), 0);
+        CHECK(row != NULL);
+        /* The id is copied. */
+        id[0] = 'X';
+        CHECK_STR(row->id, "bbmri-eric:ID:BE_UZA");
+        CHECK(row->id != id);
+        CHECK(dataset_find(d, bb, "bbmri-eric:ID:BE_UZA") == row);
+        CHECK(dataset_find(d, bb, "bbmri-eric:ID:BE_XYZ") == NULL);
+        CHECK(dataset_find(d, tab(m, "Persons"), "bbmri-eric:ID:BE_UZA") == NULL);
+        CHECK(dataset_find(d, 999, "bbmri-eric:ID:BE_UZA") == NULL);
+        CHECK_STR(row->origin.file, "master.yaml");
+        CHECK_INT(row->origin.line, 12);
+        CHECK_INT(row->flags, 0);
+        CHECK(row->cell_origin == NULL);
+
+        /* Every cell missing except the key, which is the id itself. */
+        for (size_t c = 0; c < m->tables[bb].n_columns; c++)
+                if (c == m->tables[bb].id_column)
+                        CHECK(row->cells[c] == row->id);
+                else
+                        CHECK(row->cells[c] == NULL);
+
+        Row *other = NULL;
+        CHECK_INT(dataset_add_row(d, bb, "bbmri-eric:ID:BE_UZA", NULL, &other), -EEXIST);
+        CHECK(other == row);
+        CHECK_INT(d->tables[bb].n_rows, 1);
+        CHECK_INT(dataset_add_row(d, bb, "", NULL, &other), -EINVAL);
+        CHECK_INT(dataset_add_row(d, bb, NULL, NULL, &other), -EINVAL);
+        CHECK_INT(dataset_add_row(d, 999, "x", NULL, &other), -EINVAL);
+
+        /* The same id in another table is another row. */
+        Row *p = NULL;
+        CHECK_INT(dataset_add_row(d, tab(m, "Persons"), "bbmri-eric:ID:BE_UZA", NULL, &p), 0);
+        CHECK(p != row);
+        CHECK(p->origin.file == NULL);
+        CHECK_INT(dataset_total_rows(d), 2);
+}
+
+TEST(test_cells_lists_clearing) {
+        _cleanup_(model_freep) Model *m = load_model();
+        if (!m)
+                return;
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        CHECK_INT(dataset_new(m, &d), 0);
+        size_t t = tab(m, "Collections");
+        Row *row = NULL;
+        CHECK_INT(dataset_add_row(d, t, "bbmri-eric:ID:BE_UZA:collection:onc", NULL, &row), 0);
+
+        size_t name = col(m, t, "name"), materials = col(m, t, "materials"), type = col(m, t, "type");
+        char value[32] = "Oncology";
+        CHECK_INT(dataset_set(d, row, t, name, value, NULL), 0);
+        value[0] = 'X';
+        CHECK_STR(row->cells[name], "Oncology");
+        CHECK_INT(dataset_set(d, row, t, name, "", NULL), 0);
+        CHECK(row->cells[name] == NULL);
+        CHECK_INT(dataset_set(d, row, t, name, "Again", NULL), 0);
+        CHECK_INT(dataset_set(d, row, t, name, NULL, NULL), 0);
+        CHECK(row->cells[name] == NULL);
+        CHECK_INT(dataset_set(d, row, t, 9999, "x", NULL), -EINVAL);
+        CHECK_INT(dataset_set(d, row, 9999, name, "x", NULL), -EINVAL);
+
+        /* The key cell cannot drift from the row's identity. */
+        size_t idc = m->tables[t].id_column;
+        CHECK_INT(dataset_set(d, row, t, idc, "bbmri-eric:ID:BE_UZA:collection:onc", NULL), 0);
+        CHECK_INT(dataset_set(d, row, t, idc, "bbmri-eric:ID:BE_UZA:collection:other", NULL), -EINVAL);
+        CHECK_INT(dataset_set(d, row, t, idc, NULL, NULL), -EINVAL);
+        CHECK_STR(row->cells[idc], "bbmri-eric:ID:BE_UZA:collection:onc");
+
+        const char *items[] = { "SERUM", "", "TISSUE_FROZEN", NULL, "DNA" };
+        CHECK_INT(dataset_set_list(d, row, t, materials, items, ELEMENTSOF(items), NULL), 0);
+        CHECK_STR(row->cells[materials], "SERUM\x1fTISSUE_FROZEN\x1f" "DNA");
+        CHECK_INT(dataset_list_count(row->cells[materials]), 3);
+
+        const char *state = row->cells[materials], *item;
+        size_t len, n = 0;
+        static const char *const expected[] = { "SERUM", "TISSUE_FROZEN", "DNA" };
+        while (dataset_list_next(&state, &item, &len)) {
+                CHECK(n < 3);
+                if (n < 3) {
+                        CHECK_INT(len, strlen(expected[n]));
+                        CHECK(strncmp(item, expected[n], len) == 0);
+                }
+                n++;
+        }
+        CHECK_INT(n, 3);
+        CHECK(!dataset_list_next(&state, &item, &len));
+
+        const char *one[] = { "Tissue, cryo preserved" };
+        CHECK_INT(dataset_set_list(d, row, t, type, one, 1, NULL), 0);
+        CHECK_STR(row->cells[type], "Tissue, cryo preserved");
+        CHECK_INT(dataset_list_count(row->cells[type]), 1);
+        state = row->cells[type];
+        CHECK(dataset_list_next(&state, &item, &len));
+        CHECK_INT(len, strlen("Tissue, cryo preserved"));
+        CHECK(!dataset_list_next(&state, &item, &len));
+
+        /* Clearing: no items, only empty items. */
+        CHECK_INT(dataset_set_list(d, row, t, type, NULL, 0, NULL), 0);
+        CHECK(row->cells[type] == NULL);
+        CHECK_INT(dataset_list_count(row->cells[type]), 0);
+        state = row->cells[type];
+        CHECK(!dataset_list_next(&state, &item, &len));
+        const char *empties[] = { "", "" };
+        CHECK_INT(dataset_set_list(d, row, t, materials, empties, 2, NULL), 0);
+        CHECK(row->cells[materials] == NULL);
+
+        /* The separator is not allowed in an item: the old value stays. */
+        CHECK_INT(dataset_set_list(d, row, t, materials, items, 1, NULL), 0);
+        const char *bad[] = { "a", "b\x1f" "c" };
+        CHECK_INT(dataset_set_list(d, row, t, materials, bad, 2, NULL), -EINVAL);
+        CHECK_STR(row->cells[materials], "SERUM");
+        CHECK_INT(dataset_set_list(d, row, t, materials, items, LIMIT_LIST_ITEMS + 1, NULL), -E2BIG);
+
+        /* Equal short values may share storage, but setting one never changes another. */
+        Row *row2 = NULL;
+        CHECK_INT(dataset_add_row(d, t, "bbmri-eric:ID:BE_UZA:collection:two", NULL, &row2), 0);
+        CHECK_INT(dataset_set(d, row2, t, name, "Oncology", NULL), 0);
+        CHECK_INT(dataset_set(d, row, t, name, "Oncology", NULL), 0);
+        CHECK_INT(dataset_set(d, row, t, name, "Cardio", NULL), 0);
+        CHECK_STR(row2->cells[name], "Oncology");
+        CHECK_STR(row->cells[name], "Cardio");
+
+        /* Long values are stored whole. */
+        char big[5000];
+        memset(big, 'a', sizeof(big) - 1);
+        big[sizeof(big) - 1] = 0;
+        size_t desc = col(m, t, "description");
+        CHECK_INT(dataset_set(d, row, t, desc, big, NULL), 0);
+        CHECK_STR(row->cells[desc], big);
+        CHECK_INT(dataset_set(d, row2, t, desc, big, NULL), 0);
+        CHECK_STR(row2->cells[desc], big);
+}
+
+TEST(test_locations) {
+        _cleanup_(model_freep) Model *m = load_model();
+        if (!m)
+                return;
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        CHECK_INT(dataset_new(m, &d), 0);
+        size_t t = tab(m, "Biobanks");
+        Location origin = { .file = "m.yaml", .line = 3, .column = 5 };
+        Row *row = NULL;
+        CHECK_INT(dataset_add_row(d, t, "bbmri-eric:ID:BE_A", &origin, &row), 0);
+        size_t name = col(m, t, "name"), country = col(m, t, "country"), network = col(m, t, "network");
+
+        /* No cell location yet: the row's origin, and no per-cell array allocated. */
+        CHECK_INT(dataset_set(d, row, t, name, "A", NULL), 0);
+        CHECK(row->cell_origin == NULL);
+        CHECK(dataset_cell_location(row, name) == &row->origin);
+        Location no_file = { .line = 7 };
+        CHECK_INT(dataset_set(d, row, t, name, "A", &no_file), 0);
+        CHECK(row->cell_origin == NULL);
+
+        Location at = { .file = "m.yaml", .line = 4, .column = 11 };
+        CHECK_INT(dataset_set(d, row, t, country, "BE", &at), 0);
+        CHECK(row->cell_origin != NULL);
+        const Location *l = dataset_cell_location(row, country);
+        CHECK_STR(l->file, "m.yaml");
+        CHECK_INT(l->line, 4);
+        CHECK_INT(l->column, 11);
+        CHECK(dataset_cell_location(row, name) == &row->origin);
+
+        Location at2 = { .file = "m.yaml", .line = 6, .column = 14 };
+        const char *nets[] = { "bbmri-eric:networkID:BE_x" };
+        CHECK_INT(dataset_set_list(d, row, t, network, nets, 1, &at2), 0);
+        CHECK_INT(dataset_cell_location(row, network)->line, 6);
+
+        /* A new value without a position forgets the old position. */
+        CHECK_INT(dataset_set(d, row, t, country, "NL", NULL), 0);
+        CHECK(dataset_cell_location(row, country) == &row->origin);
+        /* Clearing forgets it too. */
+        CHECK_INT(dataset_set_list(d, row, t, network, NULL, 0, &at2), 0);
+        CHECK(dataset_cell_location(row, network) == &row->origin);
+}
+
+TEST(test_copy_and_remove) {
+        _cleanup_(model_freep) Model *m = load_model();
+        if (!m)
+                return;
+        _cleanup_(dataset_freep) Dataset *src = NULL, *dst = NULL;
+        CHECK_INT(dataset_new(m, &src), 0);
+        CHECK_INT(dataset_new(m, &dst), 0);
+        size_t t = tab(m, "Persons");
+        size_t email = col(m, t, "email"), last = col(m, t, "last_name");
+        Location origin = { .file = "p.yaml", .line = 2, .column = 3 };
+        Location at = { .file = "p.yaml", .line = 5, .column = 12 };
+        Row *a = NULL;
+        CHECK_INT(dataset_add_row(src, t, "bbmri-eric:contactID:BE_a", &origin, &a), 0);
+        CHECK_INT(dataset_set(src, a, t, email, "a@example.org", &at), 0);
+        CHECK_INT(dataset_set(src, a, t, last, "Peeters", NULL), 0);
+        a->flags = ROW_HAS_ERROR;
+
+        Row *copy = NULL;
+        CHECK_INT(dataset_copy_row(dst, t, a, &copy), 0);
+        CHECK(copy != a);
+        CHECK(dataset_find(dst, t, "bbmri-eric:contactID:BE_a") == copy);
+        CHECK_STR(copy->id, "bbmri-eric:contactID:BE_a");
+        CHECK(copy->id != a->id);
+        CHECK_STR(copy->cells[email], "a@example.org");
+        CHECK(copy->cells[email] != a->cells[email]);
+        CHECK_STR(copy->cells[last], "Peeters");
+        CHECK(copy->cells[m->tables[t].id_column] == copy->id);
+        CHECK_INT(copy->flags, ROW_HAS_ERROR);
+        CHECK_INT(copy->origin.line, 2);
+        CHECK_INT(dataset_cell_location(copy, email)->line, 5);
+        CHECK_INT(dataset_cell_location(copy, email)->column, 12);
+        CHECK(dataset_cell_location(copy, last) == &copy->origin);
+
+        /* The copy is independent of the source's later changes and lifetime. */
+        CHECK_INT(dataset_set(src, a, t, last, "Janssens", NULL), 0);
+        CHECK_STR(copy->cells[last], "Peeters");
+
+        Row *existing = NULL;
+        CHECK_INT(dataset_copy_row(dst, t, a, &existing), -EEXIST);
+        CHECK(existing == copy);
+        src = dataset_free(src);
+        CHECK_STR(copy->cells[email], "a@example.org");
+
+        /* Removal keeps the others, in order. */
+        Row *b = NULL, *c = NULL;
+        CHECK_INT(dataset_add_row(dst, t, "bbmri-eric:contactID:BE_b", NULL, &b), 0);
+        CHECK_INT(dataset_add_row(dst, t, "bbmri-eric:contactID:BE_c", NULL, &c), 0);
+        CHECK_INT(dataset_remove_row(dst, t, "bbmri-eric:contactID:BE_b"), 0);
+        CHECK(dataset_find(dst, t, "bbmri-eric:contactID:BE_b") == NULL);
+        CHECK(dataset_find(dst, t, "bbmri-eric:contactID:BE_a") == copy);
+        CHECK(dataset_find(dst, t, "bbmri-eric:contactID:BE_c") == c);
+        CHECK_INT(dst->tables[t].n_rows, 2);
+        CHECK(dst->tables[t].rows[0] == copy);
+        CHECK(dst->tables[t].rows[1] == c);
+        CHECK_INT(dataset_remove_row(dst, t, "bbmri-eric:contactID:BE_b"), -ENOENT);
+        CHECK_INT(dataset_total_rows(dst), 2);
+        /* The id can come back. */
+        CHECK_INT(dataset_add_row(dst, t, "bbmri-eric:contactID:BE_b", NULL, &b), 0);
+        CHECK(dataset_find(dst, t, "bbmri-eric:contactID:BE_b") == b);
+        CHECK(dst->tables[t].rows[2] == b);
+        CHECK_INT(dataset_remove_row(dst, t, "bbmri-eric:contactID:BE_a"), 0);
+        CHECK(dst->tables[t].rows[0] == c);
+        CHECK(dst->tables[t].rows[1] == b);
+}
+
+TEST(test_many_rows) {
+        _cleanup_(model_freep) Model *m = load_model();
+        if (!m)
+                return;
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        CHECK_INT(dataset_new(m, &d), 0);
+        size_t t = tab(m, "CollectionFacts");
+        size_t coll = col(m, t, "collection"), sex = col(m, t, "sex"), age = col(m, t, "age_range"),
+               material = col(m, t, "sample_type"), samples = col(m, t, "number_of_samples"),
+               update = col(m, t, "last_update");
+        static const char *const sexes[] = { "MALE", "FEMALE", "UNKNOWN" };
+        static const char *const ages[] = { "ADULT", "CHILD", "NEWBORN", "AGED" };
+        const size_t n = 100000;
+        size_t before = d->arena.used_bytes;
+        for (size_t i = 0; i < n; i++) {
+                char id[80], collection[80], number[24];
+                snprintf(id, sizeof(id), "bbmri-eric:factID:BE_UZA_onc_%zu", i);
+                snprintf(collection, sizeof(collection), "bbmri-eric:ID:BE_UZA:collection:c%zu", i % 500);
+                snprintf(number, sizeof(number), "%zu", i % 997);
+                Row *row = NULL;
+                int r = dataset_add_row(d, t, id, NULL, &row);
+                if (r < 0) {
+                        CHECK_INT(r, 0);
+                        break;
+                }
+                if (dataset_set(d, row, t, coll, collection, NULL) < 0 ||
+                    dataset_set(d, row, t, sex, sexes[i % 3], NULL) < 0 ||
+                    dataset_set(d, row, t, age, ages[i % 4], NULL) < 0 ||
+                    dataset_set(d, row, t, material, "SERUM", NULL) < 0 ||
+                    dataset_set(d, row, t, samples, number, NULL) < 0 ||
+                    dataset_set(d, row, t, update, "2024-05-01", NULL) < 0) {
+                        CHECK(false);
+                        break;
+                }
+        }
+        CHECK_INT(d->tables[t].n_rows, n);
+        CHECK_INT(dataset_total_rows(d), n);
+        size_t found = 0;
+        for (size_t i = 0; i < n; i++) {
+                char id[80], collection[80];
+                snprintf(id, sizeof(id), "bbmri-eric:factID:BE_UZA_onc_%zu", i);
+                snprintf(collection, sizeof(collection), "bbmri-eric:ID:BE_UZA:collection:c%zu", i % 500);
+                Row *row = dataset_find(d, t, id);
+                if (row && streq(row->id, id) && streq_ptr(row->cells[coll], collection) &&
+                    streq_ptr(row->cells[sex], sexes[i % 3]) && row == d->tables[t].rows[i])
+                        found++;
+        }
+        CHECK_INT(found, n);
+        CHECK(dataset_find(d, t, "bbmri-eric:factID:BE_UZA_onc_100000") == NULL);
+        /* Repeated values are stored once: a fact row must cost a few hundred bytes at most,
+         * or two snapshots of the whole Directory will not fit. */
+        size_t per_row = (d->arena.used_bytes - before) / n;
+        fprintf(stderr, "  %zu arena bytes per fact row\n", per_row);
+        CHECK(per_row < 200);
+}
+
+TEST_MAIN(RUN(test_add_find_duplicate); RUN(test_cells_lists_clearing); RUN(test_locations); RUN(test_copy_and_remove);
+          RUN(test_many_rows))
