@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The Directory's CSV encoding of one table (reference/directory-api.md): header of column names,
+ * RFC 4180 quoting, lists comma-joined, booleans true/false, empty field = no value. Used for
+ * export, the file backend, and CSV-folder masters. */
+
+#include "dataset.h"
+
+/* Columns the server adds or computes that a node never sends: publisher-added columns of the
+ * published schema, mg_* system columns. Reading ignores them silently. */
+bool emx2_column_is_ignored(const char *name);
+
+typedef struct Emx2ReadStats {
+        size_t n_rows;
+        char **unknown_columns; /* columns neither in the model nor ignored: model drift */
+} Emx2ReadStats;
+void emx2_read_stats_done(Emx2ReadStats *s);
+
+/* Reads a <Table>.csv into table of d. Rows are added (duplicate id: error finding). Server-owned
+ * columns (refback, heading) are accepted and dropped; unknown columns are listed in stats
+ * (reported once by the caller). A missing id column is an error. Findings name file:line. */
+int emx2_read_table(Dataset *d, size_t table, const char *data, size_t size, const char *filename,
+                    Emx2ReadStats *stats, Findings *findings);
+
+/* Writes rows of table (node-owned columns only, model order) as CSV to out. rows == NULL writes
+ * every row of the dataset table except those flagged ROW_BLOCKED when skip_blocked. When
+ * columns is non-NULL it selects which column indexes to write (the id column always is). */
+int emx2_write_table(const Dataset *d, size_t table, const Row *const *rows, size_t n_rows,
+                     const bool *columns, bool skip_blocked, FILE *out);
+/* Same into a malloc()ed buffer. */
+int emx2_table_to_buffer(const Dataset *d, size_t table, const Row *const *rows, size_t n_rows,
+                         const bool *columns, bool skip_blocked, char **ret_data, size_t *ret_size);
