@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: MIT */
+#include <limits.h>
+#include <math.h>
+
+#include "limits.h"
+#include "mapping.h"
+#include "yamltree.h"
+
+typedef enum DeriveRule {
+        DERIVE_ORDER_OF_MAGNITUDE,
+} DeriveRule;
+
+typedef struct Derived {
+        const char *table, *column, *from;
+        DeriveRule rule;
+        int64_t max;
+} Derived;
+
+typedef enum PrefixMatch {
+        PREFIX_MATCH_ICD10,
+} PrefixMatch;
+
+typedef struct Prefix {
+        const char *table;
+        PrefixMatch match;
+        const char *prefix;
+} Prefix;
+
+struct Mapping {
+        Arena arena;
+        StrMap *ids;            /* table -> template */
+        StrMap *aliases;        /* "Table\037field" -> column */
+        StrMap *values;         /* table -> StrMap (caseless term -> id) */
+        Derived *derived;
+        size_t n_derived;
+        Prefix *prefixes;
+        size_t n_prefixes;
+        char **files;
+        char *files_description;
+};
+
+Mapping *mapping_free(Mapping *m) {
+        if (!m)
+                return NULL;
+        size_t i = 0;
+        void *v;
+        while (strmap_iterate(m->values, &i, NULL, &v))
+                strmap_free(v);
+        strmap_free(m->values);
+        strmap_free(m->ids);
+        strmap_free(m->aliases);
+        free(m->derived);
+        free(m->prefixes);
+        strv_free(m->files);
+        free(m->files_description);
+        arena_done(&m->arena);
+        free(m);
+        return NULL;
+}
+
+int mapping_new(Mapping **ret) {
+        _cleanup_(mapping_freep) Mapping *m = calloc(1, sizeof(Mapping));
+        if (!m)
+                return -ENOMEM;
+        arena_init(&m->arena);
+        m->ids = strmap_new();
+        m->aliases = strmap_new();
+        m->values = strmap_new();
+        if (!m->ids || !m->aliases || !m->values)
+                return -ENOMEM;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static int mapping_error(const YDoc *d, const YNode *n, Findings *f, const char *fmt, ...) _printf_(4, 5);
+static int mapping_error(const YDoc *d, const YNode *n, Findings *f, const char *fmt, ...) {
+        Location loc;
+        ynode_location(d, n, &loc);
+        va_list ap;
+        va_start(ap, fmt);
+        int r = findings_addv(f, SEVERITY_ERROR, "mapping-file", NULL, NULL, NULL, &loc, fmt, ap);
+        va_end(ap);
+        return r < 0 ? r : -EINVAL;
+}
+
+static const char *intern(Mapping *m, const char *s) {
+        return arena_strdup(&m->arena, s);
+}
+
+/* Reads a mapping of scalar -> scalar (ids, aliases of one table, values of one table). */
+static int for_each_pair(Mapping *m, const YDoc *d, const YNode *map, const char *what, Findings *f,
+                         int (*func)(Mapping *m, const char *key, const char *value, void *userdata), void *userdata) {
+        if (ynode_is_null(map))
+                return 0;
+        if (map->type != YNODE_MAPPING)
+                return mapping_error(d, map, f, "'%s' must be a mapping, not %s", what, ynode_type_name(map));
+        int ret = 0;
+        for (size_t i = 0; i < map->n_items; i++) {
+                const YNode *v = map->items[i];
+                if (v->type != YNODE_SCALAR || ynode_is_null(v)) {
+                        ret = mapping_error(d, v, f, "'%s' in %s must map to a single value", map->keys[i]->value, what);
+                        if (ret == -ENOMEM)
+                                return ret;
+                        continue;
+                }
+                int r = func(m, map->keys[i]->value, v->value, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return ret;
+}
+
+static int put_id(Mapping *m, const char *key, const char *value, void *userdata) {
+        const char *k = intern(m, key), *v = intern(m, value);
+        return k && v ? strmap_replace(m->ids, k, (void *) v) : -ENOMEM;
+}
+
+static int put_alias(Mapping *m, const char *key, const char *value, void *userdata) {
+        _cleanup_free_ char *k = strdup_printf("%s\037%s", (const char *) userdata, key);
+        const char *ik = k ? intern(m, k) : NULL, *v = intern(m, value);
+        return ik && v ? strmap_replace(m->aliases, ik, (void *) v) : -ENOMEM;
+}
+
+static int put_value(Mapping *m, const char *key, const char *value, void *userdata) {
+        StrMap *terms = userdata;
+        const char *k = intern(m, key), *v = intern(m, value);
+        return k && v ? strmap_replace(terms, k, (void *) v) : -ENOMEM;
+}
+
+static int parse_derived(Mapping *m, const YDoc *d, const YNode *list, Findings *f) {
+        if (ynode_is_null(list))
+                return 0;
+        if (list->type != YNODE_SEQUENCE)
+                return mapping_error(d, list, f, "'derived' must be a list");
+        static const char *const keys[] = { "table", "column", "rule", "from", "max", NULL };
+        for (size_t i = 0; i < list->n_items; i++) {
+                const YNode *e = list->items[i];
+                int r = ynode_check_keys(d, e, "a derived value", keys, f);
+                if (r < 0)
+                        return r;
+                const char *table, *column, *rule, *from;
+                int64_t max = INT64_MAX;
+                if (ynode_get_string(d, ynode_get(e, "table"), "table", &table, f) < 0 ||
+                    ynode_get_string(d, ynode_get(e, "column"), "column", &column, f) < 0 ||
+                    ynode_get_string(d, ynode_get(e, "rule"), "rule", &rule, f) < 0 ||
+                    ynode_get_string(d, ynode_get(e, "from"), "from", &from, f) < 0)
+                        return -EINVAL;
+                if (ynode_get(e, "max") && ynode_get_int64(d, ynode_get(e, "max"), "max", &max, f) < 0)
+                        return -EINVAL;
+                if (!streq(rule, "order_of_magnitude"))
+                        return mapping_error(d, ynode_get(e, "rule"), f, "unknown rule '%s' (order_of_magnitude)", rule);
+                Derived *n = realloc(m->derived, (m->n_derived + 1) * sizeof(Derived));
+                if (!n)
+                        return -ENOMEM;
+                m->derived = n;
+                m->derived[m->n_derived++] = (Derived) {
+                        .table = intern(m, table),
+                        .column = intern(m, column),
+                        .from = intern(m, from),
+                        .rule = DERIVE_ORDER_OF_MAGNITUDE,
+                        .max = max,
+                };
+        }
+        return 0;
+}
+
+static int parse_prefixes(Mapping *m, const YDoc *d, const YNode *map, Findings *f) {
+        if (ynode_is_null(map))
+                return 0;
+        if (map->type != YNODE_MAPPING)
+                return mapping_error(d, map, f, "'prefixes' must be a mapping of lookup tables");
+        static const char *const keys[] = { "match", "prefix", NULL };
+        for (size_t i = 0; i < map->n_items; i++) {
+                const YNode *list = map->items[i];
+                if (list->type != YNODE_SEQUENCE)
+                        return mapping_error(d, list, f, "prefixes of %s must be a list", map->keys[i]->value);
+                for (size_t k = 0; k < list->n_items; k++) {
+                        const YNode *e = list->items[k];
+                        const char *match, *prefix;
+                        if (ynode_check_keys(d, e, "a prefix rule", keys, f) < 0 ||
+                            ynode_get_string(d, ynode_get(e, "match"), "match", &match, f) < 0 ||
+                            ynode_get_string(d, ynode_get(e, "prefix"), "prefix", &prefix, f) < 0)
+                                return -EINVAL;
+                        if (!streq(match, "icd10"))
+                                return mapping_error(d, ynode_get(e, "match"), f, "unknown match '%s' (icd10)", match);
+                        Prefix *n = realloc(m->prefixes, (m->n_prefixes + 1) * sizeof(Prefix));
+                        if (!n)
+                                return -ENOMEM;
+                        m->prefixes = n;
+                        m->prefixes[m->n_prefixes++] = (Prefix) {
+                                .table = intern(m, map->keys[i]->value),
+                                .match = PREFIX_MATCH_ICD10,
+                                .prefix = intern(m, prefix),
+                        };
+                }
+        }
+        return 0;
+}
+
+int mapping_parse(Mapping *m, const char *data, size_t size, const char *filename, Findings *findings) {
+        _cleanup_(ydoc_freep) YDoc *d = NULL;
+        int r = ydoc_parse(data, size, filename, &d, findings);
+        if (r < 0)
+                return r;
+        static const char *const keys[] = { "version", "ids", "aliases", "derived", "prefixes", "values", NULL };
+        r = ynode_check_keys(d, d->root, "a mapping file", keys, findings);
+        if (r < 0)
+                return r;
+        const YNode *version = ynode_get(d->root, "version");
+        int64_t v = 1;
+        if (version && ynode_get_int64(d, version, "version", &v, findings) < 0)
+                return -EINVAL;
+        if (v != 1)
+                return mapping_error(d, version, findings, "mapping format version %lld is not supported (1)",
+                                     (long long) v);
+
+        int ret = for_each_pair(m, d, ynode_get(d->root, "ids"), "ids", findings, put_id, NULL);
+        if (ret == -ENOMEM)
+                return ret;
+        const YNode *aliases = ynode_get(d->root, "aliases");
+        if (aliases && aliases->type != YNODE_MAPPING && !ynode_is_null(aliases))
+                return mapping_error(d, aliases, findings, "'aliases' must be a mapping of tables");
+        for (size_t i = 0; aliases && aliases->type == YNODE_MAPPING && i < aliases->n_items; i++) {
+                r = for_each_pair(m, d, aliases->items[i], aliases->keys[i]->value, findings, put_alias,
+                                  (void *) aliases->keys[i]->value);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        ret = r;
+        }
+        if ((r = parse_derived(m, d, ynode_get(d->root, "derived"), findings)) < 0)
+                return r;
+        if ((r = parse_prefixes(m, d, ynode_get(d->root, "prefixes"), findings)) < 0)
+                return r;
+        const YNode *values = ynode_get(d->root, "values");
+        if (values && values->type != YNODE_MAPPING && !ynode_is_null(values))
+                return mapping_error(d, values, findings, "'values' must be a mapping of lookup tables");
+        for (size_t i = 0; values && values->type == YNODE_MAPPING && i < values->n_items; i++) {
+                const char *table = values->keys[i]->value;
+                StrMap *terms = strmap_get(m->values, table);
+                if (!terms) {
+                        const char *t = intern(m, table);
+                        terms = strmap_new_caseless();
+                        if (!t || !terms || strmap_put(m->values, t, terms) < 0) {
+                                strmap_free(terms);
+                                return -ENOMEM;
+                        }
+                }
+                r = for_each_pair(m, d, values->items[i], table, findings, put_value, terms);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        ret = r;
+        }
+        if (ret < 0)
+                return ret;
+
+        r = strv_extend(&m->files, filename);
+        if (r < 0)
+                return r;
+        free(m->files_description);
+        m->files_description = NULL;
+        return 0;
+}
+
+int mapping_load(Mapping *m, const char *path, Findings *findings) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = read_file_limited(path, LIMIT_MAPPING_FILE_BYTES, &data, &size);
+        if (r < 0) {
+                Location loc = { .file = path };
+                int k = findings_error_at(findings, "file-unreadable", &loc, "cannot read the mapping file: %s",
+                                          r == -EFBIG ? "larger than the limit" : strerror(-r));
+                return k < 0 ? k : r;
+        }
+        return mapping_parse(m, data, size, path, findings);
+}
+
+const char *mapping_files_description(const Mapping *m) {
+        Mapping *mm = (Mapping *) m; /* the description is a cache */
+        if (mm->files_description)
+                return mm->files_description;
+        size_t n = 0;
+        for (char **f = m->files; f && *f; f++)
+                n += strlen(*f) + 2;
+        mm->files_description = malloc(n + 16);
+        if (!mm->files_description)
+                return "the mapping files";
+        char *p = mm->files_description;
+        *p = 0;
+        for (char **f = m->files; f && *f; f++) {
+                size_t k = strlen(*f);
+                if (p != mm->files_description) {
+                        memcpy(p, ", ", 2);
+                        p += 2;
+                }
+                memcpy(p, *f, k);
+                p += k;
+                *p = 0;
+        }
+        if (p == mm->files_description)
+                memcpy(p, "no mapping file", 16);
+        return mm->files_description;
+}
+
+/* Applies a prefix rule to a bare code ("C50.9" -> "urn:miriam:icd:C50.9"); NULL when none applies. */
+static char *apply_prefix(const Mapping *m, const char *table, const char *value) {
+        for (size_t i = 0; i < m->n_prefixes; i++) {
+                const Prefix *p = &m->prefixes[i];
+                if (!streq(p->table, table) || startswith(value, p->prefix))
+                        continue;
+                if (p->match == PREFIX_MATCH_ICD10 && icd10_code_is_valid(value))
+                        return strdup_printf("%s%s", p->prefix, value);
+        }
+        return NULL;
+}
+
+int mapping_lookup(const Mapping *m, const Vocabularies *v, const char *ontology, const char *value,
+                   const char **ret_id) {
+        if (v && vocab_check(v, ontology, value) == VOCAB_MEMBER && vocab_has_table(v, ontology)) {
+                *ret_id = value;
+                return 0;
+        }
+        StrMap *terms = strmap_get(m->values, ontology);
+        const char *id = terms ? strmap_get(terms, value) : NULL;
+        if (id) {
+                *ret_id = id;
+                return 0;
+        }
+        if (v && vocab_has_table(v, ontology)) {
+                id = vocab_id_for_label(v, ontology, value);
+                if (!id)
+                        id = vocab_id_caseless(v, ontology, value);
+                if (id) {
+                        *ret_id = id;
+                        return 0;
+                }
+                return -ENOENT;
+        }
+        /* No copy of this lookup table here: the value passes as written and validation
+         * checks what it can. */
+        *ret_id = value;
+        return 0;
+}
+
+static bool is_full_id(const char *s) {
+        return startswith(s, "bbmri-eric:") != NULL;
+}
+
+char *mapping_expand_id(const Mapping *m, const char *table, const char *node, const char *local,
+                        const char *biobank_id) {
+        if (is_full_id(local))
+                return strdup(local);
+        const char *tpl = strmap_get(m->ids, table);
+        if (!tpl)
+                return NULL;
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&buf, &size);
+        if (!out)
+                return NULL;
+        for (const char *p = tpl; *p; p++) {
+                const char *rest;
+                if ((rest = startswith(p, "{node}"))) {
+                        fputs(node, out);
+                        p = rest - 1;
+                } else if ((rest = startswith(p, "{local}"))) {
+                        fputs(local, out);
+                        p = rest - 1;
+                } else if ((rest = startswith(p, "{biobank}"))) {
+                        if (!biobank_id) {
+                                fclose(out);
+                                free(buf);
+                                return NULL;
+                        }
+                        fputs(biobank_id, out);
+                        p = rest - 1;
+                } else
+                        fputc(*p, out);
+        }
+        if (fclose(out) != 0) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* ---- records -> dataset ---- */
+
+typedef struct Apply {
+        const Mapping *m;
+        const Model *model;
+        const Vocabularies *v;
+        const char *node;
+        Dataset *d;
+        Findings *findings;
+        StrMap *files;          /* record-set file name -> copy in the dataset arena */
+        int biobanks_table;
+} Apply;
+
+static const char *dataset_file(Apply *a, const char *file) {
+        if (!file)
+                return NULL;
+        const char *copy = strmap_get(a->files, file);
+        if (copy)
+                return copy;
+        copy = arena_strdup(&a->d->arena, file);
+        if (!copy || strmap_put(a->files, copy, (void *) copy) < 0)
+                return NULL;
+        return copy;
+}
+
+static Location dataset_location(Apply *a, const Location *loc) {
+        return (Location) { .file = dataset_file(a, loc->file), .line = loc->line, .column = loc->column };
+}
+
+static int apply_error(Apply *a, Row *row, const char *code, const char *table, const char *id, const char *column,
+                       const Location *loc, const char *fmt, ...) _printf_(8, 9);
+static int apply_error(Apply *a, Row *row, const char *code, const char *table, const char *id, const char *column,
+                       const Location *loc, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = findings_addv(a->findings, SEVERITY_ERROR, code, table, id, column, loc, fmt, ap);
+        va_end(ap);
+        if (row)
+                row->flags |= ROW_HAS_ERROR;
+        return r;
+}
+
+/* Full id of the biobank a record belongs to (its `biobank` field, else the reader's context). */
+static char *record_biobank_id(Apply *a, const Record *rec) {
+        const RecordField *f = record_get_field(rec, "biobank");
+        if (!f)
+                f = record_get_field(rec, "@biobank");
+        if (!f || f->n_values != 1 || !f->values[0])
+                return NULL;
+        return mapping_expand_id(a->m, "Biobanks", a->node, f->values[0], NULL);
+}
+
+static int convert_int(const char *value, char **ret) {
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(value, &end, 10);
+        if (errno != 0 || end == value || *end || v < INT32_MIN || v > INT32_MAX)
+                return -EINVAL;
+        *ret = strdup_printf("%lld", v);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int convert_bool(const char *value, const char **ret) {
+        if (strcaseeq(value, "true")) {
+                *ret = "true";
+                return 0;
+        }
+        if (strcaseeq(value, "false")) {
+                *ret = "false";
+                return 0;
+        }
+        return -EINVAL;
+}
+
+/* Converts one raw value to the cell text of the column; *ret_owned is set when malloc()ed. */
+static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelColumn *col, const char *biobank_id,
+                         const char *value, const Location *loc, const char **ret, char **ret_owned) {
+        *ret_owned = NULL;
+        switch (col->type) {
+        case COLUMN_INT:
+                if (convert_int(value, ret_owned) < 0) {
+                        int r = apply_error(a, row, "wrong-type", t->name, row->id, col->name, loc,
+                                            "'%s' must be a whole number, not '%s'", col->name, value);
+                        return r < 0 ? r : -EINVAL;
+                }
+                *ret = *ret_owned;
+                return 0;
+        case COLUMN_BOOL:
+                if (convert_bool(value, ret) < 0) {
+                        int r = apply_error(a, row, "wrong-type", t->name, row->id, col->name, loc,
+                                            "'%s' must be true or false, not '%s'", col->name, value);
+                        return r < 0 ? r : -EINVAL;
+                }
+                return 0;
+        case COLUMN_REF:
+        case COLUMN_REF_ARRAY:
+        case COLUMN_ONTOLOGY:
+        case COLUMN_ONTOLOGY_ARRAY:
+                break;
+        default:
+                *ret = value;
+                return 0;
+        }
+
+        if (col->ontology) {
+                _cleanup_free_ char *prefixed = apply_prefix(a->m, col->ontology, value);
+                const char *id = NULL;
+                if (mapping_lookup(a->m, a->v, col->ontology, prefixed ?: value, &id) < 0) {
+                        int r = apply_error(a, row, "unmapped-value", t->name, row->id, col->name, loc,
+                                            "value '%s' of field '%s' (%s %s) is not mapped; searched %s and the "
+                                            "Directory's %s ids and labels",
+                                            value, col->name, t->name, row->id, mapping_files_description(a->m),
+                                            col->ontology);
+                        return r < 0 ? r : -ENOENT;
+                }
+                if (id == prefixed) {
+                        *ret_owned = TAKE_PTR(prefixed);
+                        *ret = *ret_owned;
+                } else
+                        *ret = id;
+                return 0;
+        }
+
+        /* A reference inside the dataset: expand a local id with the target table's rule. */
+        const char *target = col->ref_table;
+        bool to_collection = streq(target, "Collections");
+        *ret_owned = mapping_expand_id(a->m, target, a->node, value, to_collection ? biobank_id : NULL);
+        if (!*ret_owned) {
+                int r = apply_error(a, row, "reference", t->name, row->id, col->name, loc,
+                                    to_collection ? "collection '%s' must be given by its full id here (no biobank "
+                                                    "to expand it with)"
+                                                  : "cannot expand '%s' to a full id",
+                                    value);
+                return r < 0 ? r : -EINVAL;
+        }
+        *ret = *ret_owned;
+        return 0;
+}
+
+static const char *resolve_alias(const Mapping *m, const char *table, const char *field) {
+        char key[256];
+        int n = snprintf(key, sizeof key, "%s\037%s", table, field);
+        if (n < 0 || (size_t) n >= sizeof key)
+                return field;
+        const char *column = strmap_get(m->aliases, key);
+        return column ?: field;
+}
+
+static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id, const RecordField *f) {
+        const ModelTable *t = &a->model->tables[table];
+        const char *column_name = resolve_alias(a->m, t->name, f->name);
+        int c = model_column_index(t, column_name);
+        Location loc = dataset_location(a, &f->location);
+        if (c < 0) {
+                int r = apply_error(a, row, "unknown-field", t->name, row->id, f->name, &loc,
+                                    "unknown field '%s' for %s", f->name, t->name);
+                return r < 0 ? r : 0;
+        }
+        const ModelColumn *col = &t->columns[c];
+        if ((size_t) c == t->id_column)
+                return 0;
+        if (!col->node_owned) {
+                int r = apply_error(a, row, "unknown-field", t->name, row->id, f->name, &loc,
+                                    "field '%s' of %s is computed by the Directory and cannot be set", f->name, t->name);
+                return r < 0 ? r : 0;
+        }
+        bool is_list = column_type_is_list(col->type);
+        if (f->is_list && !is_list && f->n_values != 1) {
+                int r = apply_error(a, row, "wrong-type", t->name, row->id, f->name, &loc,
+                                    "'%s' takes a single value, not a list", f->name);
+                return r < 0 ? r : 0;
+        }
+        if (row->cells[c] && f->inherited)
+                return 0; /* the entity gave its own value */
+        if (row->cells[c]) {
+                int r = apply_error(a, row, "duplicate-field", t->name, row->id, f->name, &loc,
+                                    "'%s' is given twice (once as '%s')", col->name, f->name);
+                return r < 0 ? r : 0;
+        }
+
+        _cleanup_free_ const char **items = calloc(f->n_values ? f->n_values : 1, sizeof(char *));
+        _cleanup_strv_free_ char **owned = NULL;
+        if (!items)
+                return -ENOMEM;
+        size_t n = 0;
+        for (size_t i = 0; i < f->n_values; i++) {
+                if (isempty(f->values[i]))
+                        continue;
+                const char *cell = NULL;
+                char *o = NULL;
+                int r = convert_value(a, row, t, col, biobank_id, f->values[i], &loc, &cell, &o);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        continue;
+                if (o && strv_consume(&owned, o) < 0)
+                        return -ENOMEM;
+                /* Two terms may map to one id ("Serum", "Sérum"): a list holds it once. Lists
+                 * people write are short; past that, the diff compares lists as sets anyway. */
+                bool seen = false;
+                for (size_t k = 0; k < n && n < 64 && !seen; k++)
+                        seen = streq(items[k], cell);
+                if (!seen)
+                        items[n++] = cell;
+        }
+        int r;
+        if (is_list)
+                r = dataset_set_list(a->d, row, table, (size_t) c, items, n, &loc);
+        else
+                r = n > 0 ? dataset_set(a->d, row, table, (size_t) c, items[0], &loc) : 0;
+        if (r == -EINVAL || r == -E2BIG) {
+                r = apply_error(a, row, "wrong-type", t->name, row->id, f->name, &loc,
+                                r == -E2BIG ? "too many values for '%s'" : "'%s' holds a character that cannot be stored",
+                                f->name);
+        }
+        return r < 0 ? r : 0;
+}
+
+static int apply_derived(Apply *a, Row *row, size_t table) {
+        const ModelTable *t = &a->model->tables[table];
+        for (size_t i = 0; i < a->m->n_derived; i++) {
+                const Derived *dv = &a->m->derived[i];
+                if (!streq(dv->table, t->name))
+                        continue;
+                int c = model_column_index(t, dv->column), from = model_column_index(t, dv->from);
+                if (c < 0 || from < 0 || row->cells[c] || !row->cells[from])
+                        continue;
+                char *end = NULL;
+                errno = 0;
+                long long v = strtoll(row->cells[from], &end, 10);
+                if (errno != 0 || *end || v < 1)
+                        continue; /* a size of 0 or a bad number has no order of magnitude */
+                long long oom = 0;
+                for (long long x = v; x >= 10; x /= 10)
+                        oom++;
+                if (oom > dv->max)
+                        oom = dv->max;
+                char buf[32];
+                snprintf(buf, sizeof buf, "%lld", oom);
+                int r = dataset_set(a->d, row, table, (size_t) c, buf, dataset_cell_location(row, (size_t) from));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int apply_defaults(Apply *a, Row *row, size_t table) {
+        const ModelTable *t = &a->model->tables[table];
+        for (size_t c = 0; c < t->n_columns; c++) {
+                if (!t->columns[c].node_owned || !t->columns[c].default_value || row->cells[c])
+                        continue;
+                int r = dataset_set(a->d, row, table, c, t->columns[c].default_value, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int apply_record(Apply *a, const Record *rec) {
+        int ti = model_table_index(a->model, rec->table);
+        Location origin = dataset_location(a, &rec->location);
+        if (ti < 0) {
+                int r = apply_error(a, NULL, "unknown-table", rec->table, NULL, NULL, &origin, "unknown table '%s'",
+                                    rec->table);
+                return r < 0 ? r : 0;
+        }
+        size_t table = (size_t) ti;
+        const ModelTable *t = &a->model->tables[table];
+
+        _cleanup_free_ char *biobank_id = record_biobank_id(a, rec);
+        bool is_collection = streq(t->name, "Collections");
+        if (is_collection && !biobank_id && !is_full_id(rec->id)) {
+                int r = apply_error(a, NULL, "Orphan", t->name, rec->id, "biobank", &origin,
+                                    "collection '%s' has no biobank: nest it under its biobank or give 'biobank'",
+                                    rec->id);
+                return r < 0 ? r : 0;
+        }
+        _cleanup_free_ char *id = mapping_expand_id(a->m, t->name, a->node, rec->id, biobank_id);
+        if (!id) {
+                int r = apply_error(a, NULL, "id", t->name, rec->id, "id", &origin,
+                                    "no rule in %s expands the local id '%s' of %s", mapping_files_description(a->m),
+                                    rec->id, t->name);
+                return r < 0 ? r : 0;
+        }
+
+        Row *row = NULL;
+        int r = dataset_add_row(a->d, table, id, &origin, &row);
+        if (r == -EEXIST) {
+                if (row->origin.file)
+                        r = apply_error(a, row, "duplicate-id", t->name, id, "id", &origin,
+                                        "duplicate id '%s' (first defined at %s:%u)", id, row->origin.file,
+                                        row->origin.line);
+                else
+                        r = apply_error(a, row, "duplicate-id", t->name, id, "id", &origin, "duplicate id '%s'", id);
+                return r < 0 ? r : 0;
+        }
+        if (r == -E2BIG) {
+                r = apply_error(a, NULL, "limit", t->name, id, NULL, &origin, "more than %u rows in %s",
+                                LIMIT_ROWS_PER_TABLE, t->name);
+                return r < 0 ? r : -E2BIG;
+        }
+        if (r < 0)
+                return r;
+
+        /* Own fields first, inherited ones after, so an inherited value never hides a given one. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < rec->n_fields; i++) {
+                        const RecordField *f = &rec->fields[i];
+                        if (f->name[0] == '@' || f->inherited != (pass == 1))
+                                continue;
+                        r = apply_field(a, row, table, biobank_id, f);
+                        if (r < 0)
+                                return r;
+                }
+        r = apply_derived(a, row, table);
+        if (r < 0)
+                return r;
+        return apply_defaults(a, row, table);
+}
+
+int mapping_apply(const Mapping *m, const Model *model, const Vocabularies *v, const char *node,
+                  const RecordSet *records, Dataset **ret, Findings *findings) {
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        int r = dataset_new(model, &d);
+        if (r < 0)
+                return r;
+        _cleanup_(strmap_freep) StrMap *files = strmap_new();
+        if (!files)
+                return -ENOMEM;
+        Apply a = {
+                .m = m,
+                .model = model,
+                .v = v,
+                .node = node,
+                .d = d,
+                .findings = findings,
+                .files = files,
+        };
+        if (records->node && !streq(records->node, node)) {
+                const char *file = records->n_records > 0 ? records->records[0]->location.file : NULL;
+                Location loc = { .file = file ? dataset_file(&a, file) : NULL, .line = 1, .column = 1 };
+                r = findings_add(findings, SEVERITY_ERROR, "node", NULL, NULL, "node", file ? &loc : NULL,
+                                 "the master is for node '%s' but the configuration is for node '%s'", records->node,
+                                 node);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < records->n_records; i++) {
+                r = apply_record(&a, records->records[i]);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(d);
+        return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Mappings (design §4): YAML files under mappings/, declarative. They say, per table, which
+ * master field feeds which Directory column (the default is the column of the same name), how
+ * local ids expand to full ids, which derived values to compute, and the value vocabularies:
+ * MIABIS 2.0 labels and local terms (French, Dutch, ...) onto Directory ontology ids. Directory
+ * ids and Directory labels (case-insensitive) are always accepted as they are.
+ *
+ * mapping_apply() turns node records into the dataset; an unmapped value is a finding that names
+ * the value, the field, the row and the mapping files searched. */
+
+#include "dataset.h"
+#include "records.h"
+#include "vocab.h"
+
+typedef struct Mapping Mapping;
+
+Mapping *mapping_free(Mapping *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Mapping, mapping_free);
+
+int mapping_new(Mapping **ret);
+/* Adds one mapping file; later files take precedence for the same term. From memory (fuzzing
+ * entry point) or from a file (LIMIT_MAPPING_FILE_BYTES). */
+int mapping_parse(Mapping *m, const char *data, size_t size, const char *filename, Findings *findings);
+int mapping_load(Mapping *m, const char *path, Findings *findings);
+
+/* Maps a value of an ontology table: Directory id as is, then mapping terms, then Directory
+ * labels (case-insensitive). Returns 0 and *ret_id, or -ENOENT. */
+int mapping_lookup(const Mapping *m, const Vocabularies *v, const char *ontology, const char *value,
+                   const char **ret_id);
+
+/* Files searched, for messages: "mappings/miabis-2.0.yaml, mappings/example-local.yaml". */
+const char *mapping_files_description(const Mapping *m);
+
+/* Builds the dataset from records. node is the node code ("BE"); a record set whose own node
+ * differs is an error. Every problem is a finding (unknown field, duplicate id, unmapped value,
+ * a value of the wrong shape); rows with problems are still added when possible, flagged
+ * ROW_HAS_ERROR, so validation can report the rest. Returns 0 (even with error findings) or a
+ * negative errno on OOM. */
+int mapping_apply(const Mapping *m, const Model *model, const Vocabularies *v, const char *node,
+                  const RecordSet *records, Dataset **ret, Findings *findings);
+
+/* Full id of a local id for a table ("uza-contact" in Persons -> bbmri-eric:contactID:BE_uza-contact);
+ * for Collections biobank_id is the owning biobank's full id. Full ids (starting with
+ * "bbmri-eric:") are returned as is. malloc()ed, NULL on OOM or when the table has no rule. */
+char *mapping_expand_id(const Mapping *m, const char *table, const char *node, const char *local,
+                        const char *biobank_id);

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+#include "csv.h"
+#include "limits.h"
+#include "master.h"
+#include "yamltree.h"
+
+/* Fields a nested collection takes from its biobank (a sub-collection from its parent collection)
+ * unless it gives its own (design §3). */
+static const char *const inherited_fields[] = { "country", "contact", "head", "location", "latitude", "longitude" };
+
+typedef struct Reader {
+        const YDoc *doc;
+        const char *file;       /* interned in the record set */
+        const char *base_dir;   /* for fact CSV files; NULL refuses them */
+        RecordSet *set;
+        Findings *findings;
+} Reader;
+
+static void reader_location(const Reader *rd, const YNode *n, Location *ret) {
+        *ret = (Location) { .file = rd->file, .line = n ? n->line : 0, .column = n ? n->column : 0 };
+}
+
+static int reader_error(const Reader *rd, const YNode *n, const char *table, const char *id, const char *fmt, ...)
+        _printf_(5, 6);
+static int reader_error(const Reader *rd, const YNode *n, const char *table, const char *id, const char *fmt, ...) {
+        Location loc;
+        reader_location(rd, n, &loc);
+        va_list ap;
+        va_start(ap, fmt);
+        int r = findings_addv(rd->findings, SEVERITY_ERROR, "master-structure", table, id, NULL, &loc, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* Adds a field written in YAML: a single value, a list of values, or null (skipped). */
+static int add_yaml_field(const Reader *rd, Record *rec, const char *name, const YNode *value) {
+        Location loc;
+        reader_location(rd, value, &loc);
+        if (ynode_is_null(value))
+                return 0;
+        if (value->type == YNODE_SCALAR)
+                return record_add_field(rd->set, rec, name, &value->value, 1, false, false, &loc);
+        if (value->type == YNODE_MAPPING)
+                return reader_error(rd, value, rec->table, rec->id,
+                                    "field '%s' must be a value or a list of values, not a mapping", name);
+        _cleanup_free_ const char **items = calloc(value->n_items ? value->n_items : 1, sizeof(char *));
+        if (!items)
+                return -ENOMEM;
+        size_t n = 0;
+        for (size_t i = 0; i < value->n_items; i++) {
+                const YNode *item = value->items[i];
+                if (item->type != YNODE_SCALAR)
+                        return reader_error(rd, item, rec->table, rec->id,
+                                            "the list '%s' may only hold single values, not %s", name,
+                                            ynode_type_name(item));
+                if (!ynode_is_null(item))
+                        items[n++] = item->value;
+        }
+        return record_add_field(rd->set, rec, name, items, n, true, false, &loc);
+}
+
+static int add_implied(const Reader *rd, Record *rec, const char *name, const char *value, const Location *loc) {
+        if (record_get_field(rec, name))
+                return 0;
+        return record_add_field(rd->set, rec, name, &value, 1, false, true, loc);
+}
+
+static int inherit_from(const Reader *rd, Record *child, const Record *parent) {
+        for (size_t i = 0; i < ELEMENTSOF(inherited_fields); i++) {
+                const RecordField *f = record_get_field(parent, inherited_fields[i]);
+                if (!f || record_get_field(child, inherited_fields[i]))
+                        continue;
+                int r = record_add_field(rd->set, child, f->name, f->values, f->n_values, f->is_list, true,
+                                         &f->location);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int read_entity(const Reader *rd, const char *table, const YNode *node, const Record *parent_biobank,
+                       const Record *parent_collection, Record **ret);
+
+/* Structural keys of an entity: nested lists, not fields. */
+static bool is_structural(const char *table, const char *key) {
+        if (streq(table, "Biobanks"))
+                return streq(key, "collections") || streq(key, "services");
+        if (streq(table, "Collections"))
+                return streq(key, "collections") || streq(key, "facts") || streq(key, "facts_file");
+        return false;
+}
+
+static int read_list(const Reader *rd, const char *table, const YNode *list, const char *what,
+                     const Record *parent_biobank, const Record *parent_collection) {
+        if (ynode_is_null(list))
+                return 0;
+        if (list->type != YNODE_SEQUENCE)
+                return reader_error(rd, list, NULL, NULL, "'%s' must be a list, not %s", what, ynode_type_name(list));
+        for (size_t i = 0; i < list->n_items; i++) {
+                int r = read_entity(rd, table, list->items[i], parent_biobank, parent_collection, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* A CSV file of collection facts, header = field names. */
+typedef struct FactsCsv {
+        const Reader *rd;
+        const char *file;
+        char **header;
+        size_t n_header;
+        const Record *collection;  /* implied collection, or NULL */
+        const Record *biobank;     /* context for local collection ids, or NULL */
+} FactsCsv;
+
+static int facts_record(void *userdata, unsigned line, char **fields, size_t n) {
+        FactsCsv *fc = userdata;
+        const Reader *rd = fc->rd;
+        if (!fc->header) {
+                fc->header = calloc(n + 1, sizeof(char *));
+                if (!fc->header)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++) {
+                        fc->header[i] = strdup(fields[i]);
+                        if (!fc->header[i])
+                                return -ENOMEM;
+                }
+                fc->n_header = n;
+                if (!strv_contains(fc->header, "id")) {
+                        Location loc = { .file = fc->file, .line = line, .column = 1 };
+                        int r = findings_error_at(rd->findings, "master-structure", &loc,
+                                                  "the facts file's header has no 'id' column");
+                        return r < 0 ? r : -EBADMSG;
+                }
+                return 0;
+        }
+        if (n > fc->n_header) {
+                Location loc = { .file = fc->file, .line = line, .column = (unsigned) fc->n_header + 1 };
+                return findings_error_at(rd->findings, "master-structure", &loc, "row has %zu fields, the header only %zu",
+                                         n, fc->n_header);
+        }
+        const char *id = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (streq(fc->header[i], "id"))
+                        id = fields[i];
+        Location row_loc = { .file = fc->file, .line = line, .column = 1 };
+        if (isempty(id))
+                return findings_error_at(rd->findings, "master-structure", &row_loc, "fact row without an id");
+        Record *rec = NULL;
+        int r = record_set_add(rd->set, "CollectionFacts", id, &row_loc, &rec);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                if (streq(fc->header[i], "id") || isempty(fields[i]))
+                        continue;
+                Location loc = { .file = fc->file, .line = line, .column = (unsigned) i + 1 };
+                const char *v = fields[i];
+                r = record_add_field(rd->set, rec, fc->header[i], &v, 1, false, false, &loc);
+                if (r < 0)
+                        return r;
+        }
+        if (fc->collection && (r = add_implied(rd, rec, "collection", fc->collection->id, &row_loc)) < 0)
+                return r;
+        if (fc->biobank && (r = add_implied(rd, rec, "@biobank", fc->biobank->id, &row_loc)) < 0)
+                return r;
+        return 0;
+}
+
+static int read_facts_file(const Reader *rd, const YNode *path_node, const Record *collection, const Record *biobank) {
+        if (path_node->type != YNODE_SCALAR || isempty(path_node->value))
+                return reader_error(rd, path_node, NULL, NULL, "a facts file must be given as a path");
+        if (!rd->base_dir)
+                return reader_error(rd, path_node, NULL, NULL, "facts files cannot be read here");
+        _cleanup_free_ char *path = path_join(rd->base_dir, path_node->value);
+        if (!path)
+                return -ENOMEM;
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = read_file_limited(path, LIMIT_CSV_FILE_BYTES, &data, &size);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EFBIG)
+                return reader_error(rd, path_node, NULL, NULL, "facts file '%s' is larger than the limit of %u bytes",
+                                    path_node->value, LIMIT_CSV_FILE_BYTES);
+        if (r < 0)
+                return reader_error(rd, path_node, NULL, NULL, "cannot read facts file '%s': %s", path_node->value,
+                                    strerror(-r));
+        FactsCsv fc = {
+                .rd = rd,
+                .file = record_set_intern_file(rd->set, path),
+                .collection = collection,
+                .biobank = biobank,
+        };
+        if (!fc.file)
+                return -ENOMEM;
+        r = csv_parse(data, size, fc.file, facts_record, &fc, rd->findings);
+        strv_free(fc.header);
+        /* Syntax problems are findings already; the rest of the master is still worth reading. */
+        return r == -ENOMEM ? r : 0;
+}
+
+static int read_entity(const Reader *rd, const char *table, const YNode *node, const Record *parent_biobank,
+                       const Record *parent_collection, Record **ret) {
+        if (node->type != YNODE_MAPPING)
+                return reader_error(rd, node, table, NULL, "each entry of %s must be a mapping of fields, not %s", table,
+                                    ynode_type_name(node));
+        const YNode *id_node = ynode_get(node, "id");
+        if (!id_node || id_node->type != YNODE_SCALAR || ynode_is_null(id_node))
+                return reader_error(rd, node, table, NULL, "this %s entry has no id", table);
+
+        Location loc;
+        reader_location(rd, node, &loc);
+        Record *rec = NULL;
+        int r = record_set_add(rd->set, table, id_node->value, &loc, &rec);
+        if (r < 0)
+                return r;
+
+        /* Fields first, so that nested entities can inherit them whatever the key order. */
+        for (size_t i = 0; i < node->n_items; i++) {
+                const char *key = node->keys[i]->value;
+                if (streq(key, "id") || is_structural(table, key))
+                        continue;
+                if (key[0] == '@') {
+                        r = reader_error(rd, node->keys[i], table, rec->id, "field names may not start with '@'");
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                r = add_yaml_field(rd, rec, key, node->items[i]);
+                if (r < 0)
+                        return r;
+        }
+
+        if (streq(table, "Collections") || streq(table, "Services")) {
+                if (parent_biobank && (r = add_implied(rd, rec, "biobank", parent_biobank->id, &loc)) < 0)
+                        return r;
+        }
+        if (streq(table, "Collections")) {
+                if (parent_collection && (r = add_implied(rd, rec, "parent_collection", parent_collection->id, &loc)) < 0)
+                        return r;
+                const Record *parent = parent_collection ?: parent_biobank;
+                if (parent && (r = inherit_from(rd, rec, parent)) < 0)
+                        return r;
+        }
+        if (streq(table, "CollectionFacts")) {
+                if (parent_collection && (r = add_implied(rd, rec, "collection", parent_collection->id, &loc)) < 0)
+                        return r;
+                if (parent_biobank && (r = add_implied(rd, rec, "@biobank", parent_biobank->id, &loc)) < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < node->n_items; i++) {
+                const char *key = node->keys[i]->value;
+                const YNode *value = node->items[i];
+                if (!is_structural(table, key))
+                        continue;
+                if (streq(table, "Biobanks") && streq(key, "collections"))
+                        r = read_list(rd, "Collections", value, "collections", rec, NULL);
+                else if (streq(table, "Biobanks") && streq(key, "services"))
+                        r = read_list(rd, "Services", value, "services", rec, NULL);
+                else if (streq(key, "collections"))
+                        r = read_list(rd, "Collections", value, "collections", parent_biobank, rec);
+                else if (streq(key, "facts"))
+                        r = read_list(rd, "CollectionFacts", value, "facts", parent_biobank, rec);
+                else if (!ynode_is_null(value))
+                        r = read_facts_file(rd, value, rec, parent_biobank);
+                if (r < 0)
+                        return r;
+        }
+        if (ret)
+                *ret = rec;
+        return 0;
+}
+
+static int read_collection_facts(const Reader *rd, const YNode *list) {
+        if (ynode_is_null(list))
+                return 0;
+        if (list->type != YNODE_SEQUENCE)
+                return reader_error(rd, list, NULL, NULL, "'collection_facts' must be a list, not %s",
+                                    ynode_type_name(list));
+        for (size_t i = 0; i < list->n_items; i++) {
+                const YNode *item = list->items[i];
+                const YNode *file = ynode_get(item, "file");
+                int r;
+                if (file && item->n_items == 1)
+                        r = read_facts_file(rd, file, NULL, NULL);
+                else if (file)
+                        r = reader_error(rd, item, "CollectionFacts", NULL,
+                                         "an entry naming a facts file may hold nothing but 'file'");
+                else
+                        r = read_entity(rd, "CollectionFacts", item, NULL, NULL, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static const struct {
+        const char *key;
+        const char *table;
+} sections[] = {
+        { "persons", "Persons" },   { "also_known_in", "AlsoKnownIn" }, { "networks", "Networks" },
+        { "biobanks", "Biobanks" }, { "collections", "Collections" },   { "services", "Services" },
+        { "studies", "Studies" },
+};
+
+static int read_document(const Reader *rd) {
+        const YNode *root = rd->doc->root;
+        if (root->type != YNODE_MAPPING) {
+                int r = reader_error(rd, root, NULL, NULL, "the master file must be a mapping with 'node', 'biobanks', ...");
+                return r < 0 ? r : -EBADMSG;
+        }
+        static const char *const allowed[] = { "node",    "persons",     "also_known_in", "networks",         "biobanks",
+                                               "collections", "services", "studies",       "collection_facts", NULL };
+        int r = ynode_check_keys(rd->doc, root, "the master file", allowed, rd->findings);
+        if (r == -ENOMEM)
+                return r;
+
+        const YNode *node = ynode_get(root, "node");
+        if (!node || node->type != YNODE_SCALAR || ynode_is_null(node)) {
+                r = reader_error(rd, node ?: root, NULL, NULL, "the master file must name its node ('node: BE')");
+                if (r < 0)
+                        return r;
+        } else if (rd->set->node && !streq(rd->set->node, node->value)) {
+                r = reader_error(rd, node, NULL, NULL, "node '%s' differs from node '%s' of an earlier master file",
+                                 node->value, rd->set->node);
+                if (r < 0)
+                        return r;
+        } else if ((r = record_set_set_node(rd->set, node->value)) < 0)
+                return r;
+
+        for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
+                const YNode *list = ynode_get(root, sections[i].key);
+                if (list && (r = read_list(rd, sections[i].table, list, sections[i].key, NULL, NULL)) < 0)
+                        return r;
+        }
+        const YNode *facts = ynode_get(root, "collection_facts");
+        if (facts && (r = read_collection_facts(rd, facts)) < 0)
+                return r;
+        return 0;
+}
+
+int master_parse_yaml(const char *data, size_t size, const char *filename, const char *base_dir, RecordSet *set,
+                      Findings *findings) {
+        _cleanup_(ydoc_freep) YDoc *doc = NULL;
+        int r = ydoc_parse(data, size, filename, &doc, findings);
+        if (r < 0)
+                return r;
+        Reader rd = {
+                .doc = doc,
+                .file = record_set_intern_file(set, doc->filename),
+                .base_dir = base_dir,
+                .set = set,
+                .findings = findings,
+        };
+        if (!rd.file)
+                return -ENOMEM;
+        return read_document(&rd);
+}
+
+int master_load_file(const char *path, RecordSet *set, Findings *findings) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = read_file_limited(path, LIMIT_MASTER_FILE_BYTES, &data, &size);
+        if (r == -EFBIG) {
+                Location loc = { .file = path };
+                int k = findings_error_at(findings, "file-too-large", &loc, "file is larger than the limit of %u bytes",
+                                          LIMIT_MASTER_FILE_BYTES);
+                return k < 0 ? k : r;
+        }
+        if (r < 0) {
+                Location loc = { .file = path };
+                int k = findings_error_at(findings, "file-unreadable", &loc, "cannot read the master file: %s",
+                                          strerror(-r));
+                return k < 0 ? k : r;
+        }
+        _cleanup_free_ char *base_dir = path_dirname(path);
+        if (!base_dir)
+                return -ENOMEM;
+        return master_parse_yaml(data, size, path, base_dir, set, findings);
+}

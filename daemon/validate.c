@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <math.h>
+
+#include "validate.h"
+
+typedef struct Validator {
+        Dataset *d;
+        const Vocabularies *v;
+        const char *node;
+        Findings *findings;
+        int persons, networks, biobanks, collections, facts; /* table indexes, -1 when absent */
+} Validator;
+
+static int report(Validator *vd, Severity sev, const char *code, size_t table, Row *row, int column, const char *fmt,
+                  ...) _printf_(7, 8);
+static int report(Validator *vd, Severity sev, const char *code, size_t table, Row *row, int column, const char *fmt,
+                  ...) {
+        const ModelTable *t = &vd->d->model->tables[table];
+        const Location *loc = column >= 0 ? dataset_cell_location(row, (size_t) column) : &row->origin;
+        va_list ap;
+        va_start(ap, fmt);
+        int r = findings_addv(vd->findings, sev, code, t->name, row->id, column >= 0 ? t->columns[column].name : NULL,
+                              loc && loc->file ? loc : NULL, fmt, ap);
+        va_end(ap);
+        if (sev == SEVERITY_ERROR)
+                row->flags |= ROW_HAS_ERROR;
+        return r;
+}
+
+#define REPORT(...)                                     \
+        do {                                            \
+                int _r = report(__VA_ARGS__);           \
+                if (_r < 0)                             \
+                        return _r;                      \
+        } while (0)
+
+static int col(const Dataset *d, int table, const char *name) {
+        return table < 0 ? -1 : model_column_index(&d->model->tables[table], name);
+}
+
+static const char *cell(const Row *row, int column) {
+        return column >= 0 ? row->cells[column] : NULL;
+}
+
+static bool parse_int(const char *s, long long *ret) {
+        if (!s || !*s)
+                return false;
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno != 0 || *end)
+                return false;
+        *ret = v;
+        return true;
+}
+
+static bool list_contains(const char *cell_value, const char *item) {
+        const char *state = cell_value, *it;
+        size_t n;
+        size_t len = strlen(item);
+        while (dataset_list_next(&state, &it, &n))
+                if (n == len && memcmp(it, item, n) == 0)
+                        return true;
+        return false;
+}
+
+/* ---- value syntax ---- */
+
+static bool email_is_valid(const char *s) {
+        const char *at = strchr(s, '@');
+        if (!at || at == s || strchr(at + 1, '@'))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (isspace((unsigned char) *p) || *p == ',' || *p == ';')
+                        return false;
+        const char *dot = strrchr(at + 1, '.');
+        return dot && dot > at + 1 && dot[1] != 0;
+}
+
+static bool hyperlink_is_valid(const char *s) {
+        const char *rest = startswith(s, "https://");
+        if (!rest)
+                rest = startswith(s, "http://");
+        if (!rest || !*rest || *rest == '/')
+                return false;
+        for (const char *p = rest; *p; p++)
+                if (isspace((unsigned char) *p))
+                        return false;
+        return true;
+}
+
+static bool date_is_valid(const char *s) {
+        int y, m, d;
+        char extra;
+        if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3)
+                return false;
+        static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
+                return false;
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        return !(m == 2 && d == 29 && !leap);
+}
+
+static bool datetime_is_valid(const char *s) {
+        /* yyyy-mm-ddThh:mm[:ss[.fff]][Z|±hh[:]mm] */
+        char date[11];
+        if (strlen(s) < 16 || (s[10] != 'T' && s[10] != ' '))
+                return false;
+        memcpy(date, s, 10);
+        date[10] = 0;
+        if (!date_is_valid(date))
+                return false;
+        const char *p = s + 11;
+        if (!isdigit((unsigned char) p[0]) || !isdigit((unsigned char) p[1]) || p[2] != ':' ||
+            !isdigit((unsigned char) p[3]) || !isdigit((unsigned char) p[4]))
+                return false;
+        p += 5;
+        if (*p == ':') {
+                if (!isdigit((unsigned char) p[1]) || !isdigit((unsigned char) p[2]))
+                        return false;
+                p += 3;
+                if (*p == '.')
+                        for (p++; isdigit((unsigned char) *p); p++)
+                                ;
+        }
+        if (*p == 0 || streq(p, "Z"))
+                return true;
+        if (*p != '+' && *p != '-')
+                return false;
+        p++;
+        size_t digits = 0;
+        for (; *p; p++)
+                if (isdigit((unsigned char) *p))
+                        digits++;
+                else if (*p != ':')
+                        return false;
+        return digits == 4;
+}
+
+static bool coordinate_is_valid(const char *s, double limit) {
+        /* Decimal degrees with a decimal point, as BBMRI-ERIC's check wants: ^-?\d+\.\d+$ */
+        const char *p = s;
+        if (*p == '-')
+                p++;
+        if (!isdigit((unsigned char) *p))
+                return false;
+        while (isdigit((unsigned char) *p))
+                p++;
+        if (*p != '.' || !isdigit((unsigned char) p[1]))
+                return false;
+        for (p++; *p; p++)
+                if (!isdigit((unsigned char) *p))
+                        return false;
+        double v = strtod(s, NULL);
+        return fabs(v) <= limit;
+}
+
+static bool phone_is_valid(const char *s) {
+        if (s[0] != '+' || !s[1])
+                return false;
+        for (const char *p = s + 1; *p; p++)
+                if (!isdigit((unsigned char) *p))
+                        return false;
+        return true;
+}
+
+static bool contains_caseless(const char *haystack, const char *needle) {
+        return strcasestr(haystack, needle) != NULL;
+}
+
+static bool is_placeholder_text(const char *s) {
+        static const char *const placeholders[] = {
+                "to be provided", "to be filled", "not specified", "not available", "lorem ipsum", "tbd", "todo",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(placeholders); i++)
+                if (contains_caseless(s, placeholders[i]))
+                        return true;
+        return strcaseeq(s, "n/a") || strcaseeq(s, "na") || strcaseeq(s, "unknown") || strcaseeq(s, "-");
+}
+
+static size_t count_words(const char *s) {
+        size_t n = 0;
+        bool in_word = false;
+        for (; *s; s++) {
+                bool space = isspace((unsigned char) *s);
+                if (!space && !in_word)
+                        n++;
+                in_word = !space;
+        }
+        return n;
+}
+
+/* Node code of a Directory id; NULL when it has none. */
+static const char *id_node(const char *id, char *buf, size_t size) {
+        const char *p = startswith(id, "bbmri-eric:");
+        if (!p)
+                return NULL;
+        p = strchr(p, ':');
+        if (!p)
+                return NULL;
+        p++;
+        const char *us = strchr(p, '_');
+        if (!us || (size_t) (us - p) >= size)
+                return NULL;
+        memcpy(buf, p, (size_t) (us - p));
+        buf[us - p] = 0;
+        return buf;
+}
+
+/* ---- model rules ---- */
+
+static int check_id(Validator *vd, size_t table, Row *row) {
+        const ModelTable *t = &vd->d->model->tables[table];
+        int idc = (int) t->id_column;
+        for (const char *p = row->id; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != ':' && *p != '_' && *p != '-') {
+                        REPORT(vd, SEVERITY_ERROR, "IdCharsInvalid", table, row, idc,
+                               "id '%s' has a character outside A-Z, a-z, 0-9, ':', '_', '-'", row->id);
+                        return 0;
+                }
+        if (strstr(row->id, "::"))
+                REPORT(vd, SEVERITY_ERROR, "IdEmptySeg", table, row, idc, "id '%s' has an empty segment '::'", row->id);
+        if (regexec(&t->id_regex, row->id, 0, NULL, 0) != 0)
+                REPORT(vd, SEVERITY_ERROR, "id-pattern", table, row, idc, "%s (id '%s')", t->id_message ?: "invalid id",
+                       row->id);
+        char buf[16];
+        const char *node = id_node(row->id, buf, sizeof buf);
+        bool eu_allowed = (int) table == vd->persons || (int) table == vd->networks;
+        if (node && !streq(node, vd->node) && !(eu_allowed && (streq(node, "EU") || streq(node, "EXT"))))
+                REPORT(vd, SEVERITY_ERROR, "id-node", table, row, idc, "id '%s' belongs to node '%s', not to '%s'",
+                       row->id, node, vd->node);
+        return 0;
+}
+
+static int check_value(Validator *vd, size_t table, Row *row, size_t c, const char *value, size_t len) {
+        const ModelTable *t = &vd->d->model->tables[table];
+        const ModelColumn *column = &t->columns[c];
+        char small[512];
+        _cleanup_free_ char *big = NULL;
+        const char *v = value;
+        if (value[len] != 0 && value[len] != DATASET_LIST_SEP)
+                return 0;
+        if (value[len] == DATASET_LIST_SEP) {
+                if (len < sizeof small) {
+                        memcpy(small, value, len);
+                        small[len] = 0;
+                        v = small;
+                } else {
+                        big = strndup(value, len);
+                        if (!big)
+                                return -ENOMEM;
+                        v = big;
+                }
+        }
+        long long ignored;
+        switch (column->type) {
+        case COLUMN_INT:
+                if (!parse_int(v, &ignored))
+                        REPORT(vd, SEVERITY_ERROR, "wrong-type", table, row, (int) c, "'%s' must be a whole number, not '%s'",
+                               column->name, v);
+                break;
+        case COLUMN_BOOL:
+                if (!streq(v, "true") && !streq(v, "false"))
+                        REPORT(vd, SEVERITY_ERROR, "wrong-type", table, row, (int) c, "'%s' must be true or false, not '%s'",
+                               column->name, v);
+                break;
+        case COLUMN_EMAIL:
+                if (!email_is_valid(v))
+                        REPORT(vd, SEVERITY_ERROR, "EmailInvalid", table, row, (int) c, "'%s' is not an e-mail address", v);
+                break;
+        case COLUMN_HYPERLINK:
+                if (!hyperlink_is_valid(v))
+                        REPORT(vd, SEVERITY_ERROR, "URLInvalid", table, row, (int) c,
+                               "'%s' is not an http:// or https:// link", v);
+                break;
+        case COLUMN_DATE:
+                if (!date_is_valid(v))
+                        REPORT(vd, SEVERITY_ERROR, "wrong-type", table, row, (int) c, "'%s' is not a date (yyyy-mm-dd)", v);
+                break;
+        case COLUMN_DATETIME:
+                if (!datetime_is_valid(v))
+                        REPORT(vd, SEVERITY_ERROR, "wrong-type", table, row, (int) c,
+                               "'%s' is not a date and time (yyyy-mm-ddThh:mm:ss+hhmm)", v);
+                break;
+        case COLUMN_REF:
+        case COLUMN_REF_ARRAY:
+        case COLUMN_ONTOLOGY:
+        case COLUMN_ONTOLOGY_ARRAY:
+                if (column->ontology) {
+                        if (vocab_check(vd->v, column->ontology, v) == VOCAB_NOT_MEMBER) {
+                                if (streq(column->ontology, "DiseaseTypes") && strchr(v, '-'))
+                                        REPORT(vd, SEVERITY_ERROR, "DiagRange", table, row, (int) c,
+                                               "'%s' is a range of codes; list the codes themselves", v);
+                                else
+                                        REPORT(vd, SEVERITY_ERROR, "vocabulary", table, row, (int) c,
+                                               "'%s' is not a term of the Directory's %s", v, column->ontology);
+                        }
+                } else if (column->ref_table) {
+                        int target = model_table_index(vd->d->model, column->ref_table);
+                        if (target >= 0 && !dataset_find(vd->d, (size_t) target, v))
+                                REPORT(vd, SEVERITY_ERROR, "dangling-reference", table, row, (int) c,
+                                       "'%s' refers to %s '%s', which the master does not define", column->name,
+                                       column->ref_table, v);
+                }
+                break;
+        default:
+                break;
+        }
+        return 0;
+}
+
+static int check_model_rules(Validator *vd, size_t table) {
+        const ModelTable *t = &vd->d->model->tables[table];
+        DatasetTable *dt = &vd->d->tables[table];
+        for (size_t i = 0; i < dt->n_rows; i++) {
+                Row *row = dt->rows[i];
+                int r = check_id(vd, table, row);
+                if (r < 0)
+                        return r;
+                for (size_t c = 0; c < t->n_columns; c++) {
+                        const ModelColumn *column = &t->columns[c];
+                        if (c == t->id_column || !column->node_owned)
+                                continue;
+                        const char *value = row->cells[c];
+                        if (!value) {
+                                if (column->required)
+                                        REPORT(vd, SEVERITY_ERROR, "required", table, row, -1,
+                                               "required field '%s' is missing", column->name);
+                                continue;
+                        }
+                        if (column_type_is_list(column->type)) {
+                                const char *state = value, *item;
+                                size_t n;
+                                while (dataset_list_next(&state, &item, &n))
+                                        if ((r = check_value(vd, table, row, c, item, n)) < 0)
+                                                return r;
+                        } else if ((r = check_value(vd, table, row, c, value, strlen(value))) < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* ---- quality rules (BBMRI-ERIC's checks that need no network) ---- */
+
+static int check_persons(Validator *vd) {
+        if (vd->persons < 0)
+                return 0;
+        int email = col(vd->d, vd->persons, "email"), phone = col(vd->d, vd->persons, "phone"),
+            first = col(vd->d, vd->persons, "first_name"), last = col(vd->d, vd->persons, "last_name");
+        DatasetTable *dt = &vd->d->tables[vd->persons];
+        for (size_t i = 0; i < dt->n_rows; i++) {
+                Row *row = dt->rows[i];
+                const char *e = cell(row, email);
+                /* BBMRI-ERIC rates placeholder addresses an error; here a warning, because
+                 * example.org is the documented domain of examples and test data. */
+                if (e) {
+                        const char *at = strchr(e, '@');
+                        const char *domain = at ? at + 1 : "";
+                        if (strcaseeq(domain, "example.org") || strcaseeq(domain, "example.com") ||
+                            strcaseeq(domain, "test.com") || startswith(domain, "unknown."))
+                                REPORT(vd, SEVERITY_WARNING, "EmailPlaceholder", (size_t) vd->persons, row, email,
+                                       "e-mail '%s' is a placeholder address", e);
+                }
+                const char *p = cell(row, phone);
+                if (p && !phone_is_valid(p))
+                        REPORT(vd, SEVERITY_ERROR, "PhoneInvalid", (size_t) vd->persons, row, phone,
+                               "phone '%s' must be written +<country code><number>, digits only (E.123)", p);
+                if (first >= 0 && !cell(row, first))
+                        REPORT(vd, SEVERITY_WARNING, "FirstNameMissing", (size_t) vd->persons, row, -1,
+                               "the contact has no first name");
+                if (last >= 0 && !cell(row, last))
+                        REPORT(vd, SEVERITY_WARNING, "LastNameMissing", (size_t) vd->persons, row, -1,
+                               "the contact has no last name");
+        }
+        return 0;
+}
+
+static int check_text_fields(Validator *vd, int table, const char *prefix) {
+        if (table < 0)
+                return 0;
+        int name = col(vd->d, table, "name"), desc = col(vd->d, table, "description");
+        DatasetTable *dt = &vd->d->tables[table];
+        for (size_t i = 0; i < dt->n_rows; i++) {
+                Row *row = dt->rows[i];
+                const char *n = cell(row, name), *d = cell(row, desc);
+                if (n && is_placeholder_text(n))
+                        REPORT(vd, SEVERITY_ERROR, table == vd->biobanks ? "BBNameMissing" : "CollNameMissing",
+                               (size_t) table, row, name, "the name '%s' is a placeholder", n);
+                if (d && is_placeholder_text(d))
+                        REPORT(vd, SEVERITY_WARNING, table == vd->biobanks ? "BBDescPlaceholder" : "CollDescPlaceholder",
+                               (size_t) table, row, desc, "the description is a placeholder ('%.60s')", d);
+                else if (d && count_words(d) < 3)
+                        REPORT(vd, SEVERITY_WARNING, table == vd->biobanks ? "BBDescShort" : "CollDescShort",
+                               (size_t) table, row, desc, "the description has fewer than 3 words");
+                int lat = col(vd->d, table, "latitude"), lon = col(vd->d, table, "longitude");
+                const char *la = cell(row, lat), *lo = cell(row, lon);
+                if (la && !coordinate_is_valid(la, 90.0))
+                        REPORT(vd, SEVERITY_ERROR, table == vd->biobanks ? "BBLatInvalid" : "CollLatInvalid",
+                               (size_t) table, row, lat,
+                               "latitude '%s' must be decimal degrees with a decimal point, between -90 and 90", la);
+                if (lo && !coordinate_is_valid(lo, 180.0))
+                        REPORT(vd, SEVERITY_ERROR, table == vd->biobanks ? "BBLonInvalid" : "CollLonInvalid",
+                               (size_t) table, row, lon,
+                               "longitude '%s' must be decimal degrees with a decimal point, between -180 and 180", lo);
+        }
+        (void) prefix;
+        return 0;
+}
+
+static int check_biobanks(Validator *vd) {
+        if (vd->biobanks < 0)
+                return 0;
+        int jur = col(vd->d, vd->biobanks, "juridical_person");
+        int coll_biobank = col(vd->d, vd->collections, "biobank");
+        DatasetTable *dt = &vd->d->tables[vd->biobanks];
+        _cleanup_(strmap_freep) StrMap *with_collections = strmap_new();
+        if (!with_collections)
+                return -ENOMEM;
+        if (vd->collections >= 0 && coll_biobank >= 0) {
+                DatasetTable *ct = &vd->d->tables[vd->collections];
+                for (size_t i = 0; i < ct->n_rows; i++) {
+                        const char *b = ct->rows[i]->cells[coll_biobank];
+                        if (b && strmap_put(with_collections, b, NULL) == -ENOMEM)
+                                return -ENOMEM;
+                }
+        }
+        for (size_t i = 0; i < dt->n_rows; i++) {
+                Row *row = dt->rows[i];
+                const char *j = cell(row, jur);
+                if (j && is_placeholder_text(j))
+                        REPORT(vd, SEVERITY_ERROR, "JuridicalInvalid", (size_t) vd->biobanks, row, jur,
+                               "the juridical person '%s' is a placeholder", j);
+                if (!strmap_contains(with_collections, row->id))
+                        REPORT(vd, SEVERITY_ERROR, "NoCollections", (size_t) vd->biobanks, row, -1,
+                               "the biobank has no collection");
+        }
+        return 0;
+}
+
+typedef struct CollectionColumns {
+        int biobank, parent, type, categories, materials, diagnoses, size, oom, age_low, age_high, age_unit, donors;
+} CollectionColumns;
+
+static int check_collection(Validator *vd, const CollectionColumns *k, Row *row) {
+        size_t table = (size_t) vd->collections;
+        const char *types = cell(row, k->type), *cats = cell(row, k->categories), *mats = cell(row, k->materials),
+                   *diag = cell(row, k->diagnoses);
+        if (!types)
+                REPORT(vd, SEVERITY_ERROR, "TypeMissing", table, row, -1, "the collection has no type");
+        if (types && !diag &&
+            (list_contains(types, "HOSPITAL") || list_contains(types, "DISEASE_SPECIFIC") || list_contains(types, "RD")))
+                REPORT(vd, SEVERITY_ERROR, "DiagMissingDisease", table, row, k->type,
+                       "a hospital, disease-specific or rare-disease collection must list its diagnoses "
+                       "(diagnosis_available)");
+        if (cats && list_contains(cats, "MEDICAL_RECORDS") && !diag)
+                REPORT(vd, SEVERITY_WARNING, "MedRecDiagGap", table, row, k->categories,
+                       "medical records are available but no diagnosis is listed");
+        if (cats && list_contains(cats, "BIOLOGICAL_SAMPLES") && !mats)
+                REPORT(vd, SEVERITY_ERROR, "MaterialsMissing", table, row, k->categories,
+                       "biological samples are available but no material type is listed");
+        if (mats && !(cats && list_contains(cats, "BIOLOGICAL_SAMPLES")))
+                REPORT(vd, SEVERITY_ERROR, "SampleCatMismatch", table, row, k->materials,
+                       "material types are listed but 'Biological samples' is not among the data categories");
+
+        long long size, oom, low, high;
+        if (parse_int(cell(row, k->size), &size) && parse_int(cell(row, k->oom), &oom) && oom > 1) {
+                double lo = pow(10.0, (double) oom), hi = pow(10.0, (double) (oom + 1));
+                if ((double) size < lo || (double) size > hi)
+                        REPORT(vd, SEVERITY_ERROR, "SizeOoMMismatch", table, row, k->size,
+                               "size %lld is outside its order of magnitude %lld (%.0f to %.0f)", size, oom, lo, hi);
+        }
+        bool has_low = parse_int(cell(row, k->age_low), &low), has_high = parse_int(cell(row, k->age_high), &high);
+        if ((has_low || has_high) && !cell(row, k->age_unit))
+                REPORT(vd, SEVERITY_ERROR, "AgeUnitMissing", table, row, has_low ? k->age_low : k->age_high,
+                       "an age range needs an age unit (age_unit)");
+        if (has_low && low < -1)
+                REPORT(vd, SEVERITY_ERROR, "AgeLowBelowMin", table, row, k->age_low, "age_low %lld is below -1", low);
+        if (has_high && high < -1)
+                REPORT(vd, SEVERITY_ERROR, "AgeHighBelowMin", table, row, k->age_high, "age_high %lld is below -1", high);
+        if (has_low && has_high && low > high)
+                REPORT(vd, SEVERITY_ERROR, "AgeRangeInverted", table, row, k->age_low,
+                       "age_low %lld is above age_high %lld", low, high);
+        else if (has_low && has_high && low == high)
+                REPORT(vd, SEVERITY_INFO, "AgeRangePoint", table, row, k->age_low, "the age range is a single age (%lld)",
+                       low);
+
+        const char *biobank = cell(row, k->biobank);
+        if (biobank) {
+                if (vd->biobanks >= 0 && !dataset_find(vd->d, (size_t) vd->biobanks, biobank))
+                        REPORT(vd, SEVERITY_ERROR, "Orphan", table, row, k->biobank,
+                               "the collection's biobank '%s' is not defined", biobank);
+                const char *rest = startswith(row->id, biobank);
+                if (!rest || !startswith(rest, ":collection:"))
+                        REPORT(vd, SEVERITY_WARNING, "CollNoBBPrefix", table, row, -1,
+                               "the collection id does not start with its biobank's id + ':collection:'");
+        }
+        return 0;
+}
+
+static int check_collections(Validator *vd) {
+        if (vd->collections < 0)
+                return 0;
+        int t = vd->collections;
+        CollectionColumns k = {
+                .biobank = col(vd->d, t, "biobank"),
+                .parent = col(vd->d, t, "parent_collection"),
+                .type = col(vd->d, t, "type"),
+                .categories = col(vd->d, t, "data_categories"),
+                .materials = col(vd->d, t, "materials"),
+                .diagnoses = col(vd->d, t, "diagnosis_available"),
+                .size = col(vd->d, t, "size"),
+                .oom = col(vd->d, t, "order_of_magnitude"),
+                .age_low = col(vd->d, t, "age_low"),
+                .age_high = col(vd->d, t, "age_high"),
+                .age_unit = col(vd->d, t, "age_unit"),
+                .donors = col(vd->d, t, "number_of_donors"),
+        };
+        DatasetTable *dt = &vd->d->tables[t];
+        /* Sum of the direct sub-collections' sizes, per parent. */
+        _cleanup_free_ long long *sub_sum = calloc(dt->n_rows ? dt->n_rows : 1, sizeof(long long));
+        _cleanup_(strmap_freep) StrMap *index = strmap_new();
+        if (!sub_sum || !index)
+                return -ENOMEM;
+        for (size_t i = 0; i < dt->n_rows; i++)
+                if (strmap_put(index, dt->rows[i]->id, (void *) (uintptr_t) (i + 1)) == -ENOMEM)
+                        return -ENOMEM;
+        for (size_t i = 0; i < dt->n_rows; i++) {
+                Row *row = dt->rows[i];
+                int r = check_collection(vd, &k, row);
+                if (r < 0)
+                        return r;
+                long long size;
+                const char *parent = cell(row, k.parent);
+                uintptr_t p = parent ? (uintptr_t) strmap_get(index, parent) : 0;
+                if (p && parse_int(cell(row, k.size), &size))
+                        sub_sum[p - 1] += size;
+        }
+        for (size_t i = 0; i < dt->n_rows; i++) {
+                long long size;
+                if (sub_sum[i] > 0 && parse_int(cell(dt->rows[i], k.size), &size) && sub_sum[i] > size)
+                        REPORT(vd, SEVERITY_ERROR, "SizeOver", (size_t) t, dt->rows[i], k.size,
+                               "the sub-collections hold %lld samples, more than the collection's size %lld", sub_sum[i],
+                               size);
+        }
+        return 0;
+}
+
+static int check_facts(Validator *vd) {
+        if (vd->facts < 0)
+                return 0;
+        int donors = col(vd->d, vd->facts, "number_of_donors");
+        DatasetTable *dt = &vd->d->tables[vd->facts];
+        for (size_t i = 0; i < dt->n_rows; i++) {
+                long long n;
+                if (parse_int(cell(dt->rows[i], donors), &n) && n > 0 && n < 10)
+                        REPORT(vd, SEVERITY_WARNING, "KAnonViolation", (size_t) vd->facts, dt->rows[i], donors,
+                               "%lld donors: fewer than 10 can identify people (k-anonymity)", n);
+        }
+        return 0;
+}
+
+/* ---- blocking ---- */
+
+enum {
+        VISIT_NONE,
+        VISIT_ACTIVE,
+        VISIT_DONE,
+};
+
+typedef struct Blocker {
+        Dataset *d;
+        Findings *findings;
+        unsigned char **state; /* per table, per row index: visit state */
+        StrMap **index;        /* per table: id -> row index + 1 */
+} Blocker;
+
+static int visit(Blocker *b, size_t table, size_t i, bool *ret_blocked);
+
+/* Is the row a reference points to blocked? Unknown targets are not (the dangling reference is
+ * an error of the referencing row already). */
+static int target_blocked(Blocker *b, size_t target, const char *id, bool *ret) {
+        uintptr_t k = (uintptr_t) strmap_get(b->index[target], id);
+        *ret = false;
+        if (!k)
+                return 0;
+        return visit(b, target, k - 1, ret);
+}
+
+static int visit(Blocker *b, size_t table, size_t i, bool *ret_blocked) {
+        Row *row = b->d->tables[table].rows[i];
+        if (b->state[table][i] == VISIT_DONE) {
+                *ret_blocked = row->flags & ROW_BLOCKED;
+                return 0;
+        }
+        if (b->state[table][i] == VISIT_ACTIVE) {
+                /* A reference cycle (a collection among its own parents): report it on this row. */
+                Location *loc = row->origin.file ? &row->origin : NULL;
+                int r = findings_add(b->findings, SEVERITY_ERROR, "reference-cycle", b->d->model->tables[table].name,
+                                     row->id, NULL, loc, "'%s' refers to itself through a chain of references", row->id);
+                row->flags |= ROW_HAS_ERROR | ROW_BLOCKED;
+                *ret_blocked = true;
+                return r;
+        }
+        b->state[table][i] = VISIT_ACTIVE;
+        bool blocked = row->flags & ROW_HAS_ERROR;
+        const ModelTable *t = &b->d->model->tables[table];
+        for (size_t c = 0; c < t->n_columns && !blocked; c++) {
+                const ModelColumn *column = &t->columns[c];
+                if (!column->node_owned || column->ontology || !column->ref_table || !row->cells[c])
+                        continue;
+                int target = model_table_index(b->d->model, column->ref_table);
+                if (target < 0)
+                        continue;
+                const char *state = row->cells[c], *item;
+                size_t n;
+                char buf[256];
+                while (!blocked && dataset_list_next(&state, &item, &n)) {
+                        if (n >= sizeof buf)
+                                continue;
+                        memcpy(buf, item, n);
+                        buf[n] = 0;
+                        bool tb;
+                        int r = target_blocked(b, (size_t) target, buf, &tb);
+                        if (r < 0)
+                                return r;
+                        blocked = tb;
+                }
+        }
+        if (blocked)
+                row->flags |= ROW_BLOCKED;
+        b->state[table][i] = VISIT_DONE;
+        *ret_blocked = blocked;
+        return 0;
+}
+
+static int propagate(Dataset *d, Findings *findings) {
+        size_t n = d->model->n_tables;
+        Blocker b = { .d = d, .findings = findings };
+        b.state = calloc(n, sizeof(unsigned char *));
+        b.index = calloc(n, sizeof(StrMap *));
+        int r = 0;
+        if (!b.state || !b.index) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t t = 0; t < n; t++) {
+                b.state[t] = calloc(d->tables[t].n_rows + 1, 1);
+                b.index[t] = strmap_new();
+                if (!b.state[t] || !b.index[t]) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                for (size_t i = 0; i < d->tables[t].n_rows; i++)
+                        if (strmap_put(b.index[t], d->tables[t].rows[i]->id, (void *) (uintptr_t) (i + 1)) == -ENOMEM) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+        }
+        for (size_t t = 0; t < n && r >= 0; t++)
+                for (size_t i = 0; i < d->tables[t].n_rows && r >= 0; i++) {
+                        bool ignored;
+                        r = visit(&b, t, i, &ignored);
+                }
+finish:
+        for (size_t t = 0; t < n; t++) {
+                if (b.state)
+                        free(b.state[t]);
+                if (b.index)
+                        strmap_free(b.index[t]);
+        }
+        free(b.state);
+        free(b.index);
+        return r;
+}
+
+int validate_propagate_blocked(Dataset *d) {
+        Findings ignored;
+        findings_init(&ignored);
+        int r = propagate(d, &ignored);
+        findings_done(&ignored);
+        return r;
+}
+
+int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings) {
+        Validator vd = {
+                .d = d,
+                .v = v,
+                .node = node,
+                .findings = findings,
+                .persons = model_table_index(d->model, "Persons"),
+                .networks = model_table_index(d->model, "Networks"),
+                .biobanks = model_table_index(d->model, "Biobanks"),
+                .collections = model_table_index(d->model, "Collections"),
+                .facts = model_table_index(d->model, "CollectionFacts"),
+        };
+        int r;
+        for (size_t t = 0; t < d->model->n_tables; t++)
+                if ((r = check_model_rules(&vd, t)) < 0)
+                        return r;
+        if ((r = check_persons(&vd)) < 0 || (r = check_text_fields(&vd, vd.biobanks, "BB")) < 0 ||
+            (r = check_text_fields(&vd, vd.collections, "Coll")) < 0 || (r = check_biobanks(&vd)) < 0 ||
+            (r = check_collections(&vd)) < 0 || (r = check_facts(&vd)) < 0)
+                return r;
+        return propagate(d, findings);
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Validation (design §5): model rules (required columns, types, id patterns, references that
+ * resolve inside the dataset), vocabulary membership, and the offline quality rules of
+ * BBMRI-ERIC's checks (reference/quality-checks.md). Findings carry the check id as their code.
+ * An error marks its row ROW_HAS_ERROR; every row with an error, and every row that depends on
+ * one through a reference, is marked ROW_BLOCKED and must not be pushed. */
+
+#include "dataset.h"
+#include "vocab.h"
+
+int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings);
+/* Propagates ROW_BLOCKED along references (a row referencing a blocked row is blocked), in
+ * time linear in the number of cells. Called by validate_dataset(); exposed for tests. */
+int validate_propagate_blocked(Dataset *d);
