@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The remote, seen only through this small table of functions (like isync's drivers): fetch a
+ * table of a schema, fetch the live model, push a push plan. The sync logic never sees a path or
+ * a URL. Backends: file:// (backend-file.c) and https:// (later). */
+
+#include "config.h"
+#include "dataset.h"
+#include "emx2csv.h"
+#include "findings.h"
+
+typedef enum SchemaKind {
+        SCHEMA_STAGING,
+        SCHEMA_PUBLISHED,
+        SCHEMA_ONTOLOGY,
+} SchemaKind;
+
+/* One table's part of a push, in the server's upsert semantics: only the columns marked in
+ * `columns` are written (id always), rows absent from upserts are left alone. */
+typedef struct PushTable {
+        size_t table;               /* model table index */
+        bool *columns;              /* n_columns of the table: which columns the upserts carry */
+        const Row **upserts;        /* rows to insert or update (values from these rows) */
+        size_t n_upserts;
+        const char **deletes;       /* ids to delete */
+        size_t n_deletes;
+} PushTable;
+
+/* Upserts go in reference order (tables ascending), deletes in reverse. */
+typedef struct PushPlan {
+        PushTable *tables;          /* ascending table index; only tables with work */
+        size_t n_tables;
+        size_t n_upserts, n_deletes;
+        size_t n_withdrawals;       /* upserts that only set withdrawn (counted in n_upserts too) */
+        Dataset *rows;              /* owns rows built for the plan (withdrawals) */
+} PushPlan;
+
+PushPlan *push_plan_free(PushPlan *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PushPlan, push_plan_free);
+
+typedef struct PushResult {
+        size_t n_requests;          /* requests (file backend: 1 swap) */
+        size_t n_applied_upserts, n_applied_deletes;
+        char *error;                /* what failed, or NULL; never contains a secret */
+} PushResult;
+void push_result_done(PushResult *r);
+
+typedef struct Backend Backend;
+typedef struct BackendOps {
+        const char *name;           /* "file", "https" */
+        /* Raw CSV of a table. For SCHEMA_PUBLISHED, node filters rows to that node. -ENOENT when
+         * the table does not exist on the remote (a file backend treats a missing file as an
+         * empty table only for staging: see backend-file.c). */
+        int (*fetch_table)(Backend *b, SchemaKind schema, const char *table, const char *node, char **ret_data,
+                           size_t *ret_size, Findings *findings);
+        /* Raw model CSV of the staging schema (-EOPNOTSUPP when the backend has none). */
+        int (*fetch_model)(Backend *b, char **ret_data, size_t *ret_size, Findings *findings);
+        /* Applies the plan to the staging schema. 0 when everything was applied. */
+        int (*push)(Backend *b, const Model *model, const PushPlan *plan, PushResult *result, Findings *findings);
+        void (*free)(Backend *b);
+} BackendOps;
+
+struct Backend {
+        const BackendOps *ops;
+        const Config *config;       /* not owned */
+};
+
+Backend *backend_free(Backend *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Backend, backend_free);
+
+/* Opens the backend the configuration names. -EPROTONOSUPPORT for a scheme not built in. */
+int backend_open(const Config *config, Backend **ret, Findings *findings);
+
+/* File backend, exposed for tests. A fault hook lets tests stop a push after writing n files. */
+int backend_file_open(const Config *config, const char *folder, Backend **ret);
+void backend_file_set_fault_after_files(Backend *b, int n_files);
+
+/* Schema name for a kind, from the configuration. */
+const char *backend_schema_name(const Config *config, SchemaKind kind);
+
+/* Fetches a whole table into d (parsing the CSV with emx2_read_table()); unknown columns are
+ * added to stats. */
+int backend_fetch_into(Backend *b, SchemaKind schema, const char *node, Dataset *d, size_t table,
+                       Emx2ReadStats *stats, Findings *findings);

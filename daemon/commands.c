@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: MIT */
+#include <jansson.h>
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "commands.h"
+#include "config.h"
+#include "diff.h"
+#include "export.h"
+#include "log.h"
+#include "pipeline.h"
+#include "report.h"
+#include "state.h"
+#include "sync.h"
+
+#ifndef PROGRAM_VERSION
+#define PROGRAM_VERSION "0"
+#endif
+
+/* Everything one run holds, released in one place. */
+typedef struct Run {
+        const Options *options;
+        const char *command;
+        Config *config;
+        Findings findings;
+        Local local;
+        StateDir *state;
+        Backend *backend;
+        Dataset *remote;
+        ChangeSet *changes;
+        PushPlan *plan;
+        RunReport report;
+        uint64_t phase_start;
+        char *error;
+} Run;
+
+static void run_init(Run *run, const Options *o, const char *command) {
+        *run = (Run) { .options = o, .command = command };
+        findings_init(&run->findings);
+        run->report = (RunReport) {
+                .command = command,
+                .program_version = PROGRAM_VERSION,
+                .started_usec = now_usec_realtime(),
+                .config_path = o->config_path,
+        };
+        run->phase_start = now_usec_monotonic();
+}
+
+static void run_done(Run *run) {
+        push_plan_free(run->plan);
+        change_set_free(run->changes);
+        dataset_free(run->remote);
+        backend_free(run->backend);
+        local_done(&run->local);
+        state_close(run->state);
+        config_free(run->config);
+        findings_done(&run->findings);
+        free(run->error);
+}
+
+static void run_phase(Run *run, const char *name) {
+        uint64_t now = now_usec_monotonic();
+        if (run->report.n_phases < ELEMENTSOF(run->report.phases))
+                run->report.phases[run->report.n_phases++] = (ReportPhase) { name, now - run->phase_start };
+        run->phase_start = now;
+}
+
+static void run_set_error(Run *run, const char *fmt, ...) _printf_(2, 3);
+static void run_set_error(Run *run, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        free(run->error);
+        run->error = strdup_vprintf(fmt, ap);
+        va_end(ap);
+        run->report.error = run->error;
+}
+
+/* Logs findings gathered so far (sorted) and forgets nothing: they stay for the report. */
+static void log_findings_from(const Findings *f, size_t from) {
+        for (size_t i = from; i < f->n_items; i++)
+                log_finding(&f->items[i]);
+        if (f->n_dropped > 0)
+                log_warning("%zu more findings were not listed (limit reached)", f->n_dropped);
+}
+
+static int load_config(Run *run) {
+        int r = config_load(run->options->config_path, run->options->data_dir, &run->config, &run->findings);
+        if (r < 0) {
+                log_findings_from(&run->findings, 0);
+                if (run->findings.n_items == 0)
+                        log_error("%s: cannot load configuration: %s", run->options->config_path, strerror(-r));
+                return EXIT_CONFIG;
+        }
+        run->report.node = run->config->node;
+        run->report.mode = sync_mode_to_string(run->config->mode);
+        run->report.config_digest = run->config->digest;
+        return 0;
+}
+
+/* Loads model, vocabularies and mappings, reads, maps and validates the master. Returns 0 or an
+ * exit code; findings are logged. */
+static int load_local(Run *run) {
+        int r = local_setup(run->config, &run->local, &run->findings);
+        if (r < 0) {
+                findings_sort(&run->findings);
+                log_findings_from(&run->findings, 0);
+                if (r == -ENOMEM) {
+                        log_error("out of memory");
+                        return EXIT_TEMPORARY;
+                }
+                return EXIT_CONFIG;
+        }
+        run_phase(run, "setup");
+        r = local_read(run->config, &run->local, &run->findings);
+        findings_sort(&run->findings);
+        if (r < 0) {
+                log_findings_from(&run->findings, 0);
+                if (r == -ENOMEM) {
+                        log_error("out of memory");
+                        return EXIT_TEMPORARY;
+                }
+                /* A master file the configuration names but that is not there is a configuration
+                 * mistake; a master file that is there but unreadable as a whole is invalid data. */
+                if (r == -ENOENT || r == -EACCES || r == -EISDIR)
+                        return EXIT_CONFIG;
+                return EXIT_INVALID_DATA;
+        }
+        run->report.local = run->local.dataset;
+        run->report.findings = &run->findings;
+        run->report.phases[run->report.n_phases++] = (ReportPhase) { "read", run->local.usec_read };
+        run->report.phases[run->report.n_phases++] = (ReportPhase) { "map", run->local.usec_map };
+        run->report.phases[run->report.n_phases++] = (ReportPhase) { "validate", run->local.usec_validate };
+        run->phase_start = now_usec_monotonic();
+        return 0;
+}
+
+static void finish_report(Run *run, int exit_code, const char *outcome) {
+        run->report.finished_usec = now_usec_realtime();
+        run->report.exit_code = exit_code;
+        run->report.outcome = outcome;
+}
+
+static void log_summary(Run *run) {
+        _cleanup_free_ char *line = report_summary_line(&run->report);
+        if (!line)
+                return;
+        /* The summary is the command's output for people: stdout on the console, an entry of its
+         * own kind in the journal. */
+        if (log_get_target() == LOG_TARGET_CONSOLE)
+                printf("%s\n", line);
+        else
+                log_event(run->report.exit_code == EXIT_OK || run->report.exit_code == EXIT_DIFFERENCES ? LOG_INFO
+                                                                                                         : LOG_ERR,
+                          LOG_EVENT_RUN_FINISHED, "%s", line);
+}
+
+int command_check(const Options *o) {
+        _cleanup_(run_done) Run run;
+        run_init(&run, o, "check");
+        int r = load_config(&run);
+        if (r != 0)
+                return r;
+        r = load_local(&run);
+        if (r != 0)
+                return r;
+        log_findings_from(&run.findings, 0);
+        int exit_code = run.findings.n_errors > 0 ? EXIT_INVALID_DATA : EXIT_OK;
+        finish_report(&run, exit_code, exit_code == EXIT_OK ? "valid" : "invalid-data");
+        log_summary(&run);
+        return exit_code;
+}
+
+int command_export(const Options *o) {
+        _cleanup_(run_done) Run run;
+        run_init(&run, o, "export");
+        if (o->export_format == EXPORT_MIABIS_XML) {
+                log_error("export -f miabis-xml is not available in this version (emx2-csv, emx2-zip are)");
+                return EXIT_USAGE;
+        }
+        int r = load_config(&run);
+        if (r != 0)
+                return r;
+        r = load_local(&run);
+        if (r != 0)
+                return r;
+        log_findings_from(&run.findings, 0);
+        if (run.findings.n_errors > 0) {
+                /* Never write a file the Directory would reject: fix the master first. */
+                log_error("not exporting: %zu error%s in the master (see above); nothing was written",
+                          run.findings.n_errors, run.findings.n_errors == 1 ? "" : "s");
+                return EXIT_INVALID_DATA;
+        }
+        if (o->export_format == EXPORT_EMX2_CSV)
+                r = export_emx2_csv(run.local.dataset, false, o->output);
+        else
+                r = export_emx2_zip(run.local.dataset, false, o->output);
+        if (r < 0) {
+                log_error("%s: cannot write export: %s", o->output, strerror(-r));
+                return EXIT_CANT_WRITE;
+        }
+        if (log_get_target() == LOG_TARGET_CONSOLE)
+                printf("export %s: %zu rows in %zu tables written to %s\n", run.config->node,
+                       dataset_total_rows(run.local.dataset), run.local.model->n_tables, o->output);
+        else
+                log_info("export %s: %zu rows written to %s", run.config->node, dataset_total_rows(run.local.dataset),
+                         o->output);
+        return EXIT_OK;
+}
+
+static int open_state(Run *run) {
+        int r = state_open(run->config->state_dir, &run->state);
+        if (r < 0) {
+                log_error("%s: cannot use the state directory: %s", run->config->state_dir, strerror(-r));
+                return EXIT_CANT_WRITE;
+        }
+        pid_t holder = 0;
+        r = state_lock(run->state, &holder);
+        if (r == -EBUSY) {
+                if (holder > 0)
+                        log_event(LOG_ERR, LOG_EVENT_LOCK_BUSY,
+                                  "another bbmri-dirsync run (pid %d) holds the lock on %s; try again later", (int) holder,
+                                  run->config->state_dir);
+                else
+                        log_event(LOG_ERR, LOG_EVENT_LOCK_BUSY,
+                                  "another bbmri-dirsync run holds the lock on %s; try again later",
+                                  run->config->state_dir);
+                return EXIT_TEMPORARY;
+        }
+        if (r < 0) {
+                log_error("%s: cannot take the run lock: %s", run->config->state_dir, strerror(-r));
+                return EXIT_CANT_WRITE;
+        }
+        return 0;
+}
+
+static int exit_code_for_remote_error(int r) {
+        switch (r) {
+        case -EACCES:
+        case -EPERM:
+                return EXIT_PERMISSION;
+        case -EAGAIN:
+        case -ETIMEDOUT:
+        case -EINTR:
+                return EXIT_TEMPORARY;
+        case -ENOMEM:
+                return EXIT_TEMPORARY;
+        default:
+                return EXIT_UNAVAILABLE;
+        }
+}
+
+/* Fetches every table of a schema into a new dataset, saving the raw CSV as a snapshot. Unknown
+ * columns are model drift, logged once per table and column. */
+static int fetch_schema(Run *run, SchemaKind schema, Dataset **ret) {
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        int r = dataset_new(run->local.model, &d);
+        if (r < 0)
+                return EXIT_TEMPORARY;
+        size_t first_finding = run->findings.n_items;
+        const char *schema_name = backend_schema_name(run->config, schema);
+        for (size_t t = 0; t < run->local.model->n_tables; t++) {
+                const char *table = run->local.model->tables[t].name;
+                _cleanup_free_ char *data = NULL;
+                size_t size = 0;
+                r = run->backend->ops->fetch_table(run->backend, schema, table, run->config->node, &data, &size,
+                                                   &run->findings);
+                if (r == -ENOENT && schema == SCHEMA_STAGING) {
+                        /* A staging table that does not exist yet is empty. */
+                        continue;
+                }
+                if (r < 0) {
+                        log_findings_from(&run->findings, first_finding);
+                        if (r == -ENXIO)
+                                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "the Directory at %s is not there",
+                                          run->config->directory_url);
+                        else
+                                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot read %s/%s from %s: %s",
+                                          schema_name, table, run->config->directory_url, strerror(-r));
+                        run_set_error(run, "cannot read %s/%s: %s", schema_name, table, strerror(-r));
+                        return exit_code_for_remote_error(r);
+                }
+                _cleanup_free_ char *label = strdup_printf("%s/%s.csv", schema_name, table);
+                Emx2ReadStats stats = {};
+                r = emx2_read_table(d, t, data, size, label ?: table, &stats, &run->findings);
+                for (char **c = stats.unknown_columns; c && *c; c++) {
+                        _cleanup_free_ char *field_table = strdup_printf("BBMRI_TABLE=%s", table);
+                        _cleanup_free_ char *field_column = strdup_printf("BBMRI_COLUMN=%s", *c);
+                        if (field_table && field_column) {
+                                log_add_field(field_table);
+                                log_add_field(field_column);
+                        }
+                        log_event(LOG_WARNING, LOG_EVENT_MODEL_DRIFT,
+                                  "model drift: %s/%s has a column '%s' that the model does not know; it is ignored",
+                                  schema_name, table, *c);
+                }
+                emx2_read_stats_done(&stats);
+                if (r < 0) {
+                        log_findings_from(&run->findings, first_finding);
+                        log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "%s/%s from %s cannot be read as a table",
+                                  schema_name, table, run->config->directory_url);
+                        run_set_error(run, "%s/%s cannot be read as a table", schema_name, table);
+                        return EXIT_UNAVAILABLE;
+                }
+                if (run->state && state_snapshot_add(run->state, schema_name, table, data, size) < 0)
+                        log_warning("cannot save the snapshot of %s/%s", schema_name, table);
+        }
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+static void log_changes(Run *run) {
+        for (size_t i = 0; i < run->changes->n_changes; i++)
+                log_change(run->local.model, &run->changes->changes[i]);
+}
+
+static int print_json_report(Run *run) {
+        _cleanup_free_ char *json = NULL;
+        size_t size = 0;
+        if (report_to_json(&run->report, &json, &size) < 0)
+                return -ENOMEM;
+        fwrite(json, 1, size, stdout);
+        return 0;
+}
+
+/* Saves the report in the state directory (and the configured extra copy). */
+static void save_report(Run *run, bool good) {
+        _cleanup_free_ char *json = NULL;
+        size_t size = 0;
+        if (report_to_json(&run->report, &json, &size) < 0) {
+                log_error("cannot build the JSON report");
+                return;
+        }
+        if (run->state && state_save_report(run->state, json, size, good) < 0)
+                log_error("%s: cannot save the run report", run->config->state_dir);
+        if (run->config->report_json && write_file_atomic(run->config->report_json, json, size, 0644) < 0)
+                log_error("%s: cannot write the JSON report", run->config->report_json);
+}
+
+/* diff and sync share the first half: config, state, local, fetch, compare. */
+static int compare_with_remote(Run *run, bool against_published) {
+        int r = load_config(run);
+        if (r != 0)
+                return r;
+        r = open_state(run);
+        if (r != 0)
+                return r;
+        log_event(log_get_target() == LOG_TARGET_JOURNAL ? LOG_INFO : LOG_DEBUG, LOG_EVENT_RUN_STARTED, "%s %s: started (mode %s%s)", run->command, run->config->node,
+                  sync_mode_to_string(run->config->mode), run->options->dry_run ? ", dry run" : "");
+        r = load_local(run);
+        if (r != 0)
+                return r;
+        log_findings_from(&run->findings, 0);
+
+        r = backend_open(run->config, &run->backend, &run->findings);
+        if (r < 0) {
+                log_findings_from(&run->findings, 0);
+                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot open the Directory at %s: %s",
+                          run->config->directory_url, strerror(-r));
+                return r == -EPROTONOSUPPORT ? EXIT_CONFIG : EXIT_UNAVAILABLE;
+        }
+        if (state_snapshot_begin(run->state) < 0)
+                log_warning("%s: cannot prepare snapshots", run->config->state_dir);
+        run->report.against = against_published ? "published" : "staging";
+        r = fetch_schema(run, against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING, &run->remote);
+        if (r != 0) {
+                state_snapshot_abort(run->state);
+                return r;
+        }
+        run_phase(run, "fetch");
+
+        DiffOptions opts = {
+                .node = run->config->node,
+                .withdrawn_is_removed = run->config->deletions == DELETIONS_WITHDRAW,
+        };
+        r = diff_datasets(run->local.dataset, run->remote, &opts, &run->changes);
+        if (r < 0) {
+                log_error("cannot compare: %s", strerror(-r));
+                return EXIT_TEMPORARY;
+        }
+        run->report.changes = run->changes;
+        run_phase(run, "diff");
+        /* With --json, stdout carries the report alone. */
+        if (!(run->options->json && log_get_target() == LOG_TARGET_CONSOLE))
+                log_changes(run);
+        return 0;
+}
+
+int command_diff(const Options *o) {
+        _cleanup_(run_done) Run run;
+        run_init(&run, o, "diff");
+        int r = compare_with_remote(&run, o->against_published);
+        if (r != 0) {
+                if (run.config && run.state) {
+                        finish_report(&run, r, "failed");
+                        save_report(&run, false);
+                }
+                return r;
+        }
+        (void) state_snapshot_commit(run.state);
+        const DiffTableCounts *t = &run.changes->total;
+        int exit_code = t->added + t->changed + t->removed > 0 ? EXIT_DIFFERENCES : EXIT_OK;
+        finish_report(&run, exit_code, exit_code == EXIT_OK ? "no-differences" : "differences");
+        save_report(&run, true);
+        if (o->json)
+                (void) print_json_report(&run);
+        else
+                log_summary(&run);
+        return exit_code;
+}
+
+/* Count of changes a push could act on (not blocked; removals only when the policy acts). */
+static size_t actionable_changes(const ChangeSet *c, DeletionPolicy policy) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->n_changes; i++) {
+                const Change *ch = &c->changes[i];
+                if (ch->blocked)
+                        continue;
+                if (ch->kind == CHANGE_REMOVED && policy == DELETIONS_KEEP)
+                        continue;
+                n++;
+        }
+        return n;
+}
+
+static int verify_push(Run *run) {
+        _cleanup_(dataset_freep) Dataset *after = NULL;
+        /* What the Directory holds after the push becomes the last fetched snapshot. */
+        if (state_snapshot_begin(run->state) < 0)
+                log_warning("%s: cannot prepare snapshots", run->config->state_dir);
+        int r = fetch_schema(run, SCHEMA_STAGING, &after);
+        if (r != 0) {
+                state_snapshot_abort(run->state);
+                return r;
+        }
+        (void) state_snapshot_commit(run->state);
+        DiffOptions opts = {
+                .node = run->config->node,
+                .withdrawn_is_removed = run->config->deletions == DELETIONS_WITHDRAW,
+        };
+        _cleanup_(change_set_freep) ChangeSet *left = NULL;
+        if (diff_datasets(run->local.dataset, after, &opts, &left) < 0)
+                return EXIT_TEMPORARY;
+        size_t n = actionable_changes(left, run->config->deletions);
+        if (n > 0) {
+                log_event(LOG_ERR, LOG_EVENT_PUSH_FAILED,
+                          "after the push the Directory still differs from the master in %zu row%s", n, n == 1 ? "" : "s");
+                run_set_error(run, "verification found %zu row%s still different after the push", n, n == 1 ? "" : "s");
+                return EXIT_TEMPORARY;
+        }
+        run->report.verified = true;
+        return 0;
+}
+
+int command_sync(const Options *o) {
+        _cleanup_(run_done) Run run;
+        run_init(&run, o, "sync");
+        run.report.dry_run = o->dry_run;
+        int r = compare_with_remote(&run, false);
+        if (r != 0) {
+                if (run.config && run.state) {
+                        finish_report(&run, r, "failed");
+                        save_report(&run, false);
+                        log_summary(&run);
+                }
+                return r;
+        }
+        (void) state_snapshot_commit(run.state);
+
+        int data_exit = run.findings.n_errors > 0 ? EXIT_INVALID_DATA : EXIT_OK;
+        const char *outcome = data_exit == EXIT_OK ? "success" : "invalid-data";
+
+        r = sync_build_plan(run.local.model, run.changes, run.remote, run.config->deletions, &run.plan);
+        if (r < 0) {
+                log_error("cannot build the push plan: %s", strerror(-r));
+                return EXIT_TEMPORARY;
+        }
+        GuardVerdict guard = {};
+        sync_check_guard(run.config, run.changes, run.plan, &guard);
+        run.report.guard_removals = guard.n_removals;
+        run.report.guard_limit = guard.limit;
+        run.report.guard_limited = guard.limited;
+
+        bool push = run.config->mode == SYNC_MODE_PUSH && !o->dry_run &&
+                    run.plan->n_upserts + run.plan->n_deletes > 0;
+        if (push && guard.refused && !o->force) {
+                run.report.guard_refused = true;
+                _cleanup_free_ char *field = strdup_printf("BBMRI_REMOVALS=%zu", guard.n_removals);
+                if (field)
+                        log_add_field(field);
+                log_event(LOG_ERR, LOG_EVENT_REMOVAL_GUARD,
+                          "refusing to push: it would remove %zu row%s, more than push.max_removals allows (%zu); "
+                          "check the master, or run 'sync --force' once to accept",
+                          guard.n_removals, guard.n_removals == 1 ? "" : "s", guard.limit);
+                run_set_error(&run, "removal guard: %zu removals, limit %zu", guard.n_removals, guard.limit);
+                finish_report(&run, EXIT_INVALID_DATA, "refused");
+                save_report(&run, false);
+                log_summary(&run);
+                return EXIT_INVALID_DATA;
+        }
+
+        if (push) {
+                run.report.pushed = true;
+                PushResult result = {};
+                size_t first_finding = run.findings.n_items;
+                r = run.backend->ops->push(run.backend, run.local.model, run.plan, &result, &run.findings);
+                run.report.n_requests = result.n_requests;
+                run.report.n_applied_upserts = result.n_applied_upserts;
+                run.report.n_applied_deletes = result.n_applied_deletes;
+                run_phase(&run, "push");
+                if (r < 0) {
+                        log_findings_from(&run.findings, first_finding);
+                        log_event(LOG_ERR, LOG_EVENT_PUSH_FAILED, "push to %s failed: %s", run.config->directory_url,
+                                  result.error ?: strerror(-r));
+                        run_set_error(&run, "push failed: %s", result.error ?: strerror(-r));
+                        push_result_done(&result);
+                        int code = exit_code_for_remote_error(r);
+                        finish_report(&run, code, "failed");
+                        save_report(&run, false);
+                        log_summary(&run);
+                        return code;
+                }
+                push_result_done(&result);
+                log_event(LOG_INFO, LOG_EVENT_PUSH_DONE, "pushed %zu upsert%s and %zu deletion%s in %zu request%s",
+                          run.plan->n_upserts, run.plan->n_upserts == 1 ? "" : "s", run.plan->n_deletes,
+                          run.plan->n_deletes == 1 ? "" : "s", run.report.n_requests,
+                          run.report.n_requests == 1 ? "" : "s");
+                r = verify_push(&run);
+                run_phase(&run, "verify");
+                if (r != 0) {
+                        finish_report(&run, r, "failed");
+                        save_report(&run, false);
+                        log_summary(&run);
+                        return r;
+                }
+        }
+        finish_report(&run, data_exit, outcome);
+        save_report(&run, data_exit == EXIT_OK);
+        log_summary(&run);
+        return data_exit;
+}
+
+int command_status(const Options *o) {
+        _cleanup_(run_done) Run run;
+        run_init(&run, o, "status");
+        int r = load_config(&run);
+        if (r != 0)
+                return r;
+        struct stat st;
+        if (stat(run.config->state_dir, &st) < 0) {
+                printf("no run recorded yet (state directory %s does not exist)\n", run.config->state_dir);
+                return EXIT_OK;
+        }
+        r = state_open(run.config->state_dir, &run.state);
+        if (r < 0) {
+                log_error("%s: cannot open the state directory: %s", run.config->state_dir, strerror(-r));
+                return EXIT_CANT_WRITE;
+        }
+        static const struct {
+                bool good;
+                const char *title;
+        } which[] = { { true, "last good run" }, { false, "last run" } };
+        bool any = false;
+        _cleanup_free_ char *good_data = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(which); i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t size = 0;
+                if (state_read_last_report(run.state, which[i].good, &data, &size) < 0)
+                        continue;
+                /* The newest run is often the last good one: say it once. */
+                if (!which[i].good && good_data && streq(good_data, data))
+                        continue;
+                json_error_t error;
+                json_t *j = json_loadb(data, size, 0, &error);
+                if (!j) {
+                        log_error("%s: the saved report is damaged: %s", run.config->state_dir, error.text);
+                        continue;
+                }
+                json_t *counts = json_object_get(j, "counts");
+                printf("%s: %s %s at %s: %s (exit %lld); %lld added, %lld changed, %lld removed; errors: %lld, "
+                       "warnings: %lld\n",
+                       which[i].title, json_string_value(json_object_get(j, "command")) ?: "?",
+                       json_string_value(json_object_get(j, "node")) ?: "?",
+                       json_string_value(json_object_get(j, "finished")) ?: "?",
+                       json_string_value(json_object_get(j, "outcome")) ?: "?",
+                       (long long) json_integer_value(json_object_get(j, "exit_code")),
+                       (long long) json_integer_value(json_object_get(counts, "added")),
+                       (long long) json_integer_value(json_object_get(counts, "changed")),
+                       (long long) json_integer_value(json_object_get(counts, "removed")),
+                       (long long) json_integer_value(json_object_get(counts, "errors")),
+                       (long long) json_integer_value(json_object_get(counts, "warnings")));
+                const char *err = json_string_value(json_object_get(j, "error"));
+                if (err)
+                        printf("  error: %s\n", err);
+                json_decref(j);
+                any = true;
+                if (which[i].good)
+                        good_data = TAKE_PTR(data);
+        }
+        if (!any)
+                printf("no run recorded yet in %s\n", run.config->state_dir);
+        return EXIT_OK;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The commands of the program (design §11). Program side: these log, print and return the
+ * process exit code. */
+
+#include <stdbool.h>
+
+/* Exit codes (design §11, contract). */
+enum {
+        EXIT_OK = 0,
+        EXIT_DIFFERENCES = 1,  /* diff only */
+        EXIT_USAGE = 64,
+        EXIT_INVALID_DATA = 65,
+        EXIT_UNAVAILABLE = 69,
+        EXIT_CANT_WRITE = 73,
+        EXIT_TEMPORARY = 75,
+        EXIT_PERMISSION = 77,
+        EXIT_CONFIG = 78,
+};
+
+typedef enum ExportFormat {
+        EXPORT_EMX2_CSV,
+        EXPORT_EMX2_ZIP,
+        EXPORT_MIABIS_XML,
+} ExportFormat;
+
+typedef struct Options {
+        const char *config_path;
+        const char *data_dir;     /* installed mappings and model */
+        /* export */
+        ExportFormat export_format;
+        const char *output;
+        /* diff */
+        bool against_published;
+        bool json;
+        /* sync */
+        bool dry_run;
+        bool force;
+} Options;
+
+int command_check(const Options *o);
+int command_export(const Options *o);
+int command_diff(const Options *o);
+int command_sync(const Options *o);
+int command_status(const Options *o);

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+
+#include "diff.h"
+
+const char *change_kind_to_string(ChangeKind k) {
+        switch (k) {
+        case CHANGE_ADDED:
+                return "added";
+        case CHANGE_CHANGED:
+                return "changed";
+        case CHANGE_REMOVED:
+                return "removed";
+        }
+        return "unknown";
+}
+
+const char *directory_id_node(const char *id, char *buf, size_t size) {
+        const char *p = startswith(id, "bbmri-eric:");
+        if (!p || !(p = strchr(p, ':')))
+                return NULL;
+        p++;
+        const char *us = strchr(p, '_');
+        if (!us || us == p || (size_t) (us - p) >= size)
+                return NULL;
+        memcpy(buf, p, (size_t) (us - p));
+        buf[us - p] = 0;
+        return buf;
+}
+
+ChangeSet *change_set_free(ChangeSet *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_changes; i++)
+                free(c->changes[i].columns);
+        free(c->changes);
+        free(c->per_table);
+        free(c);
+        return NULL;
+}
+
+/* Trims trailing white space and turns CRLF into LF: spreadsheets and servers disagree on both. */
+static char *normalize_text(const char *s, size_t n) {
+        char *out = malloc(n + 1);
+        if (!out)
+                return NULL;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+                        continue;
+                out[k++] = s[i];
+        }
+        while (k > 0 && isspace((unsigned char) out[k - 1]))
+                k--;
+        out[k] = 0;
+        return out;
+}
+
+static char *normalize_scalar(const ModelColumn *col, const char *s, size_t n) {
+        _cleanup_free_ char *t = normalize_text(s, n);
+        if (!t)
+                return NULL;
+        const char *p = t;
+        while (isspace((unsigned char) *p))
+                p++;
+        if (col->type == COLUMN_BOOL) {
+                if (strcaseeq(p, "true"))
+                        return strdup("true");
+                if (strcaseeq(p, "false"))
+                        return strdup("false");
+        }
+        if (col->type == COLUMN_INT) {
+                char *end = NULL;
+                errno = 0;
+                long long v = strtoll(p, &end, 10);
+                if (errno == 0 && end != p && *end == 0)
+                        return strdup_printf("%lld", v);
+        }
+        if (p != t)
+                return strdup(p);
+        return TAKE_PTR(t);
+}
+
+static int compare_strings(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int diff_normalize_cell(const ModelColumn *col, const char *cell, char **ret) {
+        if (!cell || !*cell) {
+                *ret = NULL;
+                return 0;
+        }
+        if (!column_type_is_list(col->type)) {
+                char *n = normalize_scalar(col, cell, strlen(cell));
+                if (!n)
+                        return -ENOMEM;
+                if (!*n) {
+                        free(n);
+                        n = NULL;
+                }
+                *ret = n;
+                return 0;
+        }
+        size_t count = dataset_list_count(cell);
+        _cleanup_free_ char **items = calloc(count + 1, sizeof(char *));
+        if (!items)
+                return -ENOMEM;
+        size_t k = 0, total = 0;
+        const char *state = cell, *item;
+        size_t len;
+        int r = 0;
+        while (dataset_list_next(&state, &item, &len)) {
+                while (len > 0 && isspace((unsigned char) *item)) {
+                        item++;
+                        len--;
+                }
+                char *n = normalize_scalar(col, item, len);
+                if (!n) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!*n) {
+                        free(n);
+                        continue;
+                }
+                items[k++] = n;
+                total += strlen(n) + 1;
+        }
+        if (r >= 0 && !col->ordered && k > 1)
+                qsort(items, k, sizeof(char *), compare_strings);
+        char *out = r >= 0 ? malloc(total + 1) : NULL;
+        if (out) {
+                size_t used = 0;
+                for (size_t i = 0; i < k; i++) {
+                        /* Sets: a repeated item counts once. */
+                        if (!col->ordered && i > 0 && streq(items[i], items[i - 1]))
+                                continue;
+                        size_t n = strlen(items[i]);
+                        if (used > 0)
+                                out[used++] = DATASET_LIST_SEP;
+                        memcpy(out + used, items[i], n);
+                        used += n;
+                }
+                out[used] = 0;
+                if (used == 0)
+                        out = mfree(out);
+        } else if (r >= 0)
+                r = -ENOMEM;
+        for (size_t i = 0; i < k; i++)
+                free(items[i]);
+        if (r < 0)
+                return r;
+        *ret = out;
+        return 0;
+}
+
+/* Equality of two cells of a column under the diff's rules. */
+static int cells_equal(const ModelColumn *col, const char *a, const char *b, bool *ret) {
+        if (isempty(a))
+                a = col->default_value;
+        if (isempty(b))
+                b = col->default_value;
+        if (streq_ptr(a, b) || (isempty(a) && isempty(b))) {
+                *ret = true;
+                return 0;
+        }
+        _cleanup_free_ char *na = NULL, *nb = NULL;
+        int r = diff_normalize_cell(col, a, &na);
+        if (r < 0)
+                return r;
+        r = diff_normalize_cell(col, b, &nb);
+        if (r < 0)
+                return r;
+        *ret = streq_ptr(na, nb);
+        return 0;
+}
+
+typedef struct Builder {
+        ChangeSet *set;
+        size_t allocated;
+} Builder;
+
+static Change *builder_add(Builder *b) {
+        if (b->set->n_changes == b->allocated) {
+                size_t n = b->allocated ? b->allocated * 2 : 64;
+                Change *c = realloc(b->set->changes, n * sizeof(Change));
+                if (!c)
+                        return NULL;
+                b->set->changes = c;
+                b->allocated = n;
+        }
+        Change *c = &b->set->changes[b->set->n_changes++];
+        *c = (Change) {};
+        return c;
+}
+
+static int add_column(Change *c, size_t column, const char *old_value, const char *new_value, size_t max) {
+        if (!c->columns) {
+                c->columns = calloc(max, sizeof(ColumnChange));
+                if (!c->columns)
+                        return -ENOMEM;
+        }
+        c->columns[c->n_columns++] = (ColumnChange) { column, old_value, new_value };
+        return 0;
+}
+
+static int compare_rows(const ModelTable *t, const Row *local, const Row *remote, Change *c) {
+        for (size_t col = 0; col < t->n_columns; col++) {
+                const ModelColumn *mc = &t->columns[col];
+                if (!mc->node_owned || col == t->id_column)
+                        continue;
+                bool equal;
+                int r = cells_equal(mc, local ? local->cells[col] : NULL, remote ? remote->cells[col] : NULL, &equal);
+                if (r < 0)
+                        return r;
+                if (equal)
+                        continue;
+                r = add_column(c, col, remote ? remote->cells[col] : NULL, local ? local->cells[col] : NULL,
+                               t->n_columns);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int compare_changes(const void *x, const void *y) {
+        const Change *a = x, *b = y;
+        if (a->table != b->table)
+                return a->table < b->table ? -1 : 1;
+        return strcmp(a->id, b->id);
+}
+
+static bool is_withdrawn(const ModelTable *t, const Row *row) {
+        int c = model_column_index(t, "withdrawn");
+        return c >= 0 && row->cells[c] && strcaseeq(row->cells[c], "true");
+}
+
+int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions *opts, ChangeSet **ret) {
+        if (local->model != remote->model)
+                return -EINVAL;
+        const Model *model = local->model;
+        _cleanup_(change_set_freep) ChangeSet *set = calloc(1, sizeof(ChangeSet));
+        if (!set)
+                return -ENOMEM;
+        set->per_table = calloc(model->n_tables, sizeof(DiffTableCounts));
+        if (!set->per_table)
+                return -ENOMEM;
+        Builder b = { .set = set };
+
+        for (size_t t = 0; t < model->n_tables; t++) {
+                const ModelTable *mt = &model->tables[t];
+                DiffTableCounts *counts = &set->per_table[t];
+                const DatasetTable *lt = &local->tables[t], *rt = &remote->tables[t];
+
+                for (size_t i = 0; i < lt->n_rows; i++) {
+                        const Row *l = lt->rows[i];
+                        const Row *r = dataset_find(remote, t, l->id);
+                        Change scratch = {};
+                        int k = compare_rows(mt, l, r, &scratch);
+                        if (k < 0) {
+                                free(scratch.columns);
+                                return k;
+                        }
+                        if (r && scratch.n_columns == 0) {
+                                counts->unchanged++;
+                                continue;
+                        }
+                        Change *c = builder_add(&b);
+                        if (!c) {
+                                free(scratch.columns);
+                                return -ENOMEM;
+                        }
+                        *c = scratch;
+                        c->kind = r ? CHANGE_CHANGED : CHANGE_ADDED;
+                        c->table = t;
+                        c->id = l->id;
+                        c->local = l;
+                        c->remote = r;
+                        c->blocked = l->flags & ROW_BLOCKED;
+                        if (c->blocked)
+                                counts->blocked++;
+                        if (r)
+                                counts->changed++;
+                        else
+                                counts->added++;
+                }
+
+                for (size_t i = 0; i < rt->n_rows; i++) {
+                        const Row *r = rt->rows[i];
+                        char buf[16];
+                        const char *node = directory_id_node(r->id, buf, sizeof buf);
+                        if (!node || !streq(node, opts->node))
+                                continue; /* another node's row: never ours to remove */
+                        set->n_remote_node_rows++;
+                        if (dataset_find(local, t, r->id))
+                                continue;
+                        if (opts->withdrawn_is_removed && is_withdrawn(mt, r)) {
+                                set->n_already_withdrawn++;
+                                continue;
+                        }
+                        Change *c = builder_add(&b);
+                        if (!c)
+                                return -ENOMEM;
+                        c->kind = CHANGE_REMOVED;
+                        c->table = t;
+                        c->id = r->id;
+                        c->remote = r;
+                        counts->removed++;
+                }
+                set->total.added += counts->added;
+                set->total.changed += counts->changed;
+                set->total.removed += counts->removed;
+                set->total.unchanged += counts->unchanged;
+                set->total.blocked += counts->blocked;
+        }
+        if (set->n_changes > 1)
+                qsort(set->changes, set->n_changes, sizeof(Change), compare_changes);
+        *ret = TAKE_PTR(set);
+        return 0;
+}

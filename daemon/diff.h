@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Diff (design §7, contract): per table, per id, added / changed (with each column's old and new
+ * value) / removed / unchanged. Only node-owned columns are compared; lists as sets unless the
+ * model says order matters; empty equals missing; booleans, integers and dates by value; text by
+ * normalised spelling (trailing white space, CRLF). Rows whose id belongs to another node are
+ * never removed. Linear in the number of rows (hash look-ups), sorted output. */
+
+#include "dataset.h"
+
+typedef enum ChangeKind {
+        CHANGE_ADDED,
+        CHANGE_CHANGED,
+        CHANGE_REMOVED,
+} ChangeKind;
+const char *change_kind_to_string(ChangeKind k); /* "added", "changed", "removed" */
+
+typedef struct ColumnChange {
+        size_t column;
+        const char *old_value;   /* remote cell (list cells use DATASET_LIST_SEP), may be NULL */
+        const char *new_value;   /* local cell, may be NULL */
+} ColumnChange;
+
+typedef struct Change {
+        ChangeKind kind;
+        size_t table;
+        const char *id;
+        const Row *local;        /* NULL for removed */
+        const Row *remote;       /* NULL for added */
+        ColumnChange *columns;   /* changed: the differing columns; added: every non-empty column */
+        size_t n_columns;
+        bool blocked;            /* the local row is ROW_BLOCKED: reported, not pushed */
+} Change;
+
+typedef struct DiffTableCounts {
+        size_t added, changed, removed, unchanged, blocked;
+} DiffTableCounts;
+
+typedef struct ChangeSet {
+        Change *changes;         /* by table (reference order), then id */
+        size_t n_changes;
+        DiffTableCounts *per_table; /* model->n_tables */
+        DiffTableCounts total;
+        size_t n_remote_node_rows;   /* remote rows of this node (for the removal guard's percent) */
+        size_t n_already_withdrawn;  /* remote rows absent locally but already withdrawn */
+} ChangeSet;
+
+ChangeSet *change_set_free(ChangeSet *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ChangeSet, change_set_free);
+
+typedef struct DiffOptions {
+        const char *node;            /* rows of other nodes are never "removed" */
+        bool withdrawn_is_removed;   /* a remote row absent locally with withdrawn=true counts as
+                                      * already removed (policy withdraw), not as a removal */
+} DiffOptions;
+
+/* Compares local (the mapped master) with remote (a snapshot). Both must share one model. */
+int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions *opts, ChangeSet **ret);
+
+/* Normalised form of a cell for comparison, by column type (exposed for tests): booleans
+ * "true"/"false", integers without leading zeros or '+', dates yyyy-mm-dd, list items trimmed,
+ * de-duplicated and sorted (unless ordered), scalars with trailing white space removed and CRLF
+ * as LF. NULL for missing or empty. malloc()ed into *ret (NULL allowed). */
+int diff_normalize_cell(const ModelColumn *col, const char *cell, char **ret);
+
+/* Node code of a Directory id ("bbmri-eric:ID:BE_UZA:collection:x" -> "BE"), written into buf
+ * (at least 16 bytes); NULL when the id has no node part. */
+const char *directory_id_node(const char *id, char *buf, size_t size);

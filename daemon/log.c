@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+/* One MESSAGE_ID per kind of event (random 128-bit ids, made once); packaging/bbmri-dirsync.catalog
+ * explains each. Never change an id: operators filter on them. */
+static const char *const message_ids[_LOG_EVENT_MAX] = {
+        [LOG_EVENT_RUN_STARTED] = "26c72791486f44bcb5d74b2ab1bf4cb3",
+        [LOG_EVENT_RUN_FINISHED] = "87aed974ad7a4e3ebca83cfcc9c25a55",
+        [LOG_EVENT_CHANGE] = "bd3974e85e7f4dd68d12645fef49082f",
+        [LOG_EVENT_FINDING] = "4e3b4ef6089b4c33a4ac39a9a6e36277",
+        [LOG_EVENT_PUSH_DONE] = "4249fd5bceb54a48b932b021a2d21a8e",
+        [LOG_EVENT_PUSH_FAILED] = "a31ac3e2f1964f378fe8de87a33dbba5",
+        [LOG_EVENT_REMOTE_UNREACHABLE] = "92854f463cac4b5cb294800e1e12f426",
+        [LOG_EVENT_MODEL_DRIFT] = "a30f711d2c2b4b85bb18d7609edd30e9",
+        [LOG_EVENT_REMOVAL_GUARD] = "88811a356a9a430d963212f9a5accb8e",
+        [LOG_EVENT_LOCK_BUSY] = "26021d23c27a46529af7550f468bf0f0",
+};
+
+/* Fields of one journal entry: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, MESSAGE_ID, up to 8 BBMRI_*
+ * fields and the log_add_field() extras. TODO(lead): move to limits.h */
+#define LOG_EXTRA_FIELDS_MAX 8u
+#define LOG_ENTRY_FIELDS_MAX 32u
+
+static LogTarget target = LOG_TARGET_CONSOLE;
+static int verbosity;
+static LogJournalSink journal_sink;
+static char *extra_fields[LOG_EXTRA_FIELDS_MAX];
+static size_t n_extra_fields;
+
+int log_target_from_string(const char *s) {
+        if (!s)
+                return -EINVAL;
+        if (streq(s, "auto"))
+                return LOG_TARGET_AUTO;
+        if (streq(s, "journal"))
+                return LOG_TARGET_JOURNAL;
+        if (streq(s, "console"))
+                return LOG_TARGET_CONSOLE;
+        return -EINVAL;
+}
+
+const char *log_event_message_id(LogEvent e) {
+        if (e < 0 || e >= _LOG_EVENT_MAX)
+                return NULL;
+        return message_ids[e];
+}
+
+static bool parse_decimal(const char *s, const char **ret_end, unsigned long long *ret) {
+        if (*s < '0' || *s > '9')
+                return false;
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno != 0 || end == s)
+                return false;
+        *ret_end = end;
+        *ret = v;
+        return true;
+}
+
+/* systemd tells a service that its stderr is the journal through $JOURNAL_STREAM=dev:inode. */
+static bool stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        if (isempty(e))
+                return false;
+        unsigned long long dev, ino;
+        const char *p;
+        if (!parse_decimal(e, &p, &dev) || *p != ':' || !parse_decimal(p + 1, &p, &ino) || *p != '\0')
+                return false;
+        struct stat st;
+        if (fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+}
+
+void log_setup(LogTarget t, int v) {
+        verbosity = v < -1 ? -1 : v;
+        target = t == LOG_TARGET_AUTO ? (stderr_is_journal() ? LOG_TARGET_JOURNAL : LOG_TARGET_CONSOLE) : t;
+}
+
+LogTarget log_get_target(void) {
+        return target;
+}
+
+void log_set_journal_sink(LogJournalSink sink) {
+        journal_sink = sink;
+}
+
+void log_add_field(const char *field_eq_value) {
+        /* Only "KEY=value" with a key the journal accepts (upper case, digits, '_', not leading
+         * '_' which is reserved for trusted fields). */
+        if (!field_eq_value || n_extra_fields >= LOG_EXTRA_FIELDS_MAX)
+                return;
+        const char *eq = strchr(field_eq_value, '=');
+        if (!eq || eq == field_eq_value || field_eq_value[0] == '_')
+                return;
+        for (const char *p = field_eq_value; p < eq; p++)
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+                        return;
+        char *copy = strdup(field_eq_value);
+        if (copy)
+                extra_fields[n_extra_fields++] = copy;
+}
+
+static void clear_extra_fields(void) {
+        for (size_t i = 0; i < n_extra_fields; i++)
+                extra_fields[i] = mfree(extra_fields[i]);
+        n_extra_fields = 0;
+}
+
+static bool wanted(int priority) {
+        if (verbosity < 0)
+                return priority <= LOG_ERR;
+        if (verbosity == 0)
+                return priority <= LOG_INFO;
+        return true;
+}
+
+/* The fields of one journal entry, each "KEY=value", malloc()ed. A field that cannot be made
+ * (out of memory) is left out rather than failing the whole entry. */
+typedef struct EntryFields {
+        char *items[LOG_ENTRY_FIELDS_MAX];
+        size_t n;
+} EntryFields;
+
+static void entry_fields_done(EntryFields *f) {
+        for (size_t i = 0; i < f->n; i++)
+                free(f->items[i]);
+        f->n = 0;
+}
+
+static void entry_add(EntryFields *f, const char *fmt, ...) _printf_(2, 3);
+static void entry_add(EntryFields *f, const char *fmt, ...) {
+        if (f->n >= ELEMENTSOF(f->items))
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        char *s = strdup_vprintf(fmt, ap);
+        va_end(ap);
+        if (s)
+                f->items[f->n++] = s;
+}
+
+/* Sends the entry (with the standard fields first and the pending extras last). Falls back to
+ * stderr when the journal refuses it, so a message is never silently lost. */
+static void journal_send(int priority, LogEvent e, const char *message, EntryFields *more) {
+        EntryFields head = {};
+        entry_add(&head, "MESSAGE=%s", message);
+        entry_add(&head, "PRIORITY=%d", priority);
+        entry_add(&head, "SYSLOG_IDENTIFIER=%s", "bbmri-dirsync");
+        if (log_event_message_id(e))
+                entry_add(&head, "MESSAGE_ID=%s", log_event_message_id(e));
+
+        struct iovec iov[2 * LOG_ENTRY_FIELDS_MAX];
+        size_t k = 0;
+        for (size_t i = 0; i < head.n; i++)
+                iov[k++] = (struct iovec) { .iov_base = head.items[i], .iov_len = strlen(head.items[i]) };
+        for (size_t i = 0; more && i < more->n; i++)
+                iov[k++] = (struct iovec) { .iov_base = more->items[i], .iov_len = strlen(more->items[i]) };
+        for (size_t i = 0; i < n_extra_fields; i++)
+                iov[k++] = (struct iovec) { .iov_base = extra_fields[i], .iov_len = strlen(extra_fields[i]) };
+
+        int r = journal_sink ? journal_sink(iov, (int) k) : sd_journal_sendv(iov, (int) k);
+        if (r < 0)
+                fprintf(stderr, "%s\n", message);
+        entry_fields_done(&head);
+}
+
+void log_event(int priority, LogEvent e, const char *fmt, ...) {
+        if (!wanted(priority)) {
+                clear_extra_fields();
+                return;
+        }
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *message = strdup_vprintf(fmt, ap);
+        va_end(ap);
+        if (!message) {
+                clear_extra_fields();
+                return;
+        }
+        if (target == LOG_TARGET_JOURNAL)
+                journal_send(priority, e, message, NULL);
+        else
+                fprintf(stderr, "%s%s\n",
+                        priority <= LOG_ERR ? "error: " : priority == LOG_WARNING ? "warning: " : "", message);
+        clear_extra_fields();
+}
+
+static int severity_priority(Severity s) {
+        switch (s) {
+        case SEVERITY_ERROR:
+                return LOG_ERR;
+        case SEVERITY_WARNING:
+                return LOG_WARNING;
+        case SEVERITY_INFO:
+                return LOG_INFO;
+        }
+        return LOG_INFO;
+}
+
+void log_finding(const Finding *f) {
+        int priority = severity_priority(f->severity);
+        _cleanup_free_ char *line = wanted(priority) ? finding_format(f) : NULL;
+        if (!line) {
+                clear_extra_fields();
+                return;
+        }
+        if (target != LOG_TARGET_JOURNAL) {
+                fprintf(stderr, "%s\n", line);
+                clear_extra_fields();
+                return;
+        }
+        EntryFields more = {};
+        entry_add(&more, "BBMRI_SEVERITY=%s", severity_to_string(f->severity));
+        if (f->code)
+                entry_add(&more, "BBMRI_CODE=%s", f->code);
+        if (f->table)
+                entry_add(&more, "BBMRI_TABLE=%s", f->table);
+        if (f->id)
+                entry_add(&more, "BBMRI_ID=%s", f->id);
+        if (f->column)
+                entry_add(&more, "BBMRI_COLUMN=%s", f->column);
+        if (f->file) {
+                entry_add(&more, "BBMRI_FILE=%s", f->file);
+                if (f->line > 0)
+                        entry_add(&more, "BBMRI_LINE=%u", f->line);
+        }
+        journal_send(priority, LOG_EVENT_FINDING, line, &more);
+        entry_fields_done(&more);
+        clear_extra_fields();
+}
+
+/* Column names of a change joined by sep, malloc()ed ("" when none). */
+static char *change_columns(const ModelTable *t, const Change *c, const char *sep) {
+        char *s = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&s, &size);
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < c->n_columns; i++)
+                if (c->columns[i].column < t->n_columns)
+                        fprintf(out, "%s%s", i ? sep : "", t->columns[c->columns[i].column].name);
+        if (fclose(out) != 0)
+                return mfree(s);
+        return s;
+}
+
+void log_change(const Model *model, const Change *c) {
+        if (!wanted(LOG_INFO) || c->table >= model->n_tables) {
+                clear_extra_fields();
+                return;
+        }
+        const ModelTable *t = &model->tables[c->table];
+        const char *blocked = c->blocked ? " (not pushed: it has errors)" : "";
+        _cleanup_free_ char *message = NULL;
+        if (c->kind == CHANGE_CHANGED) {
+                _cleanup_free_ char *columns = change_columns(t, c, ", ");
+                if (columns)
+                        message = strdup_printf("changed %s %s: %s%s", t->name, c->id, columns, blocked);
+        } else
+                message = strdup_printf("%s %s %s%s", change_kind_to_string(c->kind), t->name, c->id, blocked);
+        if (!message) {
+                clear_extra_fields();
+                return;
+        }
+        if (target != LOG_TARGET_JOURNAL) {
+                /* Changes are what diff and sync report to people: stdout. */
+                printf("%s\n", message);
+                clear_extra_fields();
+                return;
+        }
+        EntryFields more = {};
+        entry_add(&more, "BBMRI_TABLE=%s", t->name);
+        entry_add(&more, "BBMRI_ID=%s", c->id);
+        entry_add(&more, "BBMRI_CHANGE=%s", change_kind_to_string(c->kind));
+        if (c->kind == CHANGE_CHANGED && c->n_columns > 0) {
+                _cleanup_free_ char *columns = change_columns(t, c, ",");
+                if (columns)
+                        entry_add(&more, "BBMRI_COLUMNS=%s", columns);
+        }
+        if (c->blocked)
+                entry_add(&more, "BBMRI_BLOCKED=%s", "true");
+        journal_send(LOG_INFO, LOG_EVENT_CHANGE, message, &more);
+        entry_fields_done(&more);
+        clear_extra_fields();
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Program-side logging (the core library never logs). Target: the journal (native protocol via
+ * libsystemd, structured fields, a MESSAGE_ID per event kind; see packaging/bbmri-dirsync.catalog)
+ * or the console (stderr). "auto" picks the journal when stderr is the journal stream systemd
+ * announced in $JOURNAL_STREAM (device:inode), the console otherwise. */
+
+#include <sys/uio.h>
+#include <syslog.h>
+
+#include "diff.h"
+#include "findings.h"
+
+typedef enum LogTarget {
+        LOG_TARGET_AUTO,
+        LOG_TARGET_JOURNAL,
+        LOG_TARGET_CONSOLE,
+} LogTarget;
+
+int log_target_from_string(const char *s); /* LogTarget or -EINVAL */
+
+typedef enum LogEvent {
+        LOG_EVENT_NONE = -1,
+        LOG_EVENT_RUN_STARTED,
+        LOG_EVENT_RUN_FINISHED,
+        LOG_EVENT_CHANGE,
+        LOG_EVENT_FINDING,
+        LOG_EVENT_PUSH_DONE,
+        LOG_EVENT_PUSH_FAILED,
+        LOG_EVENT_REMOTE_UNREACHABLE,
+        LOG_EVENT_MODEL_DRIFT,
+        LOG_EVENT_REMOVAL_GUARD,
+        LOG_EVENT_LOCK_BUSY,
+        _LOG_EVENT_MAX,
+} LogEvent;
+
+/* The MESSAGE_ID (32 hex digits) of an event kind. */
+const char *log_event_message_id(LogEvent e);
+
+/* verbosity: -1 quiet (errors only), 0 normal, 1 verbose (debug). Resolves AUTO. */
+void log_setup(LogTarget target, int verbosity);
+LogTarget log_get_target(void);
+
+/* Free-form message, optionally tagged with an event kind. priority is a syslog LOG_* level. */
+void log_event(int priority, LogEvent e, const char *fmt, ...) _printf_(3, 4);
+#define log_error(...) log_event(LOG_ERR, LOG_EVENT_NONE, __VA_ARGS__)
+#define log_warning(...) log_event(LOG_WARNING, LOG_EVENT_NONE, __VA_ARGS__)
+#define log_info(...) log_event(LOG_INFO, LOG_EVENT_NONE, __VA_ARGS__)
+#define log_debug(...) log_event(LOG_DEBUG, LOG_EVENT_NONE, __VA_ARGS__)
+
+/* One entry per finding: BBMRI_SEVERITY=, BBMRI_CODE=, BBMRI_TABLE=, BBMRI_ID=, BBMRI_COLUMN=,
+ * CODE_FILE-like BBMRI_FILE=/BBMRI_LINE= when it has a position. Console: finding_format(). */
+void log_finding(const Finding *f);
+/* One entry per change: BBMRI_TABLE=, BBMRI_ID=, BBMRI_CHANGE=added|changed|removed,
+ * BBMRI_COLUMNS=a,b,c. Console: "changed Collections <id>: size, contact". */
+void log_change(const Model *model, const Change *c);
+/* Extra structured fields for the next log_event() (e.g. "BBMRI_REMOVALS=12"); copied. */
+void log_add_field(const char *field_eq_value);
+
+/* Test hook: instead of sd_journal_sendv(), hand every journal entry to sink. */
+typedef int (*LogJournalSink)(const struct iovec *iov, int n);
+void log_set_journal_sink(LogJournalSink sink);

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The run report: what one run did, for people (the summary line) and for scripts (JSON, with a
+ * format version; documented in README "JSON report"). Built by the core from plain data; the
+ * program saves it and logs the summary. */
+
+#include "diff.h"
+#include "findings.h"
+
+#define REPORT_FORMAT_VERSION 1
+
+typedef struct ReportPhase {
+        const char *name;         /* "read", "map", "validate", "fetch", "diff", "push", "verify" */
+        uint64_t usec;
+} ReportPhase;
+
+typedef struct RunReport {
+        const char *command;      /* "check", "diff", "sync", ... */
+        const char *node;
+        const char *mode;         /* "report" or "push" */
+        bool dry_run;
+        const char *against;      /* "staging" or "published" (diff/sync), or NULL */
+        const char *config_path;
+        const char *config_digest;
+        const char *program_version;
+        uint64_t started_usec, finished_usec; /* realtime */
+        ReportPhase phases[12];
+        size_t n_phases;
+        const Dataset *local;     /* may be NULL */
+        const ChangeSet *changes; /* may be NULL */
+        const Findings *findings; /* may be NULL */
+        bool pushed;              /* a push was attempted */
+        size_t n_requests;
+        size_t n_applied_upserts, n_applied_deletes;
+        bool verified;            /* re-read after push showed no difference */
+        size_t guard_removals, guard_limit;
+        bool guard_limited;       /* false: no push.max_removals, guard_limit meaningless */
+        bool guard_refused;
+        int exit_code;
+        const char *outcome;      /* "success", "differences", "invalid-data", "refused", "failed", ... */
+        const char *error;        /* message when failed, or NULL */
+} RunReport;
+
+/* JSON report (jansson), pretty-printed with sorted keys, trailing newline. */
+int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size);
+
+/* "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 1 request (0.8 s)" */
+char *report_summary_line(const RunReport *r);

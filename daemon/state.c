@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "limits.h"
+#include "state.h"
+
+/* A saved report holds every change and finding of a run: large for a first sync of a big node,
+ * never near this. TODO(lead): move to limits.h */
+#define LIMIT_REPORT_FILE_BYTES (256u * 1024 * 1024)
+
+struct StateDir {
+        char *path;
+        int lock_fd;
+        char *snapshot_new; /* folder being filled, or NULL */
+        unsigned report_seq;
+};
+
+int state_open(const char *path, StateDir **ret) {
+        if (isempty(path))
+                return -EINVAL;
+        int r = mkdir_p(path, 0750);
+        if (r < 0)
+                return r;
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        if (access(path, W_OK | X_OK) < 0)
+                return -errno;
+        StateDir *s = calloc(1, sizeof(StateDir));
+        if (!s)
+                return -ENOMEM;
+        s->path = strdup(path);
+        s->lock_fd = -EBADF;
+        if (!s->path) {
+                free(s);
+                return -ENOMEM;
+        }
+        *ret = s;
+        return 0;
+}
+
+StateDir *state_close(StateDir *s) {
+        if (!s)
+                return NULL;
+        state_snapshot_abort(s);
+        state_unlock(s);
+        free(s->path);
+        free(s);
+        return NULL;
+}
+
+const char *state_path(const StateDir *s) {
+        return s->path;
+}
+
+int state_lock(StateDir *s, pid_t *ret_holder_pid) {
+        if (s->lock_fd >= 0)
+                return 0; /* already ours */
+        _cleanup_free_ char *path = path_join(s->path, "lock");
+        if (!path)
+                return -ENOMEM;
+        _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                if (r == -EBUSY && ret_holder_pid) {
+                        char buf[32] = {};
+                        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+                        char *end = NULL;
+                        errno = 0;
+                        long pid = n > 0 ? strtol(buf, &end, 10) : 0;
+                        if (errno != 0 || n <= 0 || end == buf || (*end != '\n' && *end != '\0'))
+                                pid = 0;
+                        *ret_holder_pid = pid > 0 && pid < INT32_MAX ? (pid_t) pid : 0;
+                }
+                return r;
+        }
+        /* The pid is only for messages: the lock itself is the flock. */
+        char buf[32];
+        int n = snprintf(buf, sizeof buf, "%d\n", (int) getpid());
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t) n, 0) != n)
+                return -errno;
+        s->lock_fd = TAKE_FD(fd);
+        return 0;
+}
+
+void state_unlock(StateDir *s) {
+        if (s->lock_fd >= 0) {
+                (void) close(s->lock_fd); /* closing drops the flock */
+                s->lock_fd = -EBADF;
+        }
+}
+
+/* Schema and table names become path components: no separators, no "." or "..", no hidden
+ * names. */
+static bool valid_component(const char *name) {
+        return !isempty(name) && !strchr(name, '/') && name[0] != '.' && strlen(name) <= 255;
+}
+
+int state_snapshot_begin(StateDir *s) {
+        state_snapshot_abort(s);
+        _cleanup_free_ char *tpl = path_join(s->path, "snapshots.new-XXXXXX");
+        if (!tpl)
+                return -ENOMEM;
+        if (!mkdtemp(tpl))
+                return -errno;
+        s->snapshot_new = TAKE_PTR(tpl);
+        return 0;
+}
+
+int state_snapshot_add(StateDir *s, const char *schema, const char *table, const char *data, size_t size) {
+        if (!s || !s->snapshot_new)
+                return -EINVAL;
+        if (!valid_component(schema) || !valid_component(table))
+                return -EINVAL;
+        _cleanup_free_ char *dir = path_join(s->snapshot_new, schema);
+        if (!dir)
+                return -ENOMEM;
+        int r = mkdir_p(dir, 0750);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *name = strdup_printf("%s.csv", table);
+        _cleanup_free_ char *path = name ? path_join(dir, name) : NULL;
+        if (!path)
+                return -ENOMEM;
+        return write_file_atomic(path, data, size, 0640);
+}
+
+/* Filesystems without RENAME_EXCHANGE (some network and FUSE filesystems) answer EINVAL. */
+static bool exchange_unsupported(int r) {
+        return r == -EINVAL || r == -ENOSYS || r == -EOPNOTSUPP;
+}
+
+/* fsync() of a folder and of each folder directly in it (snapshots are <schema>/<table>.csv). */
+static int fsync_tree_dirs(const char *path) {
+        int r = fsync_directory_of(path);
+        if (r < 0)
+                return r;
+        DIR *d = opendir(path);
+        if (!d)
+                return -errno;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+                        continue;
+                _cleanup_free_ char *sub = path_join(path, e->d_name);
+                if (!sub) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = fsync_directory_of(sub);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+/* Fallback swap: current -> a temporary name, new -> current, then the old set is removed.
+ * There is a moment with no current set; a crash there leaves only the temporary name, and the
+ * next run fetches anew (snapshots are a cache of the remote, not the truth). */
+static int swap_by_two_renames(const char *dir, const char *new_path, const char *current) {
+        _cleanup_free_ char *old = path_join(dir, "snapshots.old-XXXXXX");
+        if (!old)
+                return -ENOMEM;
+        if (!mkdtemp(old))
+                return -errno;
+        if (rename(current, old) < 0) {
+                int r = -errno;
+                (void) rmdir(old);
+                return r;
+        }
+        if (rename(new_path, current) < 0) {
+                int r = -errno;
+                (void) rename(old, current);
+                return r;
+        }
+        (void) rm_rf(old);
+        return 0;
+}
+
+int state_snapshot_commit(StateDir *s) {
+        if (!s || !s->snapshot_new)
+                return -EINVAL;
+        _cleanup_free_ char *current = path_join(s->path, "snapshots");
+        if (!current)
+                return -ENOMEM;
+        /* The new files are fsynced by write_file_atomic(); make their folders durable too before
+         * the swap publishes them. */
+        int r = fsync_tree_dirs(s->snapshot_new);
+        if (r < 0)
+                goto fail;
+        struct stat st;
+        if (lstat(current, &st) == 0) {
+                if (renameat2(AT_FDCWD, s->snapshot_new, AT_FDCWD, current, RENAME_EXCHANGE) < 0) {
+                        r = -errno;
+                        if (!exchange_unsupported(r))
+                                goto fail;
+                        r = swap_by_two_renames(s->path, s->snapshot_new, current);
+                        if (r < 0)
+                                goto fail;
+                }
+        } else if (errno != ENOENT) {
+                r = -errno;
+                goto fail;
+        } else if (rename(s->snapshot_new, current) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        /* After the swap, snapshot_new names the previous set (or nothing). */
+        (void) rm_rf(s->snapshot_new);
+        s->snapshot_new = mfree(s->snapshot_new);
+        return fsync_directory_of(s->path); /* the folder holding the renamed entries */
+
+fail:
+        /* The last good set is untouched: drop the new one. */
+        state_snapshot_abort(s);
+        return r;
+}
+
+void state_snapshot_abort(StateDir *s) {
+        if (!s || !s->snapshot_new)
+                return;
+        (void) rm_rf(s->snapshot_new);
+        s->snapshot_new = mfree(s->snapshot_new);
+}
+
+int state_snapshot_read(StateDir *s, const char *schema, const char *table, char **ret_data, size_t *ret_size) {
+        if (!valid_component(schema) || !valid_component(table))
+                return -EINVAL;
+        _cleanup_free_ char *p = strdup_printf("%s/snapshots/%s/%s.csv", s->path, schema, table);
+        if (!p)
+                return -ENOMEM;
+        return read_file_limited(p, LIMIT_CSV_FILE_BYTES, ret_data, ret_size);
+}
+
+static int compare_names(const struct dirent **a, const struct dirent **b) {
+        return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_report(const struct dirent *e) {
+        return endswith(e->d_name, ".json") && e->d_name[0] != '.';
+}
+
+/* Report file names sort by time: <yyyymmddThhmmssZ>-<pid>-<seq>.json with fixed widths. */
+static int prune_reports(const char *dir) {
+        struct dirent **entries = NULL;
+        int n = scandir(dir, &entries, is_report, compare_names);
+        if (n < 0)
+                return -errno;
+        for (int i = 0; i < n; i++) {
+                if ((size_t) (n - i) > LIMIT_REPORTS_KEPT) {
+                        _cleanup_free_ char *p = path_join(dir, entries[i]->d_name);
+                        if (p)
+                                (void) unlink(p);
+                }
+                free(entries[i]);
+        }
+        free(entries);
+        return 0;
+}
+
+int state_save_report(StateDir *s, const char *json, size_t size, bool good) {
+        _cleanup_free_ char *dir = path_join(s->path, "reports");
+        if (!dir)
+                return -ENOMEM;
+        int r = mkdir_p(dir, 0750);
+        if (r < 0)
+                return r;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct tm tm;
+        char stamp[32];
+        if (!gmtime_r(&ts.tv_sec, &tm) || strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm) == 0)
+                return -EINVAL;
+        _cleanup_free_ char *name = strdup_printf("%s-%010d-%06u.json", stamp, (int) getpid(), s->report_seq++);
+        _cleanup_free_ char *path = name ? path_join(dir, name) : NULL;
+        if (!path)
+                return -ENOMEM;
+        r = write_file_atomic(path, json, size, 0640);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *last = path_join(s->path, good ? "last.json" : "last-failed.json");
+        if (!last)
+                return -ENOMEM;
+        r = write_file_atomic(last, json, size, 0640);
+        if (r < 0)
+                return r;
+        return prune_reports(dir);
+}
+
+int state_read_last_report(StateDir *s, bool good, char **ret_data, size_t *ret_size) {
+        if (good) {
+                _cleanup_free_ char *p = path_join(s->path, "last.json");
+                return p ? read_file_limited(p, LIMIT_REPORT_FILE_BYTES, ret_data, ret_size) : -ENOMEM;
+        }
+        _cleanup_free_ char *dir = path_join(s->path, "reports");
+        if (!dir)
+                return -ENOMEM;
+        struct dirent **entries = NULL;
+        int n = scandir(dir, &entries, is_report, compare_names);
+        if (n < 0)
+                return -errno;
+        _cleanup_free_ char *newest = n > 0 ? path_join(dir, entries[n - 1]->d_name) : NULL;
+        for (int i = 0; i < n; i++)
+                free(entries[i]);
+        free(entries);
+        if (n == 0)
+                return -ENOENT;
+        if (!newest)
+                return -ENOMEM;
+        return read_file_limited(newest, LIMIT_REPORT_FILE_BYTES, ret_data, ret_size);
+}

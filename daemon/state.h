@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The state directory (design §10): a lock (one run at a time), the last fetched snapshots
+ * (snapshots/<schema>/<Table>.csv, replaced as a set only after a good run), the last JSON
+ * reports (reports/<timestamp>.json, at most LIMIT_REPORTS_KEPT, plus last.json), every write
+ * atomic. */
+
+#include "findings.h"
+
+typedef struct StateDir StateDir;
+
+/* Creates the directory when missing. -EACCES/-EROFS etc. when it cannot be written. */
+int state_open(const char *path, StateDir **ret);
+StateDir *state_close(StateDir *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(StateDir, state_close);
+const char *state_path(const StateDir *s);
+
+/* Takes the run lock without waiting (flock on <state>/lock). -EBUSY when another run holds it;
+ * *ret_holder_pid then names it when known (0 otherwise). */
+int state_lock(StateDir *s, pid_t *ret_holder_pid);
+void state_unlock(StateDir *s);
+
+/* Snapshots: files written during a run go to a staging area and replace the last good set
+ * atomically on commit. */
+int state_snapshot_begin(StateDir *s);
+int state_snapshot_add(StateDir *s, const char *schema, const char *table, const char *data, size_t size);
+int state_snapshot_commit(StateDir *s);
+void state_snapshot_abort(StateDir *s);
+/* Reads a snapshot table of the last good set; -ENOENT when absent. */
+int state_snapshot_read(StateDir *s, const char *schema, const char *table, char **ret_data, size_t *ret_size);
+
+/* Reports: saves a run's JSON report as reports/<utc timestamp>-<pid>.json and last.json (when the
+ * run was good: good == true; a failed run's report is kept as last-failed.json and in reports/,
+ * and last.json still names the last good run). Prunes to LIMIT_REPORTS_KEPT. */
+int state_save_report(StateDir *s, const char *json, size_t size, bool good);
+/* Reads last.json (good == true) or the newest report of any outcome (good == false). */
+int state_read_last_report(StateDir *s, bool good, char **ret_data, size_t *ret_size);
