@@ -53,9 +53,12 @@ void log_event(int priority, LogEvent e, const char *fmt, ...) _printf_(3, 4);
  * CODE_FILE-like BBMRI_FILE=/BBMRI_LINE= when it has a position. Console: finding_format(). */
 void log_finding(const Finding *f);
 /* One entry per change: BBMRI_TABLE=, BBMRI_ID=, BBMRI_CHANGE=added|changed|removed,
- * BBMRI_COLUMNS=a,b,c. Console: "changed Collections <id>: size, contact". */
+ * BBMRI_COLUMNS=a,b,c (changed rows), BBMRI_BLOCKED=true (rows with errors, not pushed).
+ * Console (stdout): "changed Collections <id>: size, contact", "added Collections <id>". */
 void log_change(const Model *model, const Change *c);
-/* Extra structured fields for the next log_event() (e.g. "BBMRI_REMOVALS=12"); copied. */
+/* Extra structured fields for the next entry (log_event/log_finding/log_change), e.g.
+ * "BBMRI_REMOVALS=12"; copied, then cleared after that entry even when it is filtered out.
+ * Keys must be journal field names (A-Z, 0-9, _; not leading _): others are ignored. */
 void log_add_field(const char *field_eq_value);
 
 /* Test hook: instead of sd_journal_sendv(), hand every journal entry to sink. */

@@ -15,8 +15,36 @@ static json_t *time_json(uint64_t usec) {
         return json_string(buf);
 }
 
+/* A JSON string of text that should be UTF-8 (remote data need not be): a bad byte becomes
+ * U+FFFD rather than losing the whole entry. */
+static json_t *text_json(const char *s, size_t n) {
+        size_t bad;
+        if (utf8_is_valid(s, n, &bad))
+                return json_stringn(s, n);
+        char *buf = malloc(n * 3 + 1);
+        if (!buf)
+                return NULL;
+        size_t k = 0, i = 0;
+        while (i < n) {
+                size_t rest = n - i;
+                if (utf8_is_valid(s + i, rest, &bad)) {
+                        memcpy(buf + k, s + i, rest);
+                        k += rest;
+                        break;
+                }
+                memcpy(buf + k, s + i, bad);
+                k += bad;
+                memcpy(buf + k, "\xef\xbf\xbd", 3);
+                k += 3;
+                i += bad + 1;
+        }
+        json_t *j = json_stringn(buf, k);
+        free(buf);
+        return j;
+}
+
 static json_t *string_or_null(const char *s) {
-        return s ? json_string(s) : json_null();
+        return s ? text_json(s, strlen(s)) : json_null();
 }
 
 /* A cell as JSON: list cells as arrays of items, scalars as strings, missing as null. */
@@ -24,33 +52,54 @@ static json_t *cell_json(const ModelColumn *col, const char *cell) {
         if (!cell)
                 return json_null();
         if (!column_type_is_list(col->type))
-                return json_string(cell);
+                return text_json(cell, strlen(cell));
         json_t *a = json_array();
         const char *state = cell, *item;
         size_t n;
         while (a && dataset_list_next(&state, &item, &n))
-                json_array_append_new(a, json_stringn(item, n));
+                json_array_append_new(a, text_json(item, n));
         return a;
+}
+
+/* Appends item to list; on failure (item NULL or out of memory) drops the list and returns false,
+ * so a report is complete or not made at all. */
+static bool append(json_t **list, json_t *item) {
+        if (!*list || !item || json_array_append_new(*list, item) < 0) {
+                json_decref(*list);
+                *list = NULL;
+                return false;
+        }
+        return true;
+}
+
+static json_t *change_columns_json(const ModelTable *t, const Change *c) {
+        json_t *columns = json_array();
+        for (size_t k = 0; columns && k < c->n_columns; k++) {
+                if (c->columns[k].column >= t->n_columns)
+                        continue;
+                const ModelColumn *col = &t->columns[c->columns[k].column];
+                if (!append(&columns, json_pack("{s:o, s:o, s:o}", "column", string_or_null(col->name), "old",
+                                                cell_json(col, c->columns[k].old_value), "new",
+                                                cell_json(col, c->columns[k].new_value))))
+                        break;
+        }
+        return columns;
 }
 
 static json_t *changes_json(const RunReport *r) {
         json_t *list = json_array();
-        if (!r->changes || !r->local || !list)
+        if (!r->changes || !r->local)
                 return list;
         const Model *model = r->local->model;
-        for (size_t i = 0; i < r->changes->n_changes; i++) {
+        for (size_t i = 0; list && i < r->changes->n_changes; i++) {
                 const Change *c = &r->changes->changes[i];
+                if (c->table >= model->n_tables)
+                        continue;
                 const ModelTable *t = &model->tables[c->table];
-                json_t *columns = json_array();
-                for (size_t k = 0; k < c->n_columns; k++) {
-                        const ModelColumn *col = &t->columns[c->columns[k].column];
-                        json_array_append_new(columns, json_pack("{s:s, s:o, s:o}", "column", col->name, "old",
-                                                                 cell_json(col, c->columns[k].old_value), "new",
-                                                                 cell_json(col, c->columns[k].new_value)));
-                }
-                json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b, s:o}", "kind", change_kind_to_string(c->kind),
-                                                      "table", t->name, "id", c->id, "blocked", c->blocked, "columns",
-                                                      columns));
+                if (!append(&list, json_pack("{s:s, s:o, s:o, s:b, s:o}", "kind", change_kind_to_string(c->kind), "table",
+                                             string_or_null(t->name), "id", string_or_null(c->id), "blocked",
+                                             c->blocked, "columns", change_columns_json(t, c))))
+                        break;
         }
         return list;
 }
@@ -59,39 +108,49 @@ static json_t *findings_json(const Findings *f) {
         json_t *list = json_array();
         for (size_t i = 0; f && list && i < f->n_items; i++) {
                 const Finding *x = &f->items[i];
-                json_array_append_new(
-                        list, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "severity",
-                                        severity_to_string(x->severity), "code", string_or_null(x->code), "table",
-                                        string_or_null(x->table), "id", string_or_null(x->id), "column",
-                                        string_or_null(x->column), "file", string_or_null(x->file), "line",
-                                        x->file ? json_integer(x->line) : json_null(), "column_number",
-                                        x->file && x->column_no ? json_integer(x->column_no) : json_null(), "message",
-                                        x->message));
+                if (!append(&list, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "severity",
+                                             severity_to_string(x->severity), "code", string_or_null(x->code),
+                                             "table", string_or_null(x->table), "id", string_or_null(x->id),
+                                             "column", string_or_null(x->column), "file", string_or_null(x->file),
+                                             "line", x->file && x->line ? json_integer(x->line) : json_null(),
+                                             "column_number",
+                                             x->file && x->column_no ? json_integer(x->column_no) : json_null(),
+                                             "message", string_or_null(x->message))))
+                        break;
         }
         return list;
 }
 
 static json_t *tables_json(const RunReport *r) {
         json_t *o = json_object();
-        if (!r->changes || !r->local || !o)
+        if (!o || !r->changes || !r->changes->per_table || !r->local)
                 return o;
         const Model *model = r->local->model;
         for (size_t t = 0; t < model->n_tables; t++) {
                 const DiffTableCounts *c = &r->changes->per_table[t];
-                json_object_set_new(o, model->tables[t].name,
-                                    json_pack("{s:I, s:I, s:I, s:I}", "added", (json_int_t) c->added, "changed",
-                                              (json_int_t) c->changed, "removed", (json_int_t) c->removed, "unchanged",
-                                              (json_int_t) c->unchanged));
+                json_t *counts = json_pack("{s:I, s:I, s:I, s:I}", "added", (json_int_t) c->added, "changed",
+                                           (json_int_t) c->changed, "removed", (json_int_t) c->removed, "unchanged",
+                                           (json_int_t) c->unchanged);
+                if (!counts || json_object_set_new(o, model->tables[t].name, counts) < 0) {
+                        json_decref(o);
+                        return NULL;
+                }
         }
         return o;
 }
 
+static json_t *phases_json(const RunReport *r) {
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < r->n_phases && i < ELEMENTSOF(r->phases); i++)
+                if (!append(&list, json_pack("{s:o, s:f}", "name", string_or_null(r->phases[i].name), "seconds",
+                                             (double) r->phases[i].usec / 1e6)))
+                        break;
+        return list;
+}
+
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         DiffTableCounts total = r->changes ? r->changes->total : (DiffTableCounts) {};
-        json_t *phases = json_array();
-        for (size_t i = 0; phases && i < r->n_phases; i++)
-                json_array_append_new(phases, json_pack("{s:s, s:f}", "name", r->phases[i].name, "seconds",
-                                                        (double) r->phases[i].usec / 1e6));
+        json_t *phases = phases_json(r);
         double duration = r->finished_usec > r->started_usec ? (double) (r->finished_usec - r->started_usec) / 1e6 : 0;
         json_t *j = json_pack(
                 "{s:i, s:{s:s, s:o}, s:o, s:o, s:o, s:b, s:o, s:{s:o, s:o}, s:o, s:o, s:f, s:o,"
@@ -145,55 +204,80 @@ static const char *plural(size_t n, const char *one, const char *many) {
         return n == 1 ? one : many;
 }
 
-/* The one line a person reads at a glance. Variants:
+static double seconds_of(uint64_t usec) {
+        return (double) usec / 1e6;
+}
+
+/* How long the push took: the "push" phase when recorded, the whole run otherwise. */
+static double push_seconds(const RunReport *r) {
+        for (size_t i = 0; i < r->n_phases && i < ELEMENTSOF(r->phases); i++)
+                if (r->phases[i].name && streq(r->phases[i].name, "push"))
+                        return seconds_of(r->phases[i].usec);
+        return r->finished_usec > r->started_usec ? seconds_of(r->finished_usec - r->started_usec) : 0;
+}
+
+static size_t table_rows(const Dataset *d, const char *table) {
+        if (!d)
+                return 0;
+        int t = model_table_index(d->model, table);
+        return t >= 0 ? d->tables[t].n_rows : 0;
+}
+
+/* What became of the push, after "; ". In order of precedence:
+ *   not pushed (removal guard)             the guard refused the plan
+ *   push failed after N requests: <error>  a push was attempted and failed (N may be 0)
+ *   not pushed (failed: <error>)           the run failed before pushing
+ *   not pushed (dry run)                   --dry-run
+ *   not pushed (report mode)               mode: report
+ *   pushed in N requests (S s)             S: the "push" phase, else the whole run
+ *   not pushed (nothing to push)           no pushable change (none, or all blocked) */
+static char *push_outcome(const RunReport *r) {
+        if (r->guard_refused)
+                return strdup("not pushed (removal guard)");
+        if (r->pushed && r->error)
+                return strdup_printf("push failed after %zu %s: %s", r->n_requests,
+                                     plural(r->n_requests, "request", "requests"), r->error);
+        if (r->error)
+                return strdup_printf("not pushed (failed: %s)", r->error);
+        if (r->dry_run)
+                return strdup("not pushed (dry run)");
+        if (r->mode && streq(r->mode, "report"))
+                return strdup("not pushed (report mode)");
+        if (r->pushed)
+                return strdup_printf("pushed in %zu %s (%.1f s)", r->n_requests,
+                                     plural(r->n_requests, "request", "requests"), push_seconds(r));
+        return strdup("not pushed (nothing to push)");
+}
+
+/* The one line a person reads at a glance (and the journal's RUN_FINISHED message):
  *   check BE: 19 biobanks, 35 collections, 0 errors, 2 warnings
- *   diff BE: 2 added, 3 changed, 0 removed (against staging)
+ *   diff BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings (against staging)
+ *   diff BE: failed: <error>
  *   sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 1 request (0.8 s)
- *   ...; not pushed (report mode) | (dry run) | (nothing to push) | (removal guard) | (failed: why)
- */
+ *   sync BE: ...; not pushed (report mode)      other tails: see push_outcome()
+ * Any other command is written like sync. The node reads "?" when unknown (config failed). */
 char *report_summary_line(const RunReport *r) {
-        const char *node = r->node ?: "?";
+        const char *node = r->node ?: "?", *command = r->command ?: "sync";
         size_t errors = r->findings ? r->findings->n_errors : 0, warnings = r->findings ? r->findings->n_warnings : 0;
-        if (r->command && streq(r->command, "check")) {
-                size_t biobanks = 0, collections = 0;
-                if (r->local) {
-                        int b = model_table_index(r->local->model, "Biobanks"),
-                            c = model_table_index(r->local->model, "Collections");
-                        biobanks = b >= 0 ? r->local->tables[b].n_rows : 0;
-                        collections = c >= 0 ? r->local->tables[c].n_rows : 0;
-                }
+        if (streq(command, "check")) {
+                size_t biobanks = table_rows(r->local, "Biobanks"), collections = table_rows(r->local, "Collections");
                 return strdup_printf("check %s: %zu %s, %zu %s, %zu %s, %zu %s", node, biobanks,
                                      plural(biobanks, "biobank", "biobanks"), collections,
                                      plural(collections, "collection", "collections"), errors,
                                      plural(errors, "error", "errors"), warnings, plural(warnings, "warning", "warnings"));
         }
-        DiffTableCounts t = r->changes ? r->changes->total : (DiffTableCounts) {};
-        if (r->command && streq(r->command, "diff")) {
+        const DiffTableCounts t = r->changes ? r->changes->total : (DiffTableCounts) {};
+        if (streq(command, "diff")) {
                 if (r->error)
                         return strdup_printf("diff %s: failed: %s", node, r->error);
-                return strdup_printf("diff %s: %zu added, %zu changed, %zu removed (against %s)", node, t.added, t.changed,
-                                     t.removed, r->against ?: "staging");
+                return strdup_printf("diff %s: %zu added, %zu changed, %zu removed, %zu %s, %zu %s (against %s)", node,
+                                     t.added, t.changed, t.removed, errors, plural(errors, "error", "errors"), warnings,
+                                     plural(warnings, "warning", "warnings"), r->against ?: "staging");
         }
-        double seconds = r->finished_usec > r->started_usec ? (double) (r->finished_usec - r->started_usec) / 1e6 : 0;
-        _cleanup_free_ char *tail = NULL;
-        if (r->guard_refused)
-                tail = strdup("not pushed (removal guard)");
-        else if (r->pushed && r->error)
-                tail = strdup_printf("push failed: %s", r->error);
-        else if (r->pushed)
-                tail = strdup_printf("pushed in %zu %s (%.1f s)", r->n_requests, plural(r->n_requests, "request", "requests"),
-                                     seconds);
-        else if (r->error)
-                tail = strdup_printf("not pushed (failed: %s)", r->error);
-        else if (r->dry_run)
-                tail = strdup("not pushed (dry run)");
-        else if (r->mode && streq(r->mode, "report"))
-                tail = strdup("not pushed (report mode)");
-        else
-                tail = strdup("nothing to push");
+        _cleanup_free_ char *tail = push_outcome(r);
         if (!tail)
                 return NULL;
-        return strdup_printf("%s %s: %zu added, %zu changed, %zu removed, %zu %s, %zu %s; %s", r->command ?: "sync", node,
-                             t.added, t.changed, t.removed, errors, plural(errors, "error", "errors"), warnings,
+        return strdup_printf("%s %s: %zu added, %zu changed, %zu removed, %zu %s, %zu %s; %s", command, node, t.added,
+                             t.changed, t.removed, errors, plural(errors, "error", "errors"), warnings,
                              plural(warnings, "warning", "warnings"), tail);
 }

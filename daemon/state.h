@@ -3,7 +3,8 @@
 
 /* The state directory (design §10): a lock (one run at a time), the last fetched snapshots
  * (snapshots/<schema>/<Table>.csv, replaced as a set only after a good run), the last JSON
- * reports (reports/<timestamp>.json, at most LIMIT_REPORTS_KEPT, plus last.json), every write
+ * reports (reports/<yyyymmddThhmmssZ>-<pid>-<seq>.json, UTC, fixed widths so that name order is
+ * time order; at most LIMIT_REPORTS_KEPT, plus last.json and last-failed.json), every write
  * atomic. */
 
 #include "findings.h"
@@ -30,7 +31,7 @@ void state_snapshot_abort(StateDir *s);
 /* Reads a snapshot table of the last good set; -ENOENT when absent. */
 int state_snapshot_read(StateDir *s, const char *schema, const char *table, char **ret_data, size_t *ret_size);
 
-/* Reports: saves a run's JSON report as reports/<utc timestamp>-<pid>.json and last.json (when the
+/* Reports: saves a run's JSON report as reports/<utc timestamp>-<pid>-<seq>.json and last.json (when the
  * run was good: good == true; a failed run's report is kept as last-failed.json and in reports/,
  * and last.json still names the last good run). Prunes to LIMIT_REPORTS_KEPT. */
 int state_save_report(StateDir *s, const char *json, size_t size, bool good);

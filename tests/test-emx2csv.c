@@ -104,18 +104,4 @@ TEST(test_ignored_columns) {
         findings_done(&f);
 }
 
-int test_failures = 0;
-const char *test_current = "";
-int main(void) {
-        Findings f;
-        findings_init(&f);
-        if (model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &model, &f) < 0)
-                return 1;
-        findings_done(&f);
-        RUN(test_read_write_round_trip);
-        RUN(test_full_header_has_no_server_columns);
-        RUN(test_errors);
-        RUN(test_ignored_columns);
-        model_free(model);
-        return test_failures ? 1 : 0;
-}
+TEST_MAIN_WITH_MODEL((void) 0, RUN(test_read_write_round_trip); RUN(test_full_header_has_no_server_columns); RUN(test_errors); RUN(test_ignored_columns))

@@ -98,16 +98,4 @@ TEST(test_zip_export) {
         CHECK_INT(rm_rf(base), 0);
 }
 
-int test_failures = 0;
-const char *test_current = "";
-int main(void) {
-        Findings f;
-        findings_init(&f);
-        if (model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &model, &f) < 0)
-                return 1;
-        findings_done(&f);
-        RUN(test_csv_export_atomic);
-        RUN(test_zip_export);
-        model_free(model);
-        return test_failures ? 1 : 0;
-}
+TEST_MAIN_WITH_MODEL((void) 0, RUN(test_csv_export_atomic); RUN(test_zip_export))

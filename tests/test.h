@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "model.h"
 #include "util.h"
 
 extern int test_failures;
@@ -72,3 +73,23 @@ extern const char *test_current;
 #ifndef SOURCE_ROOT
 #define SOURCE_ROOT "."
 #endif
+
+/* For tests that need the Directory model: loads it into the global `model` (declare
+ * `static Model *model;` first), runs the tests, frees it. */
+#define TEST_MAIN_WITH_MODEL(setup, ...)                                                         \
+        int test_failures = 0;                                                                   \
+        const char *test_current = "";                                                           \
+        int main(void) {                                                                         \
+                Findings _f;                                                                     \
+                findings_init(&_f);                                                              \
+                int _r = model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &model, &_f);  \
+                findings_done(&_f);                                                              \
+                if (_r < 0) {                                                                    \
+                        fprintf(stderr, "cannot load the model: %s\n", strerror(-_r));           \
+                        return 1;                                                                \
+                }                                                                                \
+                setup;                                                                           \
+                __VA_ARGS__;                                                                     \
+                model_free(model);                                                               \
+                return test_failures ? 1 : 0;                                                    \
+        }

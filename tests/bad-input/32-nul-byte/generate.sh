@@ -1,0 +1,3 @@
+# Generates the input at test time.
+set -eu
+printf 'node: BE\npersons:\n  - id: a\000b\n' > master.yaml

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The example passes check with warnings at most, and both exports produce the eight tables.
+. "$(dirname "$0")/lib.sh"
+copy_example
+cfg="$WORK/config/example.yaml"
+
+expect_exit 0 -- "$PROGRAM" -c "$cfg" check
+expect_in "$WORK/out" "check BE: 19 biobanks, 35 collections, 0 errors"
+expect_not_in "$WORK/err" "error:"
+
+expect_exit 0 -- "$PROGRAM" -c "$cfg" export -f emx2-csv -o "$WORK/csv"
+for t in Persons AlsoKnownIn Networks Biobanks Services Studies Collections CollectionFacts; do
+        [ -f "$WORK/csv/$t.csv" ] || fail "export lacks $t.csv"
+done
+[ "$(ls "$WORK/csv" | wc -l)" = 8 ] || fail "export holds $(ls "$WORK/csv" | wc -l) files, not 8"
+expect_in "$WORK/csv/Collections.csv" "bbmri-eric:ID:BE_UZG1:collection:onco,Oncology collection"
+# Lists comma-joined and quoted, local terms mapped, derived order of magnitude.
+expect_in "$WORK/csv/Collections.csv" '"TISSUE_FROZEN,WHOLE_BLOOD,PLASMA"'
+# No computed or refback column is ever exported.
+head -1 "$WORK/csv/Biobanks.csv" | grep -q ',collections' && fail "Biobanks.csv exports the refback column"
+head -1 "$WORK/csv/Persons.csv" | grep -q ',biobanks' && fail "Persons.csv exports a refback column"
+
+expect_exit 0 -- "$PROGRAM" -c "$cfg" export -f emx2-zip -o "$WORK/be.zip"
+python3 - "$WORK/be.zip" <<'PY' || fail "the ZIP is not as the Directory imports it"
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+assert names == ["Persons.csv", "AlsoKnownIn.csv", "Networks.csv", "Biobanks.csv", "Services.csv",
+                 "Studies.csv", "Collections.csv", "CollectionFacts.csv"], names
+PY
+# The ZIP holds exactly the CSV files of the folder export.
+python3 - "$WORK/be.zip" "$WORK/csv" <<'PY' || fail "ZIP and folder exports differ"
+import sys, zipfile, os
+z = zipfile.ZipFile(sys.argv[1])
+for n in z.namelist():
+    assert z.read(n) == open(os.path.join(sys.argv[2], n), "rb").read(), n
+PY
+
+expect_exit 0 -- "$PROGRAM" --version
+expect_in "$WORK/out" "bbmri-dirsync "
+expect_exit 0 -- "$PROGRAM" --help
+expect_in "$WORK/out" "Exit codes:"
+expect_exit 64 -- "$PROGRAM" -c "$cfg" frobnicate
+expect_in "$WORK/err" "unknown command 'frobnicate'"
+expect_exit 64 -- "$PROGRAM" -c "$cfg" export -f pdf -o x
+finish

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The whole cycle on the example: diff shows the four differences, sync in report mode writes
+# nothing, sync in push mode applies them, and a second sync or diff reports no difference.
+. "$(dirname "$0")/lib.sh"
+copy_example
+cfg="$WORK/config/example.yaml"
+remote="$WORK/config/example-directory"
+snapshot() { (cd "$remote" && find . -type f -exec sha256sum {} + | sort); }
+
+expect_exit 1 -- "$PROGRAM" -c "$cfg" diff
+expect_in "$WORK/out" "added Collections bbmri-eric:ID:BE_AZSJ1:collection:stroke"
+expect_in "$WORK/out" "changed Collections bbmri-eric:ID:BE_71030031000:collection:oncology: size"
+expect_in "$WORK/out" "removed Collections bbmri-eric:ID:BE_LCHU1:collection:covid-2020"
+expect_in "$WORK/out" "changed Persons bbmri-eric:contactID:BE_biobank-uzgent: email"
+expect_in "$WORK/out" "diff BE: 1 added, 2 changed, 1 removed, 0 errors, 20 warnings (against staging)"
+
+# Against the published schema: one more change (it lags a night), no NL row, no publisher column.
+expect_exit 1 -- "$PROGRAM" -c "$cfg" diff --against published
+expect_in "$WORK/out" "changed Collections bbmri-eric:ID:BE_UZL1:collection:cohort: size"
+expect_in "$WORK/out" "diff BE: 1 added, 3 changed, 1 removed, 0 errors, 20 warnings (against published)"
+expect_not_in "$WORK/out" "NL_"
+expect_not_in "$WORK/err" "model drift"
+
+# --json: the report alone on stdout.
+expect_exit 1 -- "$PROGRAM" -c "$cfg" diff --json
+python3 - "$WORK/out" <<'PY' || fail "diff --json is not the documented report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["format_version"] == 1 and r["command"] == "diff" and r["node"] == "BE"
+assert r["counts"]["added"] == 1 and r["counts"]["changed"] == 2 and r["counts"]["removed"] == 1
+size = [c for c in r["changes"] if c["id"].endswith(":oncology") and c["kind"] == "changed"][0]
+assert size["columns"] == [{"column": "size", "old": "11000", "new": "12000"}], size
+assert len(r["config"]["digest"]) == 64
+assert {p["name"] for p in r["phases"]} >= {"read", "map", "validate", "fetch", "diff"}
+PY
+
+before=$(snapshot)
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
+expect_in "$WORK/out" "not pushed (report mode)"
+[ "$(snapshot)" = "$before" ] || fail "sync in report mode changed the Directory folder"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync --dry-run
+[ "$(snapshot)" = "$before" ] || fail "sync --dry-run changed the Directory folder"
+
+sed -i 's/^mode: report/mode: push/' "$cfg"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync --dry-run
+expect_in "$WORK/out" "not pushed (dry run)"
+[ "$(snapshot)" = "$before" ] || fail "sync --dry-run in push mode changed the Directory folder"
+
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
+expect_in "$WORK/out" "sync BE: 1 added, 2 changed, 1 removed"
+expect_in "$WORK/out" "pushed in 1 request"
+# The removed collection is withdrawn (the default policy), not deleted.
+python3 - "$remote/BBMRI-BE/Collections.csv" <<'PY' || fail "the removed collection was not withdrawn"
+import csv, sys
+rows = {r["id"]: r for r in csv.DictReader(open(sys.argv[1]))}
+assert rows["bbmri-eric:ID:BE_LCHU1:collection:covid-2020"]["withdrawn"] == "true"
+assert rows["bbmri-eric:ID:BE_AZSJ1:collection:stroke"]["withdrawn"] == "false"
+assert rows["bbmri-eric:ID:BE_71030031000:collection:oncology"]["size"] == "12000"
+PY
+# The published schema is never written.
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
+expect_in "$WORK/out" "sync BE: 0 added, 0 changed, 0 removed"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" diff
+expect_in "$WORK/out" "diff BE: 0 added, 0 changed, 0 removed, 0 errors, 20 warnings (against staging)"
+
+# status reads the last report.
+expect_exit 0 -- "$PROGRAM" -c "$cfg" status
+expect_in "$WORK/out" "last good run: diff BE"
+[ -f "$WORK/config/example-state/last.json" ] || fail "no last.json in the state directory"
+[ -d "$WORK/config/example-state/snapshots/BBMRI-BE" ] || fail "no snapshots in the state directory"
+finish

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
+#include "backend.h"
+#include "sync.h"
+#include "test.h"
+
+static Model *model;
+
+static char *write_table(const char *root, const char *schema, const char *table, const char *csv) {
+        _cleanup_free_ char *dir = strdup_printf("%s/%s", root, schema);
+        mkdir_p(dir, 0755);
+        char *path = strdup_printf("%s/%s.csv", dir, table);
+        CHECK_INT(write_file_atomic(path, csv, strlen(csv), 0644), 0);
+        return path;
+}
+
+static char *read_all(const char *path) {
+        char *data = NULL;
+        size_t size;
+        return read_file_limited(path, 1 << 20, &data, &size) < 0 ? NULL : data;
+}
+
+static int fetch_all(Backend *b, SchemaKind schema, const char *node, Dataset **ret) {
+        Findings f;
+        findings_init(&f);
+        Dataset *d = NULL;
+        int r = dataset_new(model, &d);
+        for (size_t t = 0; r >= 0 && t < model->n_tables; t++) {
+                Emx2ReadStats stats = {};
+                r = backend_fetch_into(b, schema, node, d, t, &stats, &f);
+                emx2_read_stats_done(&stats);
+        }
+        findings_done(&f);
+        if (r < 0) {
+                dataset_free(d);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+static Config config = {
+        .node = (char *) "BE",
+        .staging_schema = (char *) "BBMRI-BE",
+        .published_schema = (char *) "ERIC",
+        .ontology_schema = (char *) "DirectoryOntologies",
+};
+
+static const char persons_csv[] =
+        "id,first_name,email,country,biobanks\n"
+        "bbmri-eric:contactID:BE_a,An,a@uza.be,BE,bbmri-eric:ID:BE_X\n"
+        "bbmri-eric:contactID:BE_gone,Old,old@uza.be,BE,\n";
+
+TEST(test_fetch_push_converge) {
+        char root[] = "/tmp/test-backend-XXXXXX";
+        CHECK(mkdtemp(root) != NULL);
+        free(write_table(root, "BBMRI-BE", "Persons", persons_csv));
+        free(write_table(root, "BBMRI-BE", "README", "not a table"));
+        Backend *b = NULL;
+        CHECK_INT(backend_file_open(&config, root, &b), 0);
+
+        Dataset *remote = NULL;
+        CHECK_INT(fetch_all(b, SCHEMA_STAGING, NULL, &remote), 0); /* missing tables are empty */
+        CHECK_INT(remote->tables[0].n_rows, 2);
+
+        Dataset *local = NULL;
+        CHECK_INT(dataset_new(model, &local), 0);
+        Row *row;
+        dataset_add_row(local, 0, "bbmri-eric:contactID:BE_a", NULL, &row);
+        dataset_set(local, row, 0, (size_t) model_column_index(&model->tables[0], "first_name"), "Anna", NULL);
+        dataset_set(local, row, 0, (size_t) model_column_index(&model->tables[0], "email"), "a@uza.be", NULL);
+        dataset_set(local, row, 0, (size_t) model_column_index(&model->tables[0], "country"), "BE", NULL);
+        dataset_add_row(local, 0, "bbmri-eric:contactID:BE_new", NULL, &row);
+        dataset_set(local, row, 0, (size_t) model_column_index(&model->tables[0], "email"), "n@uza.be", NULL);
+
+        DiffOptions opts = { .node = "BE" };
+        ChangeSet *c = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+        CHECK_INT(c->total.added + c->total.changed + c->total.removed, 3);
+        PushPlan *plan = NULL;
+        CHECK_INT(sync_build_plan(model, c, remote, DELETIONS_DELETE, &plan), 0);
+        PushResult result = {};
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(b->ops->push(b, model, plan, &result, &f), 0);
+        CHECK_INT(result.n_requests, 1);
+        CHECK_INT(result.n_applied_upserts, 2);
+        CHECK_INT(result.n_applied_deletes, 1);
+        push_result_done(&result);
+        findings_done(&f);
+
+        /* After the push the staging folder equals the master: nothing left to do. */
+        Dataset *after = NULL;
+        CHECK_INT(fetch_all(b, SCHEMA_STAGING, NULL, &after), 0);
+        ChangeSet *left = NULL;
+        CHECK_INT(diff_datasets(local, after, &opts, &left), 0);
+        CHECK_INT(left->n_changes, 0);
+        /* All eight tables exist now, other files were carried over. */
+        _cleanup_free_ char *facts = strdup_printf("%s/BBMRI-BE/CollectionFacts.csv", root);
+        _cleanup_free_ char *readme = strdup_printf("%s/BBMRI-BE/README.csv", root);
+        struct stat st;
+        CHECK_INT(stat(facts, &st), 0);
+        CHECK_INT(stat(readme, &st), 0);
+
+        change_set_free(left);
+        dataset_free(after);
+        push_plan_free(plan);
+        change_set_free(c);
+        dataset_free(local);
+        dataset_free(remote);
+        backend_free(b);
+        rm_rf(root);
+}
+
+TEST(test_interrupted_push_keeps_old_state) {
+        char root[] = "/tmp/test-backend-XXXXXX";
+        CHECK(mkdtemp(root) != NULL);
+        _cleanup_free_ char *path = write_table(root, "BBMRI-BE", "Persons", persons_csv);
+        Backend *b = NULL;
+        CHECK_INT(backend_file_open(&config, root, &b), 0);
+        Dataset *remote = NULL, *local = NULL;
+        CHECK_INT(fetch_all(b, SCHEMA_STAGING, NULL, &remote), 0);
+        CHECK_INT(dataset_new(model, &local), 0);
+        DiffOptions opts = { .node = "BE" };
+        ChangeSet *c = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+        PushPlan *plan = NULL;
+        CHECK_INT(sync_build_plan(model, c, remote, DELETIONS_DELETE, &plan), 0);
+
+        /* A crash after three of the eight files: the old state stays whole. */
+        backend_file_set_fault_after_files(b, 3);
+        PushResult result = {};
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(b->ops->push(b, model, plan, &result, &f), -EIO);
+        CHECK(result.error != NULL);
+        push_result_done(&result);
+        _cleanup_free_ char *data = read_all(path);
+        CHECK_STR(data, persons_csv);
+        _cleanup_free_ char *cmd = strdup_printf("ls -A %s | wc -l", root);
+        FILE *p = popen(cmd, "r");
+        int n = -1;
+        CHECK(p && fscanf(p, "%d", &n) == 1);
+        if (p)
+                pclose(p);
+        CHECK_INT(n, 1); /* no temporary folder left behind */
+
+        /* The next run converges. */
+        backend_file_set_fault_after_files(b, -1);
+        CHECK_INT(b->ops->push(b, model, plan, &result, &f), 0);
+        push_result_done(&result);
+        Dataset *after = NULL;
+        CHECK_INT(fetch_all(b, SCHEMA_STAGING, NULL, &after), 0);
+        CHECK_INT(after->tables[0].n_rows, 0);
+        findings_done(&f);
+        dataset_free(after);
+        push_plan_free(plan);
+        change_set_free(c);
+        dataset_free(local);
+        dataset_free(remote);
+        backend_free(b);
+        rm_rf(root);
+}
+
+TEST(test_published_filter) {
+        char root[] = "/tmp/test-backend-XXXXXX";
+        CHECK(mkdtemp(root) != NULL);
+        free(write_table(root, "ERIC", "Persons",
+                         "id,email,country,national_node,full_name\n"
+                         "bbmri-eric:contactID:BE_a,a@uza.be,BE,BE,An\n"
+                         "bbmri-eric:contactID:NL_b,b@lumc.nl,NL,NL,Bert\n"
+                         "bbmri-eric:contactID:EU_c,c@bbmri.eu,EU,BE,Cees\n"));
+        free(write_table(root, "ERIC", "Networks", "id,name\nbbmri-eric:networkID:BE_x,X\nbbmri-eric:networkID:NL_y,Y\n"));
+        Backend *b = NULL;
+        CHECK_INT(backend_file_open(&config, root, &b), 0);
+        Dataset *d = NULL;
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(dataset_new(model, &d), 0);
+        Emx2ReadStats stats = {};
+        CHECK_INT(backend_fetch_into(b, SCHEMA_PUBLISHED, "BE", d, 0, &stats, &f), 0);
+        /* By national_node when the table has it; publisher columns are no drift. */
+        CHECK_INT(d->tables[0].n_rows, 2);
+        CHECK(dataset_find(d, 0, "bbmri-eric:contactID:NL_b") == NULL);
+        CHECK(dataset_find(d, 0, "bbmri-eric:contactID:EU_c") != NULL);
+        CHECK_INT(strv_length(stats.unknown_columns), 0);
+        emx2_read_stats_done(&stats);
+        /* Without national_node, by the id's node part. */
+        size_t networks = (size_t) model_table_index(model, "Networks");
+        CHECK_INT(backend_fetch_into(b, SCHEMA_PUBLISHED, "BE", d, networks, &stats, &f), 0);
+        CHECK_INT(d->tables[networks].n_rows, 1);
+        emx2_read_stats_done(&stats);
+        /* A published table that is missing is an error, not an empty table. */
+        size_t biobanks = (size_t) model_table_index(model, "Biobanks");
+        CHECK_INT(backend_fetch_into(b, SCHEMA_PUBLISHED, "BE", d, biobanks, &stats, &f), -ENOENT);
+        findings_done(&f);
+        dataset_free(d);
+        backend_free(b);
+        rm_rf(root);
+}
+
+TEST(test_missing_folder) {
+        Backend *b = NULL;
+        CHECK_INT(backend_file_open(&config, "/nonexistent/bbmri-dirsync-test", &b), 0);
+        char *data = NULL;
+        size_t size;
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(b->ops->fetch_table(b, SCHEMA_STAGING, "Persons", NULL, &data, &size, &f), -ENXIO);
+        _cleanup_free_ char *m = f.n_items ? finding_format(&f.items[0]) : NULL;
+        CHECK_CONTAINS(m, "the Directory folder does not exist");
+        findings_done(&f);
+        backend_free(b);
+}
+
+TEST_MAIN_WITH_MODEL((void) 0, RUN(test_fetch_push_converge); RUN(test_interrupted_push_keeps_old_state); RUN(test_published_filter); RUN(test_missing_folder))

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+#include "diff.h"
+#include "test.h"
+
+static Model *model;
+static size_t PERSONS, COLLECTIONS, BIOBANKS;
+
+static int column(size_t table, const char *name) {
+        return model_column_index(&model->tables[table], name);
+}
+
+static Row *add(Dataset *d, size_t table, const char *id) {
+        Row *r = NULL;
+        CHECK_INT(dataset_add_row(d, table, id, NULL, &r), 0);
+        return r;
+}
+
+static void set(Dataset *d, Row *r, size_t table, const char *col, const char *value) {
+        CHECK_INT(dataset_set(d, r, table, (size_t) column(table, col), value, NULL), 0);
+}
+
+static void set_list(Dataset *d, Row *r, size_t table, const char *col, const char *a, const char *b) {
+        const char *items[] = { a, b };
+        CHECK_INT(dataset_set_list(d, r, table, (size_t) column(table, col), items, b ? 2 : 1, NULL), 0);
+}
+
+static const Change *find_change(const ChangeSet *c, const char *id) {
+        for (size_t i = 0; i < c->n_changes; i++)
+                if (streq(c->changes[i].id, id))
+                        return &c->changes[i];
+        return NULL;
+}
+
+TEST(test_every_kind_of_change) {
+        _cleanup_(dataset_freep) Dataset *local = NULL, *remote = NULL;
+        CHECK_INT(dataset_new(model, &local), 0);
+        CHECK_INT(dataset_new(model, &remote), 0);
+        /* unchanged */
+        Row *l = add(local, PERSONS, "bbmri-eric:contactID:BE_a"), *r = add(remote, PERSONS, "bbmri-eric:contactID:BE_a");
+        set(local, l, PERSONS, "email", "a@uza.be");
+        set(remote, r, PERSONS, "email", "a@uza.be");
+        /* changed: email and phone */
+        l = add(local, PERSONS, "bbmri-eric:contactID:BE_b");
+        r = add(remote, PERSONS, "bbmri-eric:contactID:BE_b");
+        set(local, l, PERSONS, "email", "new@uza.be");
+        set(remote, r, PERSONS, "email", "old@uza.be");
+        set(local, l, PERSONS, "phone", "+3231");
+        set(local, l, PERSONS, "country", "BE");
+        set(remote, r, PERSONS, "country", "BE");
+        /* added */
+        l = add(local, PERSONS, "bbmri-eric:contactID:BE_c");
+        set(local, l, PERSONS, "email", "c@uza.be");
+        /* removed: ours; another node's row is never removed */
+        add(remote, PERSONS, "bbmri-eric:contactID:BE_gone");
+        add(remote, PERSONS, "bbmri-eric:contactID:NL_other");
+        add(remote, PERSONS, "bbmri-eric:contactID:EU_shared");
+
+        DiffOptions opts = { .node = "BE" };
+        _cleanup_(change_set_freep) ChangeSet *c = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+        CHECK_INT(c->n_changes, 3);
+        CHECK_INT(c->total.added, 1);
+        CHECK_INT(c->total.changed, 1);
+        CHECK_INT(c->total.removed, 1);
+        CHECK_INT(c->total.unchanged, 1);
+        CHECK_INT(c->per_table[PERSONS].changed, 1);
+        CHECK_INT(c->n_remote_node_rows, 3);
+        /* Sorted by table, then id. */
+        CHECK_STR(c->changes[0].id, "bbmri-eric:contactID:BE_b");
+        CHECK_STR(c->changes[1].id, "bbmri-eric:contactID:BE_c");
+        CHECK_STR(c->changes[2].id, "bbmri-eric:contactID:BE_gone");
+        const Change *ch = find_change(c, "bbmri-eric:contactID:BE_b");
+        CHECK(ch && ch->kind == CHANGE_CHANGED);
+        CHECK_INT(ch ? ch->n_columns : 0, 2);
+        if (ch && ch->n_columns == 2) {
+                CHECK_STR(model->tables[PERSONS].columns[ch->columns[0].column].name, "email");
+                CHECK_STR(ch->columns[0].old_value, "old@uza.be");
+                CHECK_STR(ch->columns[0].new_value, "new@uza.be");
+                CHECK_STR(model->tables[PERSONS].columns[ch->columns[1].column].name, "phone");
+                CHECK(ch->columns[1].old_value == NULL);
+        }
+        CHECK(find_change(c, "bbmri-eric:contactID:NL_other") == NULL);
+        CHECK(find_change(c, "bbmri-eric:contactID:EU_shared") == NULL);
+        CHECK(find_change(c, "bbmri-eric:contactID:BE_gone")->kind == CHANGE_REMOVED);
+}
+
+TEST(test_normalisation) {
+        _cleanup_(dataset_freep) Dataset *local = NULL, *remote = NULL;
+        CHECK_INT(dataset_new(model, &local), 0);
+        CHECK_INT(dataset_new(model, &remote), 0);
+        const char *id = "bbmri-eric:ID:BE_X:collection:y";
+        Row *l = add(local, COLLECTIONS, id), *r = add(remote, COLLECTIONS, id);
+        set_list(local, l, COLLECTIONS, "materials", "DNA", "SERUM");       /* lists are sets */
+        set_list(remote, r, COLLECTIONS, "materials", "SERUM", "DNA");
+        set(local, l, COLLECTIONS, "size", "7");                             /* integers by value */
+        set(remote, r, COLLECTIONS, "size", "007");
+        set(local, l, COLLECTIONS, "collaboration_commercial", "true");      /* booleans by value */
+        set(remote, r, COLLECTIONS, "collaboration_commercial", "TRUE");
+        set(local, l, COLLECTIONS, "description", "Tumour tissue");         /* trailing space, CRLF */
+        set(remote, r, COLLECTIONS, "description", "Tumour tissue  ");
+        set(local, l, COLLECTIONS, "access_description", "line one\nline two");
+        set(remote, r, COLLECTIONS, "access_description", "line one\r\nline two");
+        set(local, l, COLLECTIONS, "withdrawn", "false");                    /* missing = default */
+        set(remote, r, COLLECTIONS, "acronym", "");                          /* empty = missing */
+        DiffOptions opts = { .node = "BE" };
+        _cleanup_(change_set_freep) ChangeSet *c = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+        CHECK_INT(c->n_changes, 0);
+        CHECK_INT(c->total.unchanged, 1);
+
+        /* And a real list difference is one. */
+        set_list(remote, r, COLLECTIONS, "materials", "SERUM", "RNA");
+        _cleanup_(change_set_freep) ChangeSet *c2 = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c2), 0);
+        CHECK_INT(c2->total.changed, 1);
+        CHECK_INT(c2->n_changes ? c2->changes[0].n_columns : 0, 1);
+
+        char *n = NULL;
+        const ModelColumn *mat = &model->tables[COLLECTIONS].columns[column(COLLECTIONS, "materials")];
+        CHECK_INT(diff_normalize_cell(mat, "SERUM\x1f DNA\x1fSERUM\x1f", &n), 0);
+        CHECK_STR(n, "DNA\x1fSERUM");
+        free(n);
+        CHECK_INT(diff_normalize_cell(mat, "", &n), 0);
+        CHECK(n == NULL);
+}
+
+TEST(test_server_columns_ignored) {
+        _cleanup_(dataset_freep) Dataset *local = NULL, *remote = NULL;
+        CHECK_INT(dataset_new(model, &local), 0);
+        CHECK_INT(dataset_new(model, &remote), 0);
+        Row *l = add(local, BIOBANKS, "bbmri-eric:ID:BE_X"), *r = add(remote, BIOBANKS, "bbmri-eric:ID:BE_X");
+        (void) l;
+        /* A refback column holds what the server computes: never compared. */
+        set(remote, r, BIOBANKS, "collections", "bbmri-eric:ID:BE_X:collection:y");
+        DiffOptions opts = { .node = "BE" };
+        _cleanup_(change_set_freep) ChangeSet *c = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+        CHECK_INT(c->n_changes, 0);
+}
+
+TEST(test_withdrawn_and_blocked) {
+        _cleanup_(dataset_freep) Dataset *local = NULL, *remote = NULL;
+        CHECK_INT(dataset_new(model, &local), 0);
+        CHECK_INT(dataset_new(model, &remote), 0);
+        Row *r = add(remote, BIOBANKS, "bbmri-eric:ID:BE_old");
+        set(remote, r, BIOBANKS, "withdrawn", "true");
+        Row *l = add(local, BIOBANKS, "bbmri-eric:ID:BE_bad");
+        l->flags |= ROW_BLOCKED;
+        DiffOptions opts = { .node = "BE", .withdrawn_is_removed = true };
+        _cleanup_(change_set_freep) ChangeSet *c = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+        CHECK_INT(c->total.removed, 0);
+        CHECK_INT(c->n_already_withdrawn, 1);
+        CHECK_INT(c->total.added, 1);
+        CHECK_INT(c->total.blocked, 1);
+        CHECK(c->n_changes == 1 && c->changes[0].blocked);
+        /* Without the withdraw policy the withdrawn row is a removal. */
+        opts.withdrawn_is_removed = false;
+        _cleanup_(change_set_freep) ChangeSet *c2 = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c2), 0);
+        CHECK_INT(c2->total.removed, 1);
+}
+
+TEST(test_id_node) {
+        char buf[16];
+        CHECK_STR(directory_id_node("bbmri-eric:ID:BE_UZA:collection:x", buf, sizeof buf), "BE");
+        CHECK_STR(directory_id_node("bbmri-eric:contactID:EU_x", buf, sizeof buf), "EU");
+        CHECK(directory_id_node("something", buf, sizeof buf) == NULL);
+        CHECK(directory_id_node("bbmri-eric:ID:noseparator", buf, sizeof buf) == NULL);
+}
+
+TEST_MAIN_WITH_MODEL((PERSONS = (size_t) model_table_index(model, "Persons"), BIOBANKS = (size_t) model_table_index(model, "Biobanks"), COLLECTIONS = (size_t) model_table_index(model, "Collections")), RUN(test_every_kind_of_change); RUN(test_normalisation); RUN(test_server_columns_ignored); RUN(test_withdrawn_and_blocked); RUN(test_id_node))

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+#include <jansson.h>
+
+#include "report.h"
+#include "test.h"
+
+static Model *model;
+static int t_biobanks, t_collections;
+static int c_size, c_materials, c_acronym;
+
+static const char *const collection_id = "bbmri-eric:ID:BE_UZA:collection:oncology";
+
+/* A dataset with n_biobanks biobanks and n_collections collections (ids only). */
+static Dataset *make_dataset(size_t n_biobanks, size_t n_collections) {
+        Dataset *d = NULL;
+        if (dataset_new(model, &d) < 0)
+                return NULL;
+        for (size_t i = 0; i < n_biobanks; i++) {
+                _cleanup_free_ char *id = strdup_printf("bbmri-eric:ID:BE_B%zu", i);
+                if (!id || dataset_add_row(d, (size_t) t_biobanks, id, NULL, NULL) < 0)
+                        return dataset_free(d);
+        }
+        for (size_t i = 0; i < n_collections; i++) {
+                _cleanup_free_ char *id = i == 0 ? strdup(collection_id)
+                                                 : strdup_printf("bbmri-eric:ID:BE_B0:collection:c%zu", i);
+                if (!id || dataset_add_row(d, (size_t) t_collections, id, NULL, NULL) < 0)
+                        return dataset_free(d);
+        }
+        return d;
+}
+
+static void add_findings(Findings *f, size_t errors, size_t warnings) {
+        Location loc = { .file = "master.yaml", .line = 42, .column = 7 };
+        for (size_t i = 0; i < errors; i++)
+                CHECK_INT(findings_add(f, SEVERITY_ERROR, "unmapped-value", "Collections", collection_id, "materials",
+                                       &loc, "unknown material \"%s\"", "Blood plasma"),
+                          0);
+        for (size_t i = 0; i < warnings; i++)
+                CHECK_INT(findings_add(f, SEVERITY_WARNING, "SizeOoMMismatch", "Collections", collection_id, "size",
+                                       NULL, "size does not match order_of_magnitude"),
+                          0);
+}
+
+/* A change set of 2 added, 3 changed, 0 removed, as counts; one changed row in detail. */
+static ColumnChange columns[3];
+static Change change;
+static DiffTableCounts per_table[32];
+static ChangeSet make_changes(void) {
+        columns[0] = (ColumnChange) { .column = (size_t) c_acronym, .old_value = "ONC", .new_value = NULL };
+        columns[1] = (ColumnChange) { .column = (size_t) c_size, .old_value = "100", .new_value = "12000" };
+        columns[2] = (ColumnChange) { .column = (size_t) c_materials,
+                                      .old_value = "SERUM",
+                                      .new_value = "SERUM\x1fTISSUE_FROZEN" };
+        change = (Change) {
+                .kind = CHANGE_CHANGED,
+                .table = (size_t) t_collections,
+                .id = collection_id,
+                .columns = columns,
+                .n_columns = 3,
+        };
+        memset(per_table, 0, sizeof per_table);
+        per_table[t_collections] = (DiffTableCounts) { .added = 2, .changed = 3, .unchanged = 30 };
+        per_table[t_biobanks] = (DiffTableCounts) { .unchanged = 19 };
+        return (ChangeSet) {
+                .changes = &change,
+                .n_changes = 1,
+                .per_table = per_table,
+                .total = { .added = 2, .changed = 3, .unchanged = 49 },
+        };
+}
+
+static RunReport make_report(const Dataset *d, const ChangeSet *cs, const Findings *f) {
+        RunReport r = {
+                .command = "sync",
+                .node = "BE",
+                .mode = "push",
+                .against = "staging",
+                .config_path = "/etc/bbmri-dirsync/config.yaml",
+                .config_digest = "sha256:abc",
+                .program_version = "0.1",
+                .started_usec = 1767225600000000ULL,          /* 2026-01-01T00:00:00Z */
+                .finished_usec = 1767225600000000ULL + 2500000, /* 2.5 s later */
+                .n_phases = 2,
+                .local = d,
+                .changes = cs,
+                .findings = f,
+                .pushed = true,
+                .n_requests = 1,
+                .n_applied_upserts = 5,
+                .verified = true,
+                .exit_code = 0,
+                .outcome = "success",
+        };
+        r.phases[0] = (ReportPhase) { .name = "read", .usec = 250000 };
+        r.phases[1] = (ReportPhase) { .name = "push", .usec = 800000 };
+        return r;
+}
+
+static long long int_at(json_t *o, const char *key) {
+        json_t *v = json_object_get(o, key);
+        return json_is_integer(v) ? (long long) json_integer_value(v) : -12345;
+}
+
+TEST(test_json) {
+        _cleanup_(dataset_freep) Dataset *d = make_dataset(2, 3);
+        CHECK(d);
+        Findings f;
+        findings_init(&f);
+        add_findings(&f, 1, 4);
+        ChangeSet cs = make_changes();
+        RunReport r = make_report(d, &cs, &f);
+
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        CHECK_INT(report_to_json(&r, &text, &size), 0);
+        CHECK(text);
+        if (!text) {
+                findings_done(&f);
+                return;
+        }
+        CHECK_INT(size, strlen(text));
+        CHECK(endswith(text, "}\n"));
+        CHECK_CONTAINS(text, "\n  \"changes\": [");           /* indented by 2 */
+        CHECK(strstr(text, "\"changes\"") < strstr(text, "\"command\"")); /* sorted keys */
+
+        json_error_t error;
+        json_t *j = json_loadb(text, size, 0, &error);
+        CHECK(j);
+        CHECK_INT(int_at(j, "format_version"), REPORT_FORMAT_VERSION);
+        CHECK_INT(int_at(j, "format_version"), 1);
+        CHECK_STR(json_string_value(json_object_get(json_object_get(j, "program"), "name")), "bbmri-dirsync");
+        CHECK_STR(json_string_value(json_object_get(json_object_get(j, "program"), "version")), "0.1");
+        CHECK_STR(json_string_value(json_object_get(j, "command")), "sync");
+        CHECK_STR(json_string_value(json_object_get(j, "node")), "BE");
+        CHECK_STR(json_string_value(json_object_get(j, "mode")), "push");
+        CHECK(json_is_false(json_object_get(j, "dry_run")));
+        CHECK_STR(json_string_value(json_object_get(j, "against")), "staging");
+        CHECK_STR(json_string_value(json_object_get(json_object_get(j, "config"), "digest")), "sha256:abc");
+        CHECK_STR(json_string_value(json_object_get(j, "started")), "2026-01-01T00:00:00Z");
+        CHECK_STR(json_string_value(json_object_get(j, "finished")), "2026-01-01T00:00:02Z");
+        CHECK(json_real_value(json_object_get(j, "duration_seconds")) == 2.5);
+        json_t *phases = json_object_get(j, "phases");
+        CHECK_INT(json_array_size(phases), 2);
+        CHECK_STR(json_string_value(json_object_get(json_array_get(phases, 1), "name")), "push");
+        CHECK(json_real_value(json_object_get(json_array_get(phases, 1), "seconds")) == 0.8);
+
+        json_t *counts = json_object_get(j, "counts");
+        CHECK_INT(int_at(counts, "added"), 2);
+        CHECK_INT(int_at(counts, "changed"), 3);
+        CHECK_INT(int_at(counts, "removed"), 0);
+        CHECK_INT(int_at(counts, "unchanged"), 49);
+        CHECK_INT(int_at(counts, "blocked"), 0);
+        CHECK_INT(int_at(counts, "errors"), 1);
+        CHECK_INT(int_at(counts, "warnings"), 4);
+        CHECK_INT(int_at(counts, "infos"), 0);
+        json_t *tables = json_object_get(j, "tables");
+        CHECK_INT(json_object_size(tables), model->n_tables);
+        CHECK_INT(int_at(json_object_get(tables, "Collections"), "changed"), 3);
+        CHECK_INT(int_at(json_object_get(tables, "Collections"), "unchanged"), 30);
+        CHECK_INT(int_at(json_object_get(tables, "Biobanks"), "unchanged"), 19);
+
+        json_t *changes = json_object_get(j, "changes");
+        CHECK_INT(json_array_size(changes), 1);
+        json_t *c = json_array_get(changes, 0);
+        CHECK_STR(json_string_value(json_object_get(c, "kind")), "changed");
+        CHECK_STR(json_string_value(json_object_get(c, "table")), "Collections");
+        CHECK_STR(json_string_value(json_object_get(c, "id")), collection_id);
+        CHECK(json_is_false(json_object_get(c, "blocked")));
+        json_t *cols = json_object_get(c, "columns");
+        CHECK_INT(json_array_size(cols), 3);
+        json_t *acronym = json_array_get(cols, 0);
+        CHECK_STR(json_string_value(json_object_get(acronym, "column")), "acronym");
+        CHECK_STR(json_string_value(json_object_get(acronym, "old")), "ONC");
+        CHECK(json_is_null(json_object_get(acronym, "new")));
+        json_t *size_col = json_array_get(cols, 1);
+        CHECK_STR(json_string_value(json_object_get(size_col, "column")), "size");
+        CHECK_STR(json_string_value(json_object_get(size_col, "old")), "100");
+        CHECK_STR(json_string_value(json_object_get(size_col, "new")), "12000");
+        json_t *materials = json_array_get(cols, 2);
+        CHECK_STR(json_string_value(json_object_get(materials, "column")), "materials");
+        json_t *old_items = json_object_get(materials, "old"), *new_items = json_object_get(materials, "new");
+        CHECK_INT(json_array_size(old_items), 1);
+        CHECK_STR(json_string_value(json_array_get(old_items, 0)), "SERUM");
+        CHECK_INT(json_array_size(new_items), 2);
+        CHECK_STR(json_string_value(json_array_get(new_items, 0)), "SERUM");
+        CHECK_STR(json_string_value(json_array_get(new_items, 1)), "TISSUE_FROZEN");
+
+        json_t *findings = json_object_get(j, "findings");
+        CHECK_INT(json_array_size(findings), 5);
+        json_t *first = json_array_get(findings, 0);
+        CHECK_STR(json_string_value(json_object_get(first, "severity")), "error");
+        CHECK_STR(json_string_value(json_object_get(first, "code")), "unmapped-value");
+        CHECK_STR(json_string_value(json_object_get(first, "file")), "master.yaml");
+        CHECK_INT(int_at(first, "line"), 42);
+        CHECK_INT(int_at(first, "column_number"), 7);
+        CHECK_STR(json_string_value(json_object_get(first, "column")), "materials");
+        CHECK_STR(json_string_value(json_object_get(first, "message")), "unknown material \"Blood plasma\"");
+        json_t *second = json_array_get(findings, 1);
+        CHECK_STR(json_string_value(json_object_get(second, "severity")), "warning");
+        CHECK(json_is_null(json_object_get(second, "file")));
+        CHECK(json_is_null(json_object_get(second, "line")));
+        CHECK_STR(json_string_value(json_object_get(second, "id")), collection_id);
+
+        json_t *push = json_object_get(j, "push");
+        CHECK(json_is_true(json_object_get(push, "attempted")));
+        CHECK_INT(int_at(push, "requests"), 1);
+        CHECK_INT(int_at(push, "applied_upserts"), 5);
+        CHECK_INT(int_at(push, "applied_deletes"), 0);
+        CHECK(json_is_true(json_object_get(push, "verified")));
+        json_t *guard = json_object_get(j, "guard");
+        CHECK_INT(int_at(guard, "removals"), 0);
+        CHECK(json_is_null(json_object_get(guard, "limit")));
+        CHECK(json_is_false(json_object_get(guard, "refused")));
+        CHECK_STR(json_string_value(json_object_get(j, "outcome")), "success");
+        CHECK_INT(int_at(j, "exit_code"), 0);
+        CHECK(json_is_null(json_object_get(j, "error")));
+        json_decref(j);
+
+        /* A guard with a limit, and text that is not UTF-8 (remote data) still gives valid JSON. */
+        r.guard_limited = true;
+        r.guard_limit = 5;
+        r.guard_removals = 12;
+        r.guard_refused = true;
+        r.error = "bad \xff byte";
+        text = mfree(text);
+        CHECK_INT(report_to_json(&r, &text, &size), 0);
+        j = text ? json_loadb(text, size, 0, &error) : NULL;
+        CHECK(j);
+        CHECK_INT(int_at(json_object_get(j, "guard"), "limit"), 5);
+        CHECK_INT(int_at(json_object_get(j, "guard"), "removals"), 12);
+        CHECK(json_is_true(json_object_get(json_object_get(j, "guard"), "refused")));
+        CHECK_STR(json_string_value(json_object_get(j, "error")), "bad \xef\xbf\xbd byte");
+        json_decref(j);
+
+        /* Nothing but the basics (check before anything was read). */
+        RunReport empty = { .command = "check", .exit_code = 78, .outcome = "configuration-error" };
+        text = mfree(text);
+        CHECK_INT(report_to_json(&empty, &text, &size), 0);
+        j = text ? json_loadb(text, size, 0, &error) : NULL;
+        CHECK(j);
+        CHECK(json_is_null(json_object_get(j, "node")));
+        CHECK(json_is_null(json_object_get(j, "started")));
+        CHECK_INT(json_array_size(json_object_get(j, "changes")), 0);
+        CHECK_INT(json_array_size(json_object_get(j, "findings")), 0);
+        CHECK_INT(int_at(json_object_get(j, "counts"), "errors"), 0);
+        CHECK_INT(int_at(j, "exit_code"), 78);
+        json_decref(j);
+
+        findings_done(&f);
+}
+
+TEST(test_summary_sync) {
+        _cleanup_(dataset_freep) Dataset *d = make_dataset(2, 3);
+        Findings f;
+        findings_init(&f);
+        add_findings(&f, 1, 4);
+        ChangeSet cs = make_changes();
+        RunReport r = make_report(d, &cs, &f);
+
+        _cleanup_free_ char *line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 1 request (0.8 s)");
+
+        r.n_requests = 3;
+        r.phases[1].usec = 12340000;
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 3 requests (12.3 s)");
+
+        /* Without a push phase: the whole run. */
+        r.n_phases = 1;
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 3 requests (2.5 s)");
+
+        r.pushed = false;
+        r.n_requests = 0;
+        r.mode = "report";
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; not pushed (report mode)");
+
+        r.mode = "push";
+        r.dry_run = true;
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; not pushed (dry run)");
+
+        r.dry_run = false;
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; not pushed (nothing to push)");
+
+        r.guard_refused = true;
+        r.error = "12 removals exceed push.max_removals 5";
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; not pushed (removal guard)");
+
+        r.guard_refused = false;
+        r.error = "cannot read BBMRI-BE/Biobanks";
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; "
+                        "not pushed (failed: cannot read BBMRI-BE/Biobanks)");
+
+        r.pushed = true;
+        r.n_requests = 1;
+        r.error = "HTTP 500";
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; "
+                        "push failed after 1 request: HTTP 500");
+
+        /* Singular warning, plural errors, unknown node. */
+        Findings g;
+        findings_init(&g);
+        add_findings(&g, 2, 1);
+        RunReport s = { .command = "sync", .mode = "report", .findings = &g };
+        free(line);
+        line = report_summary_line(&s);
+        CHECK_STR(line, "sync ?: 0 added, 0 changed, 0 removed, 2 errors, 1 warning; not pushed (report mode)");
+
+        /* diff */
+        r = make_report(d, &cs, &f);
+        r.command = "diff";
+        r.pushed = false;
+        r.against = "published";
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "diff BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings (against published)");
+        r.error = "cannot open the Directory";
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "diff BE: failed: cannot open the Directory");
+
+        findings_done(&f);
+        findings_done(&g);
+}
+
+TEST(test_summary_check) {
+        _cleanup_(dataset_freep) Dataset *d = make_dataset(19, 35);
+        CHECK(d);
+        Findings f;
+        findings_init(&f);
+        add_findings(&f, 0, 2);
+        RunReport r = { .command = "check", .node = "BE", .local = d, .findings = &f };
+        _cleanup_free_ char *line = report_summary_line(&r);
+        CHECK_STR(line, "check BE: 19 biobanks, 35 collections, 0 errors, 2 warnings");
+
+        _cleanup_(dataset_freep) Dataset *one = make_dataset(1, 1);
+        Findings g;
+        findings_init(&g);
+        add_findings(&g, 1, 1);
+        r.local = one;
+        r.findings = &g;
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "check BE: 1 biobank, 1 collection, 1 error, 1 warning");
+
+        /* Nothing read (configuration failed). */
+        RunReport bare = { .command = "check", .node = "BE" };
+        free(line);
+        line = report_summary_line(&bare);
+        CHECK_STR(line, "check BE: 0 biobanks, 0 collections, 0 errors, 0 warnings");
+        findings_done(&f);
+        findings_done(&g);
+}
+
+static bool setup_model(void) {
+        Findings findings;
+        findings_init(&findings);
+        int r = model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &model, &findings);
+        findings_done(&findings);
+        if (r < 0 || model->n_tables > ELEMENTSOF(per_table))
+                return false;
+        t_biobanks = model_table_index(model, "Biobanks");
+        t_collections = model_table_index(model, "Collections");
+        if (t_biobanks < 0 || t_collections < 0)
+                return false;
+        const ModelTable *t = &model->tables[t_collections];
+        c_size = model_column_index(t, "size");
+        c_materials = model_column_index(t, "materials");
+        c_acronym = model_column_index(t, "acronym");
+        return c_size >= 0 && c_materials >= 0 && c_acronym >= 0;
+}
+
+TEST_MAIN(if (!setup_model()) { fprintf(stderr, "cannot load the model\n"); return 1; } RUN(test_json);
+          RUN(test_summary_sync); RUN(test_summary_check); model = model_free(model))
