@@ -354,41 +354,51 @@ char *mapping_expand_id(const Mapping *m, const char *table, const char *node, c
         const char *tpl = strmap_get(m->ids, table);
         if (!tpl)
                 return NULL;
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *out = open_memstream(&buf, &size);
-        if (!out)
-                return NULL;
-        for (const char *p = tpl; *p; p++) {
-                const char *rest;
-                if ((rest = startswith(p, "{node}"))) {
-                        fputs(node, out);
-                        p = rest - 1;
-                } else if ((rest = startswith(p, "{local}"))) {
-                        fputs(local, out);
-                        p = rest - 1;
-                } else if ((rest = startswith(p, "{biobank}"))) {
-                        if (!biobank_id) {
-                                fclose(out);
-                                free(buf);
+        /* Two passes over the template: measure, then copy (called for every reference). */
+        const char *parts[3] = { node, local, biobank_id };
+        static const char *const names[3] = { "{node}", "{local}", "{biobank}" };
+        char *out = NULL;
+        for (int pass = 0; pass < 2; pass++) {
+                size_t n = 0;
+                for (const char *p = tpl; *p;) {
+                        int k = -1;
+                        for (int i = 0; i < 3 && k < 0; i++)
+                                if (startswith(p, names[i]))
+                                        k = i;
+                        if (k < 0) {
+                                if (out)
+                                        out[n] = *p;
+                                n++;
+                                p++;
+                                continue;
+                        }
+                        if (!parts[k]) {
+                                free(out);
                                 return NULL;
                         }
-                        fputs(biobank_id, out);
-                        p = rest - 1;
-                } else
-                        fputc(*p, out);
+                        size_t len = strlen(parts[k]);
+                        if (out)
+                                memcpy(out + n, parts[k], len);
+                        n += len;
+                        p += strlen(names[k]);
+                }
+                if (out) {
+                        out[n] = 0;
+                        return out;
+                }
+                out = malloc(n + 1);
+                if (!out)
+                        return NULL;
         }
-        if (fclose(out) != 0) {
-                free(buf);
-                return NULL;
-        }
-        return buf;
+        return out;
 }
 
 /* ---- records -> dataset ---- */
 
 typedef struct Apply {
         const Mapping *m;
+        StrMap **columns;       /* per table: field name as written -> column index + 1, or 0 unknown */
+        const char *last_file_in, *last_file_out;
         const Model *model;
         const Vocabularies *v;
         const char *node;
@@ -401,12 +411,20 @@ typedef struct Apply {
 static const char *dataset_file(Apply *a, const char *file) {
         if (!file)
                 return NULL;
+        /* Records intern their file names: consecutive fields almost always share one. */
+        if (file == a->last_file_in)
+                return a->last_file_out;
         const char *copy = strmap_get(a->files, file);
-        if (copy)
+        if (copy) {
+                a->last_file_in = file;
+                a->last_file_out = copy;
                 return copy;
+        }
         copy = arena_strdup(&a->d->arena, file);
         if (!copy || strmap_put(a->files, copy, (void *) copy) < 0)
                 return NULL;
+        a->last_file_in = file;
+        a->last_file_out = copy;
         return copy;
 }
 
@@ -437,7 +455,22 @@ static char *record_biobank_id(Apply *a, const Record *rec) {
         return mapping_expand_id(a->m, "Biobanks", a->node, f->values[0], NULL);
 }
 
+static bool is_canonical_int(const char *s) {
+        const char *p = s[0] == '-' ? s + 1 : s;
+        if (!*p || (p[0] == '0' && p[1]) || strlen(p) > 9)
+                return false;
+        for (; *p; p++)
+                if (*p < '0' || *p > '9')
+                        return false;
+        return true;
+}
+
+/* *ret is NULL when value is already canonical (no copy needed). */
 static int convert_int(const char *value, char **ret) {
+        if (is_canonical_int(value)) {
+                *ret = NULL;
+                return 0;
+        }
         char *end = NULL;
         errno = 0;
         long long v = strtoll(value, &end, 10);
@@ -470,7 +503,7 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                                             "'%s' must be a whole number, not '%s'", col->name, value);
                         return r < 0 ? r : -EINVAL;
                 }
-                *ret = *ret_owned;
+                *ret = *ret_owned ?: value;
                 return 0;
         case COLUMN_BOOL:
                 if (convert_bool(value, ret) < 0) {
@@ -533,10 +566,22 @@ static const char *resolve_alias(const Mapping *m, const char *table, const char
         return column ?: field;
 }
 
+/* Column of a field (after aliases), cached per table: the same few names repeat on every row. */
+static int field_column(Apply *a, size_t table, const char *field) {
+        void *cached = strmap_get(a->columns[table], field);
+        if (cached)
+                return (int) (intptr_t) cached - 1;
+        const ModelTable *t = &a->model->tables[table];
+        int c = model_column_index(t, resolve_alias(a->m, t->name, field));
+        const char *key = arena_strdup(&a->d->arena, field);
+        if (key)
+                (void) strmap_put(a->columns[table], key, (void *) (intptr_t) (c < 0 ? 0 : c + 1));
+        return c;
+}
+
 static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id, const RecordField *f) {
         const ModelTable *t = &a->model->tables[table];
-        const char *column_name = resolve_alias(a->m, t->name, f->name);
-        int c = model_column_index(t, column_name);
+        int c = field_column(a, table, f->name);
         Location loc = dataset_location(a, &f->location);
         if (c < 0) {
                 int r = apply_error(a, row, "unknown-field", t->name, row->id, f->name, &loc,
@@ -714,7 +759,16 @@ int mapping_apply(const Mapping *m, const Model *model, const Vocabularies *v, c
         _cleanup_(strmap_freep) StrMap *files = strmap_new();
         if (!files)
                 return -ENOMEM;
+        StrMap *columns[64] = {};
+        if (model->n_tables > ELEMENTSOF(columns))
+                return -E2BIG;
+        for (size_t t = 0; t < model->n_tables; t++)
+                if (!(columns[t] = strmap_new())) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
         Apply a = {
+                .columns = columns,
                 .m = m,
                 .model = model,
                 .v = v,
@@ -730,13 +784,17 @@ int mapping_apply(const Mapping *m, const Model *model, const Vocabularies *v, c
                                  "the master is for node '%s' but the configuration is for node '%s'", records->node,
                                  node);
                 if (r < 0)
-                        return r;
+                        goto finish;
         }
         for (size_t i = 0; i < records->n_records; i++) {
                 r = apply_record(&a, records->records[i]);
                 if (r < 0)
-                        return r;
+                        goto finish;
         }
         *ret = TAKE_PTR(d);
-        return 0;
+        r = 0;
+finish:
+        for (size_t t = 0; t < model->n_tables; t++)
+                strmap_free(columns[t]);
+        return r;
 }

@@ -151,6 +151,9 @@ static int facts_record(void *userdata, unsigned line, char **fields, size_t n) 
         int r = record_set_add(rd->set, "CollectionFacts", id, &row_loc, &rec);
         if (r < 0)
                 return r;
+        /* The row's fields, plus the implied collection and biobank. */
+        if ((r = record_reserve_fields(rd->set, rec, n + 2)) < 0)
+                return r;
         for (size_t i = 0; i < n; i++) {
                 if (streq(fc->header[i], "id") || isempty(fields[i]))
                         continue;
@@ -214,6 +217,9 @@ static int read_entity(const Reader *rd, const char *table, const YNode *node, c
         Record *rec = NULL;
         int r = record_set_add(rd->set, table, id_node->value, &loc, &rec);
         if (r < 0)
+                return r;
+        /* Its own fields, plus implied references and inherited fields. */
+        if ((r = record_reserve_fields(rd->set, rec, node->n_items + 10)) < 0)
                 return r;
 
         /* Fields first, so that nested entities can inherit them whatever the key order. */

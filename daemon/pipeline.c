@@ -64,6 +64,9 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         r = mapping_apply(l->mapping, l->model, l->vocab, config->node, l->records, &l->dataset, findings);
         if (r < 0)
                 return r;
+        /* The dataset holds copies of everything it needs: the records can go before the remote
+         * is fetched, which keeps the peak memory of a big node down. */
+        l->records = record_set_free(l->records);
         uint64_t t2 = now_usec_monotonic();
         r = validate_dataset(l->dataset, l->vocab, config->node, findings);
         if (r < 0)

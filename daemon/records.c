@@ -6,6 +6,11 @@ int record_set_new(RecordSet **ret) {
         if (!s)
                 return -ENOMEM;
         arena_init(&s->arena);
+        s->names = strmap_new();
+        if (!s->names) {
+                free(s);
+                return -ENOMEM;
+        }
         *ret = s;
         return 0;
 }
@@ -13,9 +18,8 @@ int record_set_new(RecordSet **ret) {
 RecordSet *record_set_free(RecordSet *s) {
         if (!s)
                 return NULL;
-        for (size_t i = 0; i < s->n_records; i++)
-                free(s->records[i]->fields);
         free(s->records);
+        strmap_free(s->names);
         strv_free(s->files);
         free(s->node);
         arena_done(&s->arena);
@@ -47,6 +51,47 @@ const char *record_set_intern_file(RecordSet *s, const char *path) {
         return s->files[strv_length(s->files) - 1];
 }
 
+/* Names repeat on every record (400,000 fact rows share nine): keep one copy of each. */
+static const char *intern_name(RecordSet *s, const char *name) {
+        /* A CSV header hands the same pointers on every row: look those up without hashing. The
+         * text is compared too, because freed memory comes back at the same addresses. */
+        for (size_t i = 0; i < ELEMENTSOF(s->name_cache); i++)
+                if (s->name_cache[i][0] == name && streq(s->name_cache[i][1], name))
+                        return s->name_cache[i][1];
+        const char *copy = strmap_get(s->names, name);
+        if (!copy) {
+                copy = arena_strdup(&s->arena, name);
+                if (!copy || strmap_put(s->names, copy, (void *) copy) < 0)
+                        return NULL;
+        }
+        unsigned k = s->name_cache_next++ % ELEMENTSOF(s->name_cache);
+        s->name_cache[k][0] = name;
+        s->name_cache[k][1] = copy;
+        return copy;
+}
+
+static int grow_fields(RecordSet *s, Record *r, size_t want) {
+        if (want <= r->allocated)
+                return 0;
+        /* Field arrays live in the arena too: one malloc per record would dominate at 400,000
+         * fact rows. Readers reserve the right size; a grown array leaves its old copy behind. */
+        size_t n = r->allocated ? r->allocated * 2 : 4;
+        if (n < want)
+                n = want;
+        RecordField *fields = arena_alloc(&s->arena, n * sizeof(RecordField));
+        if (!fields)
+                return -ENOMEM;
+        if (r->n_fields > 0)
+                memcpy(fields, r->fields, r->n_fields * sizeof(RecordField));
+        r->fields = fields;
+        r->allocated = n;
+        return 0;
+}
+
+int record_reserve_fields(RecordSet *s, Record *r, size_t n) {
+        return grow_fields(s, r, r->n_fields + n);
+}
+
 int record_set_add(RecordSet *s, const char *table, const char *id, const Location *loc, Record **ret) {
         if (!s || !table)
                 return -EINVAL;
@@ -61,7 +106,7 @@ int record_set_add(RecordSet *s, const char *table, const char *id, const Locati
         Record *r = arena_alloc0(&s->arena, sizeof(Record));
         if (!r)
                 return -ENOMEM;
-        r->table = arena_strdup(&s->arena, table);
+        r->table = intern_name(s, table);
         if (!r->table)
                 return -ENOMEM;
         if (id) {
@@ -81,21 +126,16 @@ int record_add_field(RecordSet *s, Record *r, const char *name, const char *cons
                      bool is_list, bool inherited, const Location *loc) {
         if (!s || !r || !name || (n_values > 0 && !values))
                 return -EINVAL;
-        if (r->n_fields >= r->allocated) {
-                size_t n = r->allocated ? r->allocated * 2 : 8;
-                RecordField *fields = realloc(r->fields, n * sizeof(RecordField));
-                if (!fields)
-                        return -ENOMEM;
-                r->fields = fields;
-                r->allocated = n;
-        }
+        int k = grow_fields(s, r, r->n_fields + 1);
+        if (k < 0)
+                return k;
         RecordField f = {
                 .n_values = n_values,
                 .is_list = is_list,
                 .inherited = inherited,
                 .location = loc ? *loc : (Location) {},
         };
-        f.name = arena_strdup(&s->arena, name);
+        f.name = intern_name(s, name);
         if (!f.name)
                 return -ENOMEM;
         if (n_values > 0) {

@@ -31,6 +31,9 @@ typedef struct RecordSet {
         Record **records;       /* in reading order */
         size_t n_records, allocated;
         char **files;           /* every file read (owned strings that Locations point into) */
+        StrMap *names;          /* table and field names, stored once (they repeat on every record) */
+        const char *name_cache[16][2]; /* recently interned: pointer as given -> stored copy */
+        unsigned name_cache_next;
         Arena arena;
 } RecordSet;
 
@@ -54,3 +57,5 @@ int record_add_field(RecordSet *s, Record *r, const char *name, const char *cons
                      bool is_list, bool inherited, const Location *loc);
 /* The first field of that name, or NULL. */
 const RecordField *record_get_field(const Record *r, const char *name);
+/* Makes room for n more fields (readers that know how many avoid regrowing). */
+int record_reserve_fields(RecordSet *s, Record *r, size_t n);

@@ -286,7 +286,9 @@ static int strmap_grow(StrMap *m) {
 }
 
 static int strmap_put_full(StrMap *m, const char *key, void *value, bool replace) {
-        if ((m->n_items + 1) * 4 > m->n_slots * 3) {
+        /* At most half full: short probe chains matter more than the memory (the maps hold
+         * pointers, the keys live elsewhere). */
+        if ((m->n_items + 1) * 2 > m->n_slots) {
                 int r = strmap_grow(m);
                 if (r < 0)
                         return r;

@@ -54,7 +54,9 @@ def main():
         for c in range(n_collections_per):
             size = rnd.randrange(100, 100000)
             oom = len(str(size)) - 1
+            # Nested collections inherit location and coordinates from their biobank.
             collections.append({"id": f"{bid}:collection:c{c}", "name": f"Collection {c} of biobank {b}",
+                                "location": "Gent", "latitude": "51.0245", "longitude": "3.7106",
                                 "description": f"Synthetic collection {c} of biobank {b} with samples",
                                 "country": node, "contact": persons[(b * 7 + c) % n_persons]["id"],
                                 "biobank": bid, "withdrawn": "false",
@@ -105,7 +107,8 @@ def main():
             out.write("  - " + "\n    ".join(f"{k}: {yaml_value(v)}" for k, v in b.items() if k != "withdrawn") + "\n")
             out.write("    collections:\n")
             for c in by_biobank[b["id"]]:
-                skip = ("biobank", "country", "contact", "withdrawn", "order_of_magnitude")
+                skip = ("biobank", "country", "contact", "withdrawn", "order_of_magnitude", "location", "latitude",
+                        "longitude")
                 local = dict(c)
                 local["id"] = c["id"].split(":collection:")[1]
                 out.write("      - " + "\n        ".join(f"{k}: {yaml_value(v)}" for k, v in local.items()
@@ -154,7 +157,8 @@ def main():
                 ["id", "name", "acronym", "description", "juridical_person", "country", "location", "contact",
                  "withdrawn", "latitude", "longitude"])
     write_table("Collections", remote_collections,
-                ["id", "name", "description", "country", "contact", "biobank", "withdrawn", "type",
+                ["id", "name", "description", "country", "location", "latitude", "longitude", "contact", "biobank",
+                 "withdrawn", "type",
                  "data_categories", "materials", "size", "order_of_magnitude", "diagnosis_available",
                  "age_low", "age_high", "age_unit", "sex"])
     write_table("CollectionFacts", remote_version(facts, m_fact), fact_fields)
