@@ -42,6 +42,27 @@ expect_exit 0 -- "$PROGRAM" -c "$cfg" sync --dry-run
 [ "$(snapshot)" = "$before" ] || fail "sync --dry-run changed the Directory folder"
 
 sed -i 's/^mode: report/mode: push/' "$cfg"
+
+# The removal guard: with max_removals 0 the one removal is refused, nothing is written.
+sed -i 's/^  max_removals: "20%"/  max_removals: 0/' "$cfg"
+expect_exit 65 -- "$PROGRAM" -c "$cfg" sync
+expect_in "$WORK/err" "refusing to push: it would remove 1 row, more than push.max_removals allows (0)"
+expect_in "$WORK/out" "not pushed (removal guard)"
+[ "$(snapshot)" = "$before" ] || fail "a refused push changed the Directory folder"
+sed -i 's/^  max_removals: 0/  max_removals: "20%"/' "$cfg"
+
+# Two runs never overlap: while another process holds the lock, sync exits 75.
+mkdir -p "$WORK/config/example-state"
+python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "w"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(60)' \
+        "$WORK/config/example-state/lock" "$WORK/locked" &
+holder=$!
+while [ ! -e "$WORK/locked" ]; do sleep 0.1; done
+expect_exit 75 -- "$PROGRAM" -c "$cfg" sync
+expect_in "$WORK/err" "holds the lock"
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
+[ "$(snapshot)" = "$before" ] || fail "a run that found the lock held changed the Directory folder"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" sync --dry-run
 expect_in "$WORK/out" "not pushed (dry run)"
 [ "$(snapshot)" = "$before" ] || fail "sync --dry-run in push mode changed the Directory folder"
