@@ -606,7 +606,9 @@ static int visit(Blocker *b, size_t table, size_t i, bool *ret_blocked) {
         b->state[table][i] = VISIT_ACTIVE;
         bool blocked = row->flags & ROW_HAS_ERROR;
         const ModelTable *t = &b->d->model->tables[table];
-        for (size_t c = 0; c < t->n_columns && !blocked; c++) {
+        /* Every reference is followed even once the row is blocked, so that a cycle through a
+         * row with errors is still found; each row is visited once, so this stays linear. */
+        for (size_t c = 0; c < t->n_columns; c++) {
                 const ModelColumn *column = &t->columns[c];
                 if (!column->node_owned || column->ontology || !column->ref_table || !row->cells[c])
                         continue;
@@ -616,7 +618,7 @@ static int visit(Blocker *b, size_t table, size_t i, bool *ret_blocked) {
                 const char *state = row->cells[c], *item;
                 size_t n;
                 char buf[256];
-                while (!blocked && dataset_list_next(&state, &item, &n)) {
+                while (dataset_list_next(&state, &item, &n)) {
                         if (n >= sizeof buf)
                                 continue;
                         memcpy(buf, item, n);
@@ -625,7 +627,7 @@ static int visit(Blocker *b, size_t table, size_t i, bool *ret_blocked) {
                         int r = target_blocked(b, (size_t) target, buf, &tb);
                         if (r < 0)
                                 return r;
-                        blocked = tb;
+                        blocked = blocked || tb;
                 }
         }
         if (blocked)

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+#include "test-pipeline.h"
+
+#define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
+
+TEST(test_ids_and_values) {
+        Pipeline p;
+        pipeline_run(&p,
+                     VALID_MASTER "        storage_temperatures: [-80°C, LN, Liquid Nitrogen]\n"
+                                  "        sex: [Femme, male, MALE]\n"
+                                  "        number_of_donors: 2000000000\n"
+                                  "        collections:\n"
+                                  "          - id: sub\n"
+                                  "            name: Sub collection\n"
+                                  "            description: A part of the oncology collection\n"
+                                  "            type: DISEASE_SPECIFIC\n"
+                                  "            data_categories: [biological samples]\n"
+                                  "            material_types: [tissue (frozen), \"Tissue, cryo preserved\"]\n"
+                                  "            size: 5\n"
+                                  "            diagnosis_available: [C18, ORPHA:558, urn:miriam:icd:C50.9]\n"
+                                  "            facts:\n"
+                                  "              - id: f1\n"
+                                  "                sex: Vrouw\n"
+                                  "                disease: C18\n"
+                                  "                number_of_samples: 10\n"
+                                  "                last_update: 2026-01-15\n",
+                     false);
+        CHECK_INT(p.findings.n_errors, 0);
+        CHECK(pipeline_cell(&p, "Persons", "bbmri-eric:contactID:BE_contact", "email") != NULL);
+        CHECK_STR(pipeline_cell(&p, "Networks", "bbmri-eric:networkID:BE_bbmri-be", "contact"),
+                  "bbmri-eric:contactID:BE_contact");
+        CHECK_STR(pipeline_cell(&p, "Biobanks", "bbmri-eric:ID:BE_UZA", "network"), "bbmri-eric:networkID:BE_bbmri-be");
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "biobank"), "bbmri-eric:ID:BE_UZA");
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "type"), "DISEASE_SPECIFIC");
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "data_categories"), "BIOLOGICAL_SAMPLES\x1fMEDICAL_RECORDS");
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "age_unit"), "YEAR");
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "order_of_magnitude"), "4");
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "order_of_magnitude_donors"), "8"); /* capped */
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "withdrawn"), "false");
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "diagnosis_available"), "urn:miriam:icd:C50.9");
+        /* Local term, MIABIS label and Directory label of the same id: one item each. */
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "storage_temperatures"), "temperature-60to-85\x1ftemperatureLN");
+        /* French term, a Directory id in the wrong case, the id itself. */
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "sex"), "FEMALE\x1fMALE");
+        const char *sub = "bbmri-eric:ID:BE_UZA:collection:sub";
+        CHECK_STR(pipeline_cell(&p, "Collections", sub, "parent_collection"), COLL);
+        CHECK_STR(pipeline_cell(&p, "Collections", sub, "materials"), "TISSUE_FROZEN"); /* alias, label */
+        CHECK_STR(pipeline_cell(&p, "Collections", sub, "order_of_magnitude"), "0");
+        CHECK_STR(pipeline_cell(&p, "Collections", sub, "diagnosis_available"),
+                  "urn:miriam:icd:C18\x1fORPHA:558\x1furn:miriam:icd:C50.9");
+        CHECK_STR(pipeline_cell(&p, "Collections", sub, "country"), "BE"); /* inherited twice */
+        CHECK_STR(pipeline_cell(&p, "CollectionFacts", "bbmri-eric:factID:BE_f1", "collection"), sub);
+        CHECK_STR(pipeline_cell(&p, "CollectionFacts", "bbmri-eric:factID:BE_f1", "sex"), "FEMALE");
+        CHECK_STR(pipeline_cell(&p, "CollectionFacts", "bbmri-eric:factID:BE_f1", "disease"), "urn:miriam:icd:C18");
+        pipeline_done(&p);
+}
+
+TEST(test_errors) {
+        static const struct {
+                const char *extra, *code, *message;
+                unsigned line, column;
+        } cases[] = {
+                { "        volume: 3\n", "unknown-field", "unknown field 'volume' for Collections", 34, 17 },
+                { "        materials_extra: [Sérums]\n", "unknown-field", "unknown field 'materials_extra'", 34, 26 },
+                { "        storage_temperatures: [Freezer]\n", "unmapped-value",
+                  "value 'Freezer' of field 'storage_temperatures' (Collections " COLL ") is not mapped; searched "
+                  SOURCE_ROOT "/mappings/miabis-2.0.yaml, " SOURCE_ROOT "/mappings/example-local.yaml and the "
+                  "Directory's StorageTemperatureTypes ids and labels", 34, 31 },
+                { "        number_of_donors: many\n", "wrong-type", "'number_of_donors' must be a whole number, not 'many'",
+                  34, 27 },
+                { "        collaboration_commercial: perhaps\n", "wrong-type",
+                  "'collaboration_commercial' must be true or false, not 'perhaps'", 34, 35 },
+                { "        acronym: [A, B]\n", "wrong-type", "'acronym' takes a single value, not a list", 34, 18 },
+                { "      - id: x\n        name: First\n      - id: x\n        name: Again\n", "duplicate-id",
+                  "duplicate id 'bbmri-eric:ID:BE_UZA:collection:x'", 0, 0 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = strdup_printf("%s%s", VALID_MASTER, cases[i].extra);
+                Pipeline p;
+                pipeline_run(&p, text, false);
+                const Finding *f = pipeline_finding(&p, cases[i].code);
+                CHECK(f != NULL);
+                CHECK_CONTAINS(f ? f->message : NULL, cases[i].message);
+                if (f && cases[i].line) {
+                        CHECK_INT(f->line, cases[i].line);
+                        CHECK_INT(f->column_no, cases[i].column);
+                }
+                pipeline_done(&p);
+        }
+}
+
+TEST(test_later_file_wins_and_format) {
+        Mapping *m = NULL;
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(mapping_new(&m), 0);
+        static const char a[] = "version: 1\nvalues:\n  MaterialTypes:\n    Bloed: WHOLE_BLOOD\n";
+        static const char b[] = "values:\n  MaterialTypes:\n    bloed: PLASMA\n";
+        CHECK_INT(mapping_parse(m, a, strlen(a), "a.yaml", &f), 0);
+        const char *id = NULL;
+        CHECK_INT(mapping_lookup(m, NULL, "MaterialTypes", "BLOED", &id), 0);
+        CHECK_STR(id, "WHOLE_BLOOD");
+        CHECK_INT(mapping_parse(m, b, strlen(b), "b.yaml", &f), 0);
+        CHECK_INT(mapping_lookup(m, NULL, "MaterialTypes", "Bloed", &id), 0);
+        CHECK_STR(id, "PLASMA");
+        CHECK_STR(mapping_files_description(m), "a.yaml, b.yaml");
+        CHECK_INT(f.n_items, 0);
+
+        static const char bad_key[] = "version: 1\ncolours: {}\n";
+        CHECK_INT(mapping_parse(m, bad_key, strlen(bad_key), "c.yaml", &f), -EINVAL);
+        static const char bad_version[] = "version: 7\n";
+        CHECK_INT(mapping_parse(m, bad_version, strlen(bad_version), "d.yaml", &f), -EINVAL);
+        static const char bad_rule[] = "derived: [{table: T, column: c, rule: magic, from: x}]\n";
+        CHECK_INT(mapping_parse(m, bad_rule, strlen(bad_rule), "e.yaml", &f), -EINVAL);
+        CHECK_INT(f.n_errors, 3);
+        _cleanup_free_ char *m0 = finding_format(&f.items[0]);
+        _cleanup_free_ char *m1 = finding_format(&f.items[1]);
+        _cleanup_free_ char *m2 = finding_format(&f.items[2]);
+        CHECK_STR(m0, "c.yaml:2:1: error: unknown key 'colours' in a mapping file");
+        CHECK_STR(m1, "d.yaml:1:10: error: mapping format version 7 is not supported (1)");
+        CHECK_CONTAINS(m2, "e.yaml:1:39: error: unknown rule 'magic'");
+        mapping_free(m);
+        findings_done(&f);
+}
+
+TEST(test_expand_id) {
+        Pipeline p;
+        pipeline_run(&p, VALID_MASTER, false);
+        _cleanup_free_ char *a = mapping_expand_id(p.mapping, "Persons", "BE", "x", NULL);
+        _cleanup_free_ char *b = mapping_expand_id(p.mapping, "Collections", "BE", "c", "bbmri-eric:ID:BE_B");
+        _cleanup_free_ char *c = mapping_expand_id(p.mapping, "Biobanks", "BE", "bbmri-eric:ID:NL_kept", NULL);
+        _cleanup_free_ char *d = mapping_expand_id(p.mapping, "CollectionFacts", "BE", "f-1", NULL);
+        char *e = mapping_expand_id(p.mapping, "Collections", "BE", "c", NULL);
+        CHECK_STR(a, "bbmri-eric:contactID:BE_x");
+        CHECK_STR(b, "bbmri-eric:ID:BE_B:collection:c");
+        CHECK_STR(c, "bbmri-eric:ID:NL_kept");
+        CHECK_STR(d, "bbmri-eric:factID:BE_f-1");
+        CHECK(e == NULL); /* a collection needs its biobank */
+        pipeline_done(&p);
+}
+
+TEST_MAIN(RUN(test_ids_and_values); RUN(test_errors); RUN(test_later_file_wins_and_format); RUN(test_expand_id))

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* For tests: a master written as text goes through read, map and validate with the project's own
+ * mapping files and built-in vocabularies. */
+
+#include "master.h"
+#include "mapping.h"
+#include "test.h"
+#include "validate.h"
+
+typedef struct Pipeline {
+        char dir[64];
+        Model *model;
+        Vocabularies *vocab;
+        Mapping *mapping;
+        RecordSet *records;
+        Dataset *dataset;
+        Findings findings;
+        int read_result;
+} Pipeline;
+
+/* Writes file `name` with `text` into the pipeline's folder. */
+static inline void pipeline_write(Pipeline *p, const char *name, const char *text) {
+        _cleanup_free_ char *path = path_join(p->dir, name);
+        CHECK_INT(write_file_atomic(path, text, strlen(text), 0644), 0);
+}
+
+/* Runs master.yaml (given as text) through the pipeline; validate when asked. */
+static inline void pipeline_run(Pipeline *p, const char *master, bool validate) {
+        *p = (Pipeline) {};
+        snprintf(p->dir, sizeof p->dir, "/tmp/test-pipeline-XXXXXX");
+        CHECK(mkdtemp(p->dir) != NULL);
+        findings_init(&p->findings);
+        CHECK_INT(model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &p->model, &p->findings), 0);
+        CHECK_INT(vocab_new_builtin(&p->vocab, &p->findings), 0);
+        CHECK_INT(mapping_new(&p->mapping), 0);
+        CHECK_INT(mapping_load(p->mapping, SOURCE_ROOT "/mappings/miabis-2.0.yaml", &p->findings), 0);
+        CHECK_INT(mapping_load(p->mapping, SOURCE_ROOT "/mappings/example-local.yaml", &p->findings), 0);
+        CHECK_INT(record_set_new(&p->records), 0);
+        pipeline_write(p, "master.yaml", master);
+        _cleanup_free_ char *path = path_join(p->dir, "master.yaml");
+        p->read_result = master_load_file(path, p->records, &p->findings);
+        if (p->read_result < 0)
+                return;
+        CHECK_INT(mapping_apply(p->mapping, p->model, p->vocab, "BE", p->records, &p->dataset, &p->findings), 0);
+        if (validate && p->dataset)
+                CHECK_INT(validate_dataset(p->dataset, p->vocab, "BE", &p->findings), 0);
+}
+
+static inline void pipeline_done(Pipeline *p) {
+        dataset_free(p->dataset);
+        record_set_free(p->records);
+        mapping_free(p->mapping);
+        vocab_free(p->vocab);
+        model_free(p->model);
+        findings_done(&p->findings);
+        if (p->dir[0])
+                (void) rm_rf(p->dir);
+}
+
+/* The first finding with this code, or NULL. */
+static inline const Finding *pipeline_finding(const Pipeline *p, const char *code) {
+        for (size_t i = 0; i < p->findings.n_items; i++)
+                if (streq_ptr(p->findings.items[i].code, code))
+                        return &p->findings.items[i];
+        return NULL;
+}
+
+/* A cell of a row, by table and column name. */
+static inline const char *pipeline_cell(const Pipeline *p, const char *table, const char *id, const char *column) {
+        int t = model_table_index(p->model, table);
+        if (t < 0 || !p->dataset)
+                return NULL;
+        Row *row = dataset_find(p->dataset, (size_t) t, id);
+        int c = model_column_index(&p->model->tables[t], column);
+        return row && c >= 0 ? row->cells[c] : NULL;
+}
+
+/* A small valid master; tests append to or replace parts of it. */
+#define VALID_MASTER                                                             \
+        "node: BE\n"                                                             \
+        "persons:\n"                                                             \
+        "  - id: contact\n"                                                      \
+        "    first_name: An\n"                                                   \
+        "    last_name: Peeters\n"                                               \
+        "    email: biobank@uza.be\n"                                            \
+        "    country: BE\n"                                                      \
+        "networks:\n"                                                            \
+        "  - id: bbmri-be\n"                                                     \
+        "    name: BBMRI.be\n"                                                   \
+        "    description: Belgian network of biobanks\n"                         \
+        "    contact: contact\n"                                                 \
+        "biobanks:\n"                                                            \
+        "  - id: UZA\n"                                                          \
+        "    name: Biobank@UZA\n"                                                \
+        "    description: Hospital biobank of the Antwerp University Hospital\n" \
+        "    juridical_person: Universitair Ziekenhuis Antwerpen\n"              \
+        "    country: BE\n"                                                      \
+        "    contact: contact\n"                                                 \
+        "    network: [bbmri-be]\n"                                              \
+        "    latitude: \"51.1557\"\n"                                            \
+        "    collections:\n"                                                     \
+        "      - id: oncology\n"                                                 \
+        "        name: Oncology collection\n"                                    \
+        "        description: Tumour and matched normal tissue from surgery\n"   \
+        "        type: [Disease specific]\n"                                     \
+        "        data_categories: [Biological samples, Medical records]\n"       \
+        "        materials: [Serum]\n"                                           \
+        "        size: 12000\n"                                                  \
+        "        diagnosis_available: [C50.9]\n"                                 \
+        "        age_low: 18\n"                                                  \
+        "        age_high: 90\n"                                                 \
+        "        age_unit: year\n"

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+#include "test-pipeline.h"
+
+#define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
+
+/* VALID_MASTER with the first `from` replaced by `to` (from NULL: `to` appended). */
+static char *variant(const char *from, const char *to) {
+        const char *base = VALID_MASTER;
+        if (!from)
+                return strdup_printf("%s%s", base, to);
+        const char *at = strstr(base, from);
+        if (!at)
+                return NULL;
+        return strdup_printf("%.*s%s%s", (int) (at - base), base, to, at + strlen(from));
+}
+
+TEST(test_valid_master) {
+        Pipeline p;
+        pipeline_run(&p, VALID_MASTER, true);
+        CHECK_INT(p.findings.n_errors, 0);
+        CHECK_INT(p.findings.n_warnings, 0);
+        for (size_t t = 0; p.dataset && t < p.model->n_tables; t++)
+                for (size_t i = 0; i < p.dataset->tables[t].n_rows; i++)
+                        CHECK(!(p.dataset->tables[t].rows[i]->flags & ROW_BLOCKED));
+        pipeline_done(&p);
+}
+
+TEST(test_rules) {
+        static const struct {
+                const char *from, *to, *code;
+                Severity severity;
+                const char *table, *id, *column;
+        } cases[] = {
+                { "    email: biobank@uza.be\n", "", "required", SEVERITY_ERROR, "Persons", "bbmri-eric:contactID:BE_contact", NULL },
+                { "biobank@uza.be", "biobank at uza", "EmailInvalid", SEVERITY_ERROR, "Persons", "bbmri-eric:contactID:BE_contact", "email" },
+                { "biobank@uza.be", "biobank@example.org", "EmailPlaceholder", SEVERITY_WARNING, "Persons", "bbmri-eric:contactID:BE_contact", "email" },
+                { "    country: BE\nnetworks", "    country: BE\n    phone: \"+32 3 821\"\nnetworks", "PhoneInvalid", SEVERITY_ERROR, "Persons", "bbmri-eric:contactID:BE_contact", "phone" },
+                { "    first_name: An\n", "", "FirstNameMissing", SEVERITY_WARNING, "Persons", "bbmri-eric:contactID:BE_contact", NULL },
+                { "  - id: UZA\n", "  - id: \"bbmri-eric:ID:BE_UZ A\"\n", "IdCharsInvalid", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_UZ A", "id" },
+                { "  - id: UZA\n", "  - id: \"bbmri-eric:contactID:BE_UZA\"\n", "id-pattern", SEVERITY_ERROR, "Biobanks", "bbmri-eric:contactID:BE_UZA", "id" },
+                { "  - id: UZA\n", "  - id: \"bbmri-eric:ID:NL_UZA\"\n", "id-node", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:NL_UZA", "id" },
+                { "    network: [bbmri-be]\n", "    network: [nowhere]\n", "dangling-reference", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_UZA", "network" },
+                { "    latitude: \"51.1557\"\n", "    latitude: \"51,1557\"\n", "BBLatInvalid", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_UZA", "latitude" },
+                { "    latitude: \"51.1557\"\n", "    latitude: \"151.5\"\n", "BBLatInvalid", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_UZA", "latitude" },
+                { "Universitair Ziekenhuis Antwerpen", "unknown", "JuridicalInvalid", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_UZA", "juridical_person" },
+                { "    collections:\n", "    url: ftp://uza.be\n    collections:\n", "URLInvalid", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_UZA", "url" },
+                { "Hospital biobank of the Antwerp University Hospital", "To be provided", "BBDescPlaceholder", SEVERITY_WARNING, "Biobanks", "bbmri-eric:ID:BE_UZA", "description" },
+                { "Hospital biobank of the Antwerp University Hospital", "Biobank", "BBDescShort", SEVERITY_WARNING, "Biobanks", "bbmri-eric:ID:BE_UZA", "description" },
+                { "        type: [Disease specific]\n", "", "TypeMissing", SEVERITY_ERROR, "Collections", COLL, NULL },
+                { "        diagnosis_available: [C50.9]\n", "", "DiagMissingDisease", SEVERITY_ERROR, "Collections", COLL, "type" },
+                { "[C50.9]", "[C50-C52]", "DiagRange", SEVERITY_ERROR, "Collections", COLL, "diagnosis_available" },
+                { "[C50.9]", "[Z99.99.9]", "vocabulary", SEVERITY_ERROR, "Collections", COLL, "diagnosis_available" },
+                { "        materials: [Serum]\n", "", "MaterialsMissing", SEVERITY_ERROR, "Collections", COLL, "data_categories" },
+                { "[Biological samples, Medical records]", "[Medical records]", "SampleCatMismatch", SEVERITY_ERROR, "Collections", COLL, "materials" },
+                { "        size: 12000\n", "        size: 12000\n        order_of_magnitude: 2\n", "SizeOoMMismatch", SEVERITY_ERROR, "Collections", COLL, "size" },
+                { "        age_low: 18\n", "        age_low: 95\n", "AgeRangeInverted", SEVERITY_ERROR, "Collections", COLL, "age_low" },
+                { "        age_low: 18\n", "        age_low: -5\n", "AgeLowBelowMin", SEVERITY_ERROR, "Collections", COLL, "age_low" },
+                { "        age_unit: year\n", "", "AgeUnitMissing", SEVERITY_ERROR, "Collections", COLL, "age_low" },
+                { "        age_low: 18\n", "        age_low: 90\n", "AgeRangePoint", SEVERITY_INFO, "Collections", COLL, "age_low" },
+                { "    collections:\n      - id: oncology\n", "    collections:\n      - id: oncology\n        longitude: \"3,7\"\n", "CollLonInvalid", SEVERITY_ERROR, "Collections", COLL, "longitude" },
+                { NULL, "      - id: sub\n        name: Sub\n        description: A sub-collection bigger than its parent\n"
+                        "        type: [Disease specific]\n        data_categories: [Biological samples, Medical records]\n"
+                        "        materials: [Serum]\n        size: 20000\n        diagnosis_available: [C50.9]\n"
+                        "        parent_collection: oncology\n",
+                  "SizeOver", SEVERITY_ERROR, "Collections", COLL, "size" },
+                { NULL, "collection_facts:\n  - id: f\n    collection: \"" COLL "\"\n    number_of_donors: 4\n    last_update: 2026-01-15\n",
+                  "KAnonViolation", SEVERITY_WARNING, "CollectionFacts", "bbmri-eric:factID:BE_f", "number_of_donors" },
+                { NULL, "  - id: EMPTY\n    name: Empty biobank\n    description: A biobank without any collection at all\n"
+                        "    juridical_person: Somebody\n    country: BE\n    contact: contact\n",
+                  "NoCollections", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_EMPTY", NULL },
+                { NULL, "collections:\n  - id: \"bbmri-eric:ID:BE_GHOST:collection:c\"\n    biobank: GHOST\n",
+                  "Orphan", SEVERITY_ERROR, "Collections", "bbmri-eric:ID:BE_GHOST:collection:c", "biobank" },
+                { NULL, "        parent_collection: loop\n      - id: loop\n        name: Loop\n        description: Part of a loop of parents\n"
+                        "        type: [Other]\n        parent_collection: oncology\n",
+                  "reference-cycle", SEVERITY_ERROR, "Collections", NULL, NULL },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = variant(cases[i].from, cases[i].to);
+                CHECK(text != NULL);
+                if (!text)
+                        continue;
+                Pipeline p;
+                pipeline_run(&p, text, true);
+                const Finding *f = pipeline_finding(&p, cases[i].code);
+                if (!f)
+                        fprintf(stderr, "case %zu: no finding %s\n", i, cases[i].code);
+                CHECK(f != NULL);
+                if (f) {
+                        CHECK_INT(f->severity, cases[i].severity);
+                        CHECK_STR(f->table, cases[i].table);
+                        if (cases[i].id)
+                                CHECK_STR(f->id, cases[i].id);
+                        if (cases[i].column)
+                                CHECK_STR(f->column, cases[i].column);
+                }
+                pipeline_done(&p);
+        }
+}
+
+TEST(test_blocking) {
+        /* The biobank's contact is missing: the biobank has an error, its collection, sub-collection
+         * and facts are blocked with it; the other biobank and its collection are not. */
+        static const char extra[] =
+                "        collections:\n"
+                "          - id: sub\n"
+                "            name: Sub\n"
+                "            description: Part of the oncology collection\n"
+                "            type: [Other]\n"
+                "            facts: [{id: f1, last_update: 2026-01-15}]\n"
+                "  - id: OTHER\n"
+                "    name: Other biobank\n"
+                "    description: Another biobank of the same node\n"
+                "    juridical_person: Somebody\n"
+                "    country: BE\n"
+                "    contact: contact\n"
+                "    collections:\n"
+                "      - id: c\n"
+                "        name: C\n"
+                "        description: A collection of the other biobank\n"
+                "        type: [Other]\n"
+                "        data_categories: [Survey data]\n"
+                "        size: 100\n";
+        _cleanup_free_ char *base = variant("    contact: contact\n    network", "    network");
+        _cleanup_free_ char *text = strdup_printf("%s%s", base, extra);
+        Pipeline p;
+        pipeline_run(&p, text, true);
+        CHECK(pipeline_finding(&p, "required") != NULL);
+        static const struct {
+                const char *table, *id;
+                bool blocked;
+        } rows[] = {
+                { "Biobanks", "bbmri-eric:ID:BE_UZA", true },
+                { "Collections", COLL, true },
+                { "Collections", "bbmri-eric:ID:BE_UZA:collection:sub", true },
+                { "CollectionFacts", "bbmri-eric:factID:BE_f1", true },
+                { "Biobanks", "bbmri-eric:ID:BE_OTHER", false },
+                { "Collections", "bbmri-eric:ID:BE_OTHER:collection:c", false },
+                { "Persons", "bbmri-eric:contactID:BE_contact", false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                int t = model_table_index(p.model, rows[i].table);
+                Row *r = p.dataset ? dataset_find(p.dataset, (size_t) t, rows[i].id) : NULL;
+                CHECK(r != NULL);
+                if (r && !!(r->flags & ROW_BLOCKED) != rows[i].blocked)
+                        fprintf(stderr, "%s %s: blocked %d\n", rows[i].table, rows[i].id, !!(r->flags & ROW_BLOCKED));
+                CHECK(r && !!(r->flags & ROW_BLOCKED) == rows[i].blocked);
+        }
+        pipeline_done(&p);
+}
+
+TEST_MAIN(RUN(test_valid_master); RUN(test_rules); RUN(test_blocking))
