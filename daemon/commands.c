@@ -154,16 +154,25 @@ static void log_summary(Run *run) {
                           LOG_EVENT_RUN_FINISHED, "%s", line);
 }
 
+/* The local half that check and export share: configuration, then read, map and validate, with
+ * every finding logged. Returns 0 or the exit code to stop with. */
+static int run_local(Run *run) {
+        int r = load_config(run);
+        if (r != 0)
+                return r;
+        r = load_local(run);
+        if (r != 0)
+                return r;
+        log_findings_from(&run->findings, 0);
+        return 0;
+}
+
 int command_check(const Options *o) {
         _cleanup_(run_done) Run run;
         run_init(&run, o, "check");
-        int r = load_config(&run);
+        int r = run_local(&run);
         if (r != 0)
                 return r;
-        r = load_local(&run);
-        if (r != 0)
-                return r;
-        log_findings_from(&run.findings, 0);
         int exit_code = run.findings.n_errors > 0 ? EXIT_INVALID_DATA : EXIT_OK;
         finish_report(&run, exit_code, exit_code == EXIT_OK ? "valid" : "invalid-data");
         log_summary(&run);
@@ -177,13 +186,9 @@ int command_export(const Options *o) {
                 log_error("export -f miabis-xml is not available in this version (emx2-csv, emx2-zip are)");
                 return EXIT_USAGE;
         }
-        int r = load_config(&run);
+        int r = run_local(&run);
         if (r != 0)
                 return r;
-        r = load_local(&run);
-        if (r != 0)
-                return r;
-        log_findings_from(&run.findings, 0);
         if (run.findings.n_errors > 0) {
                 /* Never write a file the Directory would reject: fix the master first. */
                 log_error("not exporting: %zu error%s in the master (see above); nothing was written",
