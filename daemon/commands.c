@@ -349,16 +349,19 @@ static int compare_with_remote(Run *run, bool against_published) {
         r = open_state(run);
         if (r != 0)
                 return r;
-        log_event(log_get_target() == LOG_TARGET_JOURNAL ? LOG_INFO : LOG_DEBUG, LOG_EVENT_RUN_STARTED, "%s %s: started (mode %s%s)", run->command, run->config->node,
+        /* For the journal a run's start is an event; on a console it is noise. */
+        log_event(log_get_target() == LOG_TARGET_JOURNAL ? LOG_INFO : LOG_DEBUG, LOG_EVENT_RUN_STARTED,
+                  "%s %s: started (mode %s%s)", run->command, run->config->node,
                   sync_mode_to_string(run->config->mode), run->options->dry_run ? ", dry run" : "");
         r = load_local(run);
         if (r != 0)
                 return r;
         log_findings_from(&run->findings, 0);
 
+        size_t first_finding = run->findings.n_items;
         r = backend_open(run->config, &run->backend, &run->findings);
         if (r < 0) {
-                log_findings_from(&run->findings, 0);
+                log_findings_from(&run->findings, first_finding);
                 log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot open the Directory at %s: %s",
                           run->config->directory_url, strerror(-r));
                 return r == -EPROTONOSUPPORT ? EXIT_CONFIG : EXIT_UNAVAILABLE;
