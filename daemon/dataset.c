@@ -183,17 +183,19 @@ Row *dataset_find(const Dataset *d, size_t table, const char *id) {
 }
 
 static int set_location(Dataset *d, Row *row, size_t n_columns, size_t column, const Location *loc) {
-        if (loc && loc->file) {
+        bool known = loc && loc->file && loc->line > 0 && row->origin.file &&
+                     (loc->file == row->origin.file || streq(loc->file, row->origin.file));
+        if (known) {
                 if (!row->cell_origin) {
-                        row->cell_origin = pool_alloc(d, n_columns * sizeof(Location), _Alignof(Location));
+                        row->cell_origin = pool_alloc(d, n_columns * sizeof(CellLocation), _Alignof(CellLocation));
                         if (!row->cell_origin)
                                 return -ENOMEM;
-                        memset(row->cell_origin, 0, n_columns * sizeof(Location));
+                        memset(row->cell_origin, 0, n_columns * sizeof(CellLocation));
                 }
-                row->cell_origin[column] = *loc;
+                row->cell_origin[column] = (CellLocation) { .line = loc->line, .column = loc->column };
         } else if (row->cell_origin)
                 /* A value set without a position must not keep the old value's position. */
-                row->cell_origin[column] = (Location) {};
+                row->cell_origin[column] = (CellLocation) {};
         return 0;
 }
 
@@ -262,10 +264,14 @@ int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const ch
         return set_cell(d, row, table, column, joined, total, loc);
 }
 
-const Location *dataset_cell_location(const Row *row, size_t column) {
-        if (row->cell_origin && row->cell_origin[column].file)
-                return &row->cell_origin[column];
-        return &row->origin;
+Location dataset_cell_location(const Row *row, size_t column) {
+        if (row->cell_origin && row->cell_origin[column].line > 0)
+                return (Location) {
+                        .file = row->origin.file,
+                        .line = row->cell_origin[column].line,
+                        .column = row->cell_origin[column].column,
+                };
+        return row->origin;
 }
 
 bool dataset_list_next(const char **state, const char **ret_item, size_t *ret_len) {
@@ -304,8 +310,8 @@ int dataset_copy_row(Dataset *dst, size_t table, const Row *src, Row **ret_row) 
         for (size_t c = 0; c < n_columns; c++) {
                 if (c == t->model->id_column || !src->cells[c])
                         continue;
-                const Location *loc = src->cell_origin ? &src->cell_origin[c] : NULL;
-                r = dataset_set(dst, row, table, c, src->cells[c], loc);
+                Location loc = dataset_cell_location(src, c);
+                r = dataset_set(dst, row, table, c, src->cells[c], &loc);
                 if (r < 0)
                         return r;
         }

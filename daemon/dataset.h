@@ -19,11 +19,18 @@ enum {
         ROW_BLOCKED = 1u << 1,   /* not to be pushed: an error here or in a row it depends on */
 };
 
+/* Where a cell was written, in the row's file (a row's values all come from the file its origin
+ * names: readers never mix files within a row). line 0 = unknown. Half a Location: a big node
+ * has millions of cells. */
+typedef struct CellLocation {
+        uint32_t line, column;
+} CellLocation;
+
 typedef struct Row {
         const char *id;
-        const char **cells;     /* n_columns of the table */
-        Location origin;        /* where the row was written (file, line, column), or zeroes */
-        Location *cell_origin;  /* per-cell locations when the source has them, else NULL */
+        const char **cells;          /* n_columns of the table */
+        Location origin;             /* where the row was written (file, line, column), or zeroes */
+        CellLocation *cell_origin;   /* per-cell locations when the source has them, else NULL */
         unsigned flags;
 } Row;
 
@@ -51,8 +58,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Dataset, dataset_free);
 int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row);
 Row *dataset_find(const Dataset *d, size_t table, const char *id);
 
-/* Sets a cell (copied into the arena); value NULL or "" clears it. loc may be NULL; a loc with a
- * file is kept as the cell's location, any other resets it. The key cell cannot change: setting it
+/* Sets a cell (copied into the arena); value NULL or "" clears it. loc may be NULL; a loc in the
+ * row's file is kept as the cell's location, any other (no file, or another file) resets it. The key cell cannot change: setting it
  * to the row's id is accepted (records loc), anything else is -EINVAL. Short values are shared
  * between cells: never write through a cell pointer. */
 int dataset_set(Dataset *d, Row *row, size_t table, size_t column, const char *value, const Location *loc);
@@ -61,7 +68,7 @@ int dataset_set(Dataset *d, Row *row, size_t table, size_t column, const char *v
 int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const char *const *items, size_t n,
                      const Location *loc);
 /* Location of a cell: the cell's own when known, else the row's origin. */
-const Location *dataset_cell_location(const Row *row, size_t column);
+Location dataset_cell_location(const Row *row, size_t column);
 
 /* Iterates the items of a list cell: start with *state = cell; returns false at the end.
  * The item is [*ret_item, *ret_item + *ret_len), not NUL-terminated. */

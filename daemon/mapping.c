@@ -669,7 +669,8 @@ static int apply_derived(Apply *a, Row *row, size_t table) {
                         oom = dv->max;
                 char buf[32];
                 snprintf(buf, sizeof buf, "%lld", oom);
-                int r = dataset_set(a->d, row, table, (size_t) c, buf, dataset_cell_location(row, (size_t) from));
+                Location at = dataset_cell_location(row, (size_t) from);
+                int r = dataset_set(a->d, row, table, (size_t) c, buf, &at);
                 if (r < 0)
                         return r;
         }
@@ -750,51 +751,98 @@ static int apply_record(Apply *a, const Record *rec) {
         return apply_defaults(a, row, table);
 }
 
-int mapping_apply(const Mapping *m, const Model *model, const Vocabularies *v, const char *node,
-                  const RecordSet *records, Dataset **ret, Findings *findings) {
-        _cleanup_(dataset_freep) Dataset *d = NULL;
-        int r = dataset_new(model, &d);
+struct MappingRun {
+        Apply a;
+        StrMap *columns[64];
+        StrMap *files;
+        Dataset *d;
+};
+
+MappingRun *mapping_run_free(MappingRun *run) {
+        if (!run)
+                return NULL;
+        for (size_t t = 0; t < ELEMENTSOF(run->columns); t++)
+                strmap_free(run->columns[t]);
+        strmap_free(run->files);
+        dataset_free(run->d);
+        free(run);
+        return NULL;
+}
+
+int mapping_run_new(const Mapping *m, const Model *model, const Vocabularies *v, const char *node,
+                    Findings *findings, MappingRun **ret) {
+        if (!m || !model || !node)
+                return -EINVAL;
+        if (model->n_tables > ELEMENTSOF(((MappingRun *) NULL)->columns))
+                return -E2BIG;
+        _cleanup_(mapping_run_freep) MappingRun *run = calloc(1, sizeof(MappingRun));
+        if (!run)
+                return -ENOMEM;
+        int r = dataset_new(model, &run->d);
         if (r < 0)
                 return r;
-        _cleanup_(strmap_freep) StrMap *files = strmap_new();
-        if (!files)
+        if (!(run->files = strmap_new()))
                 return -ENOMEM;
-        StrMap *columns[64] = {};
-        if (model->n_tables > ELEMENTSOF(columns))
-                return -E2BIG;
         for (size_t t = 0; t < model->n_tables; t++)
-                if (!(columns[t] = strmap_new())) {
-                        r = -ENOMEM;
-                        goto finish;
-                }
-        Apply a = {
-                .columns = columns,
+                if (!(run->columns[t] = strmap_new()))
+                        return -ENOMEM;
+        run->a = (Apply) {
+                .columns = run->columns,
                 .m = m,
                 .model = model,
                 .v = v,
                 .node = node,
-                .d = d,
+                .d = run->d,
                 .findings = findings,
-                .files = files,
+                .files = run->files,
         };
-        if (records->node && !streq(records->node, node)) {
+        *ret = TAKE_PTR(run);
+        return 0;
+}
+
+int mapping_run_record(MappingRun *run, const Record *rec) {
+        if (!run || !run->d || !rec)
+                return -EINVAL;
+        return apply_record(&run->a, rec);
+}
+
+int mapping_run_records(MappingRun *run, const RecordSet *records) {
+        if (!run || !run->d || !records)
+                return -EINVAL;
+        Apply *a = &run->a;
+        if (records->node && !streq(records->node, a->node)) {
                 const char *file = records->n_records > 0 ? records->records[0]->location.file : NULL;
-                Location loc = { .file = file ? dataset_file(&a, file) : NULL, .line = 1, .column = 1 };
-                r = findings_add(findings, SEVERITY_ERROR, "node", NULL, NULL, "node", file ? &loc : NULL,
-                                 "the master is for node '%s' but the configuration is for node '%s'", records->node,
-                                 node);
+                Location loc = { .file = file ? dataset_file(a, file) : NULL, .line = 1, .column = 1 };
+                int r = findings_add(a->findings, SEVERITY_ERROR, "node", NULL, NULL, "node", file ? &loc : NULL,
+                                     "the master is for node '%s' but the configuration is for node '%s'",
+                                     records->node, a->node);
                 if (r < 0)
-                        goto finish;
+                        return r;
         }
         for (size_t i = 0; i < records->n_records; i++) {
-                r = apply_record(&a, records->records[i]);
+                int r = apply_record(a, records->records[i]);
                 if (r < 0)
-                        goto finish;
+                        return r;
         }
-        *ret = TAKE_PTR(d);
-        r = 0;
-finish:
-        for (size_t t = 0; t < model->n_tables; t++)
-                strmap_free(columns[t]);
-        return r;
+        return 0;
+}
+
+int mapping_run_finish(MappingRun *run, Dataset **ret) {
+        if (!run || !run->d)
+                return -EINVAL;
+        *ret = TAKE_PTR(run->d);
+        run->a.d = NULL;
+        return 0;
+}
+
+int mapping_apply(const Mapping *m, const Model *model, const Vocabularies *v, const char *node,
+                  const RecordSet *records, Dataset **ret, Findings *findings) {
+        _cleanup_(mapping_run_freep) MappingRun *run = NULL;
+        int r = mapping_run_new(m, model, v, node, findings, &run);
+        if (r < 0)
+                return r;
+        r = mapping_run_records(run, records);
+        if (r < 0)
+                return r;
+        return mapping_run_finish(run, ret);
 }

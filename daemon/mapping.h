@@ -41,6 +41,19 @@ const char *mapping_files_description(const Mapping *m);
 int mapping_apply(const Mapping *m, const Model *model, const Vocabularies *v, const char *node,
                   const RecordSet *records, Dataset **ret, Findings *findings);
 
+/* The same, a record at a time, for readers that hand records over as they read them (a big
+ * node's 400,000 fact rows never exist as records all at once). new, then any number of
+ * mapping_run_record() (usable as a RecordSink) and mapping_run_records() (which also checks
+ * the set's node), then finish, which hands over the dataset. */
+typedef struct MappingRun MappingRun;
+int mapping_run_new(const Mapping *m, const Model *model, const Vocabularies *v, const char *node,
+                    Findings *findings, MappingRun **ret);
+int mapping_run_record(MappingRun *run, const Record *rec);
+int mapping_run_records(MappingRun *run, const RecordSet *records);
+int mapping_run_finish(MappingRun *run, Dataset **ret);
+MappingRun *mapping_run_free(MappingRun *run);
+DEFINE_TRIVIAL_CLEANUP_FUNC(MappingRun, mapping_run_free);
+
 /* Full id of a local id for a table ("uza-contact" in Persons -> bbmri-eric:contactID:BE_uza-contact);
  * for Collections biobank_id is the owning biobank's full id. Full ids (starting with
  * "bbmri-eric:") are returned as is. malloc()ed, NULL on OOM or when the table has no rule. */

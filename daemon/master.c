@@ -114,6 +114,53 @@ typedef struct FactsCsv {
         const Record *biobank;     /* context for local collection ids, or NULL */
 } FactsCsv;
 
+/* The same record as below, built on the stack over the CSV row's own strings and handed to the
+ * set's sink: nothing is copied, nothing kept. */
+static int facts_row_to_sink(FactsCsv *fc, unsigned line, char **fields, size_t n, const char *id,
+                             const Location *row_loc) {
+        RecordField stack_fields[LIMIT_FACTS_COLUMNS + 2];
+        if (n > LIMIT_FACTS_COLUMNS)
+                return findings_error_at(fc->rd->findings, "master-structure", row_loc,
+                                         "row has %zu fields, more than the limit of %u", n, LIMIT_FACTS_COLUMNS);
+        Record rec = {
+                .table = "CollectionFacts",
+                .id = id,
+                .location = *row_loc,
+                .fields = stack_fields,
+        };
+        bool has_collection = false, has_biobank = false;
+        for (size_t i = 0; i < n; i++) {
+                if (streq(fc->header[i], "id") || isempty(fields[i]))
+                        continue;
+                has_collection = has_collection || streq(fc->header[i], "collection");
+                has_biobank = has_biobank || streq(fc->header[i], "@biobank");
+                stack_fields[rec.n_fields++] = (RecordField) {
+                        .name = fc->header[i],
+                        .values = (const char **) &fields[i],
+                        .n_values = 1,
+                        .location = { .file = fc->file, .line = line, .column = (unsigned) i + 1 },
+                };
+        }
+        if (fc->collection && !has_collection)
+                stack_fields[rec.n_fields++] = (RecordField) {
+                        .name = "collection",
+                        .values = (const char **) &fc->collection->id,
+                        .n_values = 1,
+                        .inherited = true,
+                        .location = *row_loc,
+                };
+        if (fc->biobank && !has_biobank)
+                stack_fields[rec.n_fields++] = (RecordField) {
+                        .name = "@biobank",
+                        .values = (const char **) &fc->biobank->id,
+                        .n_values = 1,
+                        .inherited = true,
+                        .location = *row_loc,
+                };
+        rec.allocated = rec.n_fields;
+        return fc->rd->set->sink(fc->rd->set->sink_userdata, &rec);
+}
+
 static int facts_record(void *userdata, unsigned line, char **fields, size_t n) {
         FactsCsv *fc = userdata;
         const Reader *rd = fc->rd;
@@ -127,6 +174,13 @@ static int facts_record(void *userdata, unsigned line, char **fields, size_t n) 
                                 return -ENOMEM;
                 }
                 fc->n_header = n;
+                if (n > LIMIT_FACTS_COLUMNS) {
+                        Location loc = { .file = fc->file, .line = line, .column = LIMIT_FACTS_COLUMNS + 1 };
+                        int r = findings_error_at(rd->findings, "master-structure", &loc,
+                                                  "the facts file has %zu columns, more than the limit of %u", n,
+                                                  LIMIT_FACTS_COLUMNS);
+                        return r < 0 ? r : -EBADMSG;
+                }
                 if (!strv_contains(fc->header, "id")) {
                         Location loc = { .file = fc->file, .line = line, .column = 1 };
                         int r = findings_error_at(rd->findings, "master-structure", &loc,
@@ -147,6 +201,8 @@ static int facts_record(void *userdata, unsigned line, char **fields, size_t n) 
         Location row_loc = { .file = fc->file, .line = line, .column = 1 };
         if (isempty(id))
                 return findings_error_at(rd->findings, "master-structure", &row_loc, "fact row without an id");
+        if (rd->set->sink)
+                return facts_row_to_sink(fc, line, fields, n, id, &row_loc);
         Record *rec = NULL;
         int r = record_set_add(rd->set, "CollectionFacts", id, &row_loc, &rec);
         if (r < 0)

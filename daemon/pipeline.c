@@ -50,18 +50,31 @@ int local_setup(const Config *config, Local *l, Findings *findings) {
         return 0;
 }
 
+static int map_record(void *userdata, const Record *rec) {
+        return mapping_run_record(userdata, rec);
+}
+
 int local_read(const Config *config, Local *l, Findings *findings) {
         uint64_t t0 = now_usec_monotonic();
-        int r = record_set_new(&l->records);
+        _cleanup_(mapping_run_freep) MappingRun *run = NULL;
+        int r = mapping_run_new(l->mapping, l->model, l->vocab, config->node, findings, &run);
         if (r < 0)
                 return r;
+        r = record_set_new(&l->records);
+        if (r < 0)
+                return r;
+        /* Bulk rows (fact CSV files) are mapped as they are read, never held as records. */
+        record_set_set_sink(l->records, map_record, run);
         for (char **p = config->master; p && *p; p++) {
                 r = master_load_file(*p, l->records, findings);
                 if (r < 0)
                         return r;
         }
         uint64_t t1 = now_usec_monotonic();
-        r = mapping_apply(l->mapping, l->model, l->vocab, config->node, l->records, &l->dataset, findings);
+        r = mapping_run_records(run, l->records);
+        if (r < 0)
+                return r;
+        r = mapping_run_finish(run, &l->dataset);
         if (r < 0)
                 return r;
         /* The dataset holds copies of everything it needs: the records can go before the remote

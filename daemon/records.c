@@ -27,6 +27,11 @@ RecordSet *record_set_free(RecordSet *s) {
         return NULL;
 }
 
+void record_set_set_sink(RecordSet *s, RecordSink sink, void *userdata) {
+        s->sink = sink;
+        s->sink_userdata = userdata;
+}
+
 int record_set_set_node(RecordSet *s, const char *node) {
         char *copy = NULL;
         if (node) {

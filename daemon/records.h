@@ -25,6 +25,10 @@ typedef struct Record {
         size_t n_fields, allocated;
 } Record;
 
+/* Where a reader may hand a complete record instead of keeping it in the set; the record and
+ * its strings are only valid during the call. */
+typedef int (*RecordSink)(void *userdata, const Record *r);
+
 typedef struct RecordSet {
         char *node;             /* node code from the master ("BE"), or NULL when not given;
                                  * malloc()ed and freed with the set: set it with record_set_set_node() */
@@ -35,11 +39,17 @@ typedef struct RecordSet {
         const char *name_cache[16][2]; /* recently interned: pointer as given -> stored copy */
         unsigned name_cache_next;
         Arena arena;
+        RecordSink sink;        /* NULL: every record is kept in the set */
+        void *sink_userdata;
 } RecordSet;
 
 int record_set_new(RecordSet **ret);
 RecordSet *record_set_free(RecordSet *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(RecordSet, record_set_free);
+
+/* Readers of bulk rows (fact CSV files) hand their records to the sink rather than storing them;
+ * NULL keeps them all in the set. */
+void record_set_set_sink(RecordSet *s, RecordSink sink, void *userdata);
 
 /* Sets (a copy of) the node code; NULL unsets it. */
 int record_set_set_node(RecordSet *s, const char *node);

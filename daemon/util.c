@@ -228,6 +228,13 @@ static uint32_t hash_string(const char *s, bool caseless) {
                 h ^= c;
                 h *= 16777619u;
         }
+        /* FNV-1a's low bits mix poorly (ids differ only in their last digits), and the table
+         * index is taken from the low bits: finish with murmur3's avalanche step. */
+        h ^= h >> 16;
+        h *= 0x85ebca6bu;
+        h ^= h >> 13;
+        h *= 0xc2b2ae35u;
+        h ^= h >> 16;
         return h;
 }
 

@@ -17,7 +17,8 @@ static int report(Validator *vd, Severity sev, const char *code, size_t table, R
 static int report(Validator *vd, Severity sev, const char *code, size_t table, Row *row, int column, const char *fmt,
                   ...) {
         const ModelTable *t = &vd->d->model->tables[table];
-        const Location *loc = column >= 0 ? dataset_cell_location(row, (size_t) column) : &row->origin;
+        Location at = column >= 0 ? dataset_cell_location(row, (size_t) column) : row->origin;
+        const Location *loc = &at;
         va_list ap;
         va_start(ap, fmt);
         int r = findings_addv(vd->findings, sev, code, t->name, row->id, column >= 0 ? t->columns[column].name : NULL,

@@ -186,7 +186,8 @@ TEST(test_locations) {
         /* No cell location yet: the row's origin, and no per-cell array allocated. */
         CHECK_INT(dataset_set(d, row, t, name, "A", NULL), 0);
         CHECK(row->cell_origin == NULL);
-        CHECK(dataset_cell_location(row, name) == &row->origin);
+        CHECK_INT(dataset_cell_location(row, name).line, 3);
+        CHECK_INT(dataset_cell_location(row, name).column, 5);
         Location no_file = { .line = 7 };
         CHECK_INT(dataset_set(d, row, t, name, "A", &no_file), 0);
         CHECK(row->cell_origin == NULL);
@@ -194,23 +195,30 @@ TEST(test_locations) {
         Location at = { .file = "m.yaml", .line = 4, .column = 11 };
         CHECK_INT(dataset_set(d, row, t, country, "BE", &at), 0);
         CHECK(row->cell_origin != NULL);
-        const Location *l = dataset_cell_location(row, country);
-        CHECK_STR(l->file, "m.yaml");
-        CHECK_INT(l->line, 4);
-        CHECK_INT(l->column, 11);
-        CHECK(dataset_cell_location(row, name) == &row->origin);
+        Location l = dataset_cell_location(row, country);
+        CHECK_STR(l.file, "m.yaml");
+        CHECK_INT(l.line, 4);
+        CHECK_INT(l.column, 11);
+        CHECK_INT(dataset_cell_location(row, name).line, 3);
+
+        /* A value from another file than the row's keeps no position of its own: the row's is
+         * the one that can be named. */
+        Location elsewhere = { .file = "other.csv", .line = 9, .column = 2 };
+        CHECK_INT(dataset_set(d, row, t, name, "A", &elsewhere), 0);
+        CHECK_STR(dataset_cell_location(row, name).file, "m.yaml");
+        CHECK_INT(dataset_cell_location(row, name).line, 3);
 
         Location at2 = { .file = "m.yaml", .line = 6, .column = 14 };
         const char *nets[] = { "bbmri-eric:networkID:BE_x" };
         CHECK_INT(dataset_set_list(d, row, t, network, nets, 1, &at2), 0);
-        CHECK_INT(dataset_cell_location(row, network)->line, 6);
+        CHECK_INT(dataset_cell_location(row, network).line, 6);
 
         /* A new value without a position forgets the old position. */
         CHECK_INT(dataset_set(d, row, t, country, "NL", NULL), 0);
-        CHECK(dataset_cell_location(row, country) == &row->origin);
+        CHECK_INT(dataset_cell_location(row, country).line, 3);
         /* Clearing forgets it too. */
         CHECK_INT(dataset_set_list(d, row, t, network, NULL, 0, &at2), 0);
-        CHECK(dataset_cell_location(row, network) == &row->origin);
+        CHECK_INT(dataset_cell_location(row, network).line, 3);
 }
 
 TEST(test_copy_and_remove) {
@@ -242,9 +250,10 @@ TEST(test_copy_and_remove) {
         CHECK(copy->cells[m->tables[t].id_column] == copy->id);
         CHECK_INT(copy->flags, ROW_HAS_ERROR);
         CHECK_INT(copy->origin.line, 2);
-        CHECK_INT(dataset_cell_location(copy, email)->line, 5);
-        CHECK_INT(dataset_cell_location(copy, email)->column, 12);
-        CHECK(dataset_cell_location(copy, last) == &copy->origin);
+        CHECK_INT(dataset_cell_location(copy, email).line, 5);
+        CHECK_INT(dataset_cell_location(copy, email).column, 12);
+        CHECK_STR(dataset_cell_location(copy, email).file, "p.yaml");
+        CHECK_INT(dataset_cell_location(copy, last).line, 2);
 
         /* The copy is independent of the source's later changes and lifetime. */
         CHECK_INT(dataset_set(src, a, t, last, "Janssens", NULL), 0);

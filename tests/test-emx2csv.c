@@ -30,8 +30,8 @@ TEST(test_read_write_round_trip) {
         CHECK(x != NULL);
         int materials = model_column_index(&model->tables[coll], "materials");
         CHECK_STR(x->cells[materials], "DNA\x1fSERUM");
-        CHECK_INT(dataset_cell_location(x, (size_t) materials)->line, 2);
-        CHECK_INT(dataset_cell_location(x, (size_t) materials)->column, 3);
+        CHECK_INT(dataset_cell_location(x, (size_t) materials).line, 2);
+        CHECK_INT(dataset_cell_location(x, (size_t) materials).column, 3);
         CHECK(x->cells[model_column_index(&model->tables[coll], "facts")] == NULL);
 
         _cleanup_free_ char *out = NULL;
