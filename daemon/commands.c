@@ -7,6 +7,7 @@
 #include "config.h"
 #include "diff.h"
 #include "export.h"
+#include "fetch.h"
 #include "log.h"
 #include "pipeline.h"
 #include "report.h"
@@ -97,9 +98,8 @@ static int load_config(Run *run) {
         return 0;
 }
 
-/* Loads model, vocabularies and mappings, reads, maps and validates the master. Returns 0 or an
- * exit code; findings are logged. */
-static int load_local(Run *run) {
+/* Loads model, vocabularies and mappings. Returns 0 or an exit code; findings are logged. */
+static int setup_local(Run *run) {
         int r = local_setup(run->config, &run->local, &run->findings);
         if (r < 0) {
                 findings_sort(&run->findings);
@@ -111,7 +111,13 @@ static int load_local(Run *run) {
                 return EXIT_CONFIG;
         }
         run_phase(run, "setup");
-        r = local_read(run->config, &run->local, &run->findings);
+        return 0;
+}
+
+/* Reads, maps and validates the master. Returns 0 or an exit code; findings are logged on
+ * failure (the caller logs them otherwise). */
+static int read_local(Run *run) {
+        int r = local_read(run->config, &run->local, &run->findings);
         findings_sort(&run->findings);
         if (r < 0) {
                 log_findings_from(&run->findings, 0);
@@ -132,6 +138,11 @@ static int load_local(Run *run) {
         run->report.phases[run->report.n_phases++] = (ReportPhase) { "validate", run->local.usec_validate };
         run->phase_start = now_usec_monotonic();
         return 0;
+}
+
+static int load_local(Run *run) {
+        int r = setup_local(run);
+        return r != 0 ? r : read_local(run);
 }
 
 static void finish_report(Run *run, int exit_code, const char *outcome) {
@@ -254,63 +265,65 @@ static int exit_code_for_remote_error(int r) {
         }
 }
 
-/* Fetches every table of a schema into a new dataset, saving the raw CSV as a snapshot. Unknown
- * columns are model drift, logged once per table and column. */
-static int fetch_schema(Run *run, SchemaKind schema, Dataset **ret) {
-        _cleanup_(dataset_freep) Dataset *d = NULL;
-        int r = dataset_new(run->local.model, &d);
-        if (r < 0)
-                return EXIT_TEMPORARY;
+/* Logs what a fetch found (model drift, snapshot trouble, findings) and turns a failed fetch into
+ * an exit code; on success hands over the dataset. */
+static int finish_fetch(Run *run, RemoteFetch *f, Dataset **ret) {
+        const char *schema_name = backend_schema_name(run->config, f->schema);
         size_t first_finding = run->findings.n_items;
-        const char *schema_name = backend_schema_name(run->config, schema);
-        for (size_t t = 0; t < run->local.model->n_tables; t++) {
-                const char *table = run->local.model->tables[t].name;
-                _cleanup_free_ char *data = NULL;
-                size_t size = 0;
-                r = run->backend->ops->fetch_table(run->backend, schema, table, run->config->node, &data, &size,
-                                                   &run->findings);
-                if (r == -ENOENT && schema == SCHEMA_STAGING) {
-                        /* A staging table that does not exist yet is empty. */
-                        continue;
-                }
-                if (r < 0) {
-                        log_findings_from(&run->findings, first_finding);
-                        if (r == -ENXIO)
-                                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "the Directory at %s is not there",
-                                          run->config->directory_url);
-                        else
-                                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot read %s/%s from %s: %s",
-                                          schema_name, table, run->config->directory_url, strerror(-r));
-                        run_set_error(run, "cannot read %s/%s: %s", schema_name, table, strerror(-r));
-                        return exit_code_for_remote_error(r);
-                }
-                _cleanup_free_ char *label = strdup_printf("%s/%s.csv", schema_name, table);
-                Emx2ReadStats stats = {};
-                r = emx2_read_table(d, t, data, size, label ?: table, &stats, &run->findings);
-                for (char **c = stats.unknown_columns; c && *c; c++) {
-                        _cleanup_free_ char *field_table = strdup_printf("BBMRI_TABLE=%s", table);
-                        _cleanup_free_ char *field_column = strdup_printf("BBMRI_COLUMN=%s", *c);
-                        if (field_table && field_column) {
-                                log_add_field(field_table);
-                                log_add_field(field_column);
-                        }
-                        log_event(LOG_WARNING, LOG_EVENT_MODEL_DRIFT,
-                                  "model drift: %s/%s has a column '%s' that the model does not know; it is ignored",
-                                  schema_name, table, *c);
-                }
-                emx2_read_stats_done(&stats);
-                if (r < 0) {
-                        log_findings_from(&run->findings, first_finding);
-                        log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "%s/%s from %s cannot be read as a table",
-                                  schema_name, table, run->config->directory_url);
-                        run_set_error(run, "%s/%s cannot be read as a table", schema_name, table);
-                        return EXIT_UNAVAILABLE;
-                }
-                if (run->state && state_snapshot_add(run->state, schema_name, table, data, size) < 0)
-                        log_warning("cannot save the snapshot of %s/%s", schema_name, table);
+        int r = findings_move(&run->findings, &f->findings);
+        if (r < 0) {
+                log_error("out of memory");
+                return EXIT_TEMPORARY;
         }
-        *ret = TAKE_PTR(d);
-        return 0;
+        for (size_t i = 0; f->drift_tables && f->drift_tables[i]; i++) {
+                _cleanup_free_ char *field_table = strdup_printf("BBMRI_TABLE=%s", f->drift_tables[i]);
+                _cleanup_free_ char *field_column = strdup_printf("BBMRI_COLUMN=%s", f->drift_columns[i]);
+                if (field_table && field_column) {
+                        log_add_field(field_table);
+                        log_add_field(field_column);
+                }
+                log_event(LOG_WARNING, LOG_EVENT_MODEL_DRIFT,
+                          "model drift: %s/%s has a column '%s' that the model does not know; it is ignored",
+                          schema_name, f->drift_tables[i], f->drift_columns[i]);
+        }
+        if (f->n_snapshot_failures > 0)
+                log_warning("%s: cannot save the snapshot of %zu table%s", run->config->state_dir,
+                            f->n_snapshot_failures, f->n_snapshot_failures == 1 ? "" : "s");
+        if (f->error == 0) {
+                *ret = TAKE_PTR(f->dataset);
+                return 0;
+        }
+        log_findings_from(&run->findings, first_finding);
+        const char *table = f->failed_table ?: "?";
+        if (f->error == -ENOMEM) {
+                log_error("out of memory");
+                return EXIT_TEMPORARY;
+        }
+        if (f->error_in_table) {
+                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "%s/%s from %s cannot be read as a table",
+                          schema_name, table, run->config->directory_url);
+                run_set_error(run, "%s/%s cannot be read as a table", schema_name, table);
+                return EXIT_UNAVAILABLE;
+        }
+        if (f->error == -ENXIO)
+                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "the Directory at %s is not there",
+                          run->config->directory_url);
+        else
+                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot read %s/%s from %s: %s", schema_name, table,
+                          run->config->directory_url, strerror(-f->error));
+        run_set_error(run, "cannot read %s/%s: %s", schema_name, table, strerror(-f->error));
+        return exit_code_for_remote_error(f->error);
+}
+
+/* Fetches every table of a schema into a new dataset (on this thread), saving the raw CSV as a
+ * snapshot. */
+static int fetch_schema(Run *run, SchemaKind schema, Dataset **ret) {
+        RemoteFetch f;
+        remote_fetch_init(&f, run->backend, run->local.model, schema, run->config->node, run->state);
+        (void) remote_fetch_run(&f);
+        int r = finish_fetch(run, &f, ret);
+        remote_fetch_done(&f);
+        return r;
 }
 
 static void log_changes(Run *run) {
@@ -353,28 +366,65 @@ static int compare_with_remote(Run *run, bool against_published) {
         log_event(log_get_target() == LOG_TARGET_JOURNAL ? LOG_INFO : LOG_DEBUG, LOG_EVENT_RUN_STARTED,
                   "%s %s: started (mode %s%s)", run->command, run->config->node,
                   sync_mode_to_string(run->config->mode), run->options->dry_run ? ", dry run" : "");
-        r = load_local(run);
+        r = setup_local(run);
         if (r != 0)
                 return r;
+
+        /* The remote is read on a second thread while the master is read, mapped and validated;
+         * what it found is reported only after the master's own problems, as if in sequence. */
+        Findings backend_findings;
+        findings_init(&backend_findings);
+        int backend_error = backend_open(run->config, &run->backend, &backend_findings);
+        RemoteFetch fetch;
+        remote_fetch_init(&fetch, run->backend, run->local.model,
+                          against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING, run->config->node, run->state);
+        bool snapshots = false;
+        if (backend_error >= 0) {
+                snapshots = state_snapshot_begin(run->state) >= 0;
+                if (!snapshots)
+                        fetch.state = NULL;
+                if (remote_fetch_start(&fetch) < 0)
+                        (void) remote_fetch_run(&fetch); /* no thread: in sequence then */
+        }
+        r = read_local(run);
+        if (r == 0)
+                (void) remote_fetch_wait(&fetch);
+        else {
+                remote_fetch_done(&fetch);
+                findings_done(&backend_findings);
+                state_snapshot_abort(run->state);
+                return r;
+        }
         log_findings_from(&run->findings, 0);
 
         size_t first_finding = run->findings.n_items;
-        r = backend_open(run->config, &run->backend, &run->findings);
-        if (r < 0) {
+        if (findings_move(&run->findings, &backend_findings) < 0) {
+                remote_fetch_done(&fetch);
+                findings_done(&backend_findings);
+                return EXIT_TEMPORARY;
+        }
+        findings_done(&backend_findings);
+        if (backend_error < 0) {
+                remote_fetch_done(&fetch);
                 log_findings_from(&run->findings, first_finding);
                 log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot open the Directory at %s: %s",
-                          run->config->directory_url, strerror(-r));
-                return r == -EPROTONOSUPPORT ? EXIT_CONFIG : EXIT_UNAVAILABLE;
+                          run->config->directory_url, strerror(-backend_error));
+                return backend_error == -EPROTONOSUPPORT ? EXIT_CONFIG : EXIT_UNAVAILABLE;
         }
-        if (state_snapshot_begin(run->state) < 0)
+        if (!snapshots)
                 log_warning("%s: cannot prepare snapshots", run->config->state_dir);
         run->report.against = against_published ? "published" : "staging";
-        r = fetch_schema(run, against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING, &run->remote);
+        r = finish_fetch(run, &fetch, &run->remote);
+        uint64_t fetch_usec = fetch.usec;
+        remote_fetch_done(&fetch);
         if (r != 0) {
                 state_snapshot_abort(run->state);
                 return r;
         }
-        run_phase(run, "fetch");
+        /* The fetch's own time: it ran alongside read, map and validate. */
+        if (run->report.n_phases < ELEMENTSOF(run->report.phases))
+                run->report.phases[run->report.n_phases++] = (ReportPhase) { "fetch", fetch_usec };
+        run->phase_start = now_usec_monotonic();
 
         DiffOptions opts = {
                 .node = run->config->node,

@@ -20,10 +20,17 @@ typedef struct Pool {
 } Pool;
 
 /* The public Dataset is the first member, so a Dataset * from dataset_new() converts back. */
+/* A small direct-mapped cache in front of the intern map: the values that repeat (sex, material,
+ * the current collection, the date) stay in the CPU cache instead of a probe into a map of
+ * 256 Ki entries per cell. */
+#define DATASET_RECENT_VALUES 4096u
+
 typedef struct DatasetPrivate {
         Dataset public;
         Pool pool;
         StrMap *interned; /* value -> the same value, in the pool */
+        const char *recent[DATASET_RECENT_VALUES];
+        bool no_cell_locations;
 } DatasetPrivate;
 
 static DatasetPrivate *private_of(const Dataset *d) {
@@ -65,15 +72,25 @@ static const char *dataset_store(Dataset *d, const char *s, size_t n) {
         if (n > DATASET_INTERN_MAX_BYTES)
                 return pool_strndup(d, s, n);
 
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ (unsigned char) s[i]) * 16777619u;
+        const char **slot = &p->recent[(h ^ (h >> 15)) & (DATASET_RECENT_VALUES - 1)];
+        if (*slot && memcmp(*slot, s, n) == 0 && (*slot)[n] == 0)
+                return *slot;
+
         char key[DATASET_INTERN_MAX_BYTES + 1];
         memcpy(key, s, n);
         key[n] = 0;
         const char *found = strmap_get(p->interned, key);
-        if (found)
+        if (found) {
+                *slot = found;
                 return found;
+        }
         char *copy = pool_strndup(d, s, n);
         if (!copy)
                 return NULL;
+        *slot = copy;
         /* Past the bound, values are still stored, just not shared. */
         if (strmap_size(p->interned) < DATASET_INTERN_MAX_VALUES && strmap_put(p->interned, copy, copy) < 0)
                 return NULL;
@@ -133,12 +150,6 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
         if (!t || isempty(id))
                 return -EINVAL;
 
-        Row *existing = strmap_get(t->by_id, id);
-        if (existing) {
-                if (ret_row)
-                        *ret_row = existing;
-                return -EEXIST;
-        }
         if (t->n_rows >= LIMIT_ROWS_PER_TABLE)
                 return -E2BIG;
         if (t->n_rows >= t->allocated) {
@@ -166,7 +177,13 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
         /* The key cell always equals the id, so code walking the columns sees it like any other. */
         row->cells[t->model->id_column] = row->id;
 
+        /* One probe: a duplicate id (an error, rare) costs the row's memory until the dataset goes. */
         int r = strmap_put(t->by_id, row->id, row);
+        if (r == -EEXIST) {
+                if (ret_row)
+                        *ret_row = strmap_get(t->by_id, id);
+                return -EEXIST;
+        }
         if (r < 0)
                 return r;
         t->rows[t->n_rows++] = row;
@@ -182,7 +199,13 @@ Row *dataset_find(const Dataset *d, size_t table, const char *id) {
         return strmap_get(t->by_id, id);
 }
 
+void dataset_keep_cell_locations(Dataset *d, bool keep) {
+        private_of(d)->no_cell_locations = !keep;
+}
+
 static int set_location(Dataset *d, Row *row, size_t n_columns, size_t column, const Location *loc) {
+        if (private_of(d)->no_cell_locations)
+                return 0;
         bool known = loc && loc->file && loc->line > 0 && row->origin.file &&
                      (loc->file == row->origin.file || streq(loc->file, row->origin.file));
         if (known) {

@@ -21,7 +21,8 @@
 /* CSV structure. */
 #define LIMIT_CSV_FIELD_BYTES          (1u * 1024 * 1024)          /* one field */
 #define LIMIT_CSV_COLUMNS              1024u                       /* columns in one row */
-#define LIMIT_FACTS_COLUMNS            64u                         /* columns of a facts CSV file (the table has 12) */
+#define LIMIT_FACTS_FILES              4096u                       /* facts CSV files one master names */
+#define LIMIT_FACTS_COLUMNS            64u                         /* columns of a facts CSV file (the table has 9) */
 #define LIMIT_CSV_ROWS                 (8u * 1024 * 1024)          /* rows in one table */
 
 /* Dataset. */

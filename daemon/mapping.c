@@ -347,6 +347,16 @@ static bool is_full_id(const char *s) {
         return startswith(s, "bbmri-eric:") != NULL;
 }
 
+/* Full ids (almost every id at scale) are used as written: no copy. *ret_owned is what to free. */
+static const char *expand_id_borrowed(const Mapping *m, const char *table, const char *node, const char *local,
+                                      const char *biobank_id, char **ret_owned) {
+        *ret_owned = NULL;
+        if (is_full_id(local))
+                return local;
+        *ret_owned = mapping_expand_id(m, table, node, local, biobank_id);
+        return *ret_owned;
+}
+
 char *mapping_expand_id(const Mapping *m, const char *table, const char *node, const char *local,
                         const char *biobank_id) {
         if (is_full_id(local))
@@ -445,14 +455,16 @@ static int apply_error(Apply *a, Row *row, const char *code, const char *table, 
         return r;
 }
 
-/* Full id of the biobank a record belongs to (its `biobank` field, else the reader's context). */
-static char *record_biobank_id(Apply *a, const Record *rec) {
+/* Full id of the biobank a record belongs to (its `biobank` field, else the reader's context).
+ * *ret_owned is what to free. */
+static const char *record_biobank_id(Apply *a, const Record *rec, char **ret_owned) {
+        *ret_owned = NULL;
         const RecordField *f = record_get_field(rec, "biobank");
         if (!f)
                 f = record_get_field(rec, "@biobank");
         if (!f || f->n_values != 1 || !f->values[0])
                 return NULL;
-        return mapping_expand_id(a->m, "Biobanks", a->node, f->values[0], NULL);
+        return expand_id_borrowed(a->m, "Biobanks", a->node, f->values[0], NULL, ret_owned);
 }
 
 static bool is_canonical_int(const char *s) {
@@ -544,8 +556,8 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
         /* A reference inside the dataset: expand a local id with the target table's rule. */
         const char *target = col->ref_table;
         bool to_collection = streq(target, "Collections");
-        *ret_owned = mapping_expand_id(a->m, target, a->node, value, to_collection ? biobank_id : NULL);
-        if (!*ret_owned) {
+        *ret = expand_id_borrowed(a->m, target, a->node, value, to_collection ? biobank_id : NULL, ret_owned);
+        if (!*ret) {
                 int r = apply_error(a, row, "reference", t->name, row->id, col->name, loc,
                                     to_collection ? "collection '%s' must be given by its full id here (no biobank "
                                                     "to expand it with)"
@@ -553,7 +565,6 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                                     value);
                 return r < 0 ? r : -EINVAL;
         }
-        *ret = *ret_owned;
         return 0;
 }
 
@@ -610,10 +621,16 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
                 return r < 0 ? r : 0;
         }
 
-        _cleanup_free_ const char **items = calloc(f->n_values ? f->n_values : 1, sizeof(char *));
+        /* Nearly every field holds one value or a short list: no allocation for those. */
+        const char *stack_items[8];
+        _cleanup_free_ const char **heap_items = NULL;
+        const char **items = stack_items;
+        if (f->n_values > ELEMENTSOF(stack_items)) {
+                items = heap_items = calloc(f->n_values, sizeof(char *));
+                if (!items)
+                        return -ENOMEM;
+        }
         _cleanup_strv_free_ char **owned = NULL;
-        if (!items)
-                return -ENOMEM;
         size_t n = 0;
         for (size_t i = 0; i < f->n_values; i++) {
                 if (isempty(f->values[i]))
@@ -700,7 +717,8 @@ static int apply_record(Apply *a, const Record *rec) {
         size_t table = (size_t) ti;
         const ModelTable *t = &a->model->tables[table];
 
-        _cleanup_free_ char *biobank_id = record_biobank_id(a, rec);
+        _cleanup_free_ char *biobank_owned = NULL;
+        const char *biobank_id = record_biobank_id(a, rec, &biobank_owned);
         bool is_collection = streq(t->name, "Collections");
         if (is_collection && !biobank_id && !is_full_id(rec->id)) {
                 int r = apply_error(a, NULL, "Orphan", t->name, rec->id, "biobank", &origin,
@@ -708,7 +726,8 @@ static int apply_record(Apply *a, const Record *rec) {
                                     rec->id);
                 return r < 0 ? r : 0;
         }
-        _cleanup_free_ char *id = mapping_expand_id(a->m, t->name, a->node, rec->id, biobank_id);
+        _cleanup_free_ char *id_owned = NULL;
+        const char *id = expand_id_borrowed(a->m, t->name, a->node, rec->id, biobank_id, &id_owned);
         if (!id) {
                 int r = apply_error(a, NULL, "id", t->name, rec->id, "id", &origin,
                                     "no rule in %s expands the local id '%s' of %s", mapping_files_description(a->m),

@@ -8,12 +8,23 @@
  * unless it gives its own (design §3). */
 static const char *const inherited_fields[] = { "country", "contact", "head", "location", "latitude", "longitude" };
 
+/* A facts file the master names, read once the YAML tree is gone (the tree of a big master and
+ * its fact rows never need to be in memory together). */
+typedef struct PendingFacts {
+        char *path;             /* resolved */
+        char *written;          /* as the master writes it, for messages */
+        Location location;      /* where the master names it */
+        const Record *collection, *biobank;
+} PendingFacts;
+
 typedef struct Reader {
         const YDoc *doc;
         const char *file;       /* interned in the record set */
         const char *base_dir;   /* for fact CSV files; NULL refuses them */
         RecordSet *set;
         Findings *findings;
+        PendingFacts *pending;
+        size_t n_pending;
 } Reader;
 
 static void reader_location(const Reader *rd, const YNode *n, Location *ret) {
@@ -78,7 +89,7 @@ static int inherit_from(const Reader *rd, Record *child, const Record *parent) {
         return 0;
 }
 
-static int read_entity(const Reader *rd, const char *table, const YNode *node, const Record *parent_biobank,
+static int read_entity(Reader *rd, const char *table, const YNode *node, const Record *parent_biobank,
                        const Record *parent_collection, Record **ret);
 
 /* Structural keys of an entity: nested lists, not fields. */
@@ -90,7 +101,7 @@ static bool is_structural(const char *table, const char *key) {
         return false;
 }
 
-static int read_list(const Reader *rd, const char *table, const YNode *list, const char *what,
+static int read_list(Reader *rd, const char *table, const YNode *list, const char *what,
                      const Record *parent_biobank, const Record *parent_collection) {
         if (ynode_is_null(list))
                 return 0;
@@ -226,30 +237,52 @@ static int facts_record(void *userdata, unsigned line, char **fields, size_t n) 
         return 0;
 }
 
-static int read_facts_file(const Reader *rd, const YNode *path_node, const Record *collection, const Record *biobank) {
+static int read_facts_file(Reader *rd, const YNode *path_node, const Record *collection, const Record *biobank) {
         if (path_node->type != YNODE_SCALAR || isempty(path_node->value))
                 return reader_error(rd, path_node, NULL, NULL, "a facts file must be given as a path");
         if (!rd->base_dir)
                 return reader_error(rd, path_node, NULL, NULL, "facts files cannot be read here");
-        _cleanup_free_ char *path = path_join(rd->base_dir, path_node->value);
-        if (!path)
+        if (rd->n_pending >= LIMIT_FACTS_FILES)
+                return reader_error(rd, path_node, NULL, NULL, "more than %u facts files", LIMIT_FACTS_FILES);
+        PendingFacts *pending = reallocarray(rd->pending, rd->n_pending + 1, sizeof(PendingFacts));
+        if (!pending)
                 return -ENOMEM;
+        rd->pending = pending;
+        PendingFacts *p = &rd->pending[rd->n_pending];
+        *p = (PendingFacts) {
+                .path = path_join(rd->base_dir, path_node->value),
+                .written = strdup(path_node->value),
+                .collection = collection,
+                .biobank = biobank,
+        };
+        reader_location(rd, path_node, &p->location);
+        if (!p->path || !p->written) {
+                free(p->path);
+                free(p->written);
+                return -ENOMEM;
+        }
+        rd->n_pending++;
+        return 0;
+}
+
+static int read_pending_facts(const Reader *rd, const PendingFacts *p) {
         _cleanup_free_ char *data = NULL;
         size_t size = 0;
-        int r = read_file_limited(path, LIMIT_CSV_FILE_BYTES, &data, &size);
+        int r = read_file_limited(p->path, LIMIT_CSV_FILE_BYTES, &data, &size);
         if (r == -ENOMEM)
                 return r;
         if (r == -EFBIG)
-                return reader_error(rd, path_node, NULL, NULL, "facts file '%s' is larger than the limit of %u bytes",
-                                    path_node->value, LIMIT_CSV_FILE_BYTES);
+                return findings_error_at(rd->findings, "master-structure", &p->location,
+                                         "facts file '%s' is larger than the limit of %u bytes", p->written,
+                                         LIMIT_CSV_FILE_BYTES);
         if (r < 0)
-                return reader_error(rd, path_node, NULL, NULL, "cannot read facts file '%s': %s", path_node->value,
-                                    strerror(-r));
+                return findings_error_at(rd->findings, "master-structure", &p->location,
+                                         "cannot read facts file '%s': %s", p->written, strerror(-r));
         FactsCsv fc = {
                 .rd = rd,
-                .file = record_set_intern_file(rd->set, path),
-                .collection = collection,
-                .biobank = biobank,
+                .file = record_set_intern_file(rd->set, p->path),
+                .collection = p->collection,
+                .biobank = p->biobank,
         };
         if (!fc.file)
                 return -ENOMEM;
@@ -259,7 +292,15 @@ static int read_facts_file(const Reader *rd, const YNode *path_node, const Recor
         return r == -ENOMEM ? r : 0;
 }
 
-static int read_entity(const Reader *rd, const char *table, const YNode *node, const Record *parent_biobank,
+static void reader_done(Reader *rd) {
+        for (size_t i = 0; i < rd->n_pending; i++) {
+                free(rd->pending[i].path);
+                free(rd->pending[i].written);
+        }
+        free(rd->pending);
+}
+
+static int read_entity(Reader *rd, const char *table, const YNode *node, const Record *parent_biobank,
                        const Record *parent_collection, Record **ret) {
         if (node->type != YNODE_MAPPING)
                 return reader_error(rd, node, table, NULL, "each entry of %s must be a mapping of fields, not %s", table,
@@ -335,7 +376,7 @@ static int read_entity(const Reader *rd, const char *table, const YNode *node, c
         return 0;
 }
 
-static int read_collection_facts(const Reader *rd, const YNode *list) {
+static int read_collection_facts(Reader *rd, const YNode *list) {
         if (ynode_is_null(list))
                 return 0;
         if (list->type != YNODE_SEQUENCE)
@@ -367,7 +408,7 @@ static const struct {
         { "studies", "Studies" },
 };
 
-static int read_document(const Reader *rd) {
+static int read_document(Reader *rd) {
         const YNode *root = rd->doc->root;
         if (root->type != YNODE_MAPPING) {
                 int r = reader_error(rd, root, NULL, NULL, "the master file must be a mapping with 'node', 'biobanks', ...");
@@ -418,7 +459,14 @@ int master_parse_yaml(const char *data, size_t size, const char *filename, const
         };
         if (!rd.file)
                 return -ENOMEM;
-        return read_document(&rd);
+        r = read_document(&rd);
+        /* The records hold copies of what they need: the tree can go before the fact rows come. */
+        doc = ydoc_free(doc);
+        rd.doc = NULL;
+        for (size_t i = 0; r >= 0 && i < rd.n_pending; i++)
+                r = read_pending_facts(&rd, &rd.pending[i]);
+        reader_done(&rd);
+        return r;
 }
 
 int master_load_file(const char *path, RecordSet *set, Findings *findings) {
