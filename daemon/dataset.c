@@ -192,6 +192,23 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
         return 0;
 }
 
+int dataset_reserve_rows(Dataset *d, size_t table, size_t n) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t)
+                return -EINVAL;
+        if (n > LIMIT_ROWS_PER_TABLE)
+                n = LIMIT_ROWS_PER_TABLE;
+        size_t want = t->n_rows + n;
+        if (want > t->allocated) {
+                Row **rows = reallocarray(t->rows, want, sizeof(Row *));
+                if (!rows)
+                        return -ENOMEM;
+                t->rows = rows;
+                t->allocated = want;
+        }
+        return strmap_reserve(t->by_id, want);
+}
+
 Row *dataset_find(const Dataset *d, size_t table, const char *id) {
         DatasetTable *t = dataset_table(d, table);
         if (!t || !id)

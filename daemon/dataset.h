@@ -17,6 +17,9 @@
 enum {
         ROW_HAS_ERROR = 1u << 0, /* validation found an error in this row */
         ROW_BLOCKED = 1u << 1,   /* not to be pushed: an error here or in a row it depends on */
+        /* Scratch bits for one stage's walk over the rows; clear again when the stage returns. */
+        ROW_SCRATCH_ACTIVE = 1u << 6,
+        ROW_SCRATCH_DONE = 1u << 7,
 };
 
 /* Where a cell was written, in the row's file (a row's values all come from the file its origin
@@ -57,6 +60,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Dataset, dataset_free);
  * LIMIT_ROWS_PER_TABLE. origin may be NULL. The id is copied. */
 int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row);
 Row *dataset_find(const Dataset *d, size_t table, const char *id);
+/* Makes room for n more rows in table (a hint: readers that can count rows save regrowing). */
+int dataset_reserve_rows(Dataset *d, size_t table, size_t n);
 
 /* Sets a cell (copied into the arena); value NULL or "" clears it. loc may be NULL; a loc in the
  * row's file is kept as the cell's location, any other (no file, or another file) resets it. The key cell cannot change: setting it

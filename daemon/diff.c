@@ -251,10 +251,28 @@ int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions
                 const ModelTable *mt = &model->tables[t];
                 DiffTableCounts *counts = &set->per_table[t];
                 const DatasetTable *lt = &local->tables[t], *rt = &remote->tables[t];
+                /* A snapshot of what this tool pushed lists the rows in the master's order: try the
+                 * remote row after the last one matched before the id index (a cache miss per row
+                 * at 400,000 rows), and remember which remote rows were matched that way. */
+                _cleanup_free_ bool *matched = calloc(rt->n_rows + 1, sizeof(bool));
+                if (!matched)
+                        return -ENOMEM;
+                size_t next = 0;
 
                 for (size_t i = 0; i < lt->n_rows; i++) {
                         const Row *l = lt->rows[i];
-                        const Row *r = dataset_find(remote, t, l->id);
+                        const Row *r = NULL;
+                        if (next < rt->n_rows && streq(rt->rows[next]->id, l->id)) {
+                                r = rt->rows[next];
+                                matched[next++] = true;
+                        } else {
+                                r = dataset_find(remote, t, l->id);
+                                /* A row removed from the master shifts the order by one: step over it. */
+                                if (r && next + 1 < rt->n_rows && rt->rows[next + 1] == r)
+                                        next++;
+                                if (r && next < rt->n_rows && rt->rows[next] == r)
+                                        matched[next++] = true;
+                        }
                         Change scratch = {};
                         int k = compare_rows(mt, l, r, &scratch);
                         if (k < 0) {
@@ -292,7 +310,7 @@ int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions
                         if (!node || !streq(node, opts->node))
                                 continue; /* another node's row: never ours to remove */
                         set->n_remote_node_rows++;
-                        if (dataset_find(local, t, r->id))
+                        if (matched[i] || dataset_find(local, t, r->id))
                                 continue;
                         if (opts->withdrawn_is_removed && is_withdrawn(mt, r)) {
                                 set->n_already_withdrawn++;

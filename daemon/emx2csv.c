@@ -203,7 +203,15 @@ int emx2_read_table(Dataset *d, size_t table, const char *data, size_t size, con
                 .stats = stats,
                 .findings = findings,
         };
-        int r = csv_parse(data, size, filename, read_record, &rd, findings);
+        /* Lines bound the rows from above (quoted newlines only make it generous). */
+        size_t n_lines = 1;
+        if (size > 0)
+                for (const char *p = data, *end = data + size; (p = memchr(p, '\n', (size_t) (end - p))); p++)
+                        n_lines++;
+        int r = dataset_reserve_rows(d, table, n_lines);
+        if (r < 0)
+                return r;
+        r = csv_parse(data, size, filename, read_record, &rd, findings);
         free(rd.slots);
         free(rd.items);
         if (r < 0)

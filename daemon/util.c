@@ -275,8 +275,7 @@ static StrMapSlot *strmap_find_slot(const StrMap *m, const char *key, uint32_t h
         }
 }
 
-static int strmap_grow(StrMap *m) {
-        size_t n = m->n_slots ? m->n_slots * 2 : 16;
+static int strmap_resize(StrMap *m, size_t n) {
         StrMapSlot *old = m->slots;
         size_t old_n = m->n_slots;
         m->slots = calloc(n, sizeof(StrMapSlot));
@@ -296,7 +295,7 @@ static int strmap_put_full(StrMap *m, const char *key, void *value, bool replace
         /* At most half full: short probe chains matter more than the memory (the maps hold
          * pointers, the keys live elsewhere). */
         if ((m->n_items + 1) * 2 > m->n_slots) {
-                int r = strmap_grow(m);
+                int r = strmap_resize(m, m->n_slots ? m->n_slots * 2 : 16);
                 if (r < 0)
                         return r;
         }
@@ -311,6 +310,15 @@ static int strmap_put_full(StrMap *m, const char *key, void *value, bool replace
         *s = (StrMapSlot) { .key = key, .value = value, .hash = h };
         m->n_items++;
         return 0;
+}
+
+int strmap_reserve(StrMap *m, size_t n_items) {
+        if (n_items > SIZE_MAX / 4)
+                return -E2BIG;
+        size_t n = m->n_slots ? m->n_slots : 16;
+        while (n < n_items * 2)
+                n *= 2;
+        return n > m->n_slots ? strmap_resize(m, n) : 0;
 }
 
 int strmap_put(StrMap *m, const char *key, void *value) {
@@ -389,7 +397,9 @@ int read_file_limited(const char *path, size_t max_bytes, char **ret_data, size_
         if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max_bytes)
                 return -EFBIG;
 
-        size_t allocated = S_ISREG(st.st_mode) ? (size_t) st.st_size + 1 : 4096, size = 0;
+        /* A page beyond the size a regular file claims, so the read that finds its end needs no
+         * second buffer (a 50 MB file would be copied once more otherwise). */
+        size_t allocated = S_ISREG(st.st_mode) ? (size_t) st.st_size + 4096 : 4096, size = 0;
         _cleanup_free_ char *buf = malloc(allocated);
         if (!buf)
                 return -ENOMEM;

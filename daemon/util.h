@@ -123,6 +123,8 @@ StrMap *strmap_free(StrMap *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(StrMap, strmap_free);
 /* Case-insensitive variant (ASCII folding): for label look-ups. */
 StrMap *strmap_new_caseless(void);
+/* Makes room for n_items without regrowing (a reader that can count its rows saves the rehashes). */
+int strmap_reserve(StrMap *m, size_t n_items);
 /* Returns 0 on insert, -EEXIST if the key is present (the value is left unchanged), -ENOMEM. */
 int strmap_put(StrMap *m, const char *key, void *value);
 /* Inserts or replaces. */
