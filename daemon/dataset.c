@@ -203,6 +203,7 @@ int dataset_reserve_rows(Dataset *d, size_t table, size_t n) {
                 Row **rows = reallocarray(t->rows, want, sizeof(Row *));
                 if (!rows)
                         return -ENOMEM;
+                memory_hint_huge_pages(rows, want * sizeof(Row *));
                 t->rows = rows;
                 t->allocated = want;
         }

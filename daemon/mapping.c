@@ -830,7 +830,7 @@ int mapping_run_records(MappingRun *run, const RecordSet *records) {
                 return -EINVAL;
         Apply *a = &run->a;
         if (records->node && !streq(records->node, a->node)) {
-                const char *file = records->n_records > 0 ? records->records[0]->location.file : NULL;
+                const char *file = records->files ? records->files[0] : NULL;
                 Location loc = { .file = file ? dataset_file(a, file) : NULL, .line = 1, .column = 1 };
                 int r = findings_add(a->findings, SEVERITY_ERROR, "node", NULL, NULL, "node", file ? &loc : NULL,
                                      "the master is for node '%s' but the configuration is for node '%s'",

@@ -14,7 +14,8 @@ typedef struct PendingFacts {
         char *path;             /* resolved */
         char *written;          /* as the master writes it, for messages */
         Location location;      /* where the master names it */
-        const Record *collection, *biobank;
+        char *collection_id;    /* the enclosing collection's and biobank's ids as written, or NULL */
+        char *biobank_id;
 } PendingFacts;
 
 typedef struct Reader {
@@ -101,6 +102,19 @@ static bool is_structural(const char *table, const char *key) {
         return false;
 }
 
+/* A top-level entry with everything nested in it. With a sink, its records are handed over as
+ * soon as it is read and their memory reused for the next one: a big master's records never all
+ * exist at once. */
+static int read_top_entity(Reader *rd, const char *table, const YNode *node) {
+        RecordSetMark mark = record_set_mark(rd->set);
+        int r = read_entity(rd, table, node, NULL, NULL, NULL);
+        if (r < 0 || !rd->set->sink)
+                return r;
+        r = record_set_sink_since(rd->set, &mark);
+        record_set_release(rd->set, &mark);
+        return r;
+}
+
 static int read_list(Reader *rd, const char *table, const YNode *list, const char *what,
                      const Record *parent_biobank, const Record *parent_collection) {
         if (ynode_is_null(list))
@@ -108,7 +122,9 @@ static int read_list(Reader *rd, const char *table, const YNode *list, const cha
         if (list->type != YNODE_SEQUENCE)
                 return reader_error(rd, list, NULL, NULL, "'%s' must be a list, not %s", what, ynode_type_name(list));
         for (size_t i = 0; i < list->n_items; i++) {
-                int r = read_entity(rd, table, list->items[i], parent_biobank, parent_collection, NULL);
+                int r = parent_biobank || parent_collection
+                                ? read_entity(rd, table, list->items[i], parent_biobank, parent_collection, NULL)
+                                : read_top_entity(rd, table, list->items[i]);
                 if (r < 0)
                         return r;
         }
@@ -121,8 +137,8 @@ typedef struct FactsCsv {
         const char *file;
         char **header;
         size_t n_header;
-        const Record *collection;  /* implied collection, or NULL */
-        const Record *biobank;     /* context for local collection ids, or NULL */
+        const char *collection_id;  /* implied collection, or NULL */
+        const char *biobank_id;     /* context for local collection ids, or NULL */
 } FactsCsv;
 
 /* The same record as below, built on the stack over the CSV row's own strings and handed to the
@@ -152,18 +168,18 @@ static int facts_row_to_sink(FactsCsv *fc, unsigned line, char **fields, size_t 
                         .location = { .file = fc->file, .line = line, .column = (unsigned) i + 1 },
                 };
         }
-        if (fc->collection && !has_collection)
+        if (fc->collection_id && !has_collection)
                 stack_fields[rec.n_fields++] = (RecordField) {
                         .name = "collection",
-                        .values = (const char **) &fc->collection->id,
+                        .values = &fc->collection_id,
                         .n_values = 1,
                         .inherited = true,
                         .location = *row_loc,
                 };
-        if (fc->biobank && !has_biobank)
+        if (fc->biobank_id && !has_biobank)
                 stack_fields[rec.n_fields++] = (RecordField) {
                         .name = "@biobank",
-                        .values = (const char **) &fc->biobank->id,
+                        .values = &fc->biobank_id,
                         .n_values = 1,
                         .inherited = true,
                         .location = *row_loc,
@@ -230,9 +246,9 @@ static int facts_record(void *userdata, unsigned line, char **fields, size_t n) 
                 if (r < 0)
                         return r;
         }
-        if (fc->collection && (r = add_implied(rd, rec, "collection", fc->collection->id, &row_loc)) < 0)
+        if (fc->collection_id && (r = add_implied(rd, rec, "collection", fc->collection_id, &row_loc)) < 0)
                 return r;
-        if (fc->biobank && (r = add_implied(rd, rec, "@biobank", fc->biobank->id, &row_loc)) < 0)
+        if (fc->biobank_id && (r = add_implied(rd, rec, "@biobank", fc->biobank_id, &row_loc)) < 0)
                 return r;
         return 0;
 }
@@ -249,16 +265,20 @@ static int read_facts_file(Reader *rd, const YNode *path_node, const Record *col
                 return -ENOMEM;
         rd->pending = pending;
         PendingFacts *p = &rd->pending[rd->n_pending];
+        /* Ids, not records: a sink may have released the records by the time the file is read. */
         *p = (PendingFacts) {
                 .path = path_join(rd->base_dir, path_node->value),
                 .written = strdup(path_node->value),
-                .collection = collection,
-                .biobank = biobank,
+                .collection_id = collection && collection->id ? strdup(collection->id) : NULL,
+                .biobank_id = biobank && biobank->id ? strdup(biobank->id) : NULL,
         };
         reader_location(rd, path_node, &p->location);
-        if (!p->path || !p->written) {
+        if (!p->path || !p->written || (collection && collection->id && !p->collection_id) ||
+            (biobank && biobank->id && !p->biobank_id)) {
                 free(p->path);
                 free(p->written);
+                free(p->collection_id);
+                free(p->biobank_id);
                 return -ENOMEM;
         }
         rd->n_pending++;
@@ -281,8 +301,8 @@ static int read_pending_facts(const Reader *rd, const PendingFacts *p) {
         FactsCsv fc = {
                 .rd = rd,
                 .file = record_set_intern_file(rd->set, p->path),
-                .collection = p->collection,
-                .biobank = p->biobank,
+                .collection_id = p->collection_id,
+                .biobank_id = p->biobank_id,
         };
         if (!fc.file)
                 return -ENOMEM;
@@ -296,6 +316,8 @@ static void reader_done(Reader *rd) {
         for (size_t i = 0; i < rd->n_pending; i++) {
                 free(rd->pending[i].path);
                 free(rd->pending[i].written);
+                free(rd->pending[i].collection_id);
+                free(rd->pending[i].biobank_id);
         }
         free(rd->pending);
 }
@@ -392,7 +414,7 @@ static int read_collection_facts(Reader *rd, const YNode *list) {
                         r = reader_error(rd, item, "CollectionFacts", NULL,
                                          "an entry naming a facts file may hold nothing but 'file'");
                 else
-                        r = read_entity(rd, "CollectionFacts", item, NULL, NULL, NULL);
+                        r = read_top_entity(rd, "CollectionFacts", item);
                 if (r < 0)
                         return r;
         }

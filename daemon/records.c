@@ -6,6 +6,7 @@ int record_set_new(RecordSet **ret) {
         if (!s)
                 return -ENOMEM;
         arena_init(&s->arena);
+        arena_init(&s->names_arena);
         s->names = strmap_new();
         if (!s->names) {
                 free(s);
@@ -23,6 +24,7 @@ RecordSet *record_set_free(RecordSet *s) {
         strv_free(s->files);
         free(s->node);
         arena_done(&s->arena);
+        arena_done(&s->names_arena);
         free(s);
         return NULL;
 }
@@ -30,6 +32,28 @@ RecordSet *record_set_free(RecordSet *s) {
 void record_set_set_sink(RecordSet *s, RecordSink sink, void *userdata) {
         s->sink = sink;
         s->sink_userdata = userdata;
+}
+
+RecordSetMark record_set_mark(const RecordSet *s) {
+        return (RecordSetMark) { .arena = arena_mark(&s->arena), .n_records = s->n_records };
+}
+
+int record_set_sink_since(RecordSet *s, const RecordSetMark *mark) {
+        if (!s->sink)
+                return 0;
+        for (size_t i = mark->n_records; i < s->n_records; i++) {
+                int r = s->sink(s->sink_userdata, s->records[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+void record_set_release(RecordSet *s, const RecordSetMark *mark) {
+        if (mark->n_records > s->n_records)
+                return;
+        s->n_records = mark->n_records;
+        arena_release(&s->arena, &mark->arena);
 }
 
 int record_set_set_node(RecordSet *s, const char *node) {
@@ -65,7 +89,7 @@ static const char *intern_name(RecordSet *s, const char *name) {
                         return s->name_cache[i][1];
         const char *copy = strmap_get(s->names, name);
         if (!copy) {
-                copy = arena_strdup(&s->arena, name);
+                copy = arena_strdup(&s->names_arena, name);
                 if (!copy || strmap_put(s->names, copy, (void *) copy) < 0)
                         return NULL;
         }

@@ -38,7 +38,8 @@ typedef struct RecordSet {
         StrMap *names;          /* table and field names, stored once (they repeat on every record) */
         const char *name_cache[16][2]; /* recently interned: pointer as given -> stored copy */
         unsigned name_cache_next;
-        Arena arena;
+        Arena arena;            /* records and their values */
+        Arena names_arena;      /* interned names: outlive a release */
         RecordSink sink;        /* NULL: every record is kept in the set */
         void *sink_userdata;
 } RecordSet;
@@ -50,6 +51,17 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(RecordSet, record_set_free);
 /* Readers of bulk rows (fact CSV files) hand their records to the sink rather than storing them;
  * NULL keeps them all in the set. */
 void record_set_set_sink(RecordSet *s, RecordSink sink, void *userdata);
+
+/* Readers that hand whole entities to the sink: mark, add the entity's records, then
+ * record_set_sink_since() hands them over in order and record_set_release() forgets them (and
+ * their memory) again. Names and files stay. */
+typedef struct RecordSetMark {
+        ArenaMark arena;
+        size_t n_records;
+} RecordSetMark;
+RecordSetMark record_set_mark(const RecordSet *s);
+int record_set_sink_since(RecordSet *s, const RecordSetMark *mark);
+void record_set_release(RecordSet *s, const RecordSetMark *mark);
 
 /* Sets (a copy of) the node code; NULL unsets it. */
 int record_set_set_node(RecordSet *s, const char *node);

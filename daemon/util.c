@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -136,10 +137,18 @@ bad:
 struct ArenaChunk {
         ArenaChunk *next;
         size_t size, used;
+        size_t mapped;          /* bytes mmap()ed for this chunk, 0 when malloc()ed */
         _Alignas(16) unsigned char data[];
 };
 
 #define ARENA_CHUNK_BYTES (256u * 1024)
+/* Past ARENA_BIG_AFTER bytes an arena is a big one (a dataset, a master's tree): its chunks are
+ * ARENA_BIG_CHUNK_BYTES, mapped on a 2 MiB boundary and offered to the kernel for transparent huge
+ * pages. On a virtual machine a page fault is dear, and a big node touches half a gigabyte:
+ * one fault per 2 MiB instead of one per 4 KiB is a quarter of the run time. */
+#define ARENA_BIG_AFTER (2u * 1024 * 1024)
+#define ARENA_BIG_CHUNK_BYTES (8u * 1024 * 1024)
+#define HUGE_PAGE_BYTES (2u * 1024 * 1024)
 
 void arena_init(Arena *a) {
         *a = (Arena) {};
@@ -149,10 +158,63 @@ void arena_done(Arena *a) {
         ArenaChunk *c = a->chunks;
         while (c) {
                 ArenaChunk *next = c->next;
-                free(c);
+                if (c->mapped)
+                        (void) munmap(c, c->mapped);
+                else
+                        free(c);
                 c = next;
         }
         *a = (Arena) {};
+}
+
+static void *alloc_huge(size_t size, size_t *ret_mapped) {
+        size_t mapped = (size + HUGE_PAGE_BYTES - 1) & ~(size_t) (HUGE_PAGE_BYTES - 1);
+        if (mapped < size || mapped > SIZE_MAX - HUGE_PAGE_BYTES)
+                return NULL;
+        /* Over-map by one huge page and trim, so the block starts on a huge-page boundary. */
+        uint8_t *p = mmap(NULL, mapped + HUGE_PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+                return NULL;
+        uintptr_t start = ((uintptr_t) p + HUGE_PAGE_BYTES - 1) & ~(uintptr_t) (HUGE_PAGE_BYTES - 1);
+        size_t head = start - (uintptr_t) p, tail = HUGE_PAGE_BYTES - head;
+        if (head > 0)
+                (void) munmap(p, head);
+        if (tail > 0)
+                (void) munmap((uint8_t *) start + mapped, tail);
+        (void) madvise((void *) start, mapped, MADV_HUGEPAGE); /* a hint; fine if refused */
+        *ret_mapped = mapped;
+        return (void *) start;
+}
+
+void memory_hint_huge_pages(void *p, size_t size) {
+        if (!p || size < 2 * HUGE_PAGE_BYTES)
+                return;
+        uintptr_t start = ((uintptr_t) p + HUGE_PAGE_BYTES - 1) & ~(uintptr_t) (HUGE_PAGE_BYTES - 1);
+        uintptr_t end = ((uintptr_t) p + size) & ~(uintptr_t) (HUGE_PAGE_BYTES - 1);
+        if (end > start)
+                (void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+}
+
+static ArenaChunk *arena_new_chunk(Arena *a, size_t need) {
+        ArenaChunk *n;
+        size_t chunk, mapped = 0;
+        if (a->used_bytes >= ARENA_BIG_AFTER) {
+                chunk = need > ARENA_BIG_CHUNK_BYTES / 4 ? need : ARENA_BIG_CHUNK_BYTES - sizeof(ArenaChunk);
+                if (chunk > SIZE_MAX - sizeof(ArenaChunk))
+                        return NULL;
+                n = alloc_huge(sizeof(ArenaChunk) + chunk, &mapped);
+        } else {
+                chunk = need > ARENA_CHUNK_BYTES / 4 ? need : ARENA_CHUNK_BYTES;
+                if (chunk > SIZE_MAX - sizeof(ArenaChunk))
+                        return NULL;
+                n = malloc(sizeof(ArenaChunk) + chunk);
+        }
+        if (!n)
+                return NULL;
+        n->size = chunk;
+        n->used = 0;
+        n->mapped = mapped;
+        return n;
 }
 
 void *arena_alloc(Arena *a, size_t size) {
@@ -161,13 +223,10 @@ void *arena_alloc(Arena *a, size_t size) {
                 return NULL;
         ArenaChunk *c = a->chunks;
         if (!c || c->size - c->used < need) {
-                size_t chunk = need > ARENA_CHUNK_BYTES / 4 ? need : ARENA_CHUNK_BYTES;
-                ArenaChunk *n = malloc(sizeof(ArenaChunk) + chunk);
+                ArenaChunk *n = arena_new_chunk(a, need);
                 if (!n)
                         return NULL;
-                n->size = chunk;
-                n->used = 0;
-                if (c && need == chunk) {
+                if (c && need == n->size) {
                         /* A big allocation gets its own chunk behind the current one, so the
                          * current chunk's free space stays usable. */
                         n->next = c->next;
@@ -182,6 +241,30 @@ void *arena_alloc(Arena *a, size_t size) {
         c->used += need;
         a->used_bytes += need;
         return p;
+}
+
+ArenaMark arena_mark(const Arena *a) {
+        return (ArenaMark) {
+                .chunk = a->chunks,
+                .used = a->chunks ? a->chunks->used : 0,
+                .used_bytes = a->used_bytes,
+        };
+}
+
+void arena_release(Arena *a, const ArenaMark *mark) {
+        /* Chunks taken since the mark sit before it in the list (a big allocation's own chunk may
+         * sit behind the newest one: such a chunk is kept until arena_done(), which is safe). */
+        while (a->chunks && a->chunks != mark->chunk) {
+                ArenaChunk *c = a->chunks;
+                a->chunks = c->next;
+                if (c->mapped)
+                        (void) munmap(c, c->mapped);
+                else
+                        free(c);
+        }
+        if (a->chunks)
+                a->chunks->used = mark->used;
+        a->used_bytes = mark->used_bytes;
 }
 
 void *arena_alloc0(Arena *a, size_t size) {
@@ -283,6 +366,7 @@ static int strmap_resize(StrMap *m, size_t n) {
                 m->slots = old;
                 return -ENOMEM;
         }
+        memory_hint_huge_pages(m->slots, n * sizeof(StrMapSlot));
         m->n_slots = n;
         for (size_t i = 0; i < old_n; i++)
                 if (old[i].key)
@@ -403,6 +487,7 @@ int read_file_limited(const char *path, size_t max_bytes, char **ret_data, size_
         _cleanup_free_ char *buf = malloc(allocated);
         if (!buf)
                 return -ENOMEM;
+        memory_hint_huge_pages(buf, allocated);
         for (;;) {
                 if (size + 1 >= allocated) {
                         if (allocated > max_bytes + 1)

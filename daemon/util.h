@@ -113,6 +113,17 @@ void *arena_alloc(Arena *a, size_t size);         /* aligned to 16; NULL on OOM 
 void *arena_alloc0(Arena *a, size_t size);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
+/* A point to return to: arena_release() frees everything allocated after arena_mark(). */
+typedef struct ArenaMark {
+        ArenaChunk *chunk;
+        size_t used, used_bytes;
+} ArenaMark;
+ArenaMark arena_mark(const Arena *a);
+void arena_release(Arena *a, const ArenaMark *mark);
+
+/* Asks the kernel for transparent huge pages over the whole 2 MiB pages inside a big block that
+ * is about to be filled (a hint; nothing happens for small blocks or when refused). */
+void memory_hint_huge_pages(void *p, size_t size);
 
 /* String-keyed hash map (open addressing, FNV-1a). Keys are NOT copied: they must outlive the map
  * (they normally live in an Arena beside it). Values are opaque pointers (NULL is allowed as a

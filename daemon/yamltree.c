@@ -14,8 +14,17 @@ typedef struct Frame {
         YNode *pending_key; /* mapping: key read, value not yet */
 } Frame;
 
+/* Scalars are packed byte by byte into blocks of the arena (which rounds every allocation to 16
+ * bytes), and short repeated ones (mapping keys: "id", "name", "country") are stored once. */
+#define YAML_STRING_BLOCK_BYTES (64u * 1024)
+#define YAML_SHARED_MAX_BYTES 32u
+#define YAML_SHARED_SLOTS 1024u
+
 typedef struct Builder {
         YDoc *doc;
+        char *pool_next;
+        size_t pool_left;
+        const char *shared[YAML_SHARED_SLOTS];
         Findings *findings;
         Frame stack[LIMIT_YAML_DEPTH + 1];
         size_t depth;
@@ -127,6 +136,39 @@ static int attach(Builder *b, YNode *n) {
         return frame_push_child(f, key, n);
 }
 
+static const char *store_scalar(Builder *b, const char *s, size_t n) {
+        const char **slot = NULL;
+        if (n <= YAML_SHARED_MAX_BYTES) {
+                uint32_t h = 2166136261u;
+                for (size_t i = 0; i < n; i++)
+                        h = (h ^ (unsigned char) s[i]) * 16777619u;
+                slot = &b->shared[(h ^ (h >> 16)) & (YAML_SHARED_SLOTS - 1)];
+                if (*slot && memcmp(*slot, s, n) == 0 && (*slot)[n] == 0)
+                        return *slot;
+        }
+        char *copy;
+        if (n + 1 > YAML_STRING_BLOCK_BYTES / 8)
+                copy = arena_alloc(&b->doc->arena, n + 1);
+        else {
+                if (b->pool_left < n + 1) {
+                        b->pool_next = arena_alloc(&b->doc->arena, YAML_STRING_BLOCK_BYTES);
+                        if (!b->pool_next)
+                                return NULL;
+                        b->pool_left = YAML_STRING_BLOCK_BYTES;
+                }
+                copy = b->pool_next;
+                b->pool_next += n + 1;
+                b->pool_left -= n + 1;
+        }
+        if (!copy)
+                return NULL;
+        memcpy(copy, s, n);
+        copy[n] = 0;
+        if (slot)
+                *slot = copy;
+        return copy;
+}
+
 static YNode *node_new(Builder *b, YNodeType type, const yaml_event_t *e) {
         YNode *n = arena_alloc0(&b->doc->arena, sizeof(YNode));
         if (!n)
@@ -172,10 +214,10 @@ static int handle_event(Builder *b, const yaml_event_t *e) {
                 n = node_new(b, YNODE_SCALAR, e);
                 if (!n)
                         return -ENOMEM;
-                n->value = arena_strndup(&b->doc->arena, (const char *) e->data.scalar.value, e->data.scalar.length);
+                n->value = store_scalar(b, (const char *) e->data.scalar.value, e->data.scalar.length);
                 if (!n->value)
                         return -ENOMEM;
-                n->length = e->data.scalar.length;
+                n->length = (unsigned) e->data.scalar.length;
                 n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag;
                 return attach(b, n);
 
@@ -204,7 +246,7 @@ static int handle_event(Builder *b, const yaml_event_t *e) {
                 assert(b->depth > 0);
                 Frame *f = &b->stack[b->depth - 1];
                 n = f->node;
-                n->n_items = f->n_items;
+                n->n_items = (unsigned) f->n_items;
                 if (f->n_items > 0) {
                         n->items = arena_alloc(&b->doc->arena, f->n_items * sizeof(YNode *));
                         if (!n->items)

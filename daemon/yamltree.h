@@ -17,17 +17,18 @@ typedef enum YNodeType {
 } YNodeType;
 
 typedef struct YNode YNode;
+/* 48 bytes: a big master has over a million nodes. */
 struct YNode {
-        YNodeType type;
         unsigned line, column; /* 1-based start of the node */
-        /* YNODE_SCALAR */
-        const char *value; /* NUL-terminated UTF-8 */
-        size_t length;
+        uint8_t type;      /* YNodeType */
         bool plain;        /* unquoted plain scalar: only plain scalars can be null/bool/number */
+        /* YNODE_SCALAR */
+        unsigned length;   /* at most LIMIT_YAML_SCALAR_BYTES */
+        const char *value; /* NUL-terminated UTF-8 */
         /* YNODE_SEQUENCE: items[0..n_items); YNODE_MAPPING: keys[i] -> items[i], i < n_items */
+        unsigned n_items;
         YNode **items;
         YNode **keys;
-        size_t n_items;
 };
 
 typedef struct YDoc {
