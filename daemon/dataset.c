@@ -6,13 +6,16 @@
  *  - a row and its cell pointers are one allocation;
  *  - strings are packed byte by byte into blocks taken from the arena (the arena itself rounds
  *    every allocation up to 16 bytes, which would double the cost of "MALE" or "12");
- *  - short values are interned: fact rows repeat the same collection id, sex, age range,
- *    material and date over and over, so most cells become one shared pointer. Cells are
- *    const, so sharing is invisible to readers. */
+ *  - short values are shared through a cache of recent values: fact rows repeat the same
+ *    collection id, sex, age range, material and date over and over, so most cells become a
+ *    pointer to one copy. A cache rather than a full intern table: a probe into a table of
+ *    hundreds of thousands of values misses the CPU cache on every cell, and the values that
+ *    do not repeat soon (sizes, counts) are not worth sharing. Cells are const, so sharing is
+ *    invisible to readers. */
 
-#define DATASET_POOL_BLOCK_BYTES (128u * 1024)     /* TODO(lead): move to limits.h */
-#define DATASET_INTERN_MAX_BYTES 64u               /* TODO(lead): move to limits.h; longer values are not interned */
-#define DATASET_INTERN_MAX_VALUES (256u * 1024)    /* TODO(lead): move to limits.h; bounds the intern table */
+#define DATASET_POOL_BLOCK_BYTES (128u * 1024)
+#define DATASET_SHARED_MAX_BYTES 64u        /* longer values are never shared */
+#define DATASET_RECENT_VALUES 16384u        /* slots of the cache of recent values (128 KiB) */
 
 typedef struct Pool {
         char *next;
@@ -20,16 +23,10 @@ typedef struct Pool {
 } Pool;
 
 /* The public Dataset is the first member, so a Dataset * from dataset_new() converts back. */
-/* A small direct-mapped cache in front of the intern map: the values that repeat (sex, material,
- * the current collection, the date) stay in the CPU cache instead of a probe into a map of
- * 256 Ki entries per cell. */
-#define DATASET_RECENT_VALUES 4096u
-
 typedef struct DatasetPrivate {
         Dataset public;
         Pool pool;
-        StrMap *interned; /* value -> the same value, in the pool */
-        const char *recent[DATASET_RECENT_VALUES];
+        const char **recent; /* DATASET_RECENT_VALUES */
         bool no_cell_locations;
 } DatasetPrivate;
 
@@ -66,34 +63,20 @@ static char *pool_strndup(Dataset *d, const char *s, size_t n) {
         return r;
 }
 
-/* Returns a pool copy of s[0..n) (s need not be NUL-terminated), shared when short. */
+/* Returns a pool copy of s[0..n) (s need not be NUL-terminated), shared when short and seen lately. */
 static const char *dataset_store(Dataset *d, const char *s, size_t n) {
         DatasetPrivate *p = private_of(d);
-        if (n > DATASET_INTERN_MAX_BYTES)
+        if (n > DATASET_SHARED_MAX_BYTES)
                 return pool_strndup(d, s, n);
-
         uint32_t h = 2166136261u;
         for (size_t i = 0; i < n; i++)
                 h = (h ^ (unsigned char) s[i]) * 16777619u;
         const char **slot = &p->recent[(h ^ (h >> 15)) & (DATASET_RECENT_VALUES - 1)];
         if (*slot && memcmp(*slot, s, n) == 0 && (*slot)[n] == 0)
                 return *slot;
-
-        char key[DATASET_INTERN_MAX_BYTES + 1];
-        memcpy(key, s, n);
-        key[n] = 0;
-        const char *found = strmap_get(p->interned, key);
-        if (found) {
-                *slot = found;
-                return found;
-        }
         char *copy = pool_strndup(d, s, n);
-        if (!copy)
-                return NULL;
-        *slot = copy;
-        /* Past the bound, values are still stored, just not shared. */
-        if (strmap_size(p->interned) < DATASET_INTERN_MAX_VALUES && strmap_put(p->interned, copy, copy) < 0)
-                return NULL;
+        if (copy)
+                *slot = copy;
         return copy;
 }
 
@@ -107,8 +90,8 @@ int dataset_new(const Model *model, Dataset **ret) {
         d = &p->public;
         arena_init(&d->arena);
         d->model = model;
-        p->interned = strmap_new();
-        if (!p->interned)
+        p->recent = calloc(DATASET_RECENT_VALUES, sizeof(char *));
+        if (!p->recent)
                 return -ENOMEM;
         d->tables = calloc(model->n_tables ?: 1, sizeof(DatasetTable));
         if (!d->tables)
@@ -133,7 +116,7 @@ Dataset *dataset_free(Dataset *d) {
                         free(d->tables[i].rows);
                 }
         free(d->tables);
-        strmap_free(p->interned);
+        free(p->recent);
         arena_done(&d->arena);
         free(p);
         return NULL;
@@ -287,7 +270,7 @@ int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const ch
                 return set_cell(d, row, table, column, NULL, 0, loc);
         total += n_kept - 1;
 
-        /* Joined in a scratch buffer so short lists can be interned like any other value. */
+        /* Joined in a scratch buffer so short lists can be shared like any other value. */
         _cleanup_free_ char *joined = malloc(total + 1);
         if (!joined)
                 return -ENOMEM;

@@ -314,7 +314,7 @@ static int check_value(Validator *vd, size_t table, Row *row, size_t c, const ch
 /* Cells that passed, per column: short values are shared between cells (the dataset interns
  * them), and every check of a cell depends only on its text and the column, so a value seen good
  * once is good again. 400,000 fact rows repeat a few dozen sexes, materials and collections. */
-#define VALIDATE_GOOD_CACHE 16u
+#define VALIDATE_GOOD_CACHE 64u
 
 static size_t findings_total(const Findings *f) {
         return f->n_errors + f->n_warnings + f->n_infos;
@@ -585,9 +585,18 @@ static int check_facts(Validator *vd) {
 
 /* The walk keeps its state in the rows' scratch flags and finds targets through the dataset's own
  * id index: no second index of 400,000 ids. */
+#define BLOCKER_MEMO_SLOTS 1024u
+
 typedef struct Blocker {
         Dataset *d;
         Findings *findings;
+        /* Reference cell -> the row it names: fact rows name the same collection over and over,
+         * and equal short cells share one pointer. */
+        struct {
+                const char *cell;
+                size_t target;
+                Row *row;
+        } memo[BLOCKER_MEMO_SLOTS];
 } Blocker;
 
 static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked);
@@ -631,6 +640,26 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
                 const char *state = row->cells[c], *item;
                 size_t n;
                 char buf[256];
+                if (!column_type_is_list(column->type)) {
+                        size_t k = ((uintptr_t) row->cells[c] >> 3) & (BLOCKER_MEMO_SLOTS - 1);
+                        bool tb = false;
+                        int r = 0;
+                        if (b->memo[k].cell == row->cells[c] && b->memo[k].target == (size_t) target) {
+                                if (b->memo[k].row)
+                                        r = visit(b, (size_t) target, b->memo[k].row, &tb);
+                        } else {
+                                Row *to = dataset_find(b->d, (size_t) target, row->cells[c]);
+                                b->memo[k].cell = row->cells[c];
+                                b->memo[k].target = (size_t) target;
+                                b->memo[k].row = to;
+                                if (to)
+                                        r = visit(b, (size_t) target, to, &tb);
+                        }
+                        if (r < 0)
+                                return r;
+                        blocked = blocked || tb;
+                        continue;
+                }
                 while (dataset_list_next(&state, &item, &n)) {
                         if (n >= sizeof buf)
                                 continue;
@@ -651,12 +680,16 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
 }
 
 static int propagate(Dataset *d, Findings *findings) {
-        Blocker b = { .d = d, .findings = findings };
+        _cleanup_free_ Blocker *b = calloc(1, sizeof(Blocker));
+        if (!b)
+                return -ENOMEM;
+        b->d = d;
+        b->findings = findings;
         int r = 0;
         for (size_t t = 0; t < d->model->n_tables && r >= 0; t++)
                 for (size_t i = 0; i < d->tables[t].n_rows && r >= 0; i++) {
                         bool ignored;
-                        r = visit(&b, t, d->tables[t].rows[i], &ignored);
+                        r = visit(b, t, d->tables[t].rows[i], &ignored);
                 }
         for (size_t t = 0; t < d->model->n_tables; t++)
                 for (size_t i = 0; i < d->tables[t].n_rows; i++)
