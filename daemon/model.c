@@ -385,6 +385,7 @@ static void check_references(Parser *p, Model *m, const YNode *tables) {
                 const YNode *cols = ynode_get(tables->items[i], "columns");
                 for (size_t j = 0; j < t->n_columns; j++) {
                         ModelColumn *c = &t->columns[j];
+                        c->ref_table_index = c->ref_table ? model_table_index(m, c->ref_table) : -1;
                         if (!c->ref_table)
                                 continue;
                         const YNode *at = ynode_get(cols->items[j], "ref");

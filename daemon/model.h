@@ -40,6 +40,7 @@ typedef struct ModelColumn {
         bool node_owned;     /* sent to the server and compared; false for refback, heading, computed */
         bool ordered;        /* list order matters when comparing (none in today's model) */
         char *ref_table;     /* ref/ref_array/refback: target table in the same schema */
+        int ref_table_index; /* its index in the model (resolved on load), -1 without ref_table */
         char *ontology;      /* ontology/ontology_array, or ref to DirectoryOntologies: lookup table */
         char *default_value; /* e.g. "false" for withdrawn, or NULL */
         char *refback_via;   /* refback: the column of ref_table pointing here */

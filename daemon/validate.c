@@ -298,7 +298,7 @@ static int check_value(Validator *vd, size_t table, Row *row, size_t c, const ch
                                                "'%s' is not a term of the Directory's %s", v, column->ontology);
                         }
                 } else if (column->ref_table) {
-                        int target = model_table_index(vd->d->model, column->ref_table);
+                        int target = column->ref_table_index;
                         if (target >= 0 && !dataset_find(vd->d, (size_t) target, v))
                                 REPORT(vd, SEVERITY_ERROR, "dangling-reference", table, row, (int) c,
                                        "'%s' refers to %s '%s', which the master does not define", column->name,
@@ -634,7 +634,7 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
                 const ModelColumn *column = &t->columns[c];
                 if (!column->node_owned || column->ontology || !column->ref_table || !row->cells[c])
                         continue;
-                int target = model_table_index(b->d->model, column->ref_table);
+                int target = column->ref_table_index;
                 if (target < 0)
                         continue;
                 const char *state = row->cells[c], *item;
