@@ -175,6 +175,49 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
         return 0;
 }
 
+int dataset_absorb(Dataset *d, Dataset *from, DatasetDuplicateFunc duplicate, void *userdata) {
+        if (!d || !from || d->model != from->model)
+                return -EINVAL;
+        /* The rows, their strings and locations live in from's arena: d takes it over first, so
+         * that they stay valid whatever happens below. */
+        arena_adopt(&d->arena, &from->arena);
+        private_of(from)->pool = (Pool) {};
+        memset(private_of(from)->recent, 0, DATASET_RECENT_VALUES * sizeof(char *));
+        for (size_t t = 0; t < d->model->n_tables; t++) {
+                DatasetTable *src = &from->tables[t];
+                if (src->n_rows == 0)
+                        continue;
+                int r = dataset_reserve_rows(d, t, src->n_rows);
+                if (r < 0)
+                        return r;
+                DatasetTable *dst = &d->tables[t];
+                for (size_t i = 0; i < src->n_rows; i++) {
+                        Row *row = src->rows[i];
+                        if (dst->n_rows >= LIMIT_ROWS_PER_TABLE)
+                                return -E2BIG;
+                        r = strmap_put(dst->by_id, row->id, row);
+                        if (r == -EEXIST) {
+                                if (duplicate && (r = duplicate(userdata, t, strmap_get(dst->by_id, row->id), row)) < 0)
+                                        return r;
+                                continue;
+                        }
+                        if (r < 0)
+                                return r;
+                        dst->rows[dst->n_rows++] = row;
+                }
+        }
+        for (size_t t = 0; t < from->model->n_tables; t++) {
+                strmap_free(from->tables[t].by_id);
+                from->tables[t].by_id = strmap_new();
+                free(from->tables[t].rows);
+                from->tables[t].rows = NULL;
+                from->tables[t].n_rows = from->tables[t].allocated = 0;
+                if (!from->tables[t].by_id)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 int dataset_reserve_rows(Dataset *d, size_t table, size_t n) {
         DatasetTable *t = dataset_table(d, table);
         if (!t)

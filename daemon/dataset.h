@@ -60,6 +60,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Dataset, dataset_free);
  * LIMIT_ROWS_PER_TABLE. origin may be NULL. The id is copied. */
 int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row);
 Row *dataset_find(const Dataset *d, size_t table, const char *id);
+/* Moves every row of from into d (same model), after d's rows; from is left empty but usable. An
+ * id d already has is not moved: duplicate() is told (existing row of d, row of from) and may add a
+ * finding; a negative return stops the merge. Rows keep their memory (d adopts from's arena). */
+typedef int (*DatasetDuplicateFunc)(void *userdata, size_t table, Row *existing, Row *duplicate);
+int dataset_absorb(Dataset *d, Dataset *from, DatasetDuplicateFunc duplicate, void *userdata);
+
 /* Makes room for n more rows in table (a hint: readers that can count rows save regrowing). */
 int dataset_reserve_rows(Dataset *d, size_t table, size_t n);
 

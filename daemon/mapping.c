@@ -72,6 +72,7 @@ int mapping_new(Mapping **ret) {
         return 0;
 }
 
+static int update_files_description(Mapping *m);
 static int mapping_error(const YDoc *d, const YNode *n, Findings *f, const char *fmt, ...) _printf_(4, 5);
 static int mapping_error(const YDoc *d, const YNode *n, Findings *f, const char *fmt, ...) {
         Location loc;
@@ -258,9 +259,7 @@ int mapping_parse(Mapping *m, const char *data, size_t size, const char *filenam
         r = strv_extend(&m->files, filename);
         if (r < 0)
                 return r;
-        free(m->files_description);
-        m->files_description = NULL;
-        return 0;
+        return update_files_description(m);
 }
 
 int mapping_load(Mapping *m, const char *path, Findings *findings) {
@@ -276,21 +275,19 @@ int mapping_load(Mapping *m, const char *path, Findings *findings) {
         return mapping_parse(m, data, size, path, findings);
 }
 
-const char *mapping_files_description(const Mapping *m) {
-        Mapping *mm = (Mapping *) m; /* the description is a cache */
-        if (mm->files_description)
-                return mm->files_description;
+/* Built when a file is added, never on use: a mapping is shared read-only by the threads that
+ * map fact files side by side. */
+static int update_files_description(Mapping *m) {
         size_t n = 0;
         for (char **f = m->files; f && *f; f++)
                 n += strlen(*f) + 2;
-        mm->files_description = malloc(n + 16);
-        if (!mm->files_description)
-                return "the mapping files";
-        char *p = mm->files_description;
+        char *d = malloc(n + 16), *p = d;
+        if (!d)
+                return -ENOMEM;
         *p = 0;
         for (char **f = m->files; f && *f; f++) {
                 size_t k = strlen(*f);
-                if (p != mm->files_description) {
+                if (p != d) {
                         memcpy(p, ", ", 2);
                         p += 2;
                 }
@@ -298,9 +295,13 @@ const char *mapping_files_description(const Mapping *m) {
                 p += k;
                 *p = 0;
         }
-        if (p == mm->files_description)
-                memcpy(p, "no mapping file", 16);
-        return mm->files_description;
+        free(m->files_description);
+        m->files_description = d;
+        return 0;
+}
+
+const char *mapping_files_description(const Mapping *m) {
+        return m->files_description && m->files_description[0] ? m->files_description : "no mapping file";
 }
 
 /* Applies a prefix rule to a bare code ("C50.9" -> "urn:miriam:icd:C50.9"); NULL when none applies. */

@@ -8,23 +8,13 @@
  * unless it gives its own (design §3). */
 static const char *const inherited_fields[] = { "country", "contact", "head", "location", "latitude", "longitude" };
 
-/* A facts file the master names, read once the YAML tree is gone (the tree of a big master and
- * its fact rows never need to be in memory together). */
-typedef struct PendingFacts {
-        char *path;             /* resolved */
-        char *written;          /* as the master writes it, for messages */
-        Location location;      /* where the master names it */
-        char *collection_id;    /* the enclosing collection's and biobank's ids as written, or NULL */
-        char *biobank_id;
-} PendingFacts;
-
 typedef struct Reader {
         const YDoc *doc;
         const char *file;       /* interned in the record set */
         const char *base_dir;   /* for fact CSV files; NULL refuses them */
         RecordSet *set;
         Findings *findings;
-        PendingFacts *pending;
+        MasterFactsFile *pending;
         size_t n_pending;
 } Reader;
 
@@ -260,13 +250,13 @@ static int read_facts_file(Reader *rd, const YNode *path_node, const Record *col
                 return reader_error(rd, path_node, NULL, NULL, "facts files cannot be read here");
         if (rd->n_pending >= LIMIT_FACTS_FILES)
                 return reader_error(rd, path_node, NULL, NULL, "more than %u facts files", LIMIT_FACTS_FILES);
-        PendingFacts *pending = reallocarray(rd->pending, rd->n_pending + 1, sizeof(PendingFacts));
+        MasterFactsFile *pending = reallocarray(rd->pending, rd->n_pending + 1, sizeof(MasterFactsFile));
         if (!pending)
                 return -ENOMEM;
         rd->pending = pending;
-        PendingFacts *p = &rd->pending[rd->n_pending];
+        MasterFactsFile *p = &rd->pending[rd->n_pending];
         /* Ids, not records: a sink may have released the records by the time the file is read. */
-        *p = (PendingFacts) {
+        *p = (MasterFactsFile) {
                 .path = path_join(rd->base_dir, path_node->value),
                 .written = strdup(path_node->value),
                 .collection_id = collection && collection->id ? strdup(collection->id) : NULL,
@@ -285,7 +275,8 @@ static int read_facts_file(Reader *rd, const YNode *path_node, const Record *col
         return 0;
 }
 
-static int read_pending_facts(const Reader *rd, const PendingFacts *p) {
+int master_read_facts_file(const MasterFactsFile *p, RecordSet *set, Findings *findings) {
+        const Reader reader = { .set = set, .findings = findings }, *rd = &reader;
         _cleanup_free_ char *data = NULL;
         size_t size = 0;
         int r = read_file_limited(p->path, LIMIT_CSV_FILE_BYTES, &data, &size);
@@ -312,14 +303,14 @@ static int read_pending_facts(const Reader *rd, const PendingFacts *p) {
         return r == -ENOMEM ? r : 0;
 }
 
-static void reader_done(Reader *rd) {
-        for (size_t i = 0; i < rd->n_pending; i++) {
-                free(rd->pending[i].path);
-                free(rd->pending[i].written);
-                free(rd->pending[i].collection_id);
-                free(rd->pending[i].biobank_id);
+void master_facts_files_free(MasterFactsFile *files, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(files[i].path);
+                free(files[i].written);
+                free(files[i].collection_id);
+                free(files[i].biobank_id);
         }
-        free(rd->pending);
+        free(files);
 }
 
 static int read_entity(Reader *rd, const char *table, const YNode *node, const Record *parent_biobank,
@@ -466,8 +457,8 @@ static int read_document(Reader *rd) {
         return 0;
 }
 
-int master_parse_yaml(const char *data, size_t size, const char *filename, const char *base_dir, RecordSet *set,
-                      Findings *findings) {
+static int parse_yaml(const char *data, size_t size, const char *filename, const char *base_dir, RecordSet *set,
+                      MasterFactsFile **ret_facts, size_t *ret_n_facts, Findings *findings) {
         _cleanup_(ydoc_freep) YDoc *doc = NULL;
         int r = ydoc_parse(data, size, filename, &doc, findings);
         if (r < 0)
@@ -482,16 +473,28 @@ int master_parse_yaml(const char *data, size_t size, const char *filename, const
         if (!rd.file)
                 return -ENOMEM;
         r = read_document(&rd);
-        /* The records hold copies of what they need: the tree can go before the fact rows come. */
-        doc = ydoc_free(doc);
-        rd.doc = NULL;
-        for (size_t i = 0; r >= 0 && i < rd.n_pending; i++)
-                r = read_pending_facts(&rd, &rd.pending[i]);
-        reader_done(&rd);
+        if (r < 0) {
+                master_facts_files_free(rd.pending, rd.n_pending);
+                return r;
+        }
+        *ret_facts = rd.pending;
+        *ret_n_facts = rd.n_pending;
+        return 0;
+}
+
+int master_parse_yaml(const char *data, size_t size, const char *filename, const char *base_dir, RecordSet *set,
+                      Findings *findings) {
+        MasterFactsFile *facts = NULL;
+        size_t n_facts = 0;
+        int r = parse_yaml(data, size, filename, base_dir, set, &facts, &n_facts, findings);
+        for (size_t i = 0; r >= 0 && i < n_facts; i++)
+                r = master_read_facts_file(&facts[i], set, findings);
+        master_facts_files_free(facts, n_facts);
         return r;
 }
 
-int master_load_file(const char *path, RecordSet *set, Findings *findings) {
+int master_load_file_deferred(const char *path, RecordSet *set, MasterFactsFile **ret_facts, size_t *ret_n_facts,
+                              Findings *findings) {
         _cleanup_free_ char *data = NULL;
         size_t size = 0;
         int r = read_file_limited(path, LIMIT_MASTER_FILE_BYTES, &data, &size);
@@ -510,5 +513,16 @@ int master_load_file(const char *path, RecordSet *set, Findings *findings) {
         _cleanup_free_ char *base_dir = path_dirname(path);
         if (!base_dir)
                 return -ENOMEM;
-        return master_parse_yaml(data, size, path, base_dir, set, findings);
+        /* The tree is freed on return: the fact rows come after it, never beside it. */
+        return parse_yaml(data, size, path, base_dir, set, ret_facts, ret_n_facts, findings);
+}
+
+int master_load_file(const char *path, RecordSet *set, Findings *findings) {
+        MasterFactsFile *facts = NULL;
+        size_t n_facts = 0;
+        int r = master_load_file_deferred(path, set, &facts, &n_facts, findings);
+        for (size_t i = 0; r >= 0 && i < n_facts; i++)
+                r = master_read_facts_file(&facts[i], set, findings);
+        master_facts_files_free(facts, n_facts);
+        return r;
 }

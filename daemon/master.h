@@ -13,5 +13,22 @@
  * -EFBIG, -ENOMEM. Records are appended to set. */
 int master_parse_yaml(const char *data, size_t size, const char *filename, const char *base_dir, RecordSet *set,
                       Findings *findings);
-/* Reads one master file (LIMIT_MASTER_FILE_BYTES). */
+/* Reads one master file (LIMIT_MASTER_FILE_BYTES) and the facts files it names. */
 int master_load_file(const char *path, RecordSet *set, Findings *findings);
+
+/* A facts CSV file a master names, to be read with master_read_facts_file(): reading the YAML
+ * and the (big) fact files apart lets the tree go first and the files be read side by side. */
+typedef struct MasterFactsFile {
+        char *path;             /* resolved */
+        char *written;          /* as the master writes it, for messages */
+        Location location;      /* where the master names it */
+        char *collection_id;    /* the enclosing collection's and biobank's ids as written, or NULL */
+        char *biobank_id;
+} MasterFactsFile;
+
+/* The same as master_load_file() without reading the facts files: they are returned, in order. */
+int master_load_file_deferred(const char *path, RecordSet *set, MasterFactsFile **ret_facts, size_t *ret_n_facts,
+                              Findings *findings);
+/* Reads one facts file into set (or its sink); errors are findings (-ENOMEM only). */
+int master_read_facts_file(const MasterFactsFile *f, RecordSet *set, Findings *findings);
+void master_facts_files_free(MasterFactsFile *files, size_t n);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "master.h"
@@ -54,6 +55,64 @@ static int map_record(void *userdata, const Record *rec) {
         return mapping_run_record(userdata, rec);
 }
 
+/* Facts files are read two at a time: the second half on a thread of its own, mapped into a
+ * dataset of its own that then joins the main one. The mapping, vocabularies and model are only
+ * read; each side has its own record set, mapping run and findings. */
+typedef struct FactsWorker {
+        const Local *local;
+        const char *node;
+        const MasterFactsFile *files;
+        size_t n_files;
+        Findings findings;
+        Dataset *dataset;
+        int error;
+        pthread_t thread;
+} FactsWorker;
+
+static int read_facts_files(const Local *l, const char *node, const MasterFactsFile *files, size_t n,
+                            Findings *findings, Dataset **ret) {
+        _cleanup_(mapping_run_freep) MappingRun *run = NULL;
+        _cleanup_(record_set_freep) RecordSet *set = NULL;
+        int r = mapping_run_new(l->mapping, l->model, l->vocab, node, findings, &run);
+        if (r < 0)
+                return r;
+        r = record_set_new(&set);
+        if (r < 0)
+                return r;
+        record_set_set_sink(set, map_record, run);
+        for (size_t i = 0; i < n; i++) {
+                r = master_read_facts_file(&files[i], set, findings);
+                if (r < 0)
+                        return r;
+        }
+        return mapping_run_finish(run, ret);
+}
+
+static void *facts_worker(void *userdata) {
+        FactsWorker *w = userdata;
+        w->error = read_facts_files(w->local, w->node, w->files, w->n_files, &w->findings, &w->dataset);
+        return NULL;
+}
+
+typedef struct Absorb {
+        const Model *model;
+        Findings *findings;
+} Absorb;
+
+/* The same finding mapping_apply() gives a duplicate id within one side. */
+static int absorb_duplicate(void *userdata, size_t table, Row *existing, Row *duplicate) {
+        Absorb *a = userdata;
+        const char *name = a->model->tables[table].name;
+        const Location *at = duplicate->origin.file ? &duplicate->origin : NULL;
+        existing->flags |= ROW_HAS_ERROR;
+        if (existing->origin.file)
+                return findings_add(a->findings, SEVERITY_ERROR, "duplicate-id", name, existing->id, "id", at,
+                                    "duplicate id '%s' (first defined at %s:%u)", existing->id, existing->origin.file,
+                                    existing->origin.line);
+        return findings_add(a->findings, SEVERITY_ERROR, "duplicate-id", name, existing->id, "id", at,
+                            "duplicate id '%s'", existing->id);
+}
+
 int local_read(const Config *config, Local *l, Findings *findings) {
         uint64_t t0 = now_usec_monotonic();
         _cleanup_(mapping_run_freep) MappingRun *run = NULL;
@@ -63,22 +122,63 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         r = record_set_new(&l->records);
         if (r < 0)
                 return r;
-        /* Bulk rows (fact CSV files) are mapped as they are read, never held as records. */
+        /* Entities are mapped as they are read, never all held as records. */
         record_set_set_sink(l->records, map_record, run);
-        for (char **p = config->master; p && *p; p++) {
-                r = master_load_file(*p, l->records, findings);
-                if (r < 0)
-                        return r;
+
+        MasterFactsFile *facts = NULL;
+        size_t n_facts = 0;
+        for (char **p = config->master; r >= 0 && p && *p; p++) {
+                MasterFactsFile *more = NULL;
+                size_t n_more = 0;
+                r = master_load_file_deferred(*p, l->records, &more, &n_more, findings);
+                if (r >= 0 && n_more > 0) {
+                        MasterFactsFile *all = reallocarray(facts, n_facts + n_more, sizeof(MasterFactsFile));
+                        if (!all) {
+                                master_facts_files_free(more, n_more);
+                                r = -ENOMEM;
+                                break;
+                        }
+                        memcpy(all + n_facts, more, n_more * sizeof(MasterFactsFile));
+                        free(more);
+                        facts = all;
+                        n_facts += n_more;
+                }
         }
+
+        FactsWorker worker = { .local = l, .node = config->node };
+        findings_init(&worker.findings);
+        bool worker_started = false;
+        size_t n_here = n_facts;
+        if (r >= 0 && n_facts >= 2) {
+                worker.files = facts + n_facts / 2 + n_facts % 2;
+                worker.n_files = n_facts / 2;
+                worker_started = pthread_create(&worker.thread, NULL, facts_worker, &worker) == 0;
+                if (worker_started)
+                        n_here = n_facts - worker.n_files;
+        }
+        for (size_t i = 0; r >= 0 && i < n_here; i++)
+                r = master_read_facts_file(&facts[i], l->records, findings);
+        if (worker_started)
+                (void) pthread_join(worker.thread, NULL);
+        if (r >= 0)
+                r = worker.error;
+        if (r >= 0)
+                r = findings_move(findings, &worker.findings);
         uint64_t t1 = now_usec_monotonic();
-        r = mapping_run_records(run, l->records);
+        if (r >= 0)
+                r = mapping_run_records(run, l->records);
+        if (r >= 0)
+                r = mapping_run_finish(run, &l->dataset);
+        if (r >= 0 && worker.dataset) {
+                Absorb absorb = { .model = l->model, .findings = findings };
+                r = dataset_absorb(l->dataset, worker.dataset, absorb_duplicate, &absorb);
+        }
+        dataset_free(worker.dataset);
+        findings_done(&worker.findings);
+        master_facts_files_free(facts, n_facts);
         if (r < 0)
                 return r;
-        r = mapping_run_finish(run, &l->dataset);
-        if (r < 0)
-                return r;
-        /* The dataset holds copies of everything it needs: the records can go before the remote
-         * is fetched, which keeps the peak memory of a big node down. */
+        /* The dataset holds copies of everything it needs. */
         l->records = record_set_free(l->records);
         uint64_t t2 = now_usec_monotonic();
         r = validate_dataset(l->dataset, l->vocab, config->node, findings);

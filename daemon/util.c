@@ -243,6 +243,22 @@ void *arena_alloc(Arena *a, size_t size) {
         return p;
 }
 
+void arena_adopt(Arena *a, Arena *from) {
+        if (!from->chunks)
+                return;
+        /* Behind the current chunk, whose free space stays usable. */
+        ArenaChunk *last = from->chunks;
+        while (last->next)
+                last = last->next;
+        if (a->chunks) {
+                last->next = a->chunks->next;
+                a->chunks->next = from->chunks;
+        } else
+                a->chunks = from->chunks;
+        a->used_bytes += from->used_bytes;
+        *from = (Arena) {};
+}
+
 ArenaMark arena_mark(const Arena *a) {
         return (ArenaMark) {
                 .chunk = a->chunks,

@@ -113,6 +113,9 @@ void *arena_alloc(Arena *a, size_t size);         /* aligned to 16; NULL on OOM 
 void *arena_alloc0(Arena *a, size_t size);
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
+/* Moves every allocation of from into a (from is left empty): what from handed out stays valid
+ * as long as a lives. */
+void arena_adopt(Arena *a, Arena *from);
 /* A point to return to: arena_release() frees everything allocated after arena_mark(). */
 typedef struct ArenaMark {
         ArenaChunk *chunk;
