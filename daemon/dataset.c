@@ -98,9 +98,7 @@ int dataset_new(const Model *model, Dataset **ret) {
                 return -ENOMEM;
         for (size_t i = 0; i < model->n_tables; i++) {
                 d->tables[i].model = &model->tables[i];
-                d->tables[i].by_id = strmap_new();
-                if (!d->tables[i].by_id)
-                        return -ENOMEM;
+
         }
         *ret = TAKE_PTR(d);
         return 0;
@@ -112,7 +110,7 @@ Dataset *dataset_free(Dataset *d) {
         DatasetPrivate *p = private_of(d);
         if (d->tables)
                 for (size_t i = 0; i < d->model->n_tables; i++) {
-                        strmap_free(d->tables[i].by_id);
+                        free(d->tables[i].index);
                         free(d->tables[i].rows);
                 }
         free(d->tables);
@@ -126,6 +124,65 @@ static DatasetTable *dataset_table(const Dataset *d, size_t table) {
         if (!d || table >= d->model->n_tables)
                 return NULL;
         return &d->tables[table];
+}
+
+/* The id index of a table: open addressing over 8-byte slots, at most half full. A slot holds the
+ * id's hash in its upper half and the row's position + 1 in its lower half (0: empty): a third of
+ * the memory of a string map's slots, and the id itself is read only when the hashes agree. */
+static uint32_t id_hash(const char *s) {
+        uint32_t h = 2166136261u;
+        for (; *s; s++)
+                h = (h ^ (unsigned char) *s) * 16777619u;
+        /* FNV-1a's low bits mix poorly and the slot is taken from them: murmur3's finish. */
+        h ^= h >> 16;
+        h *= 0x85ebca6bu;
+        h ^= h >> 13;
+        h *= 0xc2b2ae35u;
+        return h ^ (h >> 16);
+}
+
+/* The slot holding id, or the empty slot where it would go. The index must not be empty. */
+static uint64_t *index_slot(const DatasetTable *t, const char *id, uint32_t hash) {
+        size_t mask = t->index_slots - 1;
+        for (size_t i = hash & mask;; i = (i + 1) & mask) {
+                uint64_t v = t->index[i];
+                if (v == 0)
+                        return &t->index[i];
+                if ((uint32_t) (v >> 32) == hash && streq(t->rows[(uint32_t) v - 1]->id, id))
+                        return &t->index[i];
+        }
+}
+
+/* Rebuilds the index from the rows with room for n rows. */
+static int index_rebuild(DatasetTable *t, size_t n) {
+        size_t slots = 16;
+        while (slots < n * 2)
+                slots *= 2;
+        uint64_t *index = calloc(slots, sizeof(uint64_t));
+        if (!index)
+                return -ENOMEM;
+        memory_hint_huge_pages(index, slots * sizeof(uint64_t));
+        free(t->index);
+        t->index = index;
+        t->index_slots = slots;
+        for (size_t i = 0; i < t->n_rows; i++) {
+                uint32_t h = id_hash(t->rows[i]->id);
+                *index_slot(t, t->rows[i]->id, h) = (uint64_t) h << 32 | (uint64_t) (i + 1);
+        }
+        return 0;
+}
+
+static int index_make_room(DatasetTable *t, size_t n_rows) {
+        if (n_rows * 2 <= t->index_slots)
+                return 0;
+        return index_rebuild(t, t->index_slots ? t->index_slots : n_rows);
+}
+
+static Row *index_find(const DatasetTable *t, const char *id) {
+        if (t->index_slots == 0)
+                return NULL;
+        uint64_t v = *index_slot(t, id, id_hash(id));
+        return v ? t->rows[(uint32_t) v - 1] : NULL;
 }
 
 int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row) {
@@ -144,6 +201,17 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
                 t->allocated = n;
         }
 
+        int r = index_make_room(t, t->n_rows + 1);
+        if (r < 0)
+                return r;
+        uint32_t hash = id_hash(id);
+        uint64_t *slot = index_slot(t, id, hash);
+        if (*slot) {
+                if (ret_row)
+                        *ret_row = t->rows[(uint32_t) *slot - 1];
+                return -EEXIST;
+        }
+
         size_t n_columns = t->model->n_columns;
         Row *row = pool_alloc(d, sizeof(Row) + n_columns * sizeof(const char *), _Alignof(Row));
         if (!row)
@@ -160,16 +228,8 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
         /* The key cell always equals the id, so code walking the columns sees it like any other. */
         row->cells[t->model->id_column] = row->id;
 
-        /* One probe: a duplicate id (an error, rare) costs the row's memory until the dataset goes. */
-        int r = strmap_put(t->by_id, row->id, row);
-        if (r == -EEXIST) {
-                if (ret_row)
-                        *ret_row = strmap_get(t->by_id, id);
-                return -EEXIST;
-        }
-        if (r < 0)
-                return r;
         t->rows[t->n_rows++] = row;
+        *slot = (uint64_t) hash << 32 | (uint64_t) t->n_rows;
         if (ret_row)
                 *ret_row = row;
         return 0;
@@ -195,25 +255,25 @@ int dataset_absorb(Dataset *d, Dataset *from, DatasetDuplicateFunc duplicate, vo
                         Row *row = src->rows[i];
                         if (dst->n_rows >= LIMIT_ROWS_PER_TABLE)
                                 return -E2BIG;
-                        r = strmap_put(dst->by_id, row->id, row);
-                        if (r == -EEXIST) {
-                                if (duplicate && (r = duplicate(userdata, t, strmap_get(dst->by_id, row->id), row)) < 0)
+                        uint32_t hash = id_hash(row->id);
+                        uint64_t *slot = index_slot(dst, row->id, hash);
+                        if (*slot) {
+                                if (duplicate &&
+                                    (r = duplicate(userdata, t, dst->rows[(uint32_t) *slot - 1], row)) < 0)
                                         return r;
                                 continue;
                         }
-                        if (r < 0)
-                                return r;
                         dst->rows[dst->n_rows++] = row;
+                        *slot = (uint64_t) hash << 32 | (uint64_t) dst->n_rows;
                 }
         }
         for (size_t t = 0; t < from->model->n_tables; t++) {
-                strmap_free(from->tables[t].by_id);
-                from->tables[t].by_id = strmap_new();
-                free(from->tables[t].rows);
-                from->tables[t].rows = NULL;
-                from->tables[t].n_rows = from->tables[t].allocated = 0;
-                if (!from->tables[t].by_id)
-                        return -ENOMEM;
+                DatasetTable *src = &from->tables[t];
+                free(src->index);
+                free(src->rows);
+                src->index = NULL;
+                src->rows = NULL;
+                src->index_slots = src->n_rows = src->allocated = 0;
         }
         return 0;
 }
@@ -233,14 +293,14 @@ int dataset_reserve_rows(Dataset *d, size_t table, size_t n) {
                 t->rows = rows;
                 t->allocated = want;
         }
-        return strmap_reserve(t->by_id, want);
+        return want * 2 > t->index_slots ? index_rebuild(t, want) : 0;
 }
 
 Row *dataset_find(const Dataset *d, size_t table, const char *id) {
         DatasetTable *t = dataset_table(d, table);
         if (!t || !id)
                 return NULL;
-        return strmap_get(t->by_id, id);
+        return index_find(t, id);
 }
 
 void dataset_keep_cell_locations(Dataset *d, bool keep) {
@@ -392,21 +452,18 @@ int dataset_remove_row(Dataset *d, size_t table, const char *id) {
         DatasetTable *t = dataset_table(d, table);
         if (!t || !id)
                 return -EINVAL;
-        Row *row = strmap_get(t->by_id, id);
+        Row *row = index_find(t, id);
         if (!row)
                 return -ENOENT;
-        int r = strmap_remove(t->by_id, id);
-        if (r < 0)
-                return r;
-        /* O(n) to keep insertion order; removals are rare (push plans, not the hot path).
-         * Searched from the end: the row removed is most often a recent one. */
+        /* O(n) to keep insertion order and positions; removals are rare (push plans, not the hot
+         * path). Searched from the end: the row removed is most often a recent one. */
         for (size_t i = t->n_rows; i > 0; i--)
                 if (t->rows[i - 1] == row) {
                         memmove(&t->rows[i - 1], &t->rows[i], (t->n_rows - i) * sizeof(Row *));
                         t->n_rows--;
                         break;
                 }
-        return 0;
+        return index_rebuild(t, t->n_rows);
 }
 
 size_t dataset_total_rows(const Dataset *d) {

@@ -41,7 +41,8 @@ typedef struct DatasetTable {
         const ModelTable *model;
         Row **rows;             /* insertion order */
         size_t n_rows, allocated;
-        StrMap *by_id;
+        uint64_t *index;        /* the id index: see dataset.c */
+        size_t index_slots;
 } DatasetTable;
 
 typedef struct Dataset {
