@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <sys/stat.h>
 
-#include "master.h"
+#include "master-input.h"
 #include "pipeline.h"
 #include "validate.h"
 
@@ -56,7 +56,8 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         if (r < 0)
                 return r;
         for (char **p = config->master; p && *p; p++) {
-                r = master_load_file(*p, l->records, findings);
+                /* YAML file, MIABIS XML file or folder of Directory CSV files. */
+                r = master_input_load(*p, l->model, l->records, findings);
                 if (r < 0)
                         return r;
         }
