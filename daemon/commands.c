@@ -9,6 +9,7 @@
 #include "export.h"
 #include "fetch.h"
 #include "log.h"
+#include "miabis-xml.h"
 #include "pipeline.h"
 #include "report.h"
 #include "state.h"
@@ -190,13 +191,41 @@ int command_check(const Options *o) {
         return exit_code;
 }
 
+/* MIABIS 2.0 XML: validated against the schema before it is written; what MIABIS cannot carry is
+ * counted in the summary. */
+static int export_miabis_xml(Run *run) {
+        const char *output = run->options->output;
+        MiabisExportStats stats = {};
+        size_t first_finding = run->findings.n_items;
+        int r = miabis_xml_export(run->local.dataset, run->local.mapping, run->local.vocab, output, &stats,
+                                  &run->findings);
+        if (r == -EBADMSG) {
+                log_findings_from(&run->findings, first_finding);
+                log_error("not exporting: the MIABIS XML does not validate against the schema (see above); nothing "
+                          "was written");
+                return EXIT_INVALID_DATA;
+        }
+        if (r < 0) {
+                log_error("%s: cannot write export: %s", output, strerror(-r));
+                return EXIT_CANT_WRITE;
+        }
+        _cleanup_free_ char *summary = miabis_export_summary(&stats, run->config->node, output);
+        if (log_get_target() == LOG_TARGET_CONSOLE)
+                printf("%s\n", summary ?: "export written");
+        else
+                log_info("%s", summary ?: "export written");
+        for (size_t t = 0; t < run->local.model->n_tables; t++) {
+                _cleanup_free_ char *line = miabis_export_left_out_line(&stats, run->local.model->tables[t].name);
+                if (line)
+                        log_info("left out of %s", line);
+        }
+        miabis_export_stats_done(&stats);
+        return EXIT_OK;
+}
+
 int command_export(const Options *o) {
         _cleanup_(run_done) Run run;
         run_init(&run, o, "export");
-        if (o->export_format == EXPORT_MIABIS_XML) {
-                log_error("export -f miabis-xml is not available in this version (emx2-csv, emx2-zip are)");
-                return EXIT_USAGE;
-        }
         int r = run_local(&run);
         if (r != 0)
                 return r;
@@ -206,6 +235,8 @@ int command_export(const Options *o) {
                           run.findings.n_errors, run.findings.n_errors == 1 ? "" : "s");
                 return EXIT_INVALID_DATA;
         }
+        if (o->export_format == EXPORT_MIABIS_XML)
+                return export_miabis_xml(&run);
         if (o->export_format == EXPORT_EMX2_CSV)
                 r = export_emx2_csv(run.local.dataset, false, o->output);
         else

@@ -104,8 +104,7 @@ static int read_header(Reader *rd, unsigned line, char **fields, size_t n) {
         return 0;
 }
 
-/* Splits an EMX2 list field ("DNA,SERUM", items trimmed) into rd->items. */
-static int split_list(Reader *rd, char *field, size_t *ret_n) {
+int emx2_split_list(char *field, char ***items, size_t *allocated, size_t *ret_n) {
         size_t n = 0;
         char *p = field;
         for (;;) {
@@ -120,15 +119,15 @@ static int split_list(Reader *rd, char *field, size_t *ret_n) {
                 if (len > 0) {
                         if (n >= LIMIT_LIST_ITEMS)
                                 return -E2BIG;
-                        if (n == rd->items_allocated) {
-                                size_t a = rd->items_allocated ? rd->items_allocated * 2 : 16;
-                                char **items = realloc(rd->items, a * sizeof(char *));
-                                if (!items)
+                        if (n == *allocated) {
+                                size_t a = *allocated ? *allocated * 2 : 16;
+                                char **grown = realloc(*items, a * sizeof(char *));
+                                if (!grown)
                                         return -ENOMEM;
-                                rd->items = items;
-                                rd->items_allocated = a;
+                                *items = grown;
+                                *allocated = a;
                         }
-                        rd->items[n++] = p;
+                        (*items)[n++] = p;
                 }
                 if (!comma)
                         break;
@@ -176,7 +175,7 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
                 Location loc = { .file = rd->filename, .line = line, .column = (unsigned) i + 1 };
                 if (column_type_is_list(t->columns[c].type)) {
                         size_t n_items = 0;
-                        r = split_list(rd, fields[i], &n_items);
+                        r = emx2_split_list(fields[i], &rd->items, &rd->items_allocated, &n_items);
                         if (r == -E2BIG)
                                 r = reader_error(rd, line, (unsigned) i + 1, id, t->columns[c].name,
                                                  "more than %u items in one list", LIMIT_LIST_ITEMS);

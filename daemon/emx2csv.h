@@ -23,6 +23,11 @@ void emx2_read_stats_done(Emx2ReadStats *s);
 int emx2_read_table(Dataset *d, size_t table, const char *data, size_t size, const char *filename,
                     Emx2ReadStats *stats, Findings *findings);
 
+/* Splits an EMX2 list field in place ("DNA, SERUM": items trimmed, empty ones dropped) into
+ * *items, grown as needed (the caller frees it; the items point into field). -E2BIG past
+ * LIMIT_LIST_ITEMS. */
+int emx2_split_list(char *field, char ***items, size_t *allocated, size_t *ret_n);
+
 /* Writes rows of table (node-owned columns only, model order) as CSV to out. rows == NULL writes
  * every row of the dataset table except those flagged ROW_BLOCKED when skip_blocked. When
  * columns is non-NULL it selects which column indexes to write (the id column always is). */

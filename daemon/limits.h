@@ -18,6 +18,12 @@
 #define LIMIT_YAML_NODES               (4u * 1024 * 1024)          /* nodes in one document */
 #define LIMIT_YAML_SCALAR_BYTES        (1u * 1024 * 1024)          /* one scalar */
 
+/* MIABIS 2.0 XML masters (libxml2). A DOCTYPE is refused outright, so no entity is ever declared,
+ * loaded or expanded; these bound what is left. The file itself: LIMIT_MASTER_FILE_BYTES. */
+#define LIMIT_XML_DEPTH                32u                         /* nesting of elements (MIABIS needs 3) */
+#define LIMIT_XML_ELEMENTS             (4u * 1024 * 1024)          /* elements in one document */
+#define LIMIT_XML_TEXT_BYTES           (1u * 1024 * 1024)          /* text of one element or attribute */
+
 /* CSV structure. */
 #define LIMIT_CSV_FIELD_BYTES          (1u * 1024 * 1024)          /* one field */
 #define LIMIT_CSV_COLUMNS              1024u                       /* columns in one row */

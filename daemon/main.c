@@ -24,7 +24,8 @@ static void help(void) {
                "  check                   read, map and validate the master; no network\n"
                "  export -f FORMAT -o PATH\n"
                "                          write the mapped dataset; FORMAT is emx2-csv (a folder of\n"
-               "                          <Table>.csv) or emx2-zip (one ZIP for the one-transaction import)\n"
+               "                          <Table>.csv), emx2-zip (one ZIP for the one-transaction import)\n"
+               "                          or miabis-xml (MIABIS 2.0 XML, validated against the bundled schema)\n"
                "  diff [--against staging|published] [--json]\n"
                "                          compare with the Directory; no writes (exit 1: differences)\n"
                "  sync [--dry-run] [--force]\n"
@@ -73,7 +74,7 @@ static int parse_export(int argc, char **argv, Options *o) {
                         else if (streq(optarg, "miabis-xml"))
                                 o->export_format = EXPORT_MIABIS_XML;
                         else
-                                return usage_error("unknown export format '%s' (emx2-csv, emx2-zip)", optarg);
+                                return usage_error("unknown export format '%s' (emx2-csv, emx2-zip, miabis-xml)", optarg);
                         have_format = true;
                         break;
                 case 'o':

@@ -2,7 +2,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
-#include "master.h"
+#include "master-input.h"
 #include "pipeline.h"
 #include "validate.h"
 
@@ -130,7 +130,7 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         for (char **p = config->master; r >= 0 && p && *p; p++) {
                 MasterFactsFile *more = NULL;
                 size_t n_more = 0;
-                r = master_load_file_deferred(*p, l->records, &more, &n_more, findings);
+                r = master_input_load(*p, l->model, l->records, &more, &n_more, findings);
                 if (r >= 0 && n_more > 0) {
                         MasterFactsFile *all = reallocarray(facts, n_facts + n_more, sizeof(MasterFactsFile));
                         if (!all) {

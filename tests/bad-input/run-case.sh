@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Runs one bad-input case: PROGRAM CASE_DIR SOURCE_ROOT.
-# The case folder holds master.yaml (and any files it names), optionally config.yaml and
+# The case folder holds master.yaml (and any files it names), or master.xml (MIABIS 2.0 XML), or a
+# folder master-csv/ (Directory CSV files), optionally config.yaml and
 # generate.sh (run first, for inputs too big or too odd to commit), and `expect`: the exit code on
 # line 1, a fragment that must appear in stderr on line 2, and optionally on line 3 one that must
-# appear nowhere (a secret). Both `check` and `export` must exit
-# with that code, and `export` must write nothing.
+# appear nowhere (a secret). `check`, `export -f emx2-csv` and `export -f miabis-xml` must exit
+# with that code, and neither export may write anything.
 set -eu
 PROGRAM=$1
 CASE=$2
@@ -15,10 +16,13 @@ trap 'rm -rf "$work"' EXIT
 cp -r "$CASE"/. "$work"/
 cd "$work"
 [ -f generate.sh ] && bash generate.sh
+master=master.yaml
+[ -f master.xml ] && master=master.xml
+[ -d master-csv ] && master=master-csv
 if [ ! -f config.yaml ]; then
         cat >config.yaml <<CFG
 node: BE
-master: master.yaml
+master: $master
 mappings: [$ROOT/mappings/miabis-2.0.yaml, $ROOT/mappings/example-local.yaml]
 model: $ROOT/mappings/directory-model.yaml
 directory:
@@ -35,6 +39,8 @@ set +e
 code=$?
 "$PROGRAM" -c config.yaml export -f emx2-csv -o "$work/out" >/dev/null 2>export-stderr
 export_code=$?
+"$PROGRAM" -c config.yaml export -f miabis-xml -o "$work/out.xml" >/dev/null 2>xml-stderr
+xml_code=$?
 set -e
 
 status=0
@@ -46,16 +52,26 @@ if [ "$export_code" != "$want_code" ]; then
         echo "export exited $export_code, expected $want_code" >&2
         status=1
 fi
+if [ "$xml_code" != "$want_code" ]; then
+        echo "export -f miabis-xml exited $xml_code, expected $want_code" >&2
+        status=1
+fi
 if ! grep -qF -- "$want_text" stderr; then
         echo "stderr lacks: $want_text" >&2
         status=1
 fi
-if [ -n "$absent_text" ] && grep -qF -- "$absent_text" stderr stdout export-stderr; then
+if [ -n "$absent_text" ] && grep -qF -- "$absent_text" stderr stdout export-stderr xml-stderr; then
         echo "output contains what it must not: $absent_text" >&2
         status=1
 fi
-if [ -e "$work/out" ]; then
-        echo "export wrote $work/out although the input is bad" >&2
+for out in "$work/out" "$work/out.xml"; do
+        if [ -e "$out" ]; then
+                echo "export wrote $out although the input is bad" >&2
+                status=1
+        fi
+done
+if ls "$work" | grep -q '^out'; then
+        echo "export left a temporary file behind: $(ls "$work" | grep '^out')" >&2
         status=1
 fi
 if [ $status != 0 ]; then

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+
+#include "csv.h"
+#include "emx2csv.h"
+#include "limits.h"
+#include "master-csv.h"
+
+enum {
+        SLOT_IGNORED = -1, /* server-owned, system or unknown column: read and thrown away */
+};
+
+typedef struct TableReader {
+        const ModelTable *table;
+        const char *file;           /* interned in the record set */
+        RecordSet *set;
+        Findings *findings;
+        int *slots;                 /* CSV column -> model column index, or SLOT_IGNORED */
+        size_t n_header;
+        int id_slot;
+        char **items;               /* scratch for splitting list fields */
+        size_t items_allocated;
+        bool failed;
+} TableReader;
+
+static int table_finding(TableReader *tr, Severity severity, const char *code, unsigned line, unsigned column,
+                         const char *id, const char *col, const char *fmt, ...) _printf_(8, 9);
+static int table_finding(TableReader *tr, Severity severity, const char *code, unsigned line, unsigned column,
+                         const char *id, const char *col, const char *fmt, ...) {
+        Location loc = { .file = tr->file, .line = line, .column = column };
+        va_list ap;
+        va_start(ap, fmt);
+        int r = findings_addv(tr->findings, severity, code, tr->table->name, id, col, &loc, fmt, ap);
+        va_end(ap);
+        if (severity == SEVERITY_ERROR)
+                tr->failed = true;
+        return r;
+}
+
+static int read_header(TableReader *tr, unsigned line, char **fields, size_t n) {
+        const ModelTable *t = tr->table;
+        tr->slots = calloc(n ? n : 1, sizeof(int));
+        if (!tr->slots)
+                return -ENOMEM;
+        tr->n_header = n;
+        tr->id_slot = -1;
+        for (size_t i = 0; i < n; i++) {
+                tr->slots[i] = SLOT_IGNORED;
+                int c = model_column_index(t, fields[i]);
+                if (c < 0) {
+                        if (emx2_column_is_ignored(fields[i]))
+                                continue;
+                        int r = table_finding(tr, SEVERITY_WARNING, "model-drift", line, (unsigned) i + 1, NULL,
+                                              fields[i],
+                                              "model drift: %s has a column '%s' that the model does not know; it is "
+                                              "ignored",
+                                              t->name, fields[i]);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                for (size_t k = 0; k < i; k++)
+                        if (tr->slots[k] == c) {
+                                int r = table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) i + 1, NULL,
+                                                      fields[i], "column '%s' appears twice in the header", fields[i]);
+                                return r < 0 ? r : -EBADMSG;
+                        }
+                if ((size_t) c == t->id_column)
+                        tr->id_slot = (int) i;
+                /* Refback and heading columns are the server's: never a master's to set. */
+                if (t->columns[c].node_owned || (size_t) c == t->id_column)
+                        tr->slots[i] = c;
+        }
+        if (tr->id_slot < 0) {
+                int r = table_finding(tr, SEVERITY_ERROR, "csv-table", line, 0, NULL, "id",
+                                      "the header has no 'id' column");
+                return r < 0 ? r : -EBADMSG;
+        }
+        return 0;
+}
+
+static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
+        TableReader *tr = userdata;
+        if (!tr->slots)
+                return read_header(tr, line, fields, n);
+
+        const ModelTable *t = tr->table;
+        if (n > tr->n_header)
+                return table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) tr->n_header + 1, NULL, NULL,
+                                     "row has %zu fields, the header only %zu", n, tr->n_header);
+        const char *id = (size_t) tr->id_slot < n ? fields[tr->id_slot] : "";
+        if (isempty(id))
+                return table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) tr->id_slot + 1, NULL, "id",
+                                     "row without an id");
+
+        Location origin = { .file = tr->file, .line = line, .column = 1 };
+        Record *rec = NULL;
+        int r = record_set_add(tr->set, t->name, id, &origin, &rec);
+        if (r < 0)
+                return r;
+        if ((r = record_reserve_fields(tr->set, rec, n)) < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                int c = tr->slots[i];
+                if (c == SLOT_IGNORED || (size_t) c == t->id_column || isempty(fields[i]))
+                        continue;
+                const ModelColumn *col = &t->columns[c];
+                Location loc = { .file = tr->file, .line = line, .column = (unsigned) i + 1 };
+                if (column_type_is_list(col->type)) {
+                        size_t n_items = 0;
+                        r = emx2_split_list(fields[i], &tr->items, &tr->items_allocated, &n_items);
+                        if (r == -E2BIG) {
+                                r = table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) i + 1, id, col->name,
+                                                  "more than %u items in one list", LIMIT_LIST_ITEMS);
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                        if (r >= 0 && n_items > 0)
+                                r = record_add_field(tr->set, rec, col->name, (const char *const *) tr->items, n_items, true, false,
+                                                     &loc);
+                } else {
+                        const char *v = fields[i];
+                        r = record_add_field(tr->set, rec, col->name, &v, 1, false, false, &loc);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int master_csv_parse_table(const Model *model, size_t table, const char *data, size_t size, const char *filename,
+                           RecordSet *set, Findings *findings) {
+        if (table >= model->n_tables)
+                return -EINVAL;
+        TableReader tr = {
+                .table = &model->tables[table],
+                .file = record_set_intern_file(set, filename),
+                .set = set,
+                .findings = findings,
+        };
+        if (!tr.file)
+                return -ENOMEM;
+        int r = csv_parse(data, size, tr.file, read_record, &tr, findings);
+        free(tr.slots);
+        free(tr.items);
+        return r;
+}
+
+static int folder_error(Findings *findings, const char *path, int error, const char *fmt, ...) _printf_(4, 5);
+static int folder_error(Findings *findings, const char *path, int error, const char *fmt, ...) {
+        Location loc = { .file = path };
+        va_list ap;
+        va_start(ap, fmt);
+        int r = findings_addv(findings, SEVERITY_ERROR, error == -EFBIG ? "file-too-large" : "file-unreadable", NULL,
+                              NULL, NULL, &loc, fmt, ap);
+        va_end(ap);
+        return r < 0 ? r : error;
+}
+
+/* Other .csv files in the folder: a table the model does not have (or a misspelt one). */
+static int report_other_files(const char *dir, const Model *model, Findings *findings) {
+        DIR *d = opendir(dir);
+        if (!d)
+                return 0;
+        int r = 0;
+        struct dirent *de;
+        while (r >= 0 && (de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+                if (n <= 4 || !streq(de->d_name + n - 4, ".csv"))
+                        continue;
+                bool known = false;
+                for (size_t t = 0; t < model->n_tables && !known; t++)
+                        known = strlen(model->tables[t].name) == n - 4 &&
+                                strncmp(model->tables[t].name, de->d_name, n - 4) == 0;
+                if (known)
+                        continue;
+                _cleanup_free_ char *path = path_join(dir, de->d_name);
+                Location loc = { .file = path };
+                r = path ? findings_add(findings, SEVERITY_WARNING, "model-drift", NULL, NULL, NULL, &loc,
+                                        "model drift: '%s' is not a table of the Directory model; it is ignored",
+                                        de->d_name)
+                         : -ENOMEM;
+        }
+        closedir(d);
+        return r;
+}
+
+int master_csv_load_folder(const char *dir, const Model *model, RecordSet *set, Findings *findings) {
+        size_t found = 0;
+        int ret = 0;
+        for (size_t t = 0; t < model->n_tables; t++) {
+                _cleanup_free_ char *name = strdup_printf("%s.csv", model->tables[t].name);
+                _cleanup_free_ char *path = name ? path_join(dir, name) : NULL;
+                if (!path)
+                        return -ENOMEM;
+                _cleanup_free_ char *data = NULL;
+                size_t size = 0;
+                int r = read_file_limited(path, LIMIT_CSV_FILE_BYTES, &data, &size);
+                if (r == -ENOENT)
+                        continue; /* a table without its file has no rows */
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -EFBIG)
+                        return folder_error(findings, path, r, "file is larger than the limit of %u bytes",
+                                            LIMIT_CSV_FILE_BYTES);
+                if (r < 0)
+                        return folder_error(findings, path, r, "cannot read the table: %s", strerror(-r));
+                found++;
+                r = master_csv_parse_table(model, t, data, size, path, set, findings);
+                if (r == -ENOMEM)
+                        return r;
+                /* Go on with the other tables: one run reports every broken file. */
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        int r = report_other_files(dir, model, findings);
+        if (r < 0)
+                return r;
+        if (found == 0) {
+                Location loc = { .file = dir };
+                r = findings_error_at(findings, "master-structure", &loc,
+                                      "the folder holds none of the Directory's table files (%s.csv, %s.csv, ...)",
+                                      model->tables[0].name, model->n_tables > 1 ? model->tables[1].name : "");
+                return r < 0 ? r : -EBADMSG;
+        }
+        return ret;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#include <sys/stat.h>
+
+#include "limits.h"
+#include "master-csv.h"
+#include "master-input.h"
+#include "master.h"
+#include "miabis-xml.h"
+
+static int read_xml_master(const char *path, RecordSet *set, Findings *findings) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = read_file_limited(path, LIMIT_MASTER_FILE_BYTES, &data, &size);
+        if (r < 0) {
+                Location loc = { .file = path };
+                int k = r == -EFBIG ? findings_error_at(findings, "file-too-large", &loc,
+                                                        "file is larger than the limit of %u bytes",
+                                                        LIMIT_MASTER_FILE_BYTES)
+                                    : findings_error_at(findings, "file-unreadable", &loc,
+                                                        "cannot read the master file: %s", strerror(-r));
+                return k < 0 ? k : r;
+        }
+        return miabis_xml_parse(data, size, path, set, findings);
+}
+
+int master_input_load(const char *path, const Model *model, RecordSet *set, MasterFactsFile **ret_facts,
+                      size_t *ret_n_facts, Findings *findings) {
+        *ret_facts = NULL;
+        *ret_n_facts = 0;
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                return master_csv_load_folder(path, model, set, findings);
+        size_t n = strlen(path);
+        if (n > 4 && strcaseeq(path + n - 4, ".xml"))
+                return read_xml_master(path, set, findings);
+        return master_load_file_deferred(path, set, ret_facts, ret_n_facts, findings);
+}

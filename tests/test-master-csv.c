@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+#include "export.h"
+#include "master-csv.h"
+#include "test-kit.h"
+
+static int parse_table(Kit *k, RecordSet *set, const char *table, const char *csv) {
+        int t = model_table_index(k->model, table);
+        CHECK(t >= 0);
+        return master_csv_parse_table(k->model, (size_t) t, csv, strlen(csv), "Biobanks.csv", set, &k->findings);
+}
+
+TEST(test_columns) {
+        Kit k;
+        kit_init(&k);
+        RecordSet *set = NULL;
+        CHECK_INT(record_set_new(&set), 0);
+        /* collections is a refback, mg_draft a system column, national_node the publisher's: ignored
+         * silently; colour is unknown to the model: one warning, however many rows. */
+        CHECK_INT(parse_table(&k, set, "Biobanks",
+                              "id,name,network,collections,mg_draft,colour,national_node\n"
+                              "bbmri-eric:ID:BE_A,A,\"bbmri-eric:networkID:BE_n1, bbmri-eric:networkID:BE_n2\",x,true,red,BE\n"
+                              "bbmri-eric:ID:BE_B,B,,,,blue,\n"),
+                  0);
+        CHECK_INT(set->n_records, 2);
+        const Record *a = set->records[0];
+        CHECK_STR(a->table, "Biobanks");
+        CHECK_STR(a->id, "bbmri-eric:ID:BE_A");
+        CHECK_INT(a->n_fields, 2);
+        const RecordField *network = record_get_field(a, "network");
+        CHECK(network && network->is_list && network->n_values == 2);
+        CHECK(network && streq(network->values[1], "bbmri-eric:networkID:BE_n2"));
+        CHECK(network && network->location.line == 2 && network->location.column == 3);
+        CHECK(!record_get_field(a, "collections") && !record_get_field(a, "colour"));
+        CHECK_INT(k.findings.n_warnings, 1);
+        const Finding *drift = kit_finding(&k.findings, "model-drift", "column 'colour' that the model does not know");
+        CHECK(drift && drift->line == 1 && drift->column_no == 6 && streq_ptr(drift->table, "Biobanks"));
+        CHECK_INT(k.findings.n_errors, 0);
+        record_set_free(set);
+        kit_done(&k);
+}
+
+TEST(test_bad_rows) {
+        Kit k;
+        kit_init(&k);
+        RecordSet *set = NULL;
+        CHECK_INT(record_set_new(&set), 0);
+        /* Row problems are errors at file:line, the rest is still read. */
+        CHECK_INT(parse_table(&k, set, "Biobanks", "id,name\n,nameless\nbbmri-eric:ID:BE_A,A,extra\nbbmri-eric:ID:BE_B,B\n"),
+                  0);
+        CHECK_INT(set->n_records, 1);
+        const Finding *no_id = kit_finding(&k.findings, "csv-table", "row without an id");
+        CHECK(no_id && no_id->line == 2 && streq_ptr(no_id->file, "Biobanks.csv"));
+        const Finding *extra = kit_finding(&k.findings, "csv-table", "row has 3 fields, the header only 2");
+        CHECK(extra && extra->line == 3 && extra->column_no == 3);
+        /* A broken CSV stops the table with a syntax error at line and column. */
+        CHECK_INT(parse_table(&k, set, "Biobanks", "id,name\nbbmri-eric:ID:BE_C,\"unclosed\n"), -EBADMSG);
+        const Finding *quote = kit_finding(&k.findings, NULL, "quoted field is never closed");
+        CHECK(quote && quote->line == 2);
+        /* No id column; a model column twice. */
+        CHECK_INT(parse_table(&k, set, "Biobanks", "name\nA\n"), -EBADMSG);
+        CHECK(kit_finding(&k.findings, "csv-table", "the header has no 'id' column") != NULL);
+        CHECK_INT(parse_table(&k, set, "Biobanks", "id,name,name\n"), -EBADMSG);
+        CHECK(kit_finding(&k.findings, "csv-table", "column 'name' appears twice") != NULL);
+        record_set_free(set);
+        kit_done(&k);
+}
+
+static char *read_text(const char *dir, const char *name) {
+        _cleanup_free_ char *path = path_join(dir, name);
+        char *data = NULL;
+        size_t size = 0;
+        CHECK_INT(read_file_limited(path, 64u * 1024 * 1024, &data, &size), 0);
+        return data;
+}
+
+TEST(test_folder_round_trip) {
+        Kit k;
+        kit_init(&k);
+        Dataset *d = kit_example(&k);
+        CHECK(d != NULL);
+        char dir[] = "/tmp/test-master-csv-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        _cleanup_free_ char *first = path_join(dir, "first"), *second = path_join(dir, "second");
+        CHECK_INT(export_emx2_csv(d, false, first), 0);
+
+        /* The exported folder as a master gives the same dataset: the same files, byte for byte. */
+        RecordSet *set = NULL;
+        CHECK_INT(record_set_new(&set), 0);
+        size_t warnings = k.findings.n_warnings;
+        CHECK_INT(master_csv_load_folder(first, k.model, set, &k.findings), 0);
+        Dataset *again = kit_map(&k, set);
+        CHECK(again != NULL);
+        CHECK_INT(k.findings.n_errors, 0);
+        CHECK_INT(k.findings.n_warnings - warnings, warnings); /* the same quality warnings, once more */
+        CHECK_INT(export_emx2_csv(again, false, second), 0);
+        for (size_t t = 0; t < k.model->n_tables; t++) {
+                _cleanup_free_ char *name = strdup_printf("%s.csv", k.model->tables[t].name);
+                _cleanup_free_ char *a = read_text(first, name), *b = read_text(second, name);
+                CHECK(a && b && streq(a, b));
+                CHECK_INT(again->tables[t].n_rows, d->tables[t].n_rows);
+        }
+        /* Values keep their place: findings name the CSV file, line and column. */
+        int persons = model_table_index(k.model, "Persons");
+        const Row *row = again->tables[persons].rows[0];
+        Location loc = dataset_cell_location(row, (size_t) model_column_index(&k.model->tables[persons], "email"));
+        CHECK(loc.file && endswith(loc.file, "/first/Persons.csv") && loc.line == 2 && loc.column > 1);
+
+        /* A table without its file has no rows; another .csv file is model drift. */
+        _cleanup_free_ char *studies = path_join(first, "Studies.csv"), *stray = path_join(first, "Biobank.csv");
+        CHECK_INT(unlink(studies), 0);
+        CHECK_INT(write_file_atomic(stray, "id\n", 3, 0644), 0);
+        RecordSet *set2 = NULL;
+        CHECK_INT(record_set_new(&set2), 0);
+        CHECK_INT(master_csv_load_folder(first, k.model, set2, &k.findings), 0);
+        CHECK_INT(set2->n_records, set->n_records);
+        CHECK(kit_finding(&k.findings, "model-drift", "'Biobank.csv' is not a table of the Directory model") != NULL);
+
+        /* A folder with none of the tables is an error. */
+        _cleanup_free_ char *empty = path_join(dir, "empty");
+        CHECK_INT(mkdir_p(empty, 0755), 0);
+        CHECK_INT(master_csv_load_folder(empty, k.model, set2, &k.findings), -EBADMSG);
+        CHECK(kit_finding(&k.findings, "master-structure", "the folder holds none of the Directory's table files") != NULL);
+
+        record_set_free(set2);
+        record_set_free(set);
+        dataset_free(again);
+        dataset_free(d);
+        (void) rm_rf(dir);
+        kit_done(&k);
+}
+
+TEST_MAIN(RUN(test_columns); RUN(test_bad_rows); RUN(test_folder_round_trip))
