@@ -297,13 +297,9 @@ static int check_value(Validator *vd, size_t table, Row *row, size_t c, const ch
                                         REPORT(vd, SEVERITY_ERROR, "vocabulary", table, row, (int) c,
                                                "'%s' is not a term of the Directory's %s", v, column->ontology);
                         }
-                } else if (column->ref_table) {
-                        int target = column->ref_table_index;
-                        if (target >= 0 && !dataset_find(vd->d, (size_t) target, v))
-                                REPORT(vd, SEVERITY_ERROR, "dangling-reference", table, row, (int) c,
-                                       "'%s' refers to %s '%s', which the master does not define", column->name,
-                                       column->ref_table, v);
                 }
+                /* A reference to a row of the dataset is checked where the blocking walk resolves
+                 * it anyway (dangling_reference()): one look-up per reference, not two. */
                 break;
         default:
                 break;
@@ -601,14 +597,29 @@ typedef struct Blocker {
 
 static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked);
 
-/* Is the row a reference points to blocked? Unknown targets are not (the dangling reference is
- * an error of the referencing row already). */
-static int target_blocked(Blocker *b, size_t target, const char *id, bool *ret) {
-        Row *row = dataset_find(b->d, target, id);
-        *ret = false;
-        if (!row)
+/* A reference whose target the master does not define: an error of the referencing row. */
+static int dangling_reference(Blocker *b, size_t table, Row *row, size_t c, const char *target_id) {
+        const ModelTable *t = &b->d->model->tables[table];
+        const ModelColumn *column = &t->columns[c];
+        Location at = dataset_cell_location(row, c);
+        row->flags |= ROW_HAS_ERROR;
+        return findings_add(b->findings, SEVERITY_ERROR, "dangling-reference", t->name, row->id, column->name,
+                            at.file ? &at : NULL, "'%s' refers to %s '%s', which the master does not define",
+                            column->name, column->ref_table, target_id);
+}
+
+/* Follows one reference: the target's blocked state, or a dangling-reference error. */
+static int follow(Blocker *b, size_t table, Row *row, size_t c, size_t target, const char *id, Row *to,
+                  bool *ret_blocked) {
+        *ret_blocked = false;
+        if (!to) {
+                int r = dangling_reference(b, table, row, c, id);
+                if (r < 0)
+                        return r;
+                *ret_blocked = true;
                 return 0;
-        return visit(b, target, row, ret);
+        }
+        return visit(b, target, to, ret_blocked);
 }
 
 static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
@@ -637,36 +648,34 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
                 int target = column->ref_table_index;
                 if (target < 0)
                         continue;
-                const char *state = row->cells[c], *item;
-                size_t n;
-                char buf[256];
+                const char *cell = row->cells[c];
+                bool tb = false;
+                int r;
                 if (!column_type_is_list(column->type)) {
-                        size_t k = ((uintptr_t) row->cells[c] >> 3) & (BLOCKER_MEMO_SLOTS - 1);
-                        bool tb = false;
-                        int r = 0;
-                        if (b->memo[k].cell == row->cells[c] && b->memo[k].target == (size_t) target) {
-                                if (b->memo[k].row)
-                                        r = visit(b, (size_t) target, b->memo[k].row, &tb);
-                        } else {
-                                Row *to = dataset_find(b->d, (size_t) target, row->cells[c]);
-                                b->memo[k].cell = row->cells[c];
+                        size_t k = ((uintptr_t) cell >> 3) & (BLOCKER_MEMO_SLOTS - 1);
+                        if (b->memo[k].cell != cell || b->memo[k].target != (size_t) target) {
+                                b->memo[k].cell = cell;
                                 b->memo[k].target = (size_t) target;
-                                b->memo[k].row = to;
-                                if (to)
-                                        r = visit(b, (size_t) target, to, &tb);
+                                b->memo[k].row = dataset_find(b->d, (size_t) target, cell);
                         }
+                        r = follow(b, table, row, c, (size_t) target, cell, b->memo[k].row, &tb);
                         if (r < 0)
                                 return r;
                         blocked = blocked || tb;
                         continue;
                 }
+                const char *state = cell, *item;
+                size_t n;
                 while (dataset_list_next(&state, &item, &n)) {
-                        if (n >= sizeof buf)
-                                continue;
-                        memcpy(buf, item, n);
-                        buf[n] = 0;
-                        bool tb;
-                        int r = target_blocked(b, (size_t) target, buf, &tb);
+                        char buf[256];
+                        _cleanup_free_ char *big = NULL;
+                        const char *id = buf;
+                        if (n < sizeof buf) {
+                                memcpy(buf, item, n);
+                                buf[n] = 0;
+                        } else if (!(id = big = strndup(item, n)))
+                                return -ENOMEM;
+                        r = follow(b, table, row, c, (size_t) target, id, dataset_find(b->d, (size_t) target, id), &tb);
                         if (r < 0)
                                 return r;
                         blocked = blocked || tb;
@@ -697,13 +706,6 @@ static int propagate(Dataset *d, Findings *findings) {
         return r;
 }
 
-int validate_propagate_blocked(Dataset *d) {
-        Findings ignored;
-        findings_init(&ignored);
-        int r = propagate(d, &ignored);
-        findings_done(&ignored);
-        return r;
-}
 
 int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings) {
         Validator vd = {

@@ -10,7 +10,6 @@
 #include "dataset.h"
 #include "vocab.h"
 
+/* Dangling references are found by the walk that propagates ROW_BLOCKED along references (a row
+ * referencing a blocked row is blocked), in time linear in the number of cells. */
 int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings);
-/* Propagates ROW_BLOCKED along references (a row referencing a blocked row is blocked), in
- * time linear in the number of cells. Called by validate_dataset(); exposed for tests. */
-int validate_propagate_blocked(Dataset *d);
