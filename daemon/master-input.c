@@ -10,16 +10,9 @@
 static int read_xml_master(const char *path, RecordSet *set, Findings *findings) {
         _cleanup_free_ char *data = NULL;
         size_t size = 0;
-        int r = read_file_limited(path, LIMIT_MASTER_FILE_BYTES, &data, &size);
-        if (r < 0) {
-                Location loc = { .file = path };
-                int k = r == -EFBIG ? findings_error_at(findings, "file-too-large", &loc,
-                                                        "file is larger than the limit of %u bytes",
-                                                        LIMIT_MASTER_FILE_BYTES)
-                                    : findings_error_at(findings, "file-unreadable", &loc,
-                                                        "cannot read the master file: %s", strerror(-r));
-                return k < 0 ? k : r;
-        }
+        int r = master_read_bytes(path, &data, &size, findings);
+        if (r < 0)
+                return r;
         return miabis_xml_parse(data, size, path, set, findings);
 }
 

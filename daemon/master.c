@@ -493,11 +493,8 @@ int master_parse_yaml(const char *data, size_t size, const char *filename, const
         return r;
 }
 
-int master_load_file_deferred(const char *path, RecordSet *set, MasterFactsFile **ret_facts, size_t *ret_n_facts,
-                              Findings *findings) {
-        _cleanup_free_ char *data = NULL;
-        size_t size = 0;
-        int r = read_file_limited(path, LIMIT_MASTER_FILE_BYTES, &data, &size);
+int master_read_bytes(const char *path, char **ret_data, size_t *ret_size, Findings *findings) {
+        int r = read_file_limited(path, LIMIT_MASTER_FILE_BYTES, ret_data, ret_size);
         if (r == -EFBIG) {
                 Location loc = { .file = path };
                 int k = findings_error_at(findings, "file-too-large", &loc, "file is larger than the limit of %u bytes",
@@ -510,6 +507,16 @@ int master_load_file_deferred(const char *path, RecordSet *set, MasterFactsFile 
                                           strerror(-r));
                 return k < 0 ? k : r;
         }
+        return 0;
+}
+
+int master_load_file_deferred(const char *path, RecordSet *set, MasterFactsFile **ret_facts, size_t *ret_n_facts,
+                              Findings *findings) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = master_read_bytes(path, &data, &size, findings);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *base_dir = path_dirname(path);
         if (!base_dir)
                 return -ENOMEM;

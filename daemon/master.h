@@ -13,7 +13,10 @@
  * -EFBIG, -ENOMEM. Records are appended to set. */
 int master_parse_yaml(const char *data, size_t size, const char *filename, const char *base_dir, RecordSet *set,
                       Findings *findings);
-/* Reads one master file (LIMIT_MASTER_FILE_BYTES) and the facts files it names. */
+/* Reads a master file's bytes (LIMIT_MASTER_FILE_BYTES); a file too large or unreadable is a
+ * finding naming it. */
+int master_read_bytes(const char *path, char **ret_data, size_t *ret_size, Findings *findings);
+/* Reads one master file and the facts files it names. */
 int master_load_file(const char *path, RecordSet *set, Findings *findings);
 
 /* A facts CSV file a master names, to be read with master_read_facts_file(): reading the YAML
