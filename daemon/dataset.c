@@ -72,7 +72,7 @@ static const char *dataset_store(Dataset *d, const char *s, size_t n) {
         for (size_t i = 0; i < n; i++)
                 h = (h ^ (unsigned char) s[i]) * 16777619u;
         const char **slot = &p->recent[(h ^ (h >> 15)) & (DATASET_RECENT_VALUES - 1)];
-        if (*slot && memcmp(*slot, s, n) == 0 && (*slot)[n] == 0)
+        if (*slot && strncmp(*slot, s, n) == 0 && (*slot)[n] == 0)
                 return *slot;
         char *copy = pool_strndup(d, s, n);
         if (copy)

@@ -104,7 +104,7 @@ int findings_error_at(Findings *f, const char *code, const Location *loc, const 
 }
 
 int findings_move(Findings *dst, Findings *src) {
-        if (dst->n_items + src->n_items > dst->allocated) {
+        if (src->n_items > 0 && dst->n_items + src->n_items > dst->allocated) {
                 size_t n = dst->n_items + src->n_items;
                 Finding *items = realloc(dst->items, (n ? n : 1) * sizeof(Finding));
                 if (!items)
@@ -112,7 +112,8 @@ int findings_move(Findings *dst, Findings *src) {
                 dst->items = items;
                 dst->allocated = n;
         }
-        memcpy(dst->items + dst->n_items, src->items, src->n_items * sizeof(Finding));
+        if (src->n_items > 0)
+                memcpy(dst->items + dst->n_items, src->items, src->n_items * sizeof(Finding));
         dst->n_items += src->n_items;
         dst->n_errors += src->n_errors;
         dst->n_warnings += src->n_warnings;

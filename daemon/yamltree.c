@@ -143,7 +143,7 @@ static const char *store_scalar(Builder *b, const char *s, size_t n) {
                 for (size_t i = 0; i < n; i++)
                         h = (h ^ (unsigned char) s[i]) * 16777619u;
                 slot = &b->shared[(h ^ (h >> 16)) & (YAML_SHARED_SLOTS - 1)];
-                if (*slot && memcmp(*slot, s, n) == 0 && (*slot)[n] == 0)
+                if (*slot && strncmp(*slot, s, n) == 0 && (*slot)[n] == 0)
                         return *slot;
         }
         char *copy;
