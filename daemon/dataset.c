@@ -153,8 +153,16 @@ static uint64_t *index_slot(const DatasetTable *t, const char *id, uint32_t hash
         }
 }
 
-/* Rebuilds the index from the rows with room for n rows. */
-static int index_rebuild(DatasetTable *t, size_t n) {
+/* Probe position for a hash in a fresh index (no id compare: every entry is distinct). */
+static void index_insert_new(uint64_t *index, size_t n_slots, uint64_t entry) {
+        size_t mask = n_slots - 1;
+        size_t i = (uint32_t) (entry >> 32) & mask;
+        while (index[i])
+                i = (i + 1) & mask;
+        index[i] = entry;
+}
+
+static int index_alloc(size_t n, uint64_t **ret, size_t *ret_slots) {
         size_t slots = 16;
         while (slots < n * 2)
                 slots *= 2;
@@ -162,20 +170,47 @@ static int index_rebuild(DatasetTable *t, size_t n) {
         if (!index)
                 return -ENOMEM;
         memory_hint_huge_pages(index, slots * sizeof(uint64_t));
+        *ret = index;
+        *ret_slots = slots;
+        return 0;
+}
+
+/* Grows the index to room for n rows, moving the entries as they are: the hash is in the slot, so
+ * neither rows nor ids are read again. */
+static int index_grow(DatasetTable *t, size_t n) {
+        uint64_t *index;
+        size_t slots;
+        int r = index_alloc(n, &index, &slots);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < t->index_slots; i++)
+                if (t->index[i])
+                        index_insert_new(index, slots, t->index[i]);
         free(t->index);
         t->index = index;
         t->index_slots = slots;
-        for (size_t i = 0; i < t->n_rows; i++) {
-                uint32_t h = id_hash(t->rows[i]->id);
-                *index_slot(t, t->rows[i]->id, h) = (uint64_t) h << 32 | (uint64_t) (i + 1);
-        }
+        return 0;
+}
+
+/* Rebuilds the index from the rows (after positions changed). */
+static int index_rebuild(DatasetTable *t) {
+        uint64_t *index;
+        size_t slots;
+        int r = index_alloc(t->n_rows, &index, &slots);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < t->n_rows; i++)
+                index_insert_new(index, slots, (uint64_t) id_hash(t->rows[i]->id) << 32 | (uint64_t) (i + 1));
+        free(t->index);
+        t->index = index;
+        t->index_slots = slots;
         return 0;
 }
 
 static int index_make_room(DatasetTable *t, size_t n_rows) {
         if (n_rows * 2 <= t->index_slots)
                 return 0;
-        return index_rebuild(t, t->index_slots ? t->index_slots : n_rows);
+        return index_grow(t, t->index_slots ? t->index_slots : n_rows);
 }
 
 static Row *index_find(const DatasetTable *t, const char *id) {
@@ -293,7 +328,7 @@ int dataset_reserve_rows(Dataset *d, size_t table, size_t n) {
                 t->rows = rows;
                 t->allocated = want;
         }
-        return want * 2 > t->index_slots ? index_rebuild(t, want) : 0;
+        return want * 2 > t->index_slots ? index_grow(t, want) : 0;
 }
 
 Row *dataset_find(const Dataset *d, size_t table, const char *id) {
@@ -463,7 +498,7 @@ int dataset_remove_row(Dataset *d, size_t table, const char *id) {
                         t->n_rows--;
                         break;
                 }
-        return index_rebuild(t, t->n_rows);
+        return index_rebuild(t);
 }
 
 size_t dataset_total_rows(const Dataset *d) {
