@@ -24,6 +24,7 @@ typedef struct Run {
         const Options *options;
         const char *command;
         Config *config;
+        bool config_borrowed;   /* the daemon's, not this run's */
         Findings findings;
         Local local;
         StateDir *state;
@@ -55,7 +56,8 @@ static void run_done(Run *run) {
         backend_free(run->backend);
         local_done(&run->local);
         state_close(run->state);
-        config_free(run->config);
+        if (!run->config_borrowed)
+                config_free(run->config);
         findings_done(&run->findings);
         free(run->error);
 }
@@ -86,6 +88,14 @@ static void log_findings_from(const Findings *f, size_t from) {
 }
 
 static int load_config(Run *run) {
+        if (run->options->config) {
+                run->config = (Config *) run->options->config;
+                run->config_borrowed = true;
+                run->report.node = run->config->node;
+                run->report.mode = sync_mode_to_string(run->config->mode);
+                run->report.config_digest = run->config->digest;
+                return 0;
+        }
         int r = config_load(run->options->config_path, run->options->data_dir, &run->config, &run->findings);
         if (r < 0) {
                 log_findings_from(&run->findings, 0);

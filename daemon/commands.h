@@ -37,6 +37,9 @@ typedef struct Options {
         /* sync */
         bool dry_run;
         bool force;
+        /* daemon: the configuration the runs use (not re-read by them, not freed by them), so
+         * that a broken file after SIGHUP leaves the last good one in force. */
+        const struct Config *config;
 } Options;
 
 int command_check(const Options *o);
@@ -44,3 +47,4 @@ int command_export(const Options *o);
 int command_diff(const Options *o);
 int command_sync(const Options *o);
 int command_status(const Options *o);
+int command_daemon(const Options *o); /* daemon-mode.c */

@@ -31,6 +31,8 @@ static void help(void) {
                "  sync [--dry-run] [--force]\n"
                "                          diff, then push the changes when mode is push\n"
                "  status                  the last run's summary from the state directory\n"
+               "  daemon                  sync every schedule.interval (a Type=notify service); SIGHUP\n"
+               "                          re-reads the configuration, SIGTERM stops\n"
                "\n"
                "Options:\n"
                "  -c, --config FILE       configuration file (default " DEFAULT_CONFIG_PATH ")\n"
@@ -191,7 +193,7 @@ int main(int argc, char **argv) {
                 }
 
         if (optind >= argc)
-                return usage_error("%s", "missing command (check, export, diff, sync, status)");
+                return usage_error("%s", "missing command (check, export, diff, sync, status, daemon)");
 
         /* Bundled data next to the configuration's defaults can be overridden for tests and for
          * running from a build tree. */
@@ -214,6 +216,7 @@ int main(int argc, char **argv) {
                 { "diff", parse_diff, command_diff },
                 { "sync", parse_sync, command_sync },
                 { "status", parse_none, command_status },
+                { "daemon", parse_none, command_daemon },
         };
         for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
                 if (!streq(command, commands[i].name))
@@ -224,7 +227,5 @@ int main(int argc, char **argv) {
                 log_setup(target, verbosity);
                 return commands[i].run(&o);
         }
-        if (streq(command, "daemon"))
-                return usage_error("%s", "the daemon command is not available in this version; use the systemd timer");
         return usage_error("unknown command '%s'", command);
 }
