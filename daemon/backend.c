@@ -23,11 +23,8 @@ int backend_open(const Config *config, Backend **ret, Findings *findings) {
         switch (config->directory_scheme) {
         case DIRECTORY_FILE:
                 return backend_file_open(config, config->directory_path, ret);
-        case DIRECTORY_HTTPS: {
-                int r = findings_add(findings, SEVERITY_ERROR, "backend", NULL, NULL, NULL, NULL,
-                                     "the https:// backend is not available in this version; use a file:// folder");
-                return r < 0 ? r : -EPROTONOSUPPORT;
-        }
+        case DIRECTORY_HTTPS:
+                return backend_https_open(config, ret, findings);
         }
         return -EPROTONOSUPPORT;
 }

@@ -9,6 +9,7 @@
 #include "dataset.h"
 #include "emx2csv.h"
 #include "findings.h"
+#include "state.h"
 
 typedef enum SchemaKind {
         SCHEMA_STAGING,
@@ -39,11 +40,23 @@ typedef struct PushPlan {
 PushPlan *push_plan_free(PushPlan *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PushPlan, push_plan_free);
 
+/* One write request of a push and whether the server acknowledged it: what a failed push's report
+ * says was and was not applied, and the push journal's entries. */
+typedef struct PushRequestRecord {
+        char *what;                 /* "ZIP import", "POST", "DELETE", "folder swap" */
+        char *tables;               /* the tables it carries, comma-separated */
+        size_t n_upserts, n_deletes;
+        bool applied;
+} PushRequestRecord;
+
 typedef struct PushResult {
-        size_t n_requests;          /* requests (file backend: 1 swap) */
+        size_t n_requests;          /* write requests sent (file backend: 1 swap) */
         size_t n_applied_upserts, n_applied_deletes;
+        PushRequestRecord *records; /* every planned request, in order; applied ones first */
+        size_t n_records;
         char *error;                /* what failed, or NULL; never contains a secret */
 } PushResult;
+int push_result_add_record(PushResult *r, const char *what, const char *tables, size_t n_upserts, size_t n_deletes);
 void push_result_done(PushResult *r);
 
 typedef struct Backend Backend;
@@ -64,6 +77,7 @@ typedef struct BackendOps {
 struct Backend {
         const BackendOps *ops;
         const Config *config;       /* not owned */
+        StateDir *state;            /* not owned, may be NULL: where the push journal and caches go */
 };
 
 Backend *backend_free(Backend *b);
@@ -71,6 +85,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Backend, backend_free);
 
 /* Opens the backend the configuration names. -EPROTONOSUPPORT for a scheme not built in. */
 int backend_open(const Config *config, Backend **ret, Findings *findings);
+
+/* The https:// backend (backend-https.c). */
+int backend_https_open(const Config *config, Backend **ret, Findings *findings);
 
 /* File backend, exposed for tests. A fault hook lets tests stop a push after writing n files. */
 int backend_file_open(const Config *config, const char *folder, Backend **ret);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "miabis-xml.h"
 #include "pipeline.h"
+#include "push-journal.h"
 #include "report.h"
 #include "state.h"
 #include "sync.h"
@@ -22,6 +23,8 @@
 /* Everything one run holds, released in one place. */
 typedef struct Run {
         const Options *options;
+        bool model_blocks_push;  /* the live model has a required column ours lacks */
+        PushJournalSummary interrupted; /* a journal of an unfinished earlier push, when found */
         const char *command;
         Config *config;
         bool config_borrowed;   /* the daemon's, not this run's */
@@ -50,6 +53,7 @@ static void run_init(Run *run, const Options *o, const char *command) {
 }
 
 static void run_done(Run *run) {
+        push_journal_summary_done(&run->interrupted);
         push_plan_free(run->plan);
         change_set_free(run->changes);
         dataset_free(run->remote);
@@ -295,13 +299,16 @@ static int exit_code_for_remote_error(int r) {
         case -EACCES:
         case -EPERM:
                 return EXIT_PERMISSION;
-        case -EAGAIN:
-        case -ETIMEDOUT:
+        case -EAGAIN:       /* 5xx on every try */
+        case -ETIMEDOUT:    /* timed out after connecting, or a statement timeout */
+        case -ETIME:        /* the run's time limit */
+        case -ECONNRESET:   /* every try cut off */
         case -EINTR:
-                return EXIT_TEMPORARY;
         case -ENOMEM:
                 return EXIT_TEMPORARY;
-        default:
+        case -EBADMSG:      /* the server refused the data */
+                return EXIT_INVALID_DATA;
+        default:            /* unreachable, TLS, an answer that is no API answer */
                 return EXIT_UNAVAILABLE;
         }
 }
@@ -326,6 +333,31 @@ static int finish_fetch(Run *run, RemoteFetch *f, Dataset **ret) {
                 log_event(LOG_WARNING, LOG_EVENT_MODEL_DRIFT,
                           "model drift: %s/%s has a column '%s' that the model does not know; it is ignored",
                           schema_name, f->drift_tables[i], f->drift_columns[i]);
+        }
+        for (size_t i = 0; f->model_drift && i < f->model_drift->n_items; i++) {
+                const Drift *d = &f->model_drift->items[i];
+                _cleanup_free_ char *field_table = strdup_printf("BBMRI_TABLE=%s", d->table);
+                _cleanup_free_ char *field_column = d->column ? strdup_printf("BBMRI_COLUMN=%s", d->column) : NULL;
+                if (field_table)
+                        log_add_field(field_table);
+                if (field_column)
+                        log_add_field(field_column);
+                log_event(d->blocking ? LOG_ERR : LOG_WARNING, LOG_EVENT_MODEL_DRIFT,
+                          "model drift: the live model of %s %s %s%s%s%s%s%s%s%s%s", schema_name,
+                          d->kind == DRIFT_NEW_COLUMN       ? "has a column the model file lacks:"
+                          : d->kind == DRIFT_MISSING_COLUMN ? "lacks a column of the model file:"
+                          : d->kind == DRIFT_CHANGED_TYPE   ? "has another type for"
+                          : d->kind == DRIFT_NEW_TABLE      ? "has a table the model file lacks:"
+                                                            : "lacks a table of the model file:",
+                          d->table, d->column ? "." : "", d->column ?: "", d->live_type ? " (" : "",
+                          d->live_type ?: "", d->kind == DRIFT_CHANGED_TYPE && d->model_type ? ", ours " : "",
+                          d->kind == DRIFT_CHANGED_TYPE && d->model_type ? d->model_type : "", d->live_type ? ")" : "",
+                          d->blocking ? "; it is required: nothing is pushed until the model file knows it" : "");
+        }
+        if (f->model_drift) {
+                run->report.n_model_drift = f->model_drift->n_items;
+                run->report.n_model_drift_blocking = f->model_drift->n_blocking;
+                run->model_blocks_push = f->model_drift->n_blocking > 0;
         }
         if (f->n_snapshot_failures > 0)
                 log_warning("%s: cannot save the snapshot of %zu table%s", run->config->state_dir,
@@ -407,18 +439,38 @@ static int compare_with_remote(Run *run, bool against_published) {
         log_event(log_get_target() == LOG_TARGET_JOURNAL ? LOG_INFO : LOG_DEBUG, LOG_EVENT_RUN_STARTED,
                   "%s %s: started (mode %s%s)", run->command, run->config->node,
                   sync_mode_to_string(run->config->mode), run->options->dry_run ? ", dry run" : "");
-        r = setup_local(run);
-        if (r != 0)
-                return r;
-
         /* The remote is read on a second thread while the master is read, mapped and validated;
          * what it found is reported only after the master's own problems, as if in sequence. */
         Findings backend_findings;
         findings_init(&backend_findings);
         int backend_error = backend_open(run->config, &run->backend, &backend_findings);
+        if (backend_error >= 0) {
+                run->backend->state = run->state;
+                /* The Directory's lookup tables, at most daily, before the vocabularies load. */
+                if (run->config->directory_scheme == DIRECTORY_HTTPS) {
+                        Findings cache_findings;
+                        findings_init(&cache_findings);
+                        int k = ontology_cache_refresh(run->backend, run->state, &cache_findings);
+                        if (k < 0) {
+                                log_findings_from(&cache_findings, 0);
+                                log_warning("cannot refresh the lookup tables from %s/%s (%s); the last copy is used",
+                                            run->config->directory_url, run->config->ontology_schema,
+                                            strerror(-k));
+                        } else if (k > 0)
+                                log_info("lookup tables fetched from %s/%s", run->config->directory_url,
+                                         run->config->ontology_schema);
+                        findings_done(&cache_findings);
+                }
+        }
+        r = setup_local(run);
+        if (r != 0) {
+                findings_done(&backend_findings);
+                return r;
+        }
         RemoteFetch fetch;
         remote_fetch_init(&fetch, run->backend, run->local.model,
                           against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING, run->config->node, run->state);
+        fetch.check_model = !against_published;
         bool snapshots = false;
         if (backend_error >= 0) {
                 snapshots = state_snapshot_begin(run->state) >= 0;
@@ -450,7 +502,7 @@ static int compare_with_remote(Run *run, bool against_published) {
                 log_findings_from(&run->findings, first_finding);
                 log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot open the Directory at %s: %s",
                           run->config->directory_url, strerror(-backend_error));
-                return backend_error == -EPROTONOSUPPORT ? EXIT_CONFIG : EXIT_UNAVAILABLE;
+                return backend_error == -EPROTONOSUPPORT || backend_error == -EINVAL ? EXIT_CONFIG : EXIT_UNAVAILABLE;
         }
         if (!snapshots)
                 log_warning("%s: cannot prepare snapshots", run->config->state_dir);
@@ -565,6 +617,27 @@ int command_sync(const Options *o) {
         }
         (void) state_snapshot_commit(run.state);
 
+        /* A journal left by an earlier push that did not finish: say what it applied. This run's
+         * plan comes from the staging area as it is now, so what was acknowledged is not sent again
+         * and what was not is in the plan. */
+        {
+                _cleanup_free_ char *journal = NULL;
+                size_t journal_size = 0;
+                if (state_read_file(run.state, PUSH_JOURNAL_FILE, 1u << 20, &journal, &journal_size) >= 0 &&
+                    push_journal_parse(journal, journal_size, &run.interrupted) >= 0 && !run.interrupted.finished) {
+                        log_event(LOG_WARNING, LOG_EVENT_PUSH_FAILED,
+                                  "the push started %s did not finish: %zu of %zu requests were acknowledged "
+                                  "(%zu upserts, %zu deletions applied; not applied: %s); this run sends what is "
+                                  "still missing",
+                                  run.interrupted.started, run.interrupted.n_applied, run.interrupted.n_requests,
+                                  run.interrupted.applied_upserts, run.interrupted.applied_deletes,
+                                  run.interrupted.pending_tables ?: "none");
+                        run.report.interrupted_push_started = run.interrupted.started;
+                        run.report.interrupted_push_requests = run.interrupted.n_requests;
+                        run.report.interrupted_push_applied = run.interrupted.n_applied;
+                }
+        }
+
         int data_exit = run.findings.n_errors > 0 ? EXIT_INVALID_DATA : EXIT_OK;
         const char *outcome = data_exit == EXIT_OK ? "success" : "invalid-data";
 
@@ -597,6 +670,19 @@ int command_sync(const Options *o) {
                 return EXIT_INVALID_DATA;
         }
 
+        if (push && run.model_blocks_push) {
+                log_event(LOG_ERR, LOG_EVENT_PUSH_FAILED,
+                          "not pushing: the Directory's model has a required column the model file (%s) does not "
+                          "know (see the model drift above); update bbmri-dirsync or its model file",
+                          run.config->model);
+                run_set_error(&run, "model drift: %zu required column%s unknown to the model file",
+                              run.report.n_model_drift_blocking, run.report.n_model_drift_blocking == 1 ? "" : "s");
+                finish_report(&run, EXIT_CONFIG, "refused");
+                save_report(&run, false);
+                log_summary(&run);
+                return EXIT_CONFIG;
+        }
+
         if (push) {
                 run.report.pushed = true;
                 PushResult result = {};
@@ -605,20 +691,23 @@ int command_sync(const Options *o) {
                 run.report.n_requests = result.n_requests;
                 run.report.n_applied_upserts = result.n_applied_upserts;
                 run.report.n_applied_deletes = result.n_applied_deletes;
+                run.report.push_records = result.records;
+                run.report.n_push_records = result.n_records;
                 run_phase(&run, "push");
                 if (r < 0) {
                         log_findings_from(&run.findings, first_finding);
                         log_event(LOG_ERR, LOG_EVENT_PUSH_FAILED, "push to %s failed: %s", run.config->directory_url,
                                   result.error ?: strerror(-r));
                         run_set_error(&run, "push failed: %s", result.error ?: strerror(-r));
-                        push_result_done(&result);
                         int code = exit_code_for_remote_error(r);
                         finish_report(&run, code, "failed");
                         save_report(&run, false);
+                        run.report.push_records = NULL;
+                        run.report.n_push_records = 0;
+                        push_result_done(&result);
                         log_summary(&run);
                         return code;
                 }
-                push_result_done(&result);
                 log_event(LOG_INFO, LOG_EVENT_PUSH_DONE, "pushed %zu upsert%s and %zu deletion%s in %zu request%s",
                           run.plan->n_upserts, run.plan->n_upserts == 1 ? "" : "s", run.plan->n_deletes,
                           run.plan->n_deletes == 1 ? "" : "s", run.report.n_requests,
@@ -629,9 +718,24 @@ int command_sync(const Options *o) {
                         finish_report(&run, r, "failed");
                         save_report(&run, false);
                         log_summary(&run);
+                        run.report.push_records = NULL;
+                        run.report.n_push_records = 0;
+                        push_result_done(&result);
                         return r;
                 }
+                /* Verified: the journal has served its purpose. */
+                (void) state_remove_file(run.state, PUSH_JOURNAL_FILE);
+                finish_report(&run, data_exit, outcome);
+                save_report(&run, data_exit == EXIT_OK);
+                log_summary(&run);
+                run.report.push_records = NULL;
+                run.report.n_push_records = 0;
+                push_result_done(&result);
+                return data_exit;
         }
+        /* Nothing left to push in push mode: an earlier push's journal is settled too. */
+        if (run.config->mode == SYNC_MODE_PUSH && !o->dry_run && run.plan->n_upserts + run.plan->n_deletes == 0)
+                (void) state_remove_file(run.state, PUSH_JOURNAL_FILE);
         finish_report(&run, data_exit, outcome);
         save_report(&run, data_exit == EXIT_OK);
         log_summary(&run);

@@ -216,7 +216,7 @@ static int parse_url(Parser *p, const YNode *n, const char *url) {
 static int parse_directory(Parser *p, const YNode *dir) {
         static const char *const keys[] = { "url",      "staging_schema", "published_schema", "ontology_schema",
                                             "token_file", "email",        "password_file",    "ca_file",
-                                            "timeout",  "token",          "password",         NULL };
+                                            "timeout",  "run_timeout",    "token",            "password", NULL };
         Config *c = p->config;
         if (!dir || ynode_is_null(dir))
                 return fail(p, p->doc->root, "directory", "'directory' (with at least 'url') is required");
@@ -267,7 +267,8 @@ static int parse_directory(Parser *p, const YNode *dir) {
         }
         if ((r = get_path(p, dir, "token_file", &c->token_file)) < 0 ||
             (r = get_path(p, dir, "password_file", &c->password_file)) < 0 ||
-            (r = get_path(p, dir, "ca_file", &c->ca_file)) < 0 || (r = get_timespan(p, dir, "timeout", &c->timeout_usec)) < 0)
+            (r = get_path(p, dir, "ca_file", &c->ca_file)) < 0 || (r = get_timespan(p, dir, "timeout", &c->timeout_usec)) < 0 ||
+            (r = get_timespan(p, dir, "run_timeout", &c->run_timeout_usec)) < 0)
                 return r;
         if (c->password_file && !c->email)
                 return fail(p, dir, "email", "'password_file' needs 'email' for the sign-in");
@@ -389,6 +390,7 @@ int config_parse(const char *data, size_t size, const char *path, const char *da
         if (!base_dir || !c->path)
                 return -ENOMEM;
         c->timeout_usec = 60ULL * 1000000ULL;
+        c->run_timeout_usec = LIMIT_RUN_TIMEOUT_USEC;
         c->schedule_interval_usec = 3600ULL * 1000000ULL;
         c->schedule_random_delay_usec = 300ULL * 1000000ULL;
         hex_digest(data, size, c->digest);

@@ -226,8 +226,8 @@ static bool column_is_written(const ModelTable *t, size_t c, const bool *columns
         return !columns || columns[c];
 }
 
-static int write_row(const ModelTable *t, const Row *row, const bool *columns, FILE *out, char **scratch,
-                     size_t *scratch_size) {
+static int write_row(const ModelTable *t, const Row *row, const bool *columns, const char *flag_value, FILE *out,
+                     char **scratch, size_t *scratch_size) {
         bool first = true;
         for (size_t c = 0; c < t->n_columns; c++) {
                 if (!column_is_written(t, c, columns))
@@ -255,12 +255,12 @@ static int write_row(const ModelTable *t, const Row *row, const bool *columns, F
                 if (r < 0)
                         return r;
         }
+        if (flag_value && (fputc(',', out) == EOF || csv_write_field(out, flag_value) < 0))
+                return -EIO;
         return fputc('\n', out) == EOF ? -EIO : 0;
 }
 
-int emx2_write_table(const Dataset *d, size_t table, const Row *const *rows, size_t n_rows, const bool *columns,
-                     bool skip_blocked, FILE *out) {
-        const ModelTable *t = &d->model->tables[table];
+static int write_header(const ModelTable *t, const bool *columns, const char *flag_column, FILE *out) {
         bool first = true;
         for (size_t c = 0; c < t->n_columns; c++) {
                 if (!column_is_written(t, c, columns))
@@ -272,9 +272,34 @@ int emx2_write_table(const Dataset *d, size_t table, const Row *const *rows, siz
                 if (r < 0)
                         return r;
         }
-        if (fputc('\n', out) == EOF)
+        if (flag_column && (fputc(',', out) == EOF || csv_write_field(out, flag_column) < 0))
                 return -EIO;
+        return fputc('\n', out) == EOF ? -EIO : 0;
+}
 
+int emx2_write_rows(const ModelTable *t, const Row *const *rows, size_t n_rows, const bool *columns, bool header,
+                    const char *flag_column, const char *flag_value, FILE *out) {
+        if (header) {
+                int r = write_header(t, columns, flag_column, out);
+                if (r < 0)
+                        return r;
+        }
+        _cleanup_free_ char *scratch = NULL;
+        size_t scratch_size = 0;
+        for (size_t i = 0; i < n_rows; i++) {
+                int r = write_row(t, rows[i], columns, flag_column ? flag_value : NULL, out, &scratch, &scratch_size);
+                if (r < 0)
+                        return r;
+        }
+        return ferror(out) ? -EIO : 0;
+}
+
+int emx2_write_table(const Dataset *d, size_t table, const Row *const *rows, size_t n_rows, const bool *columns,
+                     bool skip_blocked, FILE *out) {
+        const ModelTable *t = &d->model->tables[table];
+        int r = write_header(t, columns, NULL, out);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *scratch = NULL;
         size_t scratch_size = 0;
         const DatasetTable *dt = &d->tables[table];
@@ -283,7 +308,7 @@ int emx2_write_table(const Dataset *d, size_t table, const Row *const *rows, siz
                 const Row *row = rows ? rows[i] : dt->rows[i];
                 if (skip_blocked && (row->flags & ROW_BLOCKED))
                         continue;
-                int r = write_row(t, row, columns, out, &scratch, &scratch_size);
+                r = write_row(t, row, columns, NULL, out, &scratch, &scratch_size);
                 if (r < 0)
                         return r;
         }

@@ -33,6 +33,11 @@ int emx2_split_list(char *field, char ***items, size_t *allocated, size_t *ret_n
  * columns is non-NULL it selects which column indexes to write (the id column always is). */
 int emx2_write_table(const Dataset *d, size_t table, const Row *const *rows, size_t n_rows,
                      const bool *columns, bool skip_blocked, FILE *out);
-/* Same into a malloc()ed buffer. */
+/* Rows given by the caller (of any dataset of the model), for push bodies: the header when header
+ * is set, the columns selected by columns (id always), and when flag_column is non-NULL one more
+ * column of that name holding flag_value in every row (mg_delete: "true" or "false"). */
+int emx2_write_rows(const ModelTable *t, const Row *const *rows, size_t n_rows, const bool *columns, bool header,
+                    const char *flag_column, const char *flag_value, FILE *out);
+/* Same as emx2_write_table into a malloc()ed buffer. */
 int emx2_table_to_buffer(const Dataset *d, size_t table, const Row *const *rows, size_t n_rows,
                          const bool *columns, bool skip_blocked, char **ret_data, size_t *ret_size);

@@ -94,7 +94,7 @@ static int zip_error_to_errno(zip_error_t *e) {
         return zip_error_code_zip(e) == ZIP_ER_MEMORY ? -ENOMEM : -EIO;
 }
 
-int export_emx2_zip_buffer(const Dataset *d, bool skip_blocked, void **ret_data, size_t *ret_size) {
+int export_zip_buffer(ExportZipEntry *entries, size_t n_entries, void **ret_data, size_t *ret_size) {
         zip_error_t error;
         zip_error_init(&error);
         zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &error);
@@ -115,23 +115,16 @@ int export_emx2_zip_buffer(const Dataset *d, bool skip_blocked, void **ret_data,
         zip_source_keep(src);
 
         int r = 0;
-        /* Tables in reference order; never a molgenis.csv (it would change the schema's model). */
-        for (size_t t = 0; t < d->model->n_tables && r >= 0; t++) {
-                char *data = NULL;
-                size_t size = 0;
-                r = emx2_table_to_buffer(d, t, NULL, 0, NULL, skip_blocked, &data, &size);
-                if (r < 0)
-                        break;
-                zip_source_t *entry = zip_source_buffer(za, data, size, 1 /* libzip frees data */);
+        for (size_t i = 0; i < n_entries && r >= 0; i++) {
+                zip_source_t *entry = zip_source_buffer(za, entries[i].data, entries[i].size, 1 /* libzip frees */);
                 if (!entry) {
-                        free(data);
                         r = -ENOMEM;
                         break;
                 }
-                _cleanup_free_ char *name = strdup_printf("%s.csv", d->model->tables[t].name);
-                if (!name || zip_file_add(za, name, entry, ZIP_FL_ENC_UTF_8) < 0) {
+                entries[i].data = NULL; /* the source owns it now */
+                if (zip_file_add(za, entries[i].name, entry, ZIP_FL_ENC_UTF_8) < 0) {
                         zip_source_free(entry);
-                        r = name ? -EIO : -ENOMEM;
+                        r = -EIO;
                 }
         }
         if (r < 0) {
@@ -166,6 +159,34 @@ int export_emx2_zip_buffer(const Dataset *d, bool skip_blocked, void **ret_data,
         *ret_data = buf;
         *ret_size = st.size;
         return 0;
+}
+
+void export_zip_entries_free(ExportZipEntry *entries, size_t n_entries) {
+        for (size_t i = 0; i < n_entries; i++) {
+                free(entries[i].name);
+                free(entries[i].data);
+        }
+        free(entries);
+}
+
+int export_emx2_zip_buffer(const Dataset *d, bool skip_blocked, void **ret_data, size_t *ret_size) {
+        size_t n = d->model->n_tables;
+        ExportZipEntry *entries = calloc(n ?: 1, sizeof(ExportZipEntry));
+        if (!entries)
+                return -ENOMEM;
+        int r = 0;
+        /* Tables in reference order; never a molgenis.csv (it would change the schema's model). */
+        for (size_t t = 0; t < n && r >= 0; t++) {
+                char *data = NULL;
+                r = emx2_table_to_buffer(d, t, NULL, 0, NULL, skip_blocked, &data, &entries[t].size);
+                entries[t].data = data;
+                if (r >= 0 && !(entries[t].name = strdup_printf("%s.csv", d->model->tables[t].name)))
+                        r = -ENOMEM;
+        }
+        if (r >= 0)
+                r = export_zip_buffer(entries, n, ret_data, ret_size);
+        export_zip_entries_free(entries, n);
+        return r;
 }
 
 int export_emx2_zip(const Dataset *d, bool skip_blocked, const char *path) {

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 
 #include "backend.h"
+#include "model-drift.h"
 #include "state.h"
 
 typedef struct RemoteFetch {
@@ -20,6 +21,7 @@ typedef struct RemoteFetch {
         SchemaKind schema;
         const char *node;
         StateDir *state;              /* NULL: no snapshots */
+        bool check_model;             /* also read the live model and compare it (staging) */
 
         /* Results. */
         Dataset *dataset;             /* on success */
@@ -28,6 +30,7 @@ typedef struct RemoteFetch {
         bool error_in_table;          /* the table arrived but could not be read as a table */
         const char *failed_table;     /* the table that failed (model string), with error */
         char **drift_tables, **drift_columns; /* columns the model does not know, pairwise */
+        ModelDrift *model_drift;      /* the live model against ours, when checked and available */
         size_t n_snapshot_failures;
         uint64_t usec;                /* time the fetch itself took */
 
@@ -47,3 +50,10 @@ int remote_fetch_run(RemoteFetch *f);
 int remote_fetch_start(RemoteFetch *f);
 /* Waits for a started fetch; returns f->error. */
 int remote_fetch_wait(RemoteFetch *f);
+
+/* The ontology cache of an https backend: state_dir/ontologies/<Table>.csv, the lookup tables
+ * vocab_folder_tables() names, fetched again when older than LIMIT_ONTOLOGY_CACHE_USEC (the
+ * folder is replaced as a whole; a failed refresh keeps the old copy). Returns 1 when it fetched,
+ * 0 when the copy was fresh, or a negative errno (findings say why). */
+#define ONTOLOGY_CACHE_DIR "ontologies"
+int ontology_cache_refresh(Backend *backend, StateDir *state, Findings *findings);

@@ -41,3 +41,22 @@
 
 /* State directory. */
 #define LIMIT_REPORTS_KEPT             30u                         /* JSON reports kept in state_dir */
+
+/* The Directory over HTTPS (http.c, backend-https.c). */
+#define LIMIT_HTTP_RESPONSE_BYTES      LIMIT_CSV_FILE_BYTES        /* one response body, enforced while reading */
+#define LIMIT_HTTP_ERROR_BODY_BYTES    (64u * 1024)                /* an error body worth parsing (the rest is dropped) */
+#define LIMIT_HTTP_ATTEMPTS            5u                          /* tries of one request (transient failures only) */
+#define LIMIT_HTTP_BACKOFF_FIRST_USEC  (500u * 1000)               /* first pause between tries; doubles each time */
+#define LIMIT_HTTP_BACKOFF_MAX_USEC    (30u * 1000 * 1000)         /* longest pause the doubling reaches */
+#define LIMIT_HTTP_RETRY_AFTER_USEC    (120u * 1000 * 1000)        /* longest Retry-After a server may ask for */
+#define LIMIT_HTTP_CONNECT_USEC        (15u * 1000 * 1000)         /* connecting (TCP and TLS handshake) */
+#define LIMIT_HTTP_LOW_SPEED_BYTES     64u                         /* a transfer slower than this many bytes/s ... */
+#define LIMIT_HTTP_LOW_SPEED_SECONDS   30u                         /* ... for this long is abandoned (and retried) */
+#define LIMIT_HTTP_REDIRECTS           3u                          /* redirects followed, never to another host */
+#define LIMIT_RUN_TIMEOUT_USEC         (20ull * 60 * 1000 * 1000)  /* default directory.run_timeout: all network time of one run */
+#define LIMIT_TASK_POLL_FIRST_USEC     (200u * 1000)               /* first pause before polling an async import */
+#define LIMIT_TASK_POLL_MAX_USEC       (5u * 1000 * 1000)          /* longest pause between polls */
+#define LIMIT_PUSH_CSV_ROWS            1000u                       /* rows in one CSV upsert request (push.method csv) */
+#define LIMIT_ONTOLOGY_CACHE_USEC      (24ull * 3600 * 1000 * 1000) /* ontology tables are fetched again after a day */
+#define LIMIT_LIVE_MODEL_BYTES         (4u * 1024 * 1024)          /* the staging schema's model CSV */
+#define LIMIT_SIGNIN_ATTEMPTS          3u                          /* sign-ins per run (the first and renewals of expired tokens) */

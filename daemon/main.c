@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <curl/curl.h>
 #include <getopt.h>
 
 #include "commands.h"
@@ -225,7 +226,14 @@ int main(int argc, char **argv) {
                 if (r != 0)
                         return r;
                 log_setup(target, verbosity);
-                return commands[i].run(&o);
+                /* libcurl's global state, once, before any thread (the fetch runs on its own). */
+                if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                        log_error("cannot initialise libcurl");
+                        return EXIT_TEMPORARY;
+                }
+                r = commands[i].run(&o);
+                curl_global_cleanup();
+                return r;
         }
         return usage_error("unknown command '%s'", command);
 }

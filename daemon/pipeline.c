@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
+#include "fetch.h"
 #include "master-input.h"
 #include "pipeline.h"
 #include "validate.h"
@@ -26,8 +27,11 @@ int local_setup(const Config *config, Local *l, Findings *findings) {
                 return r;
         /* A file backend carries the Directory's lookup tables beside the schemas; when they are
          * there, vocabulary checks use the full tables instead of the built-in subset. */
-        if (config->directory_scheme == DIRECTORY_FILE) {
-                _cleanup_free_ char *dir = path_join(config->directory_path, config->ontology_schema);
+        /* An https backend keeps its copy in the state directory (ontology_cache_refresh()). */
+        {
+                _cleanup_free_ char *dir = config->directory_scheme == DIRECTORY_FILE
+                                                   ? path_join(config->directory_path, config->ontology_schema)
+                                                   : path_join(config->state_dir, ONTOLOGY_CACHE_DIR);
                 if (!dir)
                         return -ENOMEM;
                 struct stat st;

@@ -187,6 +187,29 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                 "error", string_or_null(r->error));
         if (!j)
                 return -ENOMEM;
+        /* What each write request of the push carried and whether the server acknowledged it. */
+        json_t *push = json_object_get(j, "push");
+        json_t *requests = json_array();
+        for (size_t i = 0; requests && i < r->n_push_records; i++) {
+                const PushRequestRecord *rec = &r->push_records[i];
+                json_array_append_new(requests, json_pack("{s:s,s:s,s:I,s:I,s:b}", "what", rec->what, "tables",
+                                                          rec->tables, "upserts", (json_int_t) rec->n_upserts,
+                                                          "deletes", (json_int_t) rec->n_deletes, "applied",
+                                                          rec->applied));
+        }
+        if (!requests || json_object_set_new(push, "request_list", requests) < 0 ||
+            json_object_set_new(j, "model_drift",
+                                json_pack("{s:I,s:I}", "differences", (json_int_t) r->n_model_drift, "blocking",
+                                          (json_int_t) r->n_model_drift_blocking)) < 0 ||
+            json_object_set_new(j, "interrupted_push",
+                                r->interrupted_push_started
+                                        ? json_pack("{s:s,s:I,s:I}", "started", r->interrupted_push_started,
+                                                    "requests", (json_int_t) r->interrupted_push_requests,
+                                                    "applied", (json_int_t) r->interrupted_push_applied)
+                                        : json_null()) < 0) {
+                json_decref(j);
+                return -ENOMEM;
+        }
         char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
         if (!s)

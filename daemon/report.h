@@ -5,6 +5,7 @@
  * format version; documented in README "JSON report"). Built by the core from plain data; the
  * program saves it and logs the summary. */
 
+#include "backend.h"
 #include "diff.h"
 #include "findings.h"
 
@@ -34,6 +35,11 @@ typedef struct RunReport {
         size_t n_requests;
         size_t n_applied_upserts, n_applied_deletes;
         bool verified;            /* re-read after push showed no difference */
+        const PushRequestRecord *push_records; /* the push's write requests, or NULL */
+        size_t n_push_records;
+        size_t n_model_drift, n_model_drift_blocking;  /* live model against ours */
+        const char *interrupted_push_started;           /* a journal of an unfinished push was found */
+        size_t interrupted_push_requests, interrupted_push_applied;
         size_t guard_removals, guard_limit;
         bool guard_limited;       /* false: no push.max_removals, guard_limit meaningless */
         bool guard_refused;

@@ -319,3 +319,28 @@ int state_read_last_report(StateDir *s, bool good, char **ret_data, size_t *ret_
                 return -ENOMEM;
         return read_file_limited(newest, LIMIT_REPORT_FILE_BYTES, ret_data, ret_size);
 }
+
+/* Named files of the state directory beside the snapshots and reports: the push journal and the
+ * ontology cache's stamp. Written atomically; -ENOENT when absent. */
+static char *state_file(StateDir *s, const char *name) {
+        return path_join(s->path, name);
+}
+
+int state_write_file(StateDir *s, const char *name, const void *data, size_t size) {
+        _cleanup_free_ char *p = state_file(s, name);
+        return p ? write_file_atomic(p, data, size, 0640) : -ENOMEM;
+}
+
+int state_read_file(StateDir *s, const char *name, size_t max_bytes, char **ret_data, size_t *ret_size) {
+        _cleanup_free_ char *p = state_file(s, name);
+        return p ? read_file_limited(p, max_bytes, ret_data, ret_size) : -ENOMEM;
+}
+
+int state_remove_file(StateDir *s, const char *name) {
+        _cleanup_free_ char *p = state_file(s, name);
+        if (!p)
+                return -ENOMEM;
+        if (unlink(p) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return fsync_directory_of(p);
+}

@@ -37,3 +37,10 @@ int state_snapshot_read(StateDir *s, const char *schema, const char *table, char
 int state_save_report(StateDir *s, const char *json, size_t size, bool good);
 /* Reads last.json (good == true) or the newest report of any outcome (good == false). */
 int state_read_last_report(StateDir *s, bool good, char **ret_data, size_t *ret_size);
+
+/* Other state files by name (the push journal "push-journal.json"), written atomically. */
+int state_write_file(StateDir *s, const char *name, const void *data, size_t size);
+/* -ENOENT when absent. */
+int state_read_file(StateDir *s, const char *name, size_t max_bytes, char **ret_data, size_t *ret_size);
+/* 0 also when it was not there. */
+int state_remove_file(StateDir *s, const char *name);

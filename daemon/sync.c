@@ -16,7 +16,30 @@ PushPlan *push_plan_free(PushPlan *p) {
 }
 
 void push_result_done(PushResult *r) {
+        for (size_t i = 0; i < r->n_records; i++) {
+                free(r->records[i].what);
+                free(r->records[i].tables);
+        }
+        r->records = mfree(r->records);
+        r->n_records = 0;
         r->error = mfree(r->error);
+}
+
+int push_result_add_record(PushResult *r, const char *what, const char *tables, size_t n_upserts, size_t n_deletes) {
+        PushRequestRecord *g = reallocarray(r->records, r->n_records + 1, sizeof(PushRequestRecord));
+        if (!g)
+                return -ENOMEM;
+        r->records = g;
+        PushRequestRecord *rec = &r->records[r->n_records];
+        *rec = (PushRequestRecord) { .what = strdup(what), .tables = strdup(tables), .n_upserts = n_upserts,
+                                     .n_deletes = n_deletes };
+        if (!rec->what || !rec->tables) {
+                free(rec->what);
+                free(rec->tables);
+                return -ENOMEM;
+        }
+        r->n_records++;
+        return 0;
 }
 
 static int push_table_add_upsert(PushTable *pt, const Row *row) {

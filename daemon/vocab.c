@@ -263,6 +263,11 @@ static const char *const folder_tables[] = {
         "ImagingModalities", "ImageDatasetTypes",
 };
 
+const char *const *vocab_folder_tables(size_t *ret_n) {
+        *ret_n = ELEMENTSOF(folder_tables);
+        return folder_tables;
+}
+
 int vocab_load_folder(Vocabularies *v, const char *dir, Findings *findings) {
         int n = 0;
         for (size_t i = 0; i < ELEMENTSOF(folder_tables); i++) {

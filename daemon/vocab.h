@@ -29,6 +29,8 @@ int vocab_load_folder_table(Vocabularies *v, const char *dir, const char *table,
 /* Loads every <dir>/<Table>.csv for which a table is referenced by the model or built in;
  * returns the number of tables loaded. */
 int vocab_load_folder(Vocabularies *v, const char *dir, Findings *findings);
+/* The lookup tables worth a copy (what vocab_load_folder() looks for). */
+const char *const *vocab_folder_tables(size_t *ret_n);
 
 typedef enum VocabAnswer {
         VOCAB_UNKNOWN_TABLE, /* no copy of this table: membership cannot be checked */
