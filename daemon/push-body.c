@@ -83,15 +83,16 @@ int push_body_upsert_order(const Model *model, const PushTable *pt, size_t **ret
         return 0;
 }
 
-static int memstream_done(FILE *out, char *buf, size_t size, int r, char **ret_data, size_t *ret_size) {
+/* Closes a memory stream (which is when buf and size become final) and hands the buffer over. */
+static int memstream_done(FILE *out, char **buf, size_t *size, int r, char **ret_data, size_t *ret_size) {
         if (fclose(out) != 0 && r >= 0)
                 r = -ENOMEM;
         if (r < 0) {
-                free(buf);
+                free(*buf);
                 return r;
         }
-        *ret_data = buf;
-        *ret_size = size;
+        *ret_data = *buf;
+        *ret_size = *size;
         return 0;
 }
 
@@ -111,7 +112,7 @@ int push_body_upserts_csv(const Model *model, const PushTable *pt, const size_t 
         if (!out)
                 return -ENOMEM;
         int r = emx2_write_rows(t, rows, n, pt->columns, true, mg_delete_column ? "mg_delete" : NULL, "false", out);
-        return memstream_done(out, buf, size, r, ret_data, ret_size);
+        return memstream_done(out, &buf, &size, r, ret_data, ret_size);
 }
 
 int push_body_deletes_csv(const Model *model, const PushTable *pt, bool mg_delete_column, char **ret_data,
@@ -137,7 +138,7 @@ int push_body_deletes_csv(const Model *model, const PushTable *pt, bool mg_delet
         /* With upserts in the same file the header must be theirs; the other cells stay empty. */
         int r = emx2_write_rows(t, row_ptrs, pt->n_deletes, mg_delete_column ? pt->columns : only_id, true,
                                 mg_delete_column ? "mg_delete" : NULL, "true", out);
-        return memstream_done(out, buf, size, r, ret_data, ret_size);
+        return memstream_done(out, &buf, &size, r, ret_data, ret_size);
 }
 
 PushZipPlan *push_zip_plan_free(PushZipPlan *z) {

@@ -1,0 +1,499 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Integration tests of the https:// backend: the real bbmri-dirsync against the project's EMX2
+emulator (tests/emulator) on 127.0.0.1, over HTTPS with a test CA made at test time. One scenario
+per run; every check can fail and says what differed. After every scenario, every output, report,
+state file and the emulator's request log are searched for the token and the password.
+
+Usage: run-http.py PROGRAM EMULATOR SOURCE_ROOT SCENARIO [--valgrind]
+"""
+import glob
+import json
+import os
+import secrets
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+program, emulator, root, scenario = sys.argv[1:5]
+use_valgrind = "--valgrind" in sys.argv[5:]
+failures = []
+TABLES = ["Persons", "AlsoKnownIn", "Networks", "Biobanks", "Services", "Studies", "Collections", "CollectionFacts"]
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    if not cond:
+        failures.append(what)
+    return cond
+
+
+class Env:
+    def __init__(self, work):
+        self.work = work
+        for name in ("example-master.yaml", "example-facts"):
+            src = os.path.join(root, "config", name)
+            (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(work, name))
+        self.remote = os.path.join(work, "remote")
+        shutil.copytree(os.path.join(root, "config", "example-directory"), self.remote)
+        self.ca = os.path.join(work, "ca")
+        subprocess.run(["bash", os.path.join(root, "tests", "http", "make-test-ca.sh"), self.ca], check=True)
+        self.token = "tok-" + secrets.token_hex(16)
+        self.viewer_token = "view-" + secrets.token_hex(16)
+        self.password = "pw-" + secrets.token_hex(12)
+        self.email = "coordinator@example.org"
+        self.token_file = os.path.join(work, "token")
+        self.write_secret(self.token_file, self.token)
+        self.password_file = os.path.join(work, "password")
+        self.write_secret(self.password_file, self.password)
+        self.request_log = os.path.join(work, "requests.jsonl")
+        self.outputs = []
+        self.proc = None
+        self.port = None
+        self.log_mark = 0
+
+    @staticmethod
+    def write_secret(path, value):
+        with open(path, "w") as f:
+            f.write(value + "\n")
+        os.chmod(path, 0o600)
+
+    # ---- the emulator ----
+    def start(self, faults=(), tls=True, viewer=False, extra=()):
+        self.stop()
+        port_file = os.path.join(self.work, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        args = [emulator, "--root", self.remote, "--port", "0", "--port-file", port_file,
+                "--request-log", self.request_log,
+                "--token", f"{self.token}=editor", "--token", f"{self.viewer_token}=viewer",
+                "--user", f"{self.email}:{self.password}=editor"]
+        if tls:
+            args += ["--cert", os.path.join(self.ca, "server.pem"), "--key", os.path.join(self.ca, "server.key")]
+        for f in faults:
+            args += ["--fault", f]
+        args += list(extra)
+        self.emulator_err = open(os.path.join(self.work, "emulator.err"), "a")
+        self.proc = subprocess.Popen(args, stderr=self.emulator_err)
+        for _ in range(200):
+            if os.path.exists(port_file):
+                self.port = int(open(port_file).read())
+                break
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not self.port:
+            sys.exit(f"the emulator did not start: {open(os.path.join(self.work, 'emulator.err')).read()}")
+        self.tls = tls
+
+    def stop(self):
+        if self.proc:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+            self.port = None
+
+    def requests(self):
+        """The request log lines since the last mark()."""
+        if not os.path.exists(self.request_log):
+            return []
+        with open(self.request_log) as f:
+            lines = [json.loads(l) for l in f if l.strip()]
+        return lines[self.log_mark:]
+
+    def mark(self):
+        if os.path.exists(self.request_log):
+            with open(self.request_log) as f:
+                self.log_mark = sum(1 for l in f if l.strip())
+
+    # ---- the client ----
+    def config(self, mode="push", method="zip", deletions="withdraw", token=True, ca="ca.pem", email=False,
+               timeout="5s", run_timeout="60s", extra=""):
+        scheme = "https" if self.tls else "http"
+        lines = [
+            "node: BE",
+            "master: example-master.yaml",
+            f"mappings: [{root}/mappings/miabis-2.0.yaml, {root}/mappings/example-local.yaml]",
+            f"model: {root}/mappings/directory-model.yaml",
+            "directory:",
+            f"  url: {scheme}://127.0.0.1:{self.port}",
+            f"  ca_file: {os.path.join(self.ca, ca)}",
+            f"  timeout: {timeout}",
+            f"  run_timeout: {run_timeout}",
+        ]
+        if token:
+            lines.append(f"  token_file: {self.token_file}")
+        if email:
+            lines += [f"  email: {self.email}", f"  password_file: {self.password_file}"]
+        lines += [f"mode: {mode}", "push:", f"  method: {method}", f"  deletions: {deletions}",
+                  "state_dir: state"]
+        if extra:
+            lines.append(extra)
+        self.config_path = os.path.join(self.work, "config.yaml")
+        with open(self.config_path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def run(self, *args, expect=None, what=None):
+        env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+        env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+        env.pop("CREDENTIALS_DIRECTORY", None)
+        cmd = [program, "-c", self.config_path, "--log-target", "console"] + list(args)
+        if use_valgrind:
+            cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+                   "--errors-for-leak-kinds=definite"] + cmd
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, timeout=600)
+        out, err = p.stdout.decode(), p.stderr.decode()
+        self.outputs.append(out + err)
+        self.out, self.err = out, err
+        if expect is not None:
+            if not check(p.returncode == expect, f"{what or ' '.join(args)}: exit {p.returncode}, expected {expect}"):
+                print("  stdout: " + out[-3000:].replace("\n", "\n  stdout: "))
+                print("  stderr: " + err[-3000:].replace("\n", "\n  stderr: "))
+        return p.returncode
+
+    def last_report(self, good=False):
+        name = "last.json" if good else "last-failed.json"
+        with open(os.path.join(self.work, "state", name)) as f:
+            return json.load(f)
+
+    def staging_file(self, table):
+        with open(os.path.join(self.remote, "BBMRI-BE", table + ".csv"), encoding="utf-8") as f:
+            return f.read()
+
+    def staging_digest(self):
+        return {t: self.staging_file(t) for t in TABLES if os.path.exists(os.path.join(self.remote, "BBMRI-BE", t + ".csv"))}
+
+    def check_no_secrets(self):
+        texts = list(self.outputs)
+        for path in glob.glob(os.path.join(self.work, "state", "**"), recursive=True):
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    texts.append(f.read().decode("utf-8", "replace"))
+        if os.path.exists(self.request_log):
+            texts.append(open(self.request_log).read())
+        for secret, name in ((self.token, "token"), (self.viewer_token, "viewer token"), (self.password, "password")):
+            check(not any(secret in t for t in texts), f"the {name} appears in no output, report, state file or log")
+
+
+def writes(reqs):
+    return [r for r in reqs if r["write"]]
+
+
+def gets(reqs, path):
+    return [r for r in reqs if r["method"] == "GET" and r["path"] == path]
+
+
+def converged(env, what):
+    """A second run finds nothing to do: no write request, each staging table read once."""
+    env.mark()
+    env.run("sync", expect=0, what=f"{what}: second sync")
+    check("0 added, 0 changed, 0 removed" in env.out, f"{what}: the second sync finds no difference")
+    reqs = env.requests()
+    check(not writes(reqs), f"{what}: the second sync sends no write request")
+    for t in TABLES:
+        check(len(gets(reqs, f"/BBMRI-BE/api/csv/{t}")) == 1, f"{what}: the second sync reads {t} once")
+    check(len(gets(reqs, "/BBMRI-BE/api/csv")) == 1, f"{what}: the second sync reads the live model once")
+    check(not [r for r in reqs if r["path"].startswith("/DirectoryOntologies/")],
+          f"{what}: the lookup tables are not fetched again within a day")
+    env.run("diff", expect=0, what=f"{what}: diff after the push")
+
+
+def first_push(env, method):
+    env.mark()
+    env.run("sync", expect=0, what=f"{method}: first sync")
+    check("sync BE: 1 added, 2 changed, 1 removed" in env.out, f"{method}: the sync reports the four changes")
+    reqs = env.requests()
+    w = writes(reqs)
+    if method == "zip":
+        check(len(w) == 1 and w[0]["path"] == "/BBMRI-BE/api/zip", f"zip: one write request, the ZIP import ({len(w)})")
+    else:
+        paths = sorted(r["path"] for r in w)
+        check(paths == ["/BBMRI-BE/api/csv/Collections", "/BBMRI-BE/api/csv/Persons"],
+              f"csv: one upsert request per changed table ({paths})")
+        check([r["path"] for r in w] == ["/BBMRI-BE/api/csv/Persons", "/BBMRI-BE/api/csv/Collections"],
+              "csv: requests in reference order (Persons before Collections)")
+    check("bbmri-eric:ID:BE_AZSJ1:collection:stroke" in env.staging_file("Collections"),
+          f"{method}: the added collection is in the staging area")
+    onto = [r for r in reqs if r["path"].startswith("/DirectoryOntologies/")]
+    check(onto and all(r["token"] == "absent" for r in onto), f"{method}: lookup tables are read, anonymously")
+    check(len({r["path"] for r in onto}) == len(onto), f"{method}: each lookup table is read once")
+    report = env.last_report(good=True)
+    check(report["push"]["verified"] is True, f"{method}: the report says the push was verified")
+    check(all(r["applied"] for r in report["push"]["request_list"]), f"{method}: the report lists every request as applied")
+    check(not os.path.exists(os.path.join(env.work, "state", "push-journal.json")),
+          f"{method}: no push journal is left after a verified push")
+
+
+def scenario_sync(env, method):
+    env.start()
+    env.config(method=method)
+    env.mark()
+    env.run("diff", "--against", "published", expect=1, what="diff against published")
+    check("1 added, 3 changed, 1 removed" in env.out, "against published: the night's lag shows")
+    pub = [r for r in env.requests() if r["path"].startswith("/ERIC/")]
+    check(pub and all("national_node" in r["query"] and r["token"] == "absent" for r in pub),
+          "the published tables are read with the node filter, anonymously")
+    env.run("sync", "--dry-run", expect=0, what="dry run")
+    check("not pushed (dry run)" in env.out, "a dry run pushes nothing")
+    first_push(env, method)
+    converged(env, method)
+
+
+def scenario_one_row(env):
+    env.start()
+    env.config()
+    env.run("sync", expect=0, what="first sync")
+    # The coordinator changes one collection's size.
+    master = os.path.join(env.work, "example-master.yaml")
+    text = open(master, encoding="utf-8").read()
+    marker = "size: 12000"
+    check(marker in text, "the example master has the size to change")
+    open(master, "w", encoding="utf-8").write(text.replace(marker, "size: 12500", 1))
+    env.mark()
+    env.run("sync", expect=0, what="sync after one change")
+    w = writes(env.requests())
+    check(len(w) == 1 and w[0]["path"] == "/BBMRI-BE/api/zip", f"one change: exactly one write request ({len(w)})")
+    if w:
+        tables = w[0]["tables"]
+        rows = sum(t["upserts"] + t["deletes"] for t in tables.values())
+        check(list(tables) == ["Collections"] and rows == 1,
+              f"one change: the request carries that one row ({tables})")
+    check("12500" in env.staging_file("Collections"), "one change: the new size is in the staging area")
+    converged(env, "one change")
+
+
+def scenario_transient(env):
+    # Reads: a 503 with Retry-After, a 502, a 504, a dropped response, a slow answer past the
+    # timeout; the write: a 503 first. Every one is retried and the run converges.
+    env.start(faults=["503:1@r2", "502@r4", "504@r6", "drop@r8", "latency:2500@r10", "503@w1"])
+    env.config(timeout="1s")
+    env.mark()
+    env.run("sync", expect=0, what="sync through transient faults")
+    reqs = env.requests()
+    faulted = [r for r in reqs if r.get("fault")]
+    check(len(faulted) >= 6, f"the faults were injected ({len(faulted)})")
+    w = writes(reqs)
+    check(len(w) == 2 and w[0]["status"] == 503 and w[1]["status"] == 200,
+          f"the ZIP import answered 503 is sent again once ({[r['status'] for r in w]})")
+    check("1 added, 2 changed, 1 removed" in env.out, "the sync through faults pushes the four changes")
+    env.start()
+    converged(env, "after transient faults")
+
+
+def scenario_exhausted(env):
+    # A proxy that keeps failing: the retries end, exit 75, nothing is applied.
+    before = env.staging_digest()
+    env.start(faults=["503@w1-w20"])
+    env.config()
+    env.run("sync", expect=75, what="sync while every write gets 503")
+    check("503" in env.err and "tries" in env.err, "the message says the Directory kept answering 503")
+    check(env.staging_digest() == before, "nothing is applied when every try failed")
+    report = env.last_report()
+    check(report["exit_code"] == 75 and report["push"]["request_list"] and
+          not report["push"]["request_list"][0]["applied"], "the failed run's report says the import was not applied")
+    env.start()
+    env.run("sync", expect=0, what="the next run")
+    converged(env, "after retries ran out")
+
+
+def scenario_statement_timeout(env):
+    before = env.staging_digest()
+    env.start(faults=["statement-timeout@w1"])
+    env.config()
+    env.run("sync", expect=75, what="sync hit by a statement timeout")
+    check("timed out" in env.err, "the message says the database timed out")
+    check(env.staging_digest() == before, "a statement timeout applies nothing")
+    env.start()
+    env.run("sync", expect=0, what="the next run")
+    converged(env, "after a statement timeout")
+
+
+def scenario_rejected(env):
+    # The server refuses the import (a failing batch): one transaction, nothing applied, exit 65.
+    before = env.staging_digest()
+    env.start(faults=["fail-batch:1@w1"])
+    env.config()
+    env.run("sync", expect=65, what="sync whose import the server refuses")
+    check("refused" in env.err or "failed" in env.err, "the server's reason is shown")
+    check(env.staging_digest() == before, "a refused ZIP import applies nothing")
+    report = env.last_report()
+    check(report["push"]["attempted"] and not any(r["applied"] for r in report["push"]["request_list"]),
+          "the report says nothing was applied")
+    env.start()
+    env.run("sync", expect=0, what="the next run")
+    converged(env, "after a refused import")
+
+
+def scenario_interrupted_csv(env):
+    # push.method csv: the first request (Persons) is acknowledged, the second (Collections)
+    # keeps failing; the journal records it, the next run sends only what is missing.
+    env.start(faults=["503@w2-w20"])
+    env.config(method="csv")
+    env.mark()
+    env.run("sync", expect=75, what="csv push cut off after one request")
+    first = writes(env.requests())
+    check(first and first[0]["status"] == 200 and first[0]["path"].endswith("/Persons"),
+          "the first request (Persons) was acknowledged")
+    journal_path = os.path.join(env.work, "state", "push-journal.json")
+    check(os.path.exists(journal_path), "a push journal is left behind")
+    if os.path.exists(journal_path):
+        j = json.load(open(journal_path))
+        applied = [r["applied"] for r in j["requests"]]
+        check(j["format_version"] == 1 and applied == [True, False], f"the journal: first applied, second not ({applied})")
+    report = env.last_report()
+    check([r["applied"] for r in report["push"]["request_list"]] == [True, False],
+          "the failed run's report says what was and was not applied")
+    env.start()
+    env.mark()
+    env.run("sync", expect=0, what="the next run resumes")
+    check("did not finish: 1 of 2 requests were acknowledged" in env.err, "the next run reports the interrupted push")
+    w = writes(env.requests())
+    check([r["path"] for r in w] == ["/BBMRI-BE/api/csv/Collections"],
+          f"the next run sends only the request that was not applied ({[r['path'] for r in w]})")
+    check(not os.path.exists(journal_path), "the journal is gone once the push is verified")
+    converged(env, "after an interrupted csv push")
+
+
+def scenario_sign_in(env):
+    # E-mail and password: signed in once, renewed when the token expires mid-run.
+    env.start(faults=["expire-token@r12"])
+    env.config(token=False, email=True)
+    env.mark()
+    env.run("sync", expect=0, what="sync with password sign-in and an expiring token")
+    reqs = env.requests()
+    signins = [r for r in reqs if r["path"] == "/api/graphql"]
+    check(len(signins) == 2, f"signed in, then again after the token expired ({len(signins)} sign-ins)")
+    expired = [r for r in reqs if r["status"] == 400 and r["path"] != "/api/graphql"]
+    check(len(expired) == 1, "exactly one request met the expired token")
+    check("1 added, 2 changed, 1 removed" in env.out, "the renewed token pushes the changes")
+    env.start()
+    converged(env, "after sign-in")
+
+
+def scenario_expired_token(env):
+    env.start(faults=["expire-token@r3"])
+    env.config()
+    env.run("sync", expect=77, what="sync with a named token that expires")
+    check("refused the token" in env.err, "the message says the token was refused")
+    check("Invalid token or token expired" in env.err, "the server's words are shown")
+
+
+def scenario_read_only(env):
+    env.start()
+    env.write_secret(env.token_file, env.viewer_token)
+    env.config()
+    before = env.staging_digest()
+    env.run("diff", expect=1, what="diff with a read-only token")
+    env.run("sync", expect=77, what="sync with a read-only token")
+    check("permission denied" in env.err, "the message says permission was denied")
+    check(env.staging_digest() == before, "a read-only token changes nothing")
+
+
+def scenario_no_token(env):
+    env.start()
+    env.config(token=False)
+    env.run("diff", expect=77, what="diff without a token")
+    check("no API token is configured" in env.err, "the message says no token is configured")
+    env.run("diff", "--against", "published", expect=1, what="the published schema needs no token")
+
+
+def scenario_insecure_token_file(env):
+    env.start()
+    os.chmod(env.token_file, 0o644)
+    env.config()
+    env.mark()
+    env.run("sync", expect=78, what="sync with a token file others can read")
+    check("chmod 600" in env.err, "the message says how to fix the token file")
+    check(not env.requests(), "no request is sent with a refused token file")
+
+
+def scenario_wrong_ca(env):
+    env.start()
+    env.config(ca="other-ca.pem")
+    env.mark()
+    env.run("sync", expect=69, what="sync against a server signed by another CA")
+    check("TLS" in env.err or "certificate" in env.err, "the message names the TLS failure")
+    check(not env.requests(), "no request reached the server")
+
+
+def scenario_model_drift(env):
+    env.start()
+    env.config()
+    context = ssl.create_default_context(cafile=os.path.join(env.ca, "ca.pem"))
+    request = urllib.request.Request(f"https://127.0.0.1:{env.port}/BBMRI-BE/api/csv",
+                                     headers={"x-molgenis-token": env.token})
+    with urllib.request.urlopen(request, context=context, timeout=10) as answer:
+        model = answer.read().decode()
+    check(model.startswith("tableName,"), "the emulator serves the live model")
+    live = os.path.join(env.work, "live-model.csv")
+    with open(live, "w") as f:
+        f.write(model.rstrip("\n") + "\nCollections,,new_required_column,,string,,true,,,,,,,,,,,\n")
+    env.start(extra=["--live-model", live])
+    env.mark()
+    env.run("diff", expect=1, what="diff with a drifted model")
+    check("model drift" in env.err and "new_required_column" in env.err, "diff reports the model drift")
+    before = env.staging_digest()
+    env.mark()
+    env.run("sync", expect=78, what="sync with a required column the model lacks")
+    check(not writes(env.requests()), "a blocking model drift sends no write request")
+    check(env.staging_digest() == before, "a blocking model drift changes nothing")
+
+
+def scenario_deadline(env):
+    env.start(faults=["latency:4000@r3"])
+    env.config(timeout="10s", run_timeout="2s")
+    env.run("sync", expect=75, what="sync past its run_timeout")
+    check("time limit" in env.err, "the message names the run's time limit")
+
+
+def scenario_plain_http(env):
+    env.start(tls=False)
+    env.config()
+    env.run("sync", expect=0, what="sync over plain http to 127.0.0.1")
+    converged(env, "plain http on loopback")
+
+
+scenarios = {
+    "zip-sync": lambda e: scenario_sync(e, "zip"),
+    "csv-sync": lambda e: scenario_sync(e, "csv"),
+    "one-row": scenario_one_row,
+    "transient-faults": scenario_transient,
+    "retries-exhausted": scenario_exhausted,
+    "statement-timeout": scenario_statement_timeout,
+    "import-refused": scenario_rejected,
+    "interrupted-csv": scenario_interrupted_csv,
+    "sign-in": scenario_sign_in,
+    "expired-token": scenario_expired_token,
+    "read-only-token": scenario_read_only,
+    "no-token": scenario_no_token,
+    "insecure-token-file": scenario_insecure_token_file,
+    "wrong-ca": scenario_wrong_ca,
+    "model-drift": scenario_model_drift,
+    "deadline": scenario_deadline,
+    "plain-http": scenario_plain_http,
+}
+
+if scenario == "--list":
+    print("\n".join(scenarios))
+    sys.exit(0)
+
+with tempfile.TemporaryDirectory(prefix="bbmri-http-") as work:
+    env = Env(work)
+    try:
+        scenarios[scenario](env)
+    finally:
+        env.stop()
+    env.check_no_secrets()
+    if failures:
+        print(f"{len(failures)} check(s) failed; emulator stderr:")
+        print(open(os.path.join(work, "emulator.err")).read()[-3000:])
+        sys.exit(1)
+print("all checks passed")
