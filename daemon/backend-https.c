@@ -154,7 +154,11 @@ static int call(HttpsBackend *hb, const HttpRequest *proto, bool with_token, Htt
                         r = -EACCES;
                         break;
                 case EMX2_ERROR_PERMISSION:
-                        if (with_token && !hb->token.value)
+                        if (!with_token)
+                                text = strdup_printf("%s: %s (this schema should be readable without a token: is the "
+                                                     "schema name right?)",
+                                                     what, server ?: "permission denied");
+                        else if (!hb->token.value)
                                 text = strdup_printf("%s: %s: no API token is configured (directory.token_file, the "
                                                      "credential directory-token, or directory.email with a password)",
                                                      what, server ?: "permission denied");
@@ -365,8 +369,11 @@ static int wait_for_task(HttpsBackend *hb, const char *id, const char *url, char
                 case EMX2_TASK_WARNING:
                         return 0;
                 case EMX2_TASK_ERROR: {
-                        _cleanup_free_ char *text = strdup_printf("the import failed: %s",
-                                                                  description ?: "no reason given");
+                        /* The server's description usually says "Import failed: ..." itself. */
+                        _cleanup_free_ char *text =
+                                description && strncasecmp(description, "import failed", 13) == 0
+                                        ? strdup(description)
+                                        : strdup_printf("the import failed: %s", description ?: "no reason given");
                         *ret_message = scrubbed(hb, text);
                         Emx2ErrorKind kind = emx2_error_kind(description ?: "");
                         return kind == EMX2_ERROR_TIMEOUT      ? -ETIMEDOUT

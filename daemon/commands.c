@@ -801,5 +801,16 @@ int command_status(const Options *o) {
         }
         if (!any)
                 printf("no run recorded yet in %s\n", run.config->state_dir);
+        _cleanup_free_ char *journal = NULL;
+        size_t journal_size = 0;
+        PushJournalSummary j = {};
+        if (state_read_file(run.state, PUSH_JOURNAL_FILE, 1u << 20, &journal, &journal_size) >= 0 &&
+            push_journal_parse(journal, journal_size, &j) >= 0) {
+                if (!j.finished)
+                        printf("unfinished push: started %s, %zu of %zu requests acknowledged (%zu upserts, %zu "
+                               "deletions applied); the next sync sends the rest\n",
+                               j.started, j.n_applied, j.n_requests, j.applied_upserts, j.applied_deletes);
+                push_journal_summary_done(&j);
+        }
         return EXIT_OK;
 }

@@ -83,7 +83,7 @@ int remote_fetch_run(RemoteFetch *f) {
                                 f->error_in_table = r != -ENOMEM;
                 }
                 if (r < 0)
-                        f->failed_table = "the model";
+                        f->failed_table = "api/csv (its model)";
         }
         for (size_t t = 0; r >= 0 && t < f->model->n_tables; t++) {
                 if (atomic_load(&f->cancel)) {

@@ -7,6 +7,7 @@ state file and the emulator's request log are searched for the token and the pas
 
 Usage: run-http.py PROGRAM EMULATOR SOURCE_ROOT SCENARIO [--valgrind]
 """
+import csv
 import glob
 import json
 import os
@@ -21,6 +22,7 @@ import time
 import urllib.request
 
 program, emulator, root, scenario = sys.argv[1:5]
+root = os.path.abspath(root)
 use_valgrind = "--valgrind" in sys.argv[5:]
 failures = []
 TABLES = ["Persons", "AlsoKnownIn", "Networks", "Biobanks", "Services", "Studies", "Collections", "CollectionFacts"]
@@ -41,6 +43,7 @@ class Env:
             (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(work, name))
         self.remote = os.path.join(work, "remote")
         shutil.copytree(os.path.join(root, "config", "example-directory"), self.remote)
+        self.write_ontologies(os.path.join(self.remote, "DirectoryOntologies"))
         self.ca = os.path.join(work, "ca")
         subprocess.run(["bash", os.path.join(root, "tests", "http", "make-test-ca.sh"), self.ca], check=True)
         self.token = "tok-" + secrets.token_hex(16)
@@ -56,6 +59,25 @@ class Env:
         self.proc = None
         self.port = None
         self.log_mark = 0
+        self.config_args = None
+
+    @staticmethod
+    def write_ontologies(folder):
+        """The lookup tables the Directory serves, as CSV (name, label), from the project's own
+        built-in vocabularies (mappings/vocabularies.yaml: "  Table:" then "    - [id, label]")."""
+        os.makedirs(folder, exist_ok=True)
+        tables, current = {}, None
+        for line in open(os.path.join(root, "mappings", "vocabularies.yaml"), encoding="utf-8"):
+            if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
+                current = tables.setdefault(line.strip()[:-1], [])
+            elif line.startswith("    - [") and current is not None:
+                current.append(json.loads(line.strip()[2:]))
+        for name, terms in tables.items():
+            with open(os.path.join(folder, name + ".csv"), "w", encoding="utf-8", newline="") as f:
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(["name", "label"])
+                for term in terms:
+                    w.writerow(term[:2])
 
     @staticmethod
     def write_secret(path, value):
@@ -90,6 +112,8 @@ class Env:
         if not self.port:
             sys.exit(f"the emulator did not start: {open(os.path.join(self.work, 'emulator.err')).read()}")
         self.tls = tls
+        if self.config_args is not None:
+            self.config(**self.config_args)  # the new port
 
     def stop(self):
         if self.proc:
@@ -117,6 +141,8 @@ class Env:
     # ---- the client ----
     def config(self, mode="push", method="zip", deletions="withdraw", token=True, ca="ca.pem", email=False,
                timeout="5s", run_timeout="60s", extra=""):
+        self.config_args = dict(mode=mode, method=method, deletions=deletions, token=token, ca=ca, email=email,
+                                timeout=timeout, run_timeout=run_timeout, extra=extra)
         scheme = "https" if self.tls else "http"
         lines = [
             "node: BE",
@@ -184,7 +210,8 @@ class Env:
 
 
 def writes(reqs):
-    return [r for r in reqs if r["write"]]
+    """Requests that write data (a sign-in is a POST but writes nothing)."""
+    return [r for r in reqs if r["write"] and r["path"] != "/api/graphql"]
 
 
 def gets(reqs, path):
@@ -197,7 +224,8 @@ def converged(env, what):
     env.run("sync", expect=0, what=f"{what}: second sync")
     check("0 added, 0 changed, 0 removed" in env.out, f"{what}: the second sync finds no difference")
     reqs = env.requests()
-    check(not writes(reqs), f"{what}: the second sync sends no write request")
+    check(not writes(reqs), f"{what}: the second sync sends no write request "
+                            f"({[(r['method'], r['path'], r['status']) for r in writes(reqs)]})")
     for t in TABLES:
         check(len(gets(reqs, f"/BBMRI-BE/api/csv/{t}")) == 1, f"{what}: the second sync reads {t} once")
     check(len(gets(reqs, "/BBMRI-BE/api/csv")) == 1, f"{what}: the second sync reads the live model once")
@@ -222,9 +250,6 @@ def first_push(env, method):
               "csv: requests in reference order (Persons before Collections)")
     check("bbmri-eric:ID:BE_AZSJ1:collection:stroke" in env.staging_file("Collections"),
           f"{method}: the added collection is in the staging area")
-    onto = [r for r in reqs if r["path"].startswith("/DirectoryOntologies/")]
-    check(onto and all(r["token"] == "absent" for r in onto), f"{method}: lookup tables are read, anonymously")
-    check(len({r["path"] for r in onto}) == len(onto), f"{method}: each lookup table is read once")
     report = env.last_report(good=True)
     check(report["push"]["verified"] is True, f"{method}: the report says the push was verified")
     check(all(r["applied"] for r in report["push"]["request_list"]), f"{method}: the report lists every request as applied")
@@ -238,9 +263,18 @@ def scenario_sync(env, method):
     env.mark()
     env.run("diff", "--against", "published", expect=1, what="diff against published")
     check("1 added, 3 changed, 1 removed" in env.out, "against published: the night's lag shows")
-    pub = [r for r in env.requests() if r["path"].startswith("/ERIC/")]
-    check(pub and all("national_node" in r["query"] and r["token"] == "absent" for r in pub),
-          "the published tables are read with the node filter, anonymously")
+    reqs = env.requests()
+    pub = [r for r in reqs if r["path"].startswith("/ERIC/")]
+    check(len(pub) == len(TABLES) and all("national_node" in r["query"] and r["token"] == "absent" for r in pub),
+          "the published tables are read once each, with the node filter, anonymously")
+    onto = [r for r in reqs if r["path"].startswith("/DirectoryOntologies/")]
+    served = {f[:-4] for f in os.listdir(os.path.join(env.remote, "DirectoryOntologies"))}
+    read = {r["path"].rsplit("/", 1)[1] for r in onto if r["status"] == 200}
+    check(onto and all(r["token"] == "absent" for r in onto) and read == served,
+          f"the first run reads every lookup table there is, anonymously ({sorted(served - read)} missed)")
+    check(len({r["path"] for r in onto}) == len(onto), "each lookup table is read once")
+    check(os.path.exists(os.path.join(env.work, "state", "ontologies", "Countries.csv")),
+          "the lookup tables are kept in the state directory")
     env.run("sync", "--dry-run", expect=0, what="dry run")
     check("not pushed (dry run)" in env.out, "a dry run pushes nothing")
     first_push(env, method)
@@ -291,7 +325,7 @@ def scenario_transient(env):
 def scenario_exhausted(env):
     # A proxy that keeps failing: the retries end, exit 75, nothing is applied.
     before = env.staging_digest()
-    env.start(faults=["503@w1-w20"])
+    env.start(faults=["503@w1-20"])
     env.config()
     env.run("sync", expect=75, what="sync while every write gets 503")
     check("503" in env.err and "tries" in env.err, "the message says the Directory kept answering 503")
@@ -323,6 +357,8 @@ def scenario_rejected(env):
     env.config()
     env.run("sync", expect=65, what="sync whose import the server refuses")
     check("refused" in env.err or "failed" in env.err, "the server's reason is shown")
+    print("  the message: " + [l for l in env.err.splitlines() if "push to" in l][0] if "push to" in env.err else "")
+    check("(table " in env.err and ", row bbmri-eric:" in env.err, "the message names the table and row concerned")
     check(env.staging_digest() == before, "a refused ZIP import applies nothing")
     report = env.last_report()
     check(report["push"]["attempted"] and not any(r["applied"] for r in report["push"]["request_list"]),
@@ -335,7 +371,7 @@ def scenario_rejected(env):
 def scenario_interrupted_csv(env):
     # push.method csv: the first request (Persons) is acknowledged, the second (Collections)
     # keeps failing; the journal records it, the next run sends only what is missing.
-    env.start(faults=["503@w2-w20"])
+    env.start(faults=["503@w2-20"])
     env.config(method="csv")
     env.mark()
     env.run("sync", expect=75, what="csv push cut off after one request")
@@ -364,15 +400,15 @@ def scenario_interrupted_csv(env):
 
 def scenario_sign_in(env):
     # E-mail and password: signed in once, renewed when the token expires mid-run.
-    env.start(faults=["expire-token@r12"])
+    env.start(faults=["expire-token@r24"])
     env.config(token=False, email=True)
     env.mark()
     env.run("sync", expect=0, what="sync with password sign-in and an expiring token")
     reqs = env.requests()
     signins = [r for r in reqs if r["path"] == "/api/graphql"]
     check(len(signins) == 2, f"signed in, then again after the token expired ({len(signins)} sign-ins)")
-    expired = [r for r in reqs if r["status"] == 400 and r["path"] != "/api/graphql"]
-    check(len(expired) == 1, "exactly one request met the expired token")
+    expired = [r for r in reqs if r["status"] == 400 and r["path"].startswith("/BBMRI-BE/")]
+    check(len(expired) == 1, f"exactly one request met the expired token ({[(r['n'], r['path']) for r in expired]})")
     check("1 added, 2 changed, 1 removed" in env.out, "the renewed token pushes the changes")
     env.start()
     converged(env, "after sign-in")
@@ -454,6 +490,50 @@ def scenario_deadline(env):
     check("time limit" in env.err, "the message names the run's time limit")
 
 
+def add_stale_biobank(env):
+    """A biobank the master no longer has, still in staging with a collection, a sub-collection and
+    a fact row: removing it needs the facts, then the collections, then the biobank."""
+    def edit(table, change):
+        path = os.path.join(env.remote, "BBMRI-BE", table + ".csv")
+        with open(path, encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        header, first = rows[0], rows[1]
+        for new in change(dict(zip(header, first))):
+            rows.append([new.get(h, "") for h in header])
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)
+    gone, coll, sub = "bbmri-eric:ID:BE_GONE", "bbmri-eric:ID:BE_GONE:collection:c", "bbmri-eric:ID:BE_GONE:collection:c:sub"
+    edit("Biobanks", lambda r: [dict(r, id=gone, name="Closed biobank")])
+    edit("Collections", lambda r: [dict(r, id=sub, biobank=gone, parent_collection=coll, name="Sub"),
+                                    dict(r, id=coll, biobank=gone, parent_collection="", name="Closed")])
+    edit("CollectionFacts", lambda r: [dict(r, id="bbmri-eric:factID:BE_gone-1", collection=coll)])
+    return gone, coll, sub
+
+
+def scenario_delete_policy(env, method):
+    gone, coll, sub = add_stale_biobank(env)
+    env.start()
+    env.config(method=method, deletions="delete")
+    env.mark()
+    env.run("sync", expect=0, what=f"{method}: sync deleting a closed biobank")
+    check("5 removed" in env.out, "the biobank, its two collections, its fact and the example's removed collection go")
+    w = writes(env.requests())
+    if method == "zip":
+        check(len(w) == 3 and all(r["path"] == "/BBMRI-BE/api/zip" for r in w),
+              f"zip: the upserts with the facts' deletion, then the collections, then the biobank ({len(w)})")
+        order = [sorted(r["tables"]) for r in w]
+        check(order == [["CollectionFacts", "Collections", "Persons"], ["Collections"], ["Biobanks"]],
+              f"zip: children are deleted before their parents ({order})")
+    else:
+        order = [(r["method"], r["path"].rsplit("/", 1)[1]) for r in w]
+        check(order == [("POST", "Persons"), ("POST", "Collections"), ("DELETE", "CollectionFacts"),
+                        ("DELETE", "Collections"), ("DELETE", "Biobanks")],
+              f"csv: upserts in reference order, deletions in reverse ({order})")
+    for row in (gone, coll, sub, "bbmri-eric:factID:BE_gone-1"):
+        check(row not in "".join(env.staging_digest().values()), f"{row} is deleted from the staging area")
+    converged(env, f"{method} with deletions")
+
+
 def scenario_plain_http(env):
     env.start(tls=False)
     env.config()
@@ -479,6 +559,8 @@ scenarios = {
     "model-drift": scenario_model_drift,
     "deadline": scenario_deadline,
     "plain-http": scenario_plain_http,
+    "zip-deletions": lambda e: scenario_delete_policy(e, "zip"),
+    "csv-deletions": lambda e: scenario_delete_policy(e, "csv"),
 }
 
 if scenario == "--list":
