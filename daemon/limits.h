@@ -60,3 +60,6 @@
 #define LIMIT_ONTOLOGY_CACHE_USEC      (24ull * 3600 * 1000 * 1000) /* ontology tables are fetched again after a day */
 #define LIMIT_LIVE_MODEL_BYTES         (4u * 1024 * 1024)          /* the staging schema's model CSV */
 #define LIMIT_SIGNIN_ATTEMPTS          3u                          /* sign-ins per run (the first and renewals of expired tokens) */
+#define LIMIT_SERVER_MESSAGE_BYTES     2000u                       /* a server message or task description passed on */
+#define LIMIT_TASK_DEPTH               32u                         /* sub-tasks followed in a task status (EMX2 nests 2-3) */
+#define LIMIT_TASK_ID_BYTES            128u                        /* a task id, which goes into a request path */
