@@ -425,6 +425,35 @@ static void save_report(Run *run, bool good) {
                 log_error("%s: cannot save the run report", run->config->state_dir);
         if (run->config->report_json && write_file_atomic(run->config->report_json, json, size, 0644) < 0)
                 log_error("%s: cannot write the JSON report", run->config->report_json);
+        if (run->config->report_html) {
+                _cleanup_free_ char *html = NULL;
+                size_t html_size = 0;
+                if (report_to_html(&run->report, &html, &html_size) < 0 ||
+                    write_file_atomic(run->config->report_html, html, html_size, 0644) < 0)
+                        log_error("%s: cannot write the HTML report", run->config->report_html);
+        }
+        if (run->config->report_metrics) {
+                /* The last success outlives failed runs: the state directory remembers it. */
+                uint64_t last_success = 0;
+                _cleanup_free_ char *stamp = NULL;
+                if (good) {
+                        last_success = run->report.finished_usec;
+                        char text[32];
+                        int n = snprintf(text, sizeof text, "%" PRIu64 "\n", last_success);
+                        if (run->state)
+                                (void) state_write_file(run->state, "last-success", text, (size_t) n);
+                } else if (run->state && state_read_file(run->state, "last-success", 64, &stamp, NULL) >= 0) {
+                        char *end = NULL;
+                        unsigned long long v = strtoull(stamp, &end, 10);
+                        if (end && end != stamp)
+                                last_success = v;
+                }
+                _cleanup_free_ char *metrics = NULL;
+                size_t metrics_size = 0;
+                if (report_to_metrics(&run->report, last_success, &metrics, &metrics_size) < 0 ||
+                    write_file_atomic(run->config->report_metrics, metrics, metrics_size, 0644) < 0)
+                        log_error("%s: cannot write the metrics", run->config->report_metrics);
+        }
 }
 
 /* diff and sync share the first half: config, state, local, fetch, compare. */

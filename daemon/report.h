@@ -51,5 +51,14 @@ typedef struct RunReport {
 /* JSON report (jansson), pretty-printed with sorted keys, trailing newline. */
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size);
 
+/* An HTML page of the run for the coordinator (report.html): the summary, then per biobank what
+ * changed (old and new values) and what is wrong; rows of the whole node first. Self-contained,
+ * every text escaped. */
+int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size);
+
+/* Prometheus textfile (report.metrics, for the node exporter's textfile collector): last run and
+ * last success time, duration, exit code, changes, findings, push requests. */
+int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret_data, size_t *ret_size);
+
 /* "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 1 request (0.8 s)" */
 char *report_summary_line(const RunReport *r);
