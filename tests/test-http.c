@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include "http.h"
 #include "limits.h"
 #include "test.h"
@@ -99,5 +104,142 @@ TEST(test_deadline) {
         http_client_free(c);
 }
 
-TEST_MAIN(RUN(test_backoff); RUN(test_transient); RUN(test_origin); RUN(test_escape); RUN(test_client_refuses);
+/* A scripted server on 127.0.0.1: answers connection k with answers[k] and closes it. Returns the
+ * port; the child is reaped by stop_server(). */
+static pid_t server_pid;
+
+static unsigned start_server(const char *const *answers, size_t n) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof a;
+        CHECK(fd >= 0 && bind(fd, (struct sockaddr *) &a, sizeof a) == 0 && listen(fd, 8) == 0 &&
+              getsockname(fd, (struct sockaddr *) &a, &len) == 0);
+        server_pid = fork();
+        if (server_pid == 0) {
+                for (size_t k = 0; k < n; k++) {
+                        int c = accept(fd, NULL, NULL);
+                        if (c < 0)
+                                _exit(1);
+                        char buf[8192];
+                        /* Read the request head (and whatever body came with it). */
+                        (void) read(c, buf, sizeof buf);
+                        size_t left = strlen(answers[k]);
+                        for (const char *p = answers[k]; left > 0;) {
+                                ssize_t w = write(c, p, left);
+                                if (w <= 0)
+                                        break;
+                                p += w;
+                                left -= (size_t) w;
+                        }
+                        close(c);
+                }
+                _exit(0);
+        }
+        close(fd);
+        return ntohs(a.sin_port);
+}
+
+static void stop_server(void) {
+        int status = 0;
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, &status, 0);
+}
+
+static HttpClient *client_for(unsigned port, size_t max_response) {
+        _cleanup_free_ char *url = strdup_printf("http://127.0.0.1:%u", port);
+        HttpClient *c = NULL;
+        CHECK_INT(http_client_new(&(HttpOptions) { .base_url = url, .timeout_usec = 5000000,
+                                                   .max_response_bytes = max_response, .max_attempts = 3 },
+                                  &c),
+                  0);
+        return c;
+}
+
+TEST(test_retry_transient_status) {
+        /* 503 (with Retry-After: 0), then 502, then the answer: three tries, one response. */
+        static const char *const answers[] = {
+                "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Type: text/html\r\nContent-Length: 13\r\n"
+                "Connection: close\r\n\r\n<html></html>",
+                "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 8\r\nConnection: close\r\n\r\nid\nx\ny\nz",
+        };
+        HttpClient *c = client_for(start_server(answers, 3), 0);
+        HttpResponse resp = {};
+        char *message = NULL;
+        CHECK_INT(http_send(c, &(HttpRequest) { .method = "GET", .path = "/x" }, &resp, &message), 0);
+        CHECK_INT(resp.status, 200);
+        CHECK_INT(resp.attempts, 3);
+        CHECK_STR(resp.body, "id\nx\ny\nz");
+        CHECK_STR(resp.content_type, "text/csv");
+        http_response_done(&resp);
+        free(message);
+        http_client_free(c);
+        stop_server();
+}
+
+TEST(test_no_retry_on_400) {
+        static const char *const answers[] = {
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 44\r\n"
+                "Connection: close\r\n\r\n{\"errors\":[{\"message\":\"permission denied\"}]}",
+        };
+        HttpClient *c = client_for(start_server(answers, 1), 0);
+        HttpResponse resp = {};
+        char *message = NULL;
+        CHECK_INT(http_send(c, &(HttpRequest) { .method = "POST", .path = "/x", .body = "a", .body_size = 1 }, &resp,
+                            &message),
+                  0);
+        CHECK_INT(resp.status, 400);
+        CHECK_INT(resp.attempts, 1);
+        CHECK_CONTAINS(resp.body, "permission denied");
+        http_response_done(&resp);
+        http_client_free(c);
+        stop_server();
+}
+
+TEST(test_response_cap) {
+        /* The cap is enforced while the body arrives: a Content-Length over it, and a body without one. */
+        _cleanup_free_ char *big = malloc(20001);
+        memset(big, 'x', 20000);
+        big[20000] = 0;
+        _cleanup_free_ char *with_length = strdup_printf("HTTP/1.1 200 OK\r\nContent-Length: 20000\r\nConnection: close\r\n\r\n%s", big);
+        _cleanup_free_ char *without = strdup_printf("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n%s", big);
+        const char *const answers[] = { with_length, without };
+        HttpClient *c = client_for(start_server(answers, 2), 1000);
+        for (int i = 0; i < 2; i++) {
+                HttpResponse resp = {};
+                char *message = NULL;
+                CHECK_INT(http_send(c, &(HttpRequest) { .method = "GET", .path = "/big" }, &resp, &message), -EFBIG);
+                CHECK_CONTAINS(message, "larger than 1000 bytes");
+                free(message);
+        }
+        http_client_free(c);
+        stop_server();
+}
+
+TEST(test_redirects) {
+        /* Same origin: followed. Another host: refused, the token never goes there. */
+        char *answers[3];
+        answers[0] = strdup("HTTP/1.1 302 Found\r\nLocation: /moved\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        answers[1] = strdup("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        answers[2] = strdup("HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.2:9/steal\r\nContent-Length: 0\r\n"
+                            "Connection: close\r\n\r\n");
+        HttpClient *c = client_for(start_server((const char *const *) answers, 3), 0);
+        HttpResponse resp = {};
+        char *message = NULL;
+        CHECK_INT(http_send(c, &(HttpRequest) { .method = "GET", .path = "/a", .token = "tok" }, &resp, &message), 0);
+        CHECK_STR(resp.body, "ok");
+        http_response_done(&resp);
+        CHECK_INT(http_send(c, &(HttpRequest) { .method = "GET", .path = "/b", .token = "tok" }, &resp, &message),
+                  -ELOOP);
+        CHECK_CONTAINS(message, "not followed");
+        CHECK(!strstr(message, "tok\""));
+        free(message);
+        http_client_free(c);
+        stop_server();
+        for (size_t i = 0; i < ELEMENTSOF(answers); i++)
+                free(answers[i]);
+}
+
+TEST_MAIN(RUN(test_retry_transient_status); RUN(test_no_retry_on_400); RUN(test_response_cap); RUN(test_redirects);
+          RUN(test_backoff); RUN(test_transient); RUN(test_origin); RUN(test_escape); RUN(test_client_refuses);
           RUN(test_unreachable); RUN(test_deadline))

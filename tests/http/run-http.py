@@ -167,9 +167,12 @@ class Env:
         with open(self.config_path, "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def run(self, *args, expect=None, what=None):
+    def run(self, *args, expect=None, what=None, proxy=None):
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+        if proxy:
+            env["https_proxy"] = env["http_proxy"] = proxy
+        else:
+            env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
         env.pop("CREDENTIALS_DIRECTORY", None)
         cmd = [program, "-c", self.config_path, "--log-target", "console"] + list(args)
         if use_valgrind:
@@ -535,6 +538,17 @@ def scenario_delete_policy(env, method):
     converged(env, f"{method} with deletions")
 
 
+def scenario_proxy(env):
+    # Proxies come from the environment: a proxy that is not there makes the Directory unreachable.
+    env.start()
+    env.config()
+    env.mark()
+    env.run("diff", expect=69, what="diff through a proxy that does not answer", proxy="http://127.0.0.1:9")
+    check("cannot connect" in env.err and "127.0.0.1 port 9" in env.err, "the message names the proxy connection")
+    check(not env.requests(), "nothing reached the Directory past the missing proxy")
+    env.run("diff", expect=1, what="diff without the proxy")
+
+
 def scenario_plain_http(env):
     env.start(tls=False)
     env.config()
@@ -560,6 +574,7 @@ scenarios = {
     "model-drift": scenario_model_drift,
     "deadline": scenario_deadline,
     "plain-http": scenario_plain_http,
+    "proxy-from-environment": scenario_proxy,
     "zip-deletions": lambda e: scenario_delete_policy(e, "zip"),
     "csv-deletions": lambda e: scenario_delete_policy(e, "csv"),
 }
