@@ -1506,6 +1506,20 @@ static void handle_get_table(Emulator *e, struct MHD_Connection *c, Schema *s, c
         reply_set(r, 200, "text/csv", data, size);
 }
 
+/* The answer of a CSV write: the number of rows processed, or the error (k: the import's result,
+ * w: writing the folder back). */
+static void reply_rows_done(Reply *r, const char *error, int k, int w, size_t n) {
+        if (k < 0)
+                reply_errno(r, error, k);
+        else if (w < 0)
+                reply_errorf(r, "the emulator could not write its folder: %s", strerror(-w));
+        else {
+                char text[32];
+                snprintf(text, sizeof text, "%zu", n);
+                reply_text(r, 200, "text/plain", text);
+        }
+}
+
 static void handle_csv_post(Emulator *e, const Request *req, Schema *s, size_t table, const Fault *fail, Reply *r) {
         _cleanup_free_ char *error = NULL;
         Import im = {
@@ -1522,16 +1536,7 @@ static void handle_csv_post(Emulator *e, const Request *req, Schema *s, size_t t
                 r->fault = fail->name;
         size_t n = im.n_committed;
         import_done(&im);
-        int w = write_back(e, s);
-        if (k < 0)
-                reply_errno(r, error, k);
-        else if (w < 0)
-                reply_errorf(r, "the emulator could not write its folder: %s", strerror(-w));
-        else {
-                char text[32];
-                snprintf(text, sizeof text, "%zu", n);
-                reply_text(r, 200, "text/plain", text);
-        }
+        reply_rows_done(r, error, k, write_back(e, s), n);
 }
 
 static void handle_csv_delete(Emulator *e, const Request *req, Schema *s, size_t table, Reply *r) {
@@ -1560,16 +1565,7 @@ static void handle_csv_delete(Emulator *e, const Request *req, Schema *s, size_t
         if (k >= 0)
                 k = txn_commit(txn);
         import_done(&im);
-        int w = write_back(e, s);
-        if (k < 0)
-                reply_errno(r, error, k);
-        else if (w < 0)
-                reply_errorf(r, "the emulator could not write its folder: %s", strerror(-w));
-        else {
-                char text[32];
-                snprintf(text, sizeof text, "%zu", n);
-                reply_text(r, 200, "text/plain", text);
-        }
+        reply_rows_done(r, error, k, write_back(e, s), n);
 }
 
 /* A parameter of a Content-Disposition or Content-Type header (quoted or not), malloc()ed. */
