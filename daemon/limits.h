@@ -41,6 +41,16 @@
 
 /* State directory. */
 #define LIMIT_REPORTS_KEPT             30u                         /* JSON reports kept in state_dir */
+#define LIMIT_REPORT_FILE_BYTES        (256u * 1024 * 1024)        /* a saved report (every change and finding of a run) */
+
+/* The model file's id patterns: a counted repetition such as ((a{255}){255}){255} makes regcomp()
+ * build millions of states. */
+#define LIMIT_ID_PATTERN_BYTES         512u                        /* one id pattern */
+#define LIMIT_ID_PATTERN_REPEAT        1000u                       /* product of all {n,m} bounds of one pattern */
+
+/* Journal entries. */
+#define LIMIT_LOG_EXTRA_FIELDS         8u                          /* log_add_field() extras of one entry */
+#define LIMIT_LOG_ENTRY_FIELDS         32u                         /* fields of one entry in all */
 
 /* The Directory over HTTPS (http.c, backend-https.c). */
 #define LIMIT_HTTP_RESPONSE_BYTES      LIMIT_CSV_FILE_BYTES        /* one response body, enforced while reading */

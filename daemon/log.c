@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
 
+#include "limits.h"
 #include "log.h"
 
 /* One MESSAGE_ID per kind of event (random 128-bit ids, made once); packaging/bbmri-dirsync.catalog
@@ -19,10 +20,10 @@ static const char *const message_ids[_LOG_EVENT_MAX] = {
         [LOG_EVENT_LOCK_BUSY] = "26021d23c27a46529af7550f468bf0f0",
 };
 
-/* Fields of one journal entry: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, MESSAGE_ID, up to 8 BBMRI_*
- * fields and the log_add_field() extras. TODO(lead): move to limits.h */
-#define LOG_EXTRA_FIELDS_MAX 8u
-#define LOG_ENTRY_FIELDS_MAX 32u
+/* Fields of one journal entry: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, MESSAGE_ID, the BBMRI_*
+ * fields and the log_add_field() extras. */
+#define LOG_EXTRA_FIELDS_MAX LIMIT_LOG_EXTRA_FIELDS
+#define LOG_ENTRY_FIELDS_MAX LIMIT_LOG_ENTRY_FIELDS
 
 static LogTarget target = LOG_TARGET_CONSOLE;
 static int verbosity;

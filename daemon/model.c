@@ -8,8 +8,8 @@
 /* The id patterns are ours, but the model file is read like any other input: a counted
  * repetition such as ((a{255}){255}){255} makes regcomp() build an automaton of millions of
  * states. */
-#define MODEL_ID_PATTERN_MAX_BYTES 512u    /* TODO(lead): move to limits.h */
-#define MODEL_ID_PATTERN_MAX_REPEAT 1000u  /* TODO(lead): move to limits.h (product of all {n,m} bounds) */
+#define MODEL_ID_PATTERN_MAX_BYTES LIMIT_ID_PATTERN_BYTES
+#define MODEL_ID_PATTERN_MAX_REPEAT LIMIT_ID_PATTERN_REPEAT
 
 static const char *const column_type_names[_COLUMN_TYPE_MAX] = {
         [COLUMN_STRING] = "string",

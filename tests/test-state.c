@@ -162,6 +162,49 @@ TEST(test_snapshots) {
         CHECK_INT(rm_rf(tmp), 0);
 }
 
+static ino_t inode_of(const char *dir, const char *rel) {
+        _cleanup_free_ char *p = path_join(dir, rel);
+        struct stat st;
+        return p && stat(p, &st) == 0 ? st.st_ino : 0;
+}
+
+TEST(test_snapshot_unchanged_is_linked) {
+        /* A table equal to the last good snapshot's is linked, not written again; one that differs,
+         * even by a byte at the same size, is written. */
+        _cleanup_free_ char *tmp = make_tmpdir();
+        CHECK(tmp);
+        _cleanup_(state_closep) StateDir *s = NULL;
+        CHECK_INT(state_open(tmp, &s), 0);
+        CHECK_INT(state_snapshot_begin(s), 0);
+        CHECK_INT(state_snapshot_add(s, "BBMRI-BE", "Biobanks", "id,name\n1,a\n", 12), 0);
+        CHECK_INT(state_snapshot_add(s, "BBMRI-BE", "Persons", "id\nx\n", 5), 0);
+        CHECK_INT(state_snapshot_commit(s), 0);
+        ino_t biobanks = inode_of(tmp, "snapshots/BBMRI-BE/Biobanks.csv");
+        ino_t persons = inode_of(tmp, "snapshots/BBMRI-BE/Persons.csv");
+        CHECK(biobanks != 0 && persons != 0);
+
+        CHECK_INT(state_snapshot_begin(s), 0);
+        CHECK_INT(state_snapshot_add(s, "BBMRI-BE", "Biobanks", "id,name\n1,a\n", 12), 0);
+        CHECK_INT(state_snapshot_add(s, "BBMRI-BE", "Persons", "id\ny\n", 5), 0);
+        CHECK_INT(state_snapshot_commit(s), 0);
+        CHECK(inode_of(tmp, "snapshots/BBMRI-BE/Biobanks.csv") == biobanks);
+        CHECK(inode_of(tmp, "snapshots/BBMRI-BE/Persons.csv") != persons);
+        char *data = NULL;
+        size_t size = 0;
+        CHECK_INT(state_snapshot_read(s, "BBMRI-BE", "Biobanks", &data, &size), 0);
+        CHECK_STR(data, "id,name\n1,a\n");
+        data = mfree(data);
+        CHECK_INT(state_snapshot_read(s, "BBMRI-BE", "Persons", &data, &size), 0);
+        CHECK_STR(data, "id\ny\n");
+        free(data);
+        /* The old set is gone, the linked file survives it with one name. */
+        _cleanup_free_ char *p = path_join(tmp, "snapshots/BBMRI-BE/Biobanks.csv");
+        struct stat st;
+        CHECK(stat(p, &st) == 0 && st.st_nlink == 1);
+        s = state_close(s);
+        CHECK_INT(rm_rf(tmp), 0);
+}
+
 TEST(test_reports) {
         _cleanup_free_ char *tmp = make_tmpdir();
         CHECK(tmp);
@@ -227,4 +270,5 @@ TEST(test_reports) {
         CHECK_INT(rm_rf(tmp), 0);
 }
 
-TEST_MAIN(RUN(test_open_creates_directory); RUN(test_lock); RUN(test_snapshots); RUN(test_reports))
+TEST_MAIN(RUN(test_open_creates_directory); RUN(test_lock); RUN(test_snapshots); RUN(test_snapshot_unchanged_is_linked);
+          RUN(test_reports))
