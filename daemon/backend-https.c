@@ -227,8 +227,8 @@ static int https_fetch_table(Backend *b, SchemaKind schema, const char *table, c
                 r = -EREMOTEIO;
         }
         if (r < 0) {
-                if (r == -ENOENT && schema != SCHEMA_STAGING)
-                        return r; /* the caller decides whether a missing table matters */
+                if (r == -ENOENT)
+                        return r; /* the caller decides whether a missing table matters (model drift says so) */
                 int k = add_remote_finding(hb, findings, table, NULL, message ?: "failed");
                 return k < 0 ? k : r;
         }
