@@ -231,6 +231,9 @@ static int file_push(Backend *b, const Model *model, const PushPlan *plan, PushR
         if (!schema_dir)
                 return -ENOMEM;
         PushFill pf = { .fb = fb, .d = d, .schema_dir = schema_dir };
+        r = push_result_add_record(result, "folder swap", schema, upserts, deletes);
+        if (r < 0)
+                return r;
         r = replace_directory_atomic(schema_dir, fill_schema, &pf);
         result->n_requests = 1;
         if (r < 0) {
@@ -239,6 +242,7 @@ static int file_push(Backend *b, const Model *model, const PushPlan *plan, PushR
         }
         result->n_applied_upserts = upserts;
         result->n_applied_deletes = deletes;
+        result->records[result->n_records - 1].applied = true;
         return 0;
 }
 

@@ -656,7 +656,7 @@ int command_sync(const Options *o) {
                     push_journal_parse(journal, journal_size, &run.interrupted) >= 0 && !run.interrupted.finished) {
                         log_event(LOG_WARNING, LOG_EVENT_PUSH_FAILED,
                                   "the push started %s did not finish: %zu of %zu requests were acknowledged "
-                                  "(%zu upserts, %zu deletions applied; not applied: %s); this run sends what is "
+                                  "(%zu upserts, %zu deletions applied; not applied: %s); a push sends only what is "
                                   "still missing",
                                   run.interrupted.started, run.interrupted.n_applied, run.interrupted.n_requests,
                                   run.interrupted.applied_upserts, run.interrupted.applied_deletes,

@@ -78,6 +78,13 @@ assert rows["bbmri-eric:ID:BE_LCHU1:collection:covid-2020"]["withdrawn"] == "tru
 assert rows["bbmri-eric:ID:BE_AZSJ1:collection:stroke"]["withdrawn"] == "false"
 assert rows["bbmri-eric:ID:BE_71030031000:collection:oncology"]["size"] == "12000"
 PY
+python3 - "$WORK/config/example-state/last.json" <<'PY' || fail "the report does not list the push's one request as applied"
+import json, sys
+push = json.load(open(sys.argv[1]))["push"]
+assert push["request_list"] == [{"what": "folder swap", "tables": "BBMRI-BE", "upserts": 4, "deletes": 0,
+                                 "applied": True}], push["request_list"]
+assert push["verified"] is True
+PY
 # The published schema is never written.
 expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
 expect_in "$WORK/out" "sync BE: 0 added, 0 changed, 0 removed"
