@@ -62,10 +62,10 @@ static char *table_path(const char *schema, const char *table) {
         return rest ? schema_path(schema, rest) : NULL;
 }
 
-static int sign_in(HttpsBackend *hb, char **ret_message) {
+static int sign_in(HttpsBackend *hb, char **reterr_message) {
         const Config *c = hb->backend.config;
         if (hb->n_sign_ins >= LIMIT_SIGNIN_ATTEMPTS) {
-                *ret_message = strdup_printf("signing in as %s again was refused: %u sign-ins in one run", c->email,
+                *reterr_message = strdup_printf("signing in as %s again was refused: %u sign-ins in one run", c->email,
                                              LIMIT_SIGNIN_ATTEMPTS);
                 return -EACCES;
         }
@@ -83,7 +83,7 @@ static int sign_in(HttpsBackend *hb, char **ret_message) {
         explicit_bzero(body, size);
         free(body);
         if (r < 0) {
-                *ret_message = scrubbed(hb, message);
+                *reterr_message = scrubbed(hb, message);
                 return r;
         }
         _cleanup_free_ char *token = NULL, *server = NULL;
@@ -94,7 +94,7 @@ static int sign_in(HttpsBackend *hb, char **ret_message) {
         if (k < 0) {
                 _cleanup_free_ char *text = strdup_printf("signing in as %s failed: %s", c->email,
                                                           server ?: "the answer is not a sign-in result");
-                *ret_message = scrubbed(hb, text);
+                *reterr_message = scrubbed(hb, text);
                 return k == -EBADMSG && !server ? -EBADMSG : -EACCES;
         }
         secret_done(&hb->token);
@@ -108,11 +108,11 @@ static int sign_in(HttpsBackend *hb, char **ret_message) {
  * -EACCES refused token or permission, -ETIMEDOUT statement timeout, -ENOENT unknown table or
  * schema, -EBADMSG the server rejected the data, -EREMOTEIO an answer that is no API answer, and
  * the transport errors of http_send(). */
-static int call(HttpsBackend *hb, const HttpRequest *proto, bool with_token, HttpResponse *ret, char **ret_message) {
+static int call(HttpsBackend *hb, const HttpRequest *proto, bool with_token, HttpResponse *ret, char **reterr_message) {
         HttpRequest rq = *proto;
         for (;;) {
                 if (with_token && !hb->token.value && hb->sign_in) {
-                        int r = sign_in(hb, ret_message);
+                        int r = sign_in(hb, reterr_message);
                         if (r < 0)
                                 return r;
                 }
@@ -121,7 +121,7 @@ static int call(HttpsBackend *hb, const HttpRequest *proto, bool with_token, Htt
                 _cleanup_free_ char *message = NULL;
                 int r = http_send(hb->http, &rq, &resp, &message);
                 if (r < 0) {
-                        *ret_message = scrubbed(hb, message);
+                        *reterr_message = scrubbed(hb, message);
                         return r;
                 }
                 if (resp.status >= 200 && resp.status < 300) {
@@ -190,7 +190,7 @@ static int call(HttpsBackend *hb, const HttpRequest *proto, bool with_token, Htt
                 }
                 if (!text)
                         return -ENOMEM;
-                *ret_message = scrubbed(hb, text);
+                *reterr_message = scrubbed(hb, text);
                 return r;
         }
 }
@@ -326,7 +326,7 @@ static char *tables_of(const Model *model, const PushPlan *plan, const bool *ups
 }
 
 /* Waits for an asynchronous import to end. */
-static int wait_for_task(HttpsBackend *hb, const char *id, const char *url, char **ret_message) {
+static int wait_for_task(HttpsBackend *hb, const char *id, const char *url, char **reterr_message) {
         _cleanup_free_ char *escaped = http_escape(id);
         _cleanup_free_ char *path = NULL;
         /* The server names the task's address; only a path on the same server is taken. */
@@ -339,7 +339,7 @@ static int wait_for_task(HttpsBackend *hb, const char *id, const char *url, char
         uint64_t pause = LIMIT_TASK_POLL_FIRST_USEC;
         for (;;) {
                 if (http_pause(hb->http, pause) < 0) {
-                        *ret_message = strdup_printf("the import task %s did not end within the run's time limit "
+                        *reterr_message = strdup_printf("the import task %s did not end within the run's time limit "
                                                      "(directory.run_timeout); the next run checks what it applied",
                                                      id);
                         return -ETIME;
@@ -351,7 +351,7 @@ static int wait_for_task(HttpsBackend *hb, const char *id, const char *url, char
                 _cleanup_free_ char *message = NULL;
                 int r = call(hb, &rq, true, &resp, &message);
                 if (r < 0) {
-                        *ret_message = TAKE_PTR(message);
+                        *reterr_message = TAKE_PTR(message);
                         return r;
                 }
                 Emx2TaskStatus status;
@@ -359,7 +359,7 @@ static int wait_for_task(HttpsBackend *hb, const char *id, const char *url, char
                 r = emx2_parse_task(resp.body, resp.size, &status, &description);
                 http_response_done(&resp);
                 if (r < 0) {
-                        *ret_message = strdup_printf("GET %s: the answer is no task status", path);
+                        *reterr_message = strdup_printf("GET %s: the answer is no task status", path);
                         return -EREMOTEIO;
                 }
                 if (!emx2_task_status_is_final(status))
@@ -374,17 +374,17 @@ static int wait_for_task(HttpsBackend *hb, const char *id, const char *url, char
                                 description && strncasecmp(description, "import failed", 13) == 0
                                         ? strdup(description)
                                         : strdup_printf("the import failed: %s", description ?: "no reason given");
-                        *ret_message = scrubbed(hb, text);
+                        *reterr_message = scrubbed(hb, text);
                         Emx2ErrorKind kind = emx2_error_kind(description ?: "");
                         return kind == EMX2_ERROR_TIMEOUT      ? -ETIMEDOUT
                                : kind == EMX2_ERROR_PERMISSION ? -EACCES
                                                                : -EBADMSG;
                 }
                 case EMX2_TASK_SKIPPED:
-                        *ret_message = strdup_printf("the import was skipped: %s", description ?: "no table in it");
+                        *reterr_message = strdup_printf("the import was skipped: %s", description ?: "no table in it");
                         return -EBADMSG;
                 default:
-                        *ret_message = strdup_printf("the Directory lost track of the import task %s; the next run "
+                        *reterr_message = strdup_printf("the Directory lost track of the import task %s; the next run "
                                                      "checks what it applied", id);
                         return -EIO;
                 }

@@ -244,8 +244,8 @@ static void erase_and_freep(char **p) {
         }
 }
 
-int emx2_parse_signin(const char *body, size_t size, char **ret_token, char **ret_message) {
-        if (!ret_token || !ret_message)
+int emx2_parse_signin(const char *body, size_t size, char **ret_token, char **reterr_message) {
+        if (!ret_token || !reterr_message)
                 return -EINVAL;
         _cleanup_json_ json_t *root = load_object(body, size);
         if (!root)
@@ -278,7 +278,7 @@ int emx2_parse_signin(const char *body, size_t size, char **ret_token, char **re
                 return r;
         if (!message && !(message = strdup("sign-in failed")))
                 return -ENOMEM;
-        *ret_message = message;
+        *reterr_message = message;
         return -EACCES;
 }
 

@@ -31,8 +31,8 @@ int emx2_signin_request(const char *email, const char *password, char **ret_body
 
 /* Parses the sign-in answer {"data":{"signin":{"status","message","token"}}}. On SUCCESS with a
  * token: 0 and *ret_token (malloc()ed; the caller wipes it). On FAILED: -EACCES and
- * *ret_message (the server's message, malloc()ed). -EBADMSG for anything else. */
-int emx2_parse_signin(const char *body, size_t size, char **ret_token, char **ret_message);
+ * *reterr_message (the server's message, malloc()ed). -EBADMSG for anything else. */
+int emx2_parse_signin(const char *body, size_t size, char **ret_token, char **reterr_message);
 
 /* Parses an async import's answer {"id":"...","url":"..."}: *ret_id and *ret_url (url may be
  * NULL when absent), malloc()ed. -EBADMSG when there is no string id. */

@@ -358,7 +358,7 @@ static bool status_is_redirect(long status) {
         return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **ret_message) {
+int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **reterr_message) {
         _cleanup_free_ char *url = strdup_printf("%s%s%s%s", c->base_url, rq->path, rq->query ? "?" : "",
                                                  rq->query ?: "");
         if (!url)
@@ -375,7 +375,7 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                 uint64_t now = now_usec_monotonic(), timeout = c->timeout_usec;
                 if (c->deadline_usec > 0) {
                         if (now >= c->deadline_usec) {
-                                *ret_message = strdup_printf("%s: the run's time limit (directory.run_timeout) was reached%s%s",
+                                *reterr_message = strdup_printf("%s: the run's time limit (directory.run_timeout) was reached%s%s",
                                                              what, last_reason ? "; last try: " : "", last_reason ?: "");
                                 return -ETIME;
                         }
@@ -388,7 +388,7 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                 int r = attempt_once(c, url, method, rq, timeout, &t, errbuf, &code);
                 if (r < 0) {
                         free(t.data);
-                        *ret_message = strdup_printf("%s: cannot set up the request", what);
+                        *reterr_message = strdup_printf("%s: cannot set up the request", what);
                         return r;
                 }
                 long status = 0;
@@ -401,16 +401,16 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                                 (void) curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &location);
                                 free(t.data);
                                 if (!location) {
-                                        *ret_message = strdup_printf("%s: HTTP %ld without a Location", what, status);
+                                        *reterr_message = strdup_printf("%s: HTTP %ld without a Location", what, status);
                                         return -EIO;
                                 }
                                 if (!http_same_origin(c->base_url, location)) {
-                                        *ret_message = strdup_printf("%s: redirected to %s, which leaves %s; not followed",
+                                        *reterr_message = strdup_printf("%s: redirected to %s, which leaves %s; not followed",
                                                                      what, location, c->base_url);
                                         return -ELOOP;
                                 }
                                 if (++redirects > LIMIT_HTTP_REDIRECTS) {
-                                        *ret_message = strdup_printf("%s: more than %u redirects", what,
+                                        *reterr_message = strdup_printf("%s: more than %u redirects", what,
                                                                      LIMIT_HTTP_REDIRECTS);
                                         return -ELOOP;
                                 }
@@ -450,7 +450,7 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                         last_reason = NULL;
                         Outcome o = classify(c->curl, code, &t, errbuf, &last_errno, &last_reason);
                         if (o == OUTCOME_FAIL) {
-                                *ret_message = strdup_printf("%s: %s", what, last_reason ?: "failed");
+                                *reterr_message = strdup_printf("%s: %s", what, last_reason ?: "failed");
                                 return last_errno;
                         }
                 }
@@ -459,12 +459,12 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                 uint64_t pause = http_backoff_usec(attempt + 1, random_u32(),
                                                    retry_after > 0 ? (uint64_t) retry_after * 1000000 : 0);
                 if (http_pause(c, pause) < 0) {
-                        *ret_message = strdup_printf("%s: the run's time limit (directory.run_timeout) was reached "
+                        *reterr_message = strdup_printf("%s: the run's time limit (directory.run_timeout) was reached "
                                                      "after %u tr%s; last: %s",
                                                      what, attempt, attempt == 1 ? "y" : "ies", last_reason ?: "?");
                         return -ETIME;
                 }
         }
-        *ret_message = strdup_printf("%s: %s, still after %u tries", what, last_reason ?: "failed", c->max_attempts);
+        *reterr_message = strdup_printf("%s: %s, still after %u tries", what, last_reason ?: "failed", c->max_attempts);
         return last_errno ?: -EIO;
 }

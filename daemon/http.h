@@ -59,7 +59,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(HttpClient, http_client_free);
 
 /* Sends the request, retrying transient failures. Returns 0 when a response with a status that is
  * not transient arrived (*ret is filled; the caller reads 4xx bodies). Otherwise a negative errno
- * and *ret_message (malloc()ed, no secret in it) says what failed:
+ * and *reterr_message (malloc()ed, no secret in it) says what failed:
  *   -EAGAIN        429/502/503/504 on every try
  *   -EHOSTUNREACH  name resolution or connection failed (the Directory is unreachable)
  *   -EPROTO        TLS: handshake or certificate verification failed (never retried)
@@ -69,7 +69,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(HttpClient, http_client_free);
  *   -EFBIG         the response is larger than the cap
  *   -ELOOP         a redirect to another origin, or too many
  *   -ENOMEM, -EIO  other failures */
-int http_send(HttpClient *c, const HttpRequest *request, HttpResponse *ret, char **ret_message);
+int http_send(HttpClient *c, const HttpRequest *request, HttpResponse *ret, char **reterr_message);
 
 /* Waits usec or until the deadline, whichever is first; -ETIME when the deadline cuts it short. */
 int http_pause(HttpClient *c, uint64_t usec);

@@ -39,31 +39,31 @@ int secret_set(Secret *s, const char *value, size_t size) {
         return 0;
 }
 
-int secret_read_file(const char *path, Secret *ret, char **ret_message) {
+int secret_read_file(const char *path, Secret *ret, char **reterr_message) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 int r = -errno;
-                *ret_message = strdup_printf("%s: cannot open the secret file: %s", path, strerror(-r));
+                *reterr_message = strdup_printf("%s: cannot open the secret file: %s", path, strerror(-r));
                 return r;
         }
         struct stat st;
         if (fstat(fd, &st) < 0) {
                 int r = -errno;
-                *ret_message = strdup_printf("%s: cannot stat the secret file: %s", path, strerror(-r));
+                *reterr_message = strdup_printf("%s: cannot stat the secret file: %s", path, strerror(-r));
                 return r;
         }
         if (!S_ISREG(st.st_mode)) {
-                *ret_message = strdup_printf("%s: the secret file is not a regular file", path);
+                *reterr_message = strdup_printf("%s: the secret file is not a regular file", path);
                 return -EBADMSG;
         }
         if (st.st_mode & 0077) {
-                *ret_message = strdup_printf("%s: the secret file may be read or written by others (mode %04o); "
+                *reterr_message = strdup_printf("%s: the secret file may be read or written by others (mode %04o); "
                                              "it is refused: chmod 600 it (or use a systemd credential)",
                                              path, (unsigned) (st.st_mode & 07777));
                 return -EPERM;
         }
         if (st.st_size > (off_t) LIMIT_SECRET_FILE_BYTES) {
-                *ret_message = strdup_printf("%s: the secret file is larger than %u bytes", path,
+                *reterr_message = strdup_printf("%s: the secret file is larger than %u bytes", path,
                                              LIMIT_SECRET_FILE_BYTES);
                 return -EFBIG;
         }
@@ -72,7 +72,7 @@ int secret_read_file(const char *path, Secret *ret, char **ret_message) {
         Secret buf = {};
         int r = secret_alloc(&buf, cap);
         if (r < 0) {
-                *ret_message = strdup_printf("%s: cannot allocate memory for the secret", path);
+                *reterr_message = strdup_printf("%s: cannot allocate memory for the secret", path);
                 return r;
         }
         for (;;) {
@@ -82,7 +82,7 @@ int secret_read_file(const char *path, Secret *ret, char **ret_message) {
                                 continue;
                         r = -errno;
                         secret_done(&buf);
-                        *ret_message = strdup_printf("%s: cannot read the secret file: %s", path, strerror(-r));
+                        *reterr_message = strdup_printf("%s: cannot read the secret file: %s", path, strerror(-r));
                         return r;
                 }
                 if (k == 0)
@@ -90,7 +90,7 @@ int secret_read_file(const char *path, Secret *ret, char **ret_message) {
                 n += (size_t) k;
                 if (n >= cap - 1) {
                         secret_done(&buf);
-                        *ret_message = strdup_printf("%s: the secret file is larger than %u bytes", path,
+                        *reterr_message = strdup_printf("%s: the secret file is larger than %u bytes", path,
                                                      LIMIT_SECRET_FILE_BYTES);
                         return -EFBIG;
                 }
@@ -102,13 +102,13 @@ int secret_read_file(const char *path, Secret *ret, char **ret_message) {
                 end--;
         if (end == start) {
                 secret_done(&buf);
-                *ret_message = strdup_printf("%s: the secret file is empty", path);
+                *reterr_message = strdup_printf("%s: the secret file is empty", path);
                 return -ENODATA;
         }
         if (memchr(buf.value + start, 0, end - start) || memchr(buf.value + start, '\n', end - start) ||
             memchr(buf.value + start, '\r', end - start)) {
                 secret_done(&buf);
-                *ret_message = strdup_printf("%s: the secret file holds more than one line", path);
+                *reterr_message = strdup_printf("%s: the secret file holds more than one line", path);
                 return -EBADMSG;
         }
         memmove(buf.value, buf.value + start, end - start);

@@ -21,9 +21,9 @@ int secret_set(Secret *s, const char *value, size_t size);
 
 /* Reads a secret file: at most LIMIT_SECRET_FILE_BYTES, surrounding white space (a trailing
  * newline) stripped, refused when empty (-ENODATA), when group or others may read or write it
- * (-EPERM), or when it holds a NUL or a line break inside (-EBADMSG). *ret_message says why,
+ * (-EPERM), or when it holds a NUL or a line break inside (-EBADMSG). *reterr_message says why,
  * naming the file but never its contents. */
-int secret_read_file(const char *path, Secret *ret, char **ret_message);
+int secret_read_file(const char *path, Secret *ret, char **reterr_message);
 
 /* Replaces every occurrence of each non-empty secret in text by "[secret]". Returns a new string
  * (malloc()ed) or NULL on OOM; text NULL gives NULL. */
