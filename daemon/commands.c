@@ -8,6 +8,7 @@
 #include "diff.h"
 #include "export.h"
 #include "fetch.h"
+#include "limits.h"
 #include "log.h"
 #include "miabis-xml.h"
 #include "pipeline.h"
@@ -25,6 +26,7 @@ typedef struct Run {
         const Options *options;
         bool model_blocks_push;  /* the live model has a required column ours lacks */
         PushJournalSummary interrupted; /* a journal of an unfinished earlier push, when found */
+        PushResult push;         /* what the push did (the report points into it) */
         const char *command;
         Config *config;
         bool config_borrowed;   /* the daemon's, not this run's */
@@ -54,6 +56,7 @@ static void run_init(Run *run, const Options *o, const char *command) {
 
 static void run_done(Run *run) {
         push_journal_summary_done(&run->interrupted);
+        push_result_done(&run->push);
         push_plan_free(run->plan);
         change_set_free(run->changes);
         dataset_free(run->remote);
@@ -456,6 +459,14 @@ static void save_report(Run *run, bool good) {
         }
 }
 
+/* The push journal an earlier push left, when there is one that can be read. */
+static int load_push_journal(StateDir *state, PushJournalSummary *ret) {
+        _cleanup_free_ char *journal = NULL;
+        size_t size = 0;
+        int r = state_read_file(state, PUSH_JOURNAL_FILE, LIMIT_PUSH_JOURNAL_BYTES, &journal, &size);
+        return r < 0 ? r : push_journal_parse(journal, size, ret);
+}
+
 /* diff and sync share the first half: config, state, local, fetch, compare. */
 static int compare_with_remote(Run *run, bool against_published) {
         int r = load_config(run);
@@ -650,10 +661,7 @@ int command_sync(const Options *o) {
          * plan comes from the staging area as it is now, so what was acknowledged is not sent again
          * and what was not is in the plan. */
         {
-                _cleanup_free_ char *journal = NULL;
-                size_t journal_size = 0;
-                if (state_read_file(run.state, PUSH_JOURNAL_FILE, 1u << 20, &journal, &journal_size) >= 0 &&
-                    push_journal_parse(journal, journal_size, &run.interrupted) >= 0 && !run.interrupted.finished) {
+                if (load_push_journal(run.state, &run.interrupted) >= 0 && !run.interrupted.finished) {
                         log_event(LOG_WARNING, LOG_EVENT_PUSH_FAILED,
                                   "the push started %s did not finish: %zu of %zu requests were acknowledged "
                                   "(%zu upserts, %zu deletions applied; not applied: %s); a push sends only what is "
@@ -714,26 +722,23 @@ int command_sync(const Options *o) {
 
         if (push) {
                 run.report.pushed = true;
-                PushResult result = {};
+                PushResult *result = &run.push;
                 size_t first_finding = run.findings.n_items;
-                r = run.backend->ops->push(run.backend, run.local.model, run.plan, &result, &run.findings);
-                run.report.n_requests = result.n_requests;
-                run.report.n_applied_upserts = result.n_applied_upserts;
-                run.report.n_applied_deletes = result.n_applied_deletes;
-                run.report.push_records = result.records;
-                run.report.n_push_records = result.n_records;
+                r = run.backend->ops->push(run.backend, run.local.model, run.plan, result, &run.findings);
+                run.report.n_requests = result->n_requests;
+                run.report.n_applied_upserts = result->n_applied_upserts;
+                run.report.n_applied_deletes = result->n_applied_deletes;
+                run.report.push_records = result->records;
+                run.report.n_push_records = result->n_records;
                 run_phase(&run, "push");
                 if (r < 0) {
                         log_findings_from(&run.findings, first_finding);
                         log_event(LOG_ERR, LOG_EVENT_PUSH_FAILED, "push to %s failed: %s", run.config->directory_url,
-                                  result.error ?: strerror(-r));
-                        run_set_error(&run, "push failed: %s", result.error ?: strerror(-r));
+                                  result->error ?: strerror(-r));
+                        run_set_error(&run, "push failed: %s", result->error ?: strerror(-r));
                         int code = exit_code_for_remote_error(r);
                         finish_report(&run, code, "failed");
                         save_report(&run, false);
-                        run.report.push_records = NULL;
-                        run.report.n_push_records = 0;
-                        push_result_done(&result);
                         log_summary(&run);
                         return code;
                 }
@@ -747,23 +752,12 @@ int command_sync(const Options *o) {
                         finish_report(&run, r, "failed");
                         save_report(&run, false);
                         log_summary(&run);
-                        run.report.push_records = NULL;
-                        run.report.n_push_records = 0;
-                        push_result_done(&result);
                         return r;
                 }
-                /* Verified: the journal has served its purpose. */
-                (void) state_remove_file(run.state, PUSH_JOURNAL_FILE);
-                finish_report(&run, data_exit, outcome);
-                save_report(&run, data_exit == EXIT_OK);
-                log_summary(&run);
-                run.report.push_records = NULL;
-                run.report.n_push_records = 0;
-                push_result_done(&result);
-                return data_exit;
         }
-        /* Nothing left to push in push mode: an earlier push's journal is settled too. */
-        if (run.config->mode == SYNC_MODE_PUSH && !o->dry_run && run.plan->n_upserts + run.plan->n_deletes == 0)
+        /* In push mode a verified push, or nothing left to push: the journal (an earlier push's, or
+         * this one's) has served its purpose. */
+        if (run.config->mode == SYNC_MODE_PUSH && !o->dry_run)
                 (void) state_remove_file(run.state, PUSH_JOURNAL_FILE);
         finish_report(&run, data_exit, outcome);
         save_report(&run, data_exit == EXIT_OK);
@@ -830,11 +824,8 @@ int command_status(const Options *o) {
         }
         if (!any)
                 printf("no run recorded yet in %s\n", run.config->state_dir);
-        _cleanup_free_ char *journal = NULL;
-        size_t journal_size = 0;
         PushJournalSummary j = {};
-        if (state_read_file(run.state, PUSH_JOURNAL_FILE, 1u << 20, &journal, &journal_size) >= 0 &&
-            push_journal_parse(journal, journal_size, &j) >= 0) {
+        if (load_push_journal(run.state, &j) >= 0) {
                 if (!j.finished)
                         printf("unfinished push: started %s, %zu of %zu requests acknowledged (%zu upserts, %zu "
                                "deletions applied); the next sync sends the rest\n",

@@ -42,6 +42,7 @@
 /* State directory. */
 #define LIMIT_REPORTS_KEPT             30u                         /* JSON reports kept in state_dir */
 #define LIMIT_REPORT_FILE_BYTES        (256u * 1024 * 1024)        /* a saved report (every change and finding of a run) */
+#define LIMIT_PUSH_JOURNAL_BYTES       (1u * 1024 * 1024)          /* the push journal read back */
 
 /* The model file's id patterns: a counted repetition such as ((a{255}){255}){255} makes regcomp()
  * build millions of states. */
