@@ -51,7 +51,7 @@ typedef struct Config {
         char *password_file;        /* absolute path, or NULL (then credential directory-password) */
         char *ca_file;              /* absolute path, or NULL */
         uint64_t timeout_usec;      /* [60s] per request */
-        uint64_t run_timeout_usec;  /* [20min] all network time of one run (retries included) */
+        uint64_t run_timeout_usec;  /* [20min] from opening the Directory to the last request */
 
         SyncMode mode;              /* [report] */
         PushMethod push_method;     /* [zip] */

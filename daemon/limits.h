@@ -64,7 +64,7 @@
 #define LIMIT_HTTP_LOW_SPEED_BYTES     64u                         /* a transfer slower than this many bytes/s ... */
 #define LIMIT_HTTP_LOW_SPEED_SECONDS   30u                         /* ... for this long is abandoned (and retried) */
 #define LIMIT_HTTP_REDIRECTS           3u                          /* redirects followed, never to another host */
-#define LIMIT_RUN_TIMEOUT_USEC         (20ull * 60 * 1000 * 1000)  /* default directory.run_timeout: all network time of one run */
+#define LIMIT_RUN_TIMEOUT_USEC         (20ull * 60 * 1000 * 1000)  /* default directory.run_timeout: opening to last request */
 #define LIMIT_TASK_POLL_FIRST_USEC     (200u * 1000)               /* first pause before polling an async import */
 #define LIMIT_TASK_POLL_MAX_USEC       (5u * 1000 * 1000)          /* longest pause between polls */
 #define LIMIT_PUSH_CSV_ROWS            1000u                       /* rows in one CSV upsert request (push.method csv) */
