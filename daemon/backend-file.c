@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 
 #include "backend.h"
-#include "csv.h"
-#include "diff.h"
 #include "export.h"
 #include "limits.h"
 
@@ -27,61 +25,6 @@ static char *table_path(FileBackend *fb, const char *schema, const char *table) 
         return strdup_printf("%s/%s/%s.csv", fb->folder, schema, table);
 }
 
-/* Keeps the records of one node: by its national_node column when the table has one, else by the
- * node part of the id. */
-typedef struct NodeFilter {
-        const char *node;
-        FILE *out;
-        int node_column, id_column;
-        bool header_done;
-} NodeFilter;
-
-static int filter_record(void *userdata, unsigned line, char **fields, size_t n) {
-        NodeFilter *nf = userdata;
-        if (!nf->header_done) {
-                nf->header_done = true;
-                nf->node_column = nf->id_column = -1;
-                for (size_t i = 0; i < n; i++) {
-                        if (streq(fields[i], "national_node"))
-                                nf->node_column = (int) i;
-                        else if (streq(fields[i], "id"))
-                                nf->id_column = (int) i;
-                }
-                return csv_write_record(nf->out, (const char *const *) fields, n);
-        }
-        bool keep;
-        if (nf->node_column >= 0)
-                keep = (size_t) nf->node_column < n && streq(fields[nf->node_column], nf->node);
-        else {
-                char buf[16];
-                const char *node = nf->id_column >= 0 && (size_t) nf->id_column < n
-                                           ? directory_id_node(fields[nf->id_column], buf, sizeof buf)
-                                           : NULL;
-                keep = node && streq(node, nf->node);
-        }
-        return keep ? csv_write_record(nf->out, (const char *const *) fields, n) : 0;
-}
-
-static int filter_to_node(const char *data, size_t size, const char *filename, const char *node, char **ret_data,
-                          size_t *ret_size, Findings *findings) {
-        char *buf = NULL;
-        size_t buf_size = 0;
-        FILE *out = open_memstream(&buf, &buf_size);
-        if (!out)
-                return -ENOMEM;
-        NodeFilter nf = { .node = node, .out = out };
-        int r = csv_parse(data, size, filename, filter_record, &nf, findings);
-        if (fclose(out) != 0 && r >= 0)
-                r = -ENOMEM;
-        if (r < 0) {
-                free(buf);
-                return r;
-        }
-        *ret_data = buf;
-        *ret_size = buf_size;
-        return 0;
-}
-
 static int file_fetch_table(Backend *b, SchemaKind schema, const char *table, const char *node, char **ret_data,
                             size_t *ret_size, Findings *findings) {
         FileBackend *fb = file_backend(b);
@@ -101,7 +44,7 @@ static int file_fetch_table(Backend *b, SchemaKind schema, const char *table, co
         if (r < 0)
                 return r;
         if (schema == SCHEMA_PUBLISHED && node)
-                return filter_to_node(data, size, path, node, ret_data, ret_size, findings);
+                return emx2_filter_to_node(data, size, path, node, ret_data, ret_size, findings);
         *ret_data = TAKE_PTR(data);
         *ret_size = size;
         return 0;

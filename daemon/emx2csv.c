@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "csv.h"
+#include "diff.h"
 #include "emx2csv.h"
 #include "limits.h"
 
@@ -331,5 +332,60 @@ int emx2_table_to_buffer(const Dataset *d, size_t table, const Row *const *rows,
         }
         *ret_data = buf;
         *ret_size = size;
+        return 0;
+}
+
+/* ---- the published schema's rows of one node ---- */
+
+typedef struct NodeFilter {
+        const char *node;
+        FILE *out;
+        int node_column, id_column;
+        bool header_done;
+} NodeFilter;
+
+static int filter_record(void *userdata, unsigned line, char **fields, size_t n) {
+        NodeFilter *nf = userdata;
+        if (!nf->header_done) {
+                nf->header_done = true;
+                nf->node_column = nf->id_column = -1;
+                for (size_t i = 0; i < n; i++) {
+                        if (streq(fields[i], "national_node"))
+                                nf->node_column = (int) i;
+                        else if (streq(fields[i], "id"))
+                                nf->id_column = (int) i;
+                }
+                return csv_write_record(nf->out, (const char *const *) fields, n);
+        }
+        bool keep;
+        if (nf->node_column >= 0)
+                keep = (size_t) nf->node_column < n && streq(fields[nf->node_column], nf->node);
+        else {
+                char buf[16];
+                const char *node = nf->id_column >= 0 && (size_t) nf->id_column < n
+                                           ? directory_id_node(fields[nf->id_column], buf, sizeof buf)
+                                           : NULL;
+                keep = node && streq(node, nf->node);
+        }
+        return keep ? csv_write_record(nf->out, (const char *const *) fields, n) : 0;
+}
+
+int emx2_filter_to_node(const char *data, size_t size, const char *filename, const char *node, char **ret_data,
+                          size_t *ret_size, Findings *findings) {
+        char *buf = NULL;
+        size_t buf_size = 0;
+        FILE *out = open_memstream(&buf, &buf_size);
+        if (!out)
+                return -ENOMEM;
+        NodeFilter nf = { .node = node, .out = out };
+        int r = csv_parse(data, size, filename, filter_record, &nf, findings);
+        if (fclose(out) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret_data = buf;
+        *ret_size = buf_size;
         return 0;
 }

@@ -41,3 +41,9 @@ int emx2_write_rows(const ModelTable *t, const Row *const *rows, size_t n_rows, 
 /* Same as emx2_write_table into a malloc()ed buffer. */
 int emx2_table_to_buffer(const Dataset *d, size_t table, const Row *const *rows, size_t n_rows,
                          const bool *columns, bool skip_blocked, char **ret_data, size_t *ret_size);
+
+/* The rows of one node of a published table (raw CSV in, raw CSV out, header kept): by its
+ * national_node column when the table has one, else by the node part of the id. Used where the
+ * server's ?filter={"national_node":...} is emulated: the file backend and the test emulator. */
+int emx2_filter_to_node(const char *data, size_t size, const char *filename, const char *node, char **ret_data,
+                        size_t *ret_size, Findings *findings);

@@ -1385,37 +1385,6 @@ static int parse_node_filter(const char *filter, char **ret_node) {
         return *ret_node ? 0 : -ENOMEM;
 }
 
-typedef struct RawFilter {
-        FILE *out;
-        const char *node;
-        int node_column, id_column;
-        bool header_done;
-} RawFilter;
-
-static int raw_filter_record(void *userdata, unsigned line, char **fields, size_t n) {
-        RawFilter *f = userdata;
-        if (!f->header_done) {
-                f->header_done = true;
-                f->node_column = f->id_column = -1;
-                for (size_t i = 0; i < n; i++) {
-                        if (streq(fields[i], "national_node"))
-                                f->node_column = (int) i;
-                        if (streq(fields[i], "id"))
-                                f->id_column = (int) i;
-                }
-                return csv_write_record(f->out, (const char *const *) fields, n);
-        }
-        const char *value = NULL;
-        char buf[16];
-        if (f->node_column >= 0)
-                value = (size_t) f->node_column < n ? fields[f->node_column] : NULL;
-        else if (f->id_column >= 0 && (size_t) f->id_column < n)
-                value = directory_id_node(fields[f->id_column], buf, sizeof buf);
-        if (!value || !streq(value, f->node))
-                return 0;
-        return csv_write_record(f->out, (const char *const *) fields, n);
-}
-
 static bool table_name_is_valid(const char *name) {
         if (isempty(name) || name[0] == '.' || strlen(name) > 255)
                 return false;
@@ -1441,21 +1410,11 @@ static void handle_get_raw_table(Emulator *e, Schema *s, const char *table, cons
         }
         char *buf = NULL;
         size_t bsize = 0;
-        FILE *out = open_memstream(&buf, &bsize);
-        if (!out) {
-                reply_errno(r, NULL, -ENOMEM);
-                return;
-        }
-        RawFilter f = { .out = out, .node = node };
         Findings findings;
         findings_init(&findings);
-        k = csv_parse(data, size, file, raw_filter_record, &f, &findings);
+        k = emx2_filter_to_node(data, size, file, node, &buf, &bsize, &findings);
         findings_done(&findings);
-        if (k >= 0 && ferror(out))
-                k = -EIO;
-        fclose(out);
         if (k < 0) {
-                free(buf);
                 reply_errorf(r, "Table '%s' cannot be read: %s", table, strerror(-k));
                 return;
         }
