@@ -96,27 +96,21 @@ static int memstream_done(FILE *out, char **buf, size_t *size, int r, char **ret
         return 0;
 }
 
-int push_body_upserts_csv(const Model *model, const PushTable *pt, const size_t *order, size_t first, size_t n,
-                          bool mg_delete_column, char **ret_data, size_t *ret_size) {
-        const ModelTable *t = &model->tables[pt->table];
-        if (first > pt->n_upserts || n > pt->n_upserts - first)
-                return -EINVAL;
+/* Upserts [first, first + n) in push order, with the header when header is set. */
+static int write_upserts(const Model *model, const PushTable *pt, const size_t *order, size_t first, size_t n,
+                         bool mg_delete_column, bool header, FILE *out) {
         _cleanup_free_ const Row **rows = calloc(n ?: 1, sizeof(Row *));
         if (!rows)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 rows[i] = pt->upserts[order ? order[first + i] : first + i];
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *out = open_memstream(&buf, &size);
-        if (!out)
-                return -ENOMEM;
-        int r = emx2_write_rows(t, rows, n, pt->columns, true, mg_delete_column ? "mg_delete" : NULL, "false", out);
-        return memstream_done(out, &buf, &size, r, ret_data, ret_size);
+        return emx2_write_rows(&model->tables[pt->table], rows, n, pt->columns, header,
+                               mg_delete_column ? "mg_delete" : NULL, "false", out);
 }
 
-int push_body_deletes_csv(const Model *model, const PushTable *pt, bool mg_delete_column, char **ret_data,
-                          size_t *ret_size) {
+/* Deletions, children first (the reverse of the plan's order): the id alone, or with mg_delete_column
+ * the plan's upsert columns (left empty) and mg_delete=true, so that they share a file with upserts. */
+static int write_deletes(const Model *model, const PushTable *pt, bool mg_delete_column, bool header, FILE *out) {
         const ModelTable *t = &model->tables[pt->table];
         _cleanup_free_ bool *only_id = calloc(t->n_columns, sizeof(bool));
         _cleanup_free_ const char **no_cells = calloc(t->n_columns, sizeof(char *));
@@ -125,19 +119,35 @@ int push_body_deletes_csv(const Model *model, const PushTable *pt, bool mg_delet
         if (!only_id || !no_cells || !rows || !row_ptrs)
                 return -ENOMEM;
         only_id[t->id_column] = true;
-        /* Deletions go in the reverse of the plan's order: children before their parents. */
         for (size_t i = 0; i < pt->n_deletes; i++) {
                 rows[i] = (Row) { .id = pt->deletes[pt->n_deletes - 1 - i], .cells = no_cells };
                 row_ptrs[i] = &rows[i];
         }
+        return emx2_write_rows(t, row_ptrs, pt->n_deletes, mg_delete_column ? pt->columns : only_id, header,
+                               mg_delete_column ? "mg_delete" : NULL, "true", out);
+}
+
+int push_body_upserts_csv(const Model *model, const PushTable *pt, const size_t *order, size_t first, size_t n,
+                          bool mg_delete_column, char **ret_data, size_t *ret_size) {
+        if (first > pt->n_upserts || n > pt->n_upserts - first)
+                return -EINVAL;
         char *buf = NULL;
         size_t size = 0;
         FILE *out = open_memstream(&buf, &size);
         if (!out)
                 return -ENOMEM;
-        /* With upserts in the same file the header must be theirs; the other cells stay empty. */
-        int r = emx2_write_rows(t, row_ptrs, pt->n_deletes, mg_delete_column ? pt->columns : only_id, true,
-                                mg_delete_column ? "mg_delete" : NULL, "true", out);
+        int r = write_upserts(model, pt, order, first, n, mg_delete_column, true, out);
+        return memstream_done(out, &buf, &size, r, ret_data, ret_size);
+}
+
+int push_body_deletes_csv(const Model *model, const PushTable *pt, bool mg_delete_column, char **ret_data,
+                          size_t *ret_size) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&buf, &size);
+        if (!out)
+                return -ENOMEM;
+        int r = write_deletes(model, pt, mg_delete_column, true, out);
         return memstream_done(out, &buf, &size, r, ret_data, ret_size);
 }
 
@@ -248,36 +258,27 @@ int push_body_zip(const Model *model, const PushPlan *plan, const PushZipStep *s
                 bool ups = step->upserts[i] && pt->n_upserts > 0, dels = step->deletes[i] && pt->n_deletes > 0;
                 if (!ups && !dels)
                         continue;
-                _cleanup_free_ char *up = NULL, *del = NULL;
-                size_t up_size = 0, del_size = 0;
+                /* One file per table: the upserts (mg_delete=false when deletions follow), then the
+                 * deletions under the same header. */
                 _cleanup_free_ size_t *order = NULL;
-                if (ups) {
-                        r = push_body_upsert_order(model, pt, &order);
-                        if (r >= 0)
-                                r = push_body_upserts_csv(model, pt, order, 0, pt->n_upserts, dels, &up, &up_size);
+                if (ups && (r = push_body_upsert_order(model, pt, &order)) < 0)
+                        break;
+                char *buf = NULL;
+                size_t size = 0;
+                FILE *out = open_memstream(&buf, &size);
+                if (!out) {
+                        r = -ENOMEM;
+                        break;
                 }
+                if (ups)
+                        r = write_upserts(model, pt, order, 0, pt->n_upserts, dels, true, out);
                 if (r >= 0 && dels)
-                        r = push_body_deletes_csv(model, pt, true, &del, &del_size);
+                        r = write_deletes(model, pt, true, !ups, out);
+                char *data = NULL;
+                r = memstream_done(out, &buf, &size, r, &data, &entries[n].size);
                 if (r < 0)
                         break;
-                /* One file per table: the upserts, then the deletions without their header line. */
-                const char *del_rows = del ? memchr(del, '\n', del_size) : NULL;
-                size_t del_rows_size = del_rows ? del_size - (size_t) (del_rows + 1 - del) : 0;
-                if (!ups && del) {
-                        entries[n].data = TAKE_PTR(del);
-                        entries[n].size = del_size;
-                } else {
-                        char *joined = malloc(up_size + del_rows_size + 1);
-                        if (!joined) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        memcpy(joined, up, up_size);
-                        if (del_rows_size > 0)
-                                memcpy(joined + up_size, del_rows + 1, del_rows_size);
-                        entries[n].data = joined;
-                        entries[n].size = up_size + del_rows_size;
-                }
+                entries[n].data = data;
                 entries[n].name = strdup_printf("%s.csv", model->tables[pt->table].name);
                 if (!entries[n++].name)
                         r = -ENOMEM;

@@ -168,6 +168,53 @@ TEST(test_zip_steps) {
         push_plan_free(plan);
 }
 
+TEST(test_zip_upserts_and_deletes_in_one_file) {
+        /* A table with upserts and deletions in the same import: one file, one header, the upserts
+         * with mg_delete=false, then the deletions with mg_delete=true. */
+        PushPlan *plan = deletion_plan();
+        for (size_t i = 0; i < 3; i++) {
+                plan->tables[i].n_upserts = 0;
+                plan->tables[i].n_deletes = 0;
+        }
+        size_t facts = table("CollectionFacts");
+        Row *fact = NULL;
+        CHECK_INT(dataset_add_row(plan->rows, facts, "bbmri-eric:factID:BE_f2", NULL, &fact), 0);
+        CHECK_INT(dataset_set(plan->rows, fact, facts, col("CollectionFacts", "number_of_samples"), "7", NULL), 0);
+        PushTable *pt = &plan->tables[3];
+        pt->columns[col("CollectionFacts", "number_of_samples")] = true;
+        pt->upserts = calloc(1, sizeof(Row *));
+        pt->upserts[0] = fact;
+        pt->n_upserts = 1;
+        PushZipPlan *z = NULL;
+        CHECK_INT(push_zip_plan(model, plan, &z), 0);
+        CHECK_INT(z->n_steps, 1);
+        void *data = NULL;
+        size_t size = 0;
+        CHECK_INT(push_body_zip(model, plan, &z->steps[0], &data, &size), 0);
+        zip_error_t err;
+        zip_error_init(&err);
+        zip_source_t *src = zip_source_buffer_create(data, size, 0, &err);
+        zip_t *za = zip_open_from_source(src, ZIP_RDONLY, &err);
+        CHECK(za != NULL);
+        if (za) {
+                CHECK_INT(zip_get_num_entries(za, 0), 1);
+                char buf[256] = "";
+                zip_file_t *f = zip_fopen(za, "CollectionFacts.csv", 0);
+                zip_int64_t n = f ? zip_fread(f, buf, sizeof buf - 1) : -1;
+                if (f)
+                        zip_fclose(f);
+                CHECK(n > 0);
+                CHECK_STR(buf, "id,number_of_samples,mg_delete\nbbmri-eric:factID:BE_f2,7,false\n"
+                               "bbmri-eric:factID:BE_f1,,true\n");
+                zip_close(za);
+        } else
+                zip_source_free(src);
+        zip_error_fini(&err);
+        free(data);
+        push_zip_plan_free(z);
+        push_plan_free(plan);
+}
+
 TEST(test_zip_upserts_only) {
         /* withdraw (the default) gives upserts only: one import. */
         PushPlan *plan = deletion_plan();
@@ -187,5 +234,5 @@ TEST(test_zip_upserts_only) {
         push_plan_free(plan);
 }
 
-TEST_MAIN_WITH_MODEL((void) 0, RUN(test_order_and_csv); RUN(test_deletes_csv); RUN(test_zip_steps);
+TEST_MAIN_WITH_MODEL((void) 0, RUN(test_order_and_csv); RUN(test_deletes_csv); RUN(test_zip_steps); RUN(test_zip_upserts_and_deletes_in_one_file);
                      RUN(test_zip_upserts_only))
