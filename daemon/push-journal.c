@@ -4,6 +4,20 @@
 
 #include "push-journal.h"
 
+json_t *push_requests_json(const PushRequestRecord *records, size_t n_records) {
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < n_records; i++) {
+                const PushRequestRecord *r = &records[i];
+                if (json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:I,s:b}", "what", r->what, "tables", r->tables,
+                                                          "upserts", (json_int_t) r->n_upserts, "deletes",
+                                                          (json_int_t) r->n_deletes, "applied", r->applied)) < 0) {
+                        json_decref(list);
+                        return NULL;
+                }
+        }
+        return list;
+}
+
 int push_journal_to_json(const char *schema, const char *method, uint64_t started_usec, const PushResult *progress,
                          bool finished, char **ret_data, size_t *ret_size) {
         time_t t = (time_t) (started_usec / 1000000);
@@ -11,17 +25,9 @@ int push_journal_to_json(const char *schema, const char *method, uint64_t starte
         char stamp[32];
         if (!gmtime_r(&t, &tm) || strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
                 return -EINVAL;
-        json_auto_t *requests = json_array();
+        json_auto_t *requests = push_requests_json(progress->records, progress->n_records);
         if (!requests)
                 return -ENOMEM;
-        for (size_t i = 0; i < progress->n_records; i++) {
-                const PushRequestRecord *r = &progress->records[i];
-                if (json_array_append_new(requests, json_pack("{s:s,s:s,s:I,s:I,s:b}", "what", r->what, "tables",
-                                                              r->tables, "upserts", (json_int_t) r->n_upserts,
-                                                              "deletes", (json_int_t) r->n_deletes, "applied",
-                                                              r->applied)) < 0)
-                        return -ENOMEM;
-        }
         json_auto_t *j = json_pack("{s:i,s:s,s:s,s:s,s:b,s:O}", "format_version", 1, "started",
                                                       stamp, "schema", schema, "method", method, "finished",
                                                       finished, "requests", requests);

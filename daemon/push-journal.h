@@ -11,9 +11,15 @@
  *    "applied":true},...]}
  * Core code: no I/O here (state.c writes the file), no logging. */
 
+#include <jansson.h>
+
 #include "backend.h"
 
 #define PUSH_JOURNAL_FILE "push-journal.json"
+
+/* The requests as a JSON array of {what, tables, upserts, deletes, applied}: the journal's and the
+ * run report's (push.request_list). NULL on OOM. */
+json_t *push_requests_json(const PushRequestRecord *records, size_t n_records);
 
 int push_journal_to_json(const char *schema, const char *method, uint64_t started_usec, const PushResult *progress,
                          bool finished, char **ret_data, size_t *ret_size);

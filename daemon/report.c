@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <time.h>
 
+#include "push-journal.h"
 #include "report.h"
 
 static json_t *time_json(uint64_t usec) {
@@ -189,14 +190,7 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                 return -ENOMEM;
         /* What each write request of the push carried and whether the server acknowledged it. */
         json_t *push = json_object_get(j, "push");
-        json_t *requests = json_array();
-        for (size_t i = 0; requests && i < r->n_push_records; i++) {
-                const PushRequestRecord *rec = &r->push_records[i];
-                json_array_append_new(requests, json_pack("{s:s,s:s,s:I,s:I,s:b}", "what", rec->what, "tables",
-                                                          rec->tables, "upserts", (json_int_t) rec->n_upserts,
-                                                          "deletes", (json_int_t) rec->n_deletes, "applied",
-                                                          rec->applied));
-        }
+        json_t *requests = push_requests_json(r->push_records, r->n_push_records);
         if (!requests || json_object_set_new(push, "request_list", requests) < 0 ||
             json_object_set_new(j, "model_drift",
                                 json_pack("{s:I,s:I}", "differences", (json_int_t) r->n_model_drift, "blocking",
