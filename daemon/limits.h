@@ -15,7 +15,7 @@
 
 /* YAML structure (libyaml events are turned into our own tree; aliases are refused outright). */
 #define LIMIT_YAML_DEPTH               64u                         /* nesting of mappings/sequences */
-#define LIMIT_YAML_NODES               (4u * 1024 * 1024)          /* nodes in one document */
+#define LIMIT_YAML_NODES               (4u * 1024 * 1024)          /* nodes of one document held at once */
 #define LIMIT_YAML_SCALAR_BYTES        (1u * 1024 * 1024)          /* one scalar */
 
 /* MIABIS 2.0 XML masters (libxml2). A DOCTYPE is refused outright, so no entity is ever declared,

@@ -389,6 +389,17 @@ static int read_entity(Reader *rd, const char *table, const YNode *node, const R
         return 0;
 }
 
+/* One entry of 'collection_facts': a fact, or a CSV file of them. */
+static int read_collection_facts_item(Reader *rd, const YNode *item) {
+        const YNode *file = ynode_get(item, "file");
+        if (file && item->n_items == 1)
+                return read_facts_file(rd, file, NULL, NULL);
+        if (file)
+                return reader_error(rd, item, "CollectionFacts", NULL,
+                                    "an entry naming a facts file may hold nothing but 'file'");
+        return read_top_entity(rd, "CollectionFacts", item);
+}
+
 static int read_collection_facts(Reader *rd, const YNode *list) {
         if (ynode_is_null(list))
                 return 0;
@@ -396,16 +407,7 @@ static int read_collection_facts(Reader *rd, const YNode *list) {
                 return reader_error(rd, list, NULL, NULL, "'collection_facts' must be a list, not %s",
                                     ynode_type_name(list));
         for (size_t i = 0; i < list->n_items; i++) {
-                const YNode *item = list->items[i];
-                const YNode *file = ynode_get(item, "file");
-                int r;
-                if (file && item->n_items == 1)
-                        r = read_facts_file(rd, file, NULL, NULL);
-                else if (file)
-                        r = reader_error(rd, item, "CollectionFacts", NULL,
-                                         "an entry naming a facts file may hold nothing but 'file'");
-                else
-                        r = read_top_entity(rd, "CollectionFacts", item);
+                int r = read_collection_facts_item(rd, list->items[i]);
                 if (r < 0)
                         return r;
         }
@@ -420,6 +422,27 @@ static const struct {
         { "biobanks", "Biobanks" }, { "collections", "Collections" },   { "services", "Services" },
         { "studies", "Studies" },
 };
+
+static const char *section_table(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(sections); i++)
+                if (streq(sections[i].key, key))
+                        return sections[i].table;
+        return NULL;
+}
+
+/* The top-level lists are read entry by entry while the file is parsed (a big master's tree
+ * would be four times the file); what is left in the tree is read by read_document(). */
+static bool stream_wants(const char *key, void *userdata) {
+        return section_table(key) || streq(key, "collection_facts");
+}
+
+static int stream_item(const YDoc *doc, const char *key, const YNode *item, void *userdata) {
+        Reader *rd = userdata;
+        rd->doc = doc;
+        if (streq(key, "collection_facts"))
+                return read_collection_facts_item(rd, item);
+        return read_top_entity(rd, section_table(key), item);
+}
 
 static int read_document(Reader *rd) {
         const YNode *root = rd->doc->root;
@@ -459,20 +482,21 @@ static int read_document(Reader *rd) {
 
 static int parse_yaml(const char *data, size_t size, const char *filename, const char *base_dir, RecordSet *set,
                       MasterFactsFile **ret_facts, size_t *ret_n_facts, Findings *findings) {
-        _cleanup_(ydoc_freep) YDoc *doc = NULL;
-        int r = ydoc_parse(data, size, filename, &doc, findings);
-        if (r < 0)
-                return r;
         Reader rd = {
-                .doc = doc,
-                .file = record_set_intern_file(set, doc->filename),
+                .file = record_set_intern_file(set, filename ?: "<memory>"),
                 .base_dir = base_dir,
                 .set = set,
                 .findings = findings,
         };
         if (!rd.file)
                 return -ENOMEM;
-        r = read_document(&rd);
+        YStream stream = { .wants = stream_wants, .item = stream_item, .userdata = &rd };
+        _cleanup_(ydoc_freep) YDoc *doc = NULL;
+        int r = ydoc_parse_streamed(data, size, filename, &stream, &doc, findings);
+        if (r >= 0) {
+                rd.doc = doc;
+                r = read_document(&rd);
+        }
         if (r < 0) {
                 master_facts_files_free(rd.pending, rd.n_pending);
                 return r;

@@ -12,6 +12,7 @@ typedef struct Frame {
         YNode **items, **keys;
         size_t n_items, allocated;
         YNode *pending_key; /* mapping: key read, value not yet */
+        const char *stream_key; /* a streamed list: its top-level key */
 } Frame;
 
 /* Scalars are packed byte by byte into blocks of the arena (which rounds every allocation to 16
@@ -28,8 +29,18 @@ typedef struct Builder {
         Findings *findings;
         Frame stack[LIMIT_YAML_DEPTH + 1];
         size_t depth;
-        size_t n_nodes;
+        size_t n_nodes;         /* held at once: a streamed item's are given back with it */
         unsigned n_documents;
+
+        /* Streaming: where the current item began, to give its memory back when it is done. */
+        const YStream *stream;
+        ArenaMark item_mark;
+        char *item_pool_next;
+        size_t item_pool_left, item_n_nodes;
+        /* Slots of shared[] set during the item: they point into memory given back with it. */
+        uint16_t item_shared[YAML_SHARED_SLOTS];
+        size_t n_item_shared;
+        bool item_shared_overflow, in_item;
 } Builder;
 
 YDoc *ydoc_free(YDoc *d) {
@@ -146,6 +157,12 @@ static const char *store_scalar(Builder *b, const char *s, size_t n) {
                 if (*slot && strncmp(*slot, s, n) == 0 && (*slot)[n] == 0)
                         return *slot;
         }
+        if (slot && b->in_item) {
+                if (b->n_item_shared < YAML_SHARED_SLOTS)
+                        b->item_shared[b->n_item_shared++] = (uint16_t) (slot - b->shared);
+                else
+                        b->item_shared_overflow = true;
+        }
         char *copy;
         if (n + 1 > YAML_STRING_BLOCK_BYTES / 8)
                 copy = arena_alloc(&b->doc->arena, n + 1);
@@ -179,6 +196,36 @@ static YNode *node_new(Builder *b, YNodeType type, const yaml_event_t *e) {
         return n;
 }
 
+static bool in_streamed_list(const Builder *b) {
+        return b->stream && b->depth > 0 && b->stack[b->depth - 1].stream_key;
+}
+
+static void item_begin(Builder *b) {
+        b->item_mark = arena_mark(&b->doc->arena);
+        b->item_pool_next = b->pool_next;
+        b->item_pool_left = b->pool_left;
+        b->item_n_nodes = b->n_nodes;
+        b->n_item_shared = 0;
+        b->item_shared_overflow = false;
+        b->in_item = true;
+}
+
+/* Hands a complete item of a streamed list over, then gives its memory back. */
+static int item_end(Builder *b, const char *key, YNode *item) {
+        int r = b->stream->item(b->doc, key, item, b->stream->userdata);
+        arena_release(&b->doc->arena, &b->item_mark);
+        b->pool_next = b->item_pool_next;
+        b->pool_left = b->item_pool_left;
+        b->n_nodes = b->item_n_nodes;
+        if (b->item_shared_overflow)
+                memset(b->shared, 0, sizeof b->shared);
+        else
+                for (size_t i = 0; i < b->n_item_shared; i++)
+                        b->shared[b->item_shared[i]] = NULL;
+        b->in_item = false;
+        return r;
+}
+
 static int handle_event(Builder *b, const yaml_event_t *e) {
         unsigned line = (unsigned) e->start_mark.line + 1, column = (unsigned) e->start_mark.column + 1;
         YNode *n;
@@ -203,6 +250,8 @@ static int handle_event(Builder *b, const yaml_event_t *e) {
                                 (const char *) e->data.alias.anchor);
 
         case YAML_SCALAR_EVENT:
+                if (in_streamed_list(b))
+                        item_begin(b);
                 r = check_node_event(b, e->data.scalar.anchor, e->data.scalar.tag, line, column);
                 if (r < 0)
                         return r;
@@ -219,11 +268,16 @@ static int handle_event(Builder *b, const yaml_event_t *e) {
                         return -ENOMEM;
                 n->length = (unsigned) e->data.scalar.length;
                 n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !e->data.scalar.tag;
+                if (in_streamed_list(b))
+                        return item_end(b, b->stack[b->depth - 1].stream_key, n);
                 return attach(b, n);
 
         case YAML_SEQUENCE_START_EVENT:
         case YAML_MAPPING_START_EVENT: {
                 bool is_map = e->type == YAML_MAPPING_START_EVENT;
+                bool item = in_streamed_list(b);
+                if (item)
+                        item_begin(b);
                 r = check_node_event(b, is_map ? e->data.mapping_start.anchor : e->data.sequence_start.anchor,
                                      is_map ? e->data.mapping_start.tag : e->data.sequence_start.tag, line, column);
                 if (r < 0)
@@ -231,13 +285,22 @@ static int handle_event(Builder *b, const yaml_event_t *e) {
                 if (b->depth >= LIMIT_YAML_DEPTH)
                         return error_at(b, line, column, "yaml-limit", -E2BIG, "nesting deeper than %u levels",
                                         LIMIT_YAML_DEPTH);
+                /* A list directly under a top-level key the caller streams. */
+                const char *stream_key = NULL;
+                if (!is_map && b->stream && b->depth == 1 && b->stack[0].node->type == YNODE_MAPPING &&
+                    b->stack[0].pending_key && b->stream->wants(b->stack[0].pending_key->value, b->stream->userdata))
+                        stream_key = b->stack[0].pending_key->value;
                 n = node_new(b, is_map ? YNODE_MAPPING : YNODE_SEQUENCE, e);
                 if (!n)
                         return -ENOMEM;
-                r = attach(b, n);
-                if (r < 0)
-                        return r;
-                b->stack[b->depth++] = (Frame) { .node = n };
+                n->streamed = stream_key != NULL;
+                /* An item of a streamed list goes to the callback when it ends, never into the list. */
+                if (!item) {
+                        r = attach(b, n);
+                        if (r < 0)
+                                return r;
+                }
+                b->stack[b->depth++] = (Frame) { .node = n, .stream_key = stream_key };
                 return 0;
         }
 
@@ -262,13 +325,16 @@ static int handle_event(Builder *b, const yaml_event_t *e) {
                 free(f->items);
                 free(f->keys);
                 b->depth--;
+                if (in_streamed_list(b))
+                        return item_end(b, b->stack[b->depth - 1].stream_key, n);
                 return 0;
         }
         }
         return 0;
 }
 
-int ydoc_parse(const char *data, size_t size, const char *filename, YDoc **ret, Findings *findings) {
+int ydoc_parse_streamed(const char *data, size_t size, const char *filename, const YStream *stream, YDoc **ret,
+                        Findings *findings) {
         _cleanup_(ydoc_freep) YDoc *doc = calloc(1, sizeof(YDoc));
         if (!doc)
                 return -ENOMEM;
@@ -300,7 +366,7 @@ int ydoc_parse(const char *data, size_t size, const char *filename, YDoc **ret, 
         yaml_parser_set_input_string(&parser, (const unsigned char *) data, size);
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 
-        Builder b = { .doc = doc, .findings = findings };
+        Builder b = { .doc = doc, .findings = findings, .stream = stream };
         int r = 0;
         for (;;) {
                 yaml_event_t event;
@@ -335,6 +401,10 @@ int ydoc_parse(const char *data, size_t size, const char *filename, YDoc **ret, 
         }
         *ret = TAKE_PTR(doc);
         return 0;
+}
+
+int ydoc_parse(const char *data, size_t size, const char *filename, YDoc **ret, Findings *findings) {
+        return ydoc_parse_streamed(data, size, filename, NULL, ret, findings);
 }
 
 int ydoc_load(const char *path, size_t max_bytes, YDoc **ret, Findings *findings) {

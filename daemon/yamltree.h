@@ -22,6 +22,7 @@ struct YNode {
         unsigned line, column; /* 1-based start of the node */
         uint8_t type;      /* YNodeType */
         bool plain;        /* unquoted plain scalar: only plain scalars can be null/bool/number */
+        bool streamed;     /* a sequence whose items went to a YStream one by one (n_items is 0) */
         /* YNODE_SCALAR */
         unsigned length;   /* at most LIMIT_YAML_SCALAR_BYTES */
         const char *value; /* NUL-terminated UTF-8 */
@@ -43,6 +44,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(YDoc, ydoc_free);
 /* From memory (the fuzzing entry point). On error appends findings naming filename:line:col and
  * returns -EBADMSG (syntax or structure), -E2BIG (a limit), -ENOMEM. */
 int ydoc_parse(const char *data, size_t size, const char *filename, YDoc **ret, Findings *findings);
+
+/* For big files: the items of a list that is the value of a top-level key for which wants() is
+ * true go to item() one by one, each as soon as it is complete, and the memory of each is reused
+ * for the next, so the tree never holds the whole file. Such a list stays in the tree as an empty
+ * sequence with streamed set. item() returns 0 or a negative errno, which ends the parse with
+ * that error. doc is the document being built (its root is the top-level mapping). */
+typedef struct YStream {
+        bool (*wants)(const char *key, void *userdata);
+        int (*item)(const YDoc *doc, const char *key, const YNode *item, void *userdata);
+        void *userdata;
+} YStream;
+int ydoc_parse_streamed(const char *data, size_t size, const char *filename, const YStream *stream, YDoc **ret,
+                        Findings *findings);
 /* Reads the file (refusing more than max_bytes: finding + -EFBIG) and parses it. */
 int ydoc_load(const char *path, size_t max_bytes, YDoc **ret, Findings *findings);
 

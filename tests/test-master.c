@@ -133,4 +133,53 @@ TEST(test_two_files_one_node) {
         findings_done(&f);
 }
 
-TEST_MAIN(RUN(test_small_master); RUN(test_structure_errors); RUN(test_facts_files); RUN(test_two_files_one_node))
+typedef struct Order {
+        char seen[8][64];
+        size_t n;
+} Order;
+
+static int note_record(void *userdata, const Record *rec) {
+        Order *o = userdata;
+        if (o->n < ELEMENTSOF(o->seen))
+                (void) snprintf(o->seen[o->n], sizeof o->seen[o->n], "%s/%s", rec->table, rec->id);
+        o->n++;
+        return 0;
+}
+
+TEST(test_streamed_in_file_order) {
+        /* The top-level lists are read entry by entry as the file is parsed: in the order of the
+         * file, whatever the order of the sections, with 'node' last and a bad section between. */
+        static const char text[] = "collections:\n"
+                                   "  - {id: c1, biobank: B1, name: C1}\n"
+                                   "biobanks:\n"
+                                   "  - id: B1\n"
+                                   "    collections:\n"
+                                   "      - {id: c2, name: C2}\n"
+                                   "services: {not: a list}\n"
+                                   "persons:\n"
+                                   "  - {id: p1, email: a@b.be}\n"
+                                   "node: BE\n";
+        RecordSet *s = NULL;
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(record_set_new(&s), 0);
+        Order order = {};
+        record_set_set_sink(s, note_record, &order);
+        CHECK_INT(master_parse_yaml(text, strlen(text), "o.yaml", NULL, s, &f), 0);
+        CHECK_INT(order.n, 4);
+        CHECK_STR(order.seen[0], "Collections/c1");
+        CHECK_STR(order.seen[1], "Biobanks/B1");
+        CHECK_STR(order.seen[2], "Collections/c2");
+        CHECK_STR(order.seen[3], "Persons/p1");
+        CHECK_STR(s->node, "BE");
+        /* Records went to the sink and their memory back to the set. */
+        CHECK_INT(s->n_records, 0);
+        CHECK_INT(f.n_errors, 1);
+        _cleanup_free_ char *m = f.n_items ? finding_format(&f.items[0]) : NULL;
+        CHECK_CONTAINS(m, "o.yaml:7:11: error: 'services' must be a list, not a mapping");
+        record_set_free(s);
+        findings_done(&f);
+}
+
+TEST_MAIN(RUN(test_small_master); RUN(test_structure_errors); RUN(test_facts_files); RUN(test_two_files_one_node);
+          RUN(test_streamed_in_file_order))

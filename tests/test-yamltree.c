@@ -147,6 +147,104 @@ TEST(test_load_limit) {
         (void) rm_rf(dir);
 }
 
+/* What a stream callback saw. */
+typedef struct Seen {
+        unsigned n_items;
+        char keys[8][16];
+        unsigned lines[8];
+        const YNode *nodes[8];
+        char first_values[8][16];
+        unsigned fail_at; /* 1-based item to fail on, 0 never */
+} Seen;
+
+static bool wants_people_and_facts(const char *key, void *userdata) {
+        return streq(key, "persons") || streq(key, "facts");
+}
+
+static int record_item(const YDoc *doc, const char *key, const YNode *item, void *userdata) {
+        Seen *s = userdata;
+        unsigned k = s->n_items++;
+        if (s->fail_at && s->n_items == s->fail_at)
+                return -ECANCELED;
+        if (k < ELEMENTSOF(s->keys)) {
+                (void) snprintf(s->keys[k], sizeof s->keys[k], "%s", key);
+                s->lines[k] = item->line;
+                s->nodes[k] = item;
+                const YNode *id = ynode_get(item, "id");
+                (void) snprintf(s->first_values[k], sizeof s->first_values[k], "%s",
+                                id ? id->value : item->type == YNODE_SCALAR ? item->value : "");
+        }
+        return 0;
+}
+
+static int parse_streamed(const char *text, Seen *seen, YDoc **ret, Findings *f) {
+        YStream stream = { .wants = wants_people_and_facts, .item = record_item, .userdata = seen };
+        return ydoc_parse_streamed(text, strlen(text), "t.yaml", &stream, ret, f);
+}
+
+TEST(test_streamed_lists) {
+        static const char text[] = "node: BE\n"
+                                   "persons:\n"
+                                   "  - {id: abc, name: x}\n"
+                                   "  - {id: abc, name: y}\n"
+                                   "  - plain\n"
+                                   "other: [1, 2]\n"
+                                   "facts: not a list\n";
+        Findings f;
+        findings_init(&f);
+        Seen seen = {};
+        _cleanup_(ydoc_freep) YDoc *d = NULL;
+        CHECK_INT(parse_streamed(text, &seen, &d, &f), 0);
+        CHECK_INT(f.n_items, 0);
+        /* Each item of the streamed list, in order, with its key and position. */
+        CHECK_INT(seen.n_items, 3);
+        CHECK_STR(seen.keys[0], "persons");
+        CHECK_STR(seen.keys[2], "persons");
+        CHECK_INT(seen.lines[0], 3);
+        CHECK_INT(seen.lines[1], 4);
+        CHECK_INT(seen.lines[2], 5);
+        CHECK_STR(seen.first_values[0], "abc");
+        /* A short value shared before the first item was given back must not come back stale. */
+        CHECK_STR(seen.first_values[1], "abc");
+        CHECK_STR(seen.first_values[2], "plain");
+        /* The memory of an item is reused for the next one. */
+        CHECK(seen.nodes[0] == seen.nodes[1]);
+        /* The streamed list stays as an empty, marked sequence; the rest is an ordinary tree. */
+        const YNode *persons = ynode_get(d->root, "persons");
+        CHECK(persons && persons->type == YNODE_SEQUENCE && persons->streamed && persons->n_items == 0);
+        const YNode *other = ynode_get(d->root, "other");
+        CHECK(other && !other->streamed && other->n_items == 2);
+        CHECK_STR(other->items[1]->value, "2");
+        /* A wanted key whose value is not a list is left in the tree for the caller to refuse. */
+        const YNode *facts = ynode_get(d->root, "facts");
+        CHECK(facts && facts->type == YNODE_SCALAR && !facts->streamed);
+        CHECK_STR(facts->value, "not a list");
+        CHECK_STR(ynode_get(d->root, "node")->value, "BE");
+
+        /* Only a list directly under a top-level key streams; the same key deeper does not. */
+        static const char nested[] = "biobanks:\n  - id: b\n    persons: [p1, p2]\n";
+        seen = (Seen) {};
+        _cleanup_(ydoc_freep) YDoc *d2 = NULL;
+        CHECK_INT(parse_streamed(nested, &seen, &d2, &f), 0);
+        CHECK_INT(seen.n_items, 0);
+        const YNode *biobanks = ynode_get(d2->root, "biobanks");
+        CHECK(biobanks && biobanks->n_items == 1);
+        CHECK_INT(ynode_get(biobanks->items[0], "persons")->n_items, 2);
+        findings_done(&f);
+}
+
+TEST(test_streamed_item_error_ends_the_parse) {
+        static const char text[] = "persons:\n  - a\n  - b\n  - c\n";
+        Findings f;
+        findings_init(&f);
+        Seen seen = { .fail_at = 2 };
+        YDoc *d = NULL;
+        CHECK_INT(parse_streamed(text, &seen, &d, &f), -ECANCELED);
+        CHECK(d == NULL);
+        CHECK_INT(seen.n_items, 2);
+        findings_done(&f);
+}
+
 TEST_MAIN(RUN(test_tree_and_positions); RUN(test_refuses_aliases_and_anchors); RUN(test_syntax_error_position);
           RUN(test_duplicate_key); RUN(test_limits); RUN(test_bad_documents); RUN(test_check_keys_and_types);
-          RUN(test_load_limit))
+          RUN(test_load_limit); RUN(test_streamed_lists); RUN(test_streamed_item_error_ends_the_parse))
