@@ -166,10 +166,9 @@ static int index_alloc(size_t n, uint64_t **ret, size_t *ret_slots) {
         size_t slots = 16;
         while (slots < n * 2)
                 slots *= 2;
-        uint64_t *index = calloc(slots, sizeof(uint64_t));
+        uint64_t *index = calloc_written(slots, sizeof(uint64_t));
         if (!index)
                 return -ENOMEM;
-        memory_hint_huge_pages(index, slots * sizeof(uint64_t));
         *ret = index;
         *ret_slots = slots;
         return 0;
@@ -324,7 +323,6 @@ int dataset_reserve_rows(Dataset *d, size_t table, size_t n) {
                 Row **rows = reallocarray(t->rows, want, sizeof(Row *));
                 if (!rows)
                         return -ENOMEM;
-                memory_hint_huge_pages(rows, want * sizeof(Row *));
                 t->rows = rows;
                 t->allocated = want;
         }

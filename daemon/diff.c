@@ -254,7 +254,7 @@ int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions
                 /* A snapshot of what this tool pushed lists the rows in the master's order: try the
                  * remote row after the last one matched before the id index (a cache miss per row
                  * at 400,000 rows), and remember which remote rows were matched that way. */
-                _cleanup_free_ bool *matched = calloc(rt->n_rows + 1, sizeof(bool));
+                _cleanup_free_ bool *matched = calloc_written(rt->n_rows + 1, sizeof(bool));
                 if (!matched)
                         return -ENOMEM;
                 size_t next = 0;

@@ -124,9 +124,11 @@ typedef struct ArenaMark {
 ArenaMark arena_mark(const Arena *a);
 void arena_release(Arena *a, const ArenaMark *mark);
 
-/* Asks the kernel for transparent huge pages over the whole 2 MiB pages inside a big block that
- * is about to be filled (a hint; nothing happens for small blocks or when refused). */
-void memory_hint_huge_pages(void *p, size_t size);
+/* calloc() for a big table about to be filled, zeroed by writing: a page of fresh memory that is
+ * read before it is written is mapped to the kernel's zero page, and the first write after that
+ * costs a second fault and, while other threads run, a TLB flush on every CPU (an interrupt
+ * between processors, dear on a virtual machine). */
+void *calloc_written(size_t n, size_t size);
 
 /* String-keyed hash map (open addressing, FNV-1a). Keys are NOT copied: they must outlive the map
  * (they normally live in an Arena beside it). Values are opaque pointers (NULL is allowed as a

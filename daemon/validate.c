@@ -535,7 +535,7 @@ static int check_collections(Validator *vd) {
         };
         DatasetTable *dt = &vd->d->tables[t];
         /* Sum of the direct sub-collections' sizes, per parent. */
-        _cleanup_free_ long long *sub_sum = calloc(dt->n_rows ? dt->n_rows : 1, sizeof(long long));
+        _cleanup_free_ long long *sub_sum = calloc_written(dt->n_rows ? dt->n_rows : 1, sizeof(long long));
         _cleanup_(strmap_freep) StrMap *index = strmap_new();
         if (!sub_sum || !index)
                 return -ENOMEM;
