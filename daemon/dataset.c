@@ -212,10 +212,10 @@ static int index_make_room(DatasetTable *t, size_t n_rows) {
         return index_grow(t, t->index_slots ? t->index_slots : n_rows);
 }
 
-static Row *index_find(const DatasetTable *t, const char *id) {
+static Row *index_find(const DatasetTable *t, const char *id, uint32_t hash) {
         if (t->index_slots == 0)
                 return NULL;
-        uint64_t v = *index_slot(t, id, id_hash(id));
+        uint64_t v = *index_slot(t, id, hash);
         return v ? t->rows[(uint32_t) v - 1] : NULL;
 }
 
@@ -333,7 +333,42 @@ Row *dataset_find(const Dataset *d, size_t table, const char *id) {
         DatasetTable *t = dataset_table(d, table);
         if (!t || !id)
                 return NULL;
-        return index_find(t, id);
+        return index_find(t, id, id_hash(id));
+}
+
+uint32_t dataset_id_hash(const char *id) {
+        return id_hash(id);
+}
+
+void dataset_prefetch_slot(const Dataset *d, size_t table, uint32_t hash) {
+        const DatasetTable *t = dataset_table(d, table);
+        if (t && t->index_slots > 0)
+                __builtin_prefetch(&t->index[hash & (t->index_slots - 1)]);
+}
+
+void dataset_prefetch_row(const Dataset *d, size_t table, uint32_t hash) {
+        const DatasetTable *t = dataset_table(d, table);
+        if (!t || t->index_slots == 0)
+                return;
+        /* The first entry with the hash is almost always the row: its header and its id, which
+         * dataset_add_row() puts right behind the cells. */
+        size_t mask = t->index_slots - 1;
+        for (size_t i = hash & mask;; i = (i + 1) & mask) {
+                uint64_t v = t->index[i];
+                if (v == 0)
+                        return;
+                if ((uint32_t) (v >> 32) == hash) {
+                        const Row *row = t->rows[(uint32_t) v - 1];
+                        __builtin_prefetch(row);
+                        __builtin_prefetch((const char *const *) (row + 1) + t->model->n_columns);
+                        return;
+                }
+        }
+}
+
+Row *dataset_find_hashed(const Dataset *d, size_t table, const char *id, uint32_t hash) {
+        DatasetTable *t = dataset_table(d, table);
+        return t && id ? index_find(t, id, hash) : NULL;
 }
 
 void dataset_keep_cell_locations(Dataset *d, bool keep) {
@@ -485,7 +520,7 @@ int dataset_remove_row(Dataset *d, size_t table, const char *id) {
         DatasetTable *t = dataset_table(d, table);
         if (!t || !id)
                 return -EINVAL;
-        Row *row = index_find(t, id);
+        Row *row = index_find(t, id, id_hash(id));
         if (!row)
                 return -ENOENT;
         /* O(n) to keep insertion order and positions; removals are rare (push plans, not the hot

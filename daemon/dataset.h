@@ -61,6 +61,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Dataset, dataset_free);
  * LIMIT_ROWS_PER_TABLE. origin may be NULL. The id is copied. */
 int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row);
 Row *dataset_find(const Dataset *d, size_t table, const char *id);
+
+/* Look-ups in bulk. Each is a few dependent cache misses (slot, row, id) once a table outgrows
+ * the cache; a caller that knows its next ids hashes each once and asks, a dozen look-ups ahead,
+ * for its slot, then, a few ahead, for its row, so that the misses overlap instead of queueing. */
+uint32_t dataset_id_hash(const char *id);
+void dataset_prefetch_slot(const Dataset *d, size_t table, uint32_t hash);
+void dataset_prefetch_row(const Dataset *d, size_t table, uint32_t hash);
+Row *dataset_find_hashed(const Dataset *d, size_t table, const char *id, uint32_t hash);
 /* Moves every row of from into d (same model), after d's rows; from is left empty but usable. An
  * id d already has is not moved: duplicate() is told (existing row of d, row of from) and may add a
  * finding; a negative return stops the merge. Rows keep their memory (d adopts from's arena). */

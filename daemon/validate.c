@@ -582,6 +582,13 @@ static int check_facts(Validator *vd) {
 /* The walk keeps its state in the rows' scratch flags and finds targets through the dataset's own
  * id index: no second index of 400,000 ids. */
 #define BLOCKER_MEMO_SLOTS 1024u
+/* Rows of a table are walked with their single references hashed BLOCKER_AHEAD rows ahead and
+ * the targets' index slots, then (half as far ahead) rows, brought into the cache meanwhile: the
+ * 800,000 facts of a 20x node name 72,000 collections in no order, and one look-up after the
+ * other waited for memory each time (a third of the walk at 10x, over half at 20x). */
+#define BLOCKER_AHEAD 16u
+#define BLOCKER_RING (2 * BLOCKER_AHEAD) /* hashes of the rows from the walk's to the newest */
+#define BLOCKER_AHEAD_REFS 4u
 
 typedef struct Blocker {
         Dataset *d;
@@ -593,7 +600,50 @@ typedef struct Blocker {
                 size_t target;
                 Row *row;
         } memo[BLOCKER_MEMO_SLOTS];
+        /* The walk's look-ahead: the table's single-reference columns and, per row in flight,
+         * their cells' hashes. */
+        size_t ahead_columns[BLOCKER_AHEAD_REFS], n_ahead_columns;
+        uint32_t ahead_hashes[BLOCKER_RING][BLOCKER_AHEAD_REFS];
+        const Row *current; /* the row the walk is at: its hashes are ahead_hashes[current_slot] */
+        size_t current_slot;
 } Blocker;
+
+static bool is_single_reference(const ModelColumn *column) {
+        return column->node_owned && !column->ontology && column->ref_table && column->ref_table_index >= 0 &&
+               !column_type_is_list(column->type);
+}
+
+/* The hash of a single reference cell: taken ahead for the row the walk is at. */
+static uint32_t reference_hash(const Blocker *b, const Row *row, size_t c) {
+        if (row == b->current)
+                for (size_t k = 0; k < b->n_ahead_columns; k++)
+                        if (b->ahead_columns[k] == c)
+                                return b->ahead_hashes[b->current_slot][k];
+        return dataset_id_hash(row->cells[c]);
+}
+
+/* Hashes row i's single references and asks for their slots; asks for the targets of the row
+ * hashed BLOCKER_AHEAD / 2 rows before. */
+static void look_ahead(Blocker *b, const ModelTable *t, const DatasetTable *dt, size_t i) {
+        if (i < dt->n_rows) {
+                const Row *row = dt->rows[i];
+                for (size_t k = 0; k < b->n_ahead_columns; k++) {
+                        size_t c = b->ahead_columns[k];
+                        uint32_t h = row->cells[c] ? dataset_id_hash(row->cells[c]) : 0;
+                        b->ahead_hashes[i % BLOCKER_RING][k] = h;
+                        if (row->cells[c])
+                                dataset_prefetch_slot(b->d, (size_t) t->columns[c].ref_table_index, h);
+                }
+        }
+        size_t j = i - BLOCKER_AHEAD / 2;
+        if (i >= BLOCKER_AHEAD / 2 && j < dt->n_rows)
+                for (size_t k = 0; k < b->n_ahead_columns; k++) {
+                        size_t c = b->ahead_columns[k];
+                        if (dt->rows[j]->cells[c])
+                                dataset_prefetch_row(b->d, (size_t) t->columns[c].ref_table_index,
+                                                     b->ahead_hashes[j % BLOCKER_RING][k]);
+                }
+}
 
 static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked);
 
@@ -656,7 +706,8 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
                         if (b->memo[k].cell != cell || b->memo[k].target != (size_t) target) {
                                 b->memo[k].cell = cell;
                                 b->memo[k].target = (size_t) target;
-                                b->memo[k].row = dataset_find(b->d, (size_t) target, cell);
+                                b->memo[k].row = dataset_find_hashed(b->d, (size_t) target, cell,
+                                                                     reference_hash(b, row, c));
                         }
                         r = follow(b, table, row, c, (size_t) target, cell, b->memo[k].row, &tb);
                         if (r < 0)
@@ -695,11 +746,24 @@ static int propagate(Dataset *d, Findings *findings) {
         b->d = d;
         b->findings = findings;
         int r = 0;
-        for (size_t t = 0; t < d->model->n_tables && r >= 0; t++)
-                for (size_t i = 0; i < d->tables[t].n_rows && r >= 0; i++) {
+        for (size_t t = 0; t < d->model->n_tables && r >= 0; t++) {
+                const ModelTable *mt = &d->model->tables[t];
+                const DatasetTable *dt = &d->tables[t];
+                b->n_ahead_columns = 0;
+                for (size_t c = 0; c < mt->n_columns && b->n_ahead_columns < BLOCKER_AHEAD_REFS; c++)
+                        if (is_single_reference(&mt->columns[c]))
+                                b->ahead_columns[b->n_ahead_columns++] = c;
+                for (size_t i = 0; i < BLOCKER_AHEAD; i++)
+                        look_ahead(b, mt, dt, i);
+                for (size_t i = 0; i < dt->n_rows && r >= 0; i++) {
+                        look_ahead(b, mt, dt, i + BLOCKER_AHEAD);
+                        b->current = dt->rows[i];
+                        b->current_slot = i % BLOCKER_RING;
                         bool ignored;
-                        r = visit(b, t, d->tables[t].rows[i], &ignored);
+                        r = visit(b, t, dt->rows[i], &ignored);
                 }
+                b->current = NULL;
+        }
         for (size_t t = 0; t < d->model->n_tables; t++)
                 for (size_t i = 0; i < d->tables[t].n_rows; i++)
                         d->tables[t].rows[i]->flags &= ~(ROW_SCRATCH_ACTIVE | ROW_SCRATCH_DONE);

@@ -148,4 +148,55 @@ TEST(test_blocking) {
         pipeline_done(&p);
 }
 
-TEST_MAIN(RUN(test_valid_master); RUN(test_rules); RUN(test_blocking))
+TEST(test_many_references) {
+        /* Enough facts that the walk looks ahead over many rows, naming 20 collections in turn by
+         * ids too long to share one copy (so that every fact is looked up): every seventh names a
+         * collection the master lacks, and exactly those are reported and blocked. */
+#define LONG_COLL "cohort-with-a-local-identifier-long-enough-not-to-be-shared-"
+        _cleanup_free_ char *colls = strdup("    collections:\n");
+        _cleanup_free_ char *facts = strdup("collection_facts:\n");
+        for (unsigned i = 0; colls && i < 20; i++) {
+                char *more = strdup_printf("%s      - {id: " LONG_COLL "%u, name: C%u, description: Collection %u, "
+                                           "type: [Other], data_categories: [Survey data], size: 100}\n",
+                                           colls, i, i, i);
+                free(colls);
+                colls = more;
+        }
+        size_t n_dangling = 0;
+        for (unsigned i = 0; facts && i < 300; i++) {
+                bool dangling = i % 7 == 3;
+                n_dangling += dangling;
+                char *more = strdup_printf("%s  - {id: m%u, collection: \"bbmri-eric:ID:BE_UZA:collection:%s%u\", "
+                                           "last_update: 2026-01-15}\n",
+                                           facts, i, dangling ? "gone" : LONG_COLL, dangling ? i : i % 20);
+                free(facts);
+                facts = more;
+        }
+        CHECK(colls && facts);
+        _cleanup_free_ char *with_colls = variant("    collections:\n", colls ?: "");
+        _cleanup_free_ char *text = strdup_printf("%s%s", with_colls ?: "", facts ?: "");
+        Pipeline p;
+        pipeline_run(&p, text, true);
+        size_t n_reported = 0;
+        for (size_t i = 0; i < p.findings.n_items; i++) {
+                const Finding *f = &p.findings.items[i];
+                if (!streq_ptr(f->code, "dangling-reference"))
+                        continue;
+                n_reported++;
+                unsigned k = 0;
+                CHECK(f->id && sscanf(f->id, "bbmri-eric:factID:BE_m%u", &k) == 1 && k % 7 == 3);
+        }
+        CHECK_INT(n_reported, n_dangling);
+        CHECK_INT(p.findings.n_errors, n_dangling);
+        int t = model_table_index(p.model, "CollectionFacts");
+        for (unsigned i = 0; p.dataset && i < 300; i++) {
+                _cleanup_free_ char *id = strdup_printf("bbmri-eric:factID:BE_m%u", i);
+                Row *r = dataset_find(p.dataset, (size_t) t, id);
+                CHECK(r != NULL);
+                CHECK(r && !!(r->flags & ROW_BLOCKED) == (i % 7 == 3));
+        }
+        pipeline_done(&p);
+#undef LONG_COLL
+}
+
+TEST_MAIN(RUN(test_valid_master); RUN(test_rules); RUN(test_blocking); RUN(test_many_references))
