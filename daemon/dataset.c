@@ -176,15 +176,22 @@ static int index_alloc(size_t n, uint64_t **ret, size_t *ret_slots) {
 
 /* Grows the index to room for n rows, moving the entries as they are: the hash is in the slot, so
  * neither rows nor ids are read again. */
+#define INDEX_AHEAD 16u
+
 static int index_grow(DatasetTable *t, size_t n) {
         uint64_t *index;
         size_t slots;
         int r = index_alloc(n, &index, &slots);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < t->index_slots; i++)
+        /* The old slots are read in order, the new ones written at random: each is asked for
+         * INDEX_AHEAD entries before it is written, so the cache misses overlap. */
+        for (size_t i = 0; i < t->index_slots; i++) {
+                if (i + INDEX_AHEAD < t->index_slots && t->index[i + INDEX_AHEAD])
+                        __builtin_prefetch(&index[(uint32_t) (t->index[i + INDEX_AHEAD] >> 32) & (slots - 1)], 1);
                 if (t->index[i])
                         index_insert_new(index, slots, t->index[i]);
+        }
         free(t->index);
         t->index = index;
         t->index_slots = slots;
@@ -285,11 +292,21 @@ int dataset_absorb(Dataset *d, Dataset *from, DatasetDuplicateFunc duplicate, vo
                 if (r < 0)
                         return r;
                 DatasetTable *dst = &d->tables[t];
+                /* from's slots hold the hashes: walked in order, each row's slot in d is asked
+                 * for INDEX_AHEAD rows before it is needed. */
+                _cleanup_free_ uint32_t *hashes = malloc(src->n_rows * sizeof(uint32_t));
+                if (!hashes)
+                        return -ENOMEM;
+                for (size_t i = 0; i < src->index_slots; i++)
+                        if (src->index[i])
+                                hashes[(uint32_t) src->index[i] - 1] = (uint32_t) (src->index[i] >> 32);
                 for (size_t i = 0; i < src->n_rows; i++) {
                         Row *row = src->rows[i];
                         if (dst->n_rows >= LIMIT_ROWS_PER_TABLE)
                                 return -E2BIG;
-                        uint32_t hash = id_hash(row->id);
+                        if (i + INDEX_AHEAD < src->n_rows)
+                                __builtin_prefetch(&dst->index[hashes[i + INDEX_AHEAD] & (dst->index_slots - 1)]);
+                        uint32_t hash = hashes[i];
                         uint64_t *slot = index_slot(dst, row->id, hash);
                         if (*slot) {
                                 if (duplicate &&

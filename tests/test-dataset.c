@@ -343,5 +343,52 @@ TEST(test_many_rows) {
         CHECK(per_row < 200);
 }
 
+typedef struct Duplicates {
+        size_t n;
+        bool wrong;
+} Duplicates;
+
+static int note_duplicate(void *userdata, size_t table, Row *existing, Row *duplicate) {
+        Duplicates *dup = userdata;
+        dup->n++;
+        dup->wrong = dup->wrong || !streq(existing->id, duplicate->id) || existing == duplicate;
+        return 0;
+}
+
+TEST(test_absorb) {
+        /* Rows of a second dataset join the first, in order, each findable; ids both hold go to
+         * the callback and stay the first's. Enough rows that the index grows and looks ahead. */
+        _cleanup_(model_freep) Model *m = load_model();
+        size_t facts = tab(m, "CollectionFacts");
+        _cleanup_(dataset_freep) Dataset *d = NULL, *from = NULL;
+        CHECK_INT(dataset_new(m, &d), 0);
+        CHECK_INT(dataset_new(m, &from), 0);
+        char id[64];
+        for (unsigned i = 0; i < 3000; i++) {
+                (void) snprintf(id, sizeof id, "bbmri-eric:factID:BE_f%u", i);
+                Row *row = NULL;
+                CHECK_INT(dataset_add_row(i < 2000 ? d : from, facts, id, NULL, &row), 0);
+        }
+        /* Every tenth of from's rows repeats one of d's. */
+        for (unsigned i = 0; i < 1000; i += 10) {
+                (void) snprintf(id, sizeof id, "bbmri-eric:factID:BE_f%u", i);
+                Row *row = NULL;
+                CHECK_INT(dataset_add_row(from, facts, id, NULL, &row), 0);
+        }
+        Duplicates dup = {};
+        CHECK_INT(dataset_absorb(d, from, note_duplicate, &dup), 0);
+        CHECK_INT(dup.n, 100);
+        CHECK(!dup.wrong);
+        CHECK_INT(d->tables[facts].n_rows, 3000);
+        CHECK_INT(from->tables[facts].n_rows, 0);
+        for (unsigned i = 0; i < 3000; i++) {
+                (void) snprintf(id, sizeof id, "bbmri-eric:factID:BE_f%u", i);
+                const Row *row = dataset_find(d, facts, id);
+                CHECK(row && streq(row->id, id));
+                CHECK(d->tables[facts].rows[i] == row);
+        }
+        CHECK(dataset_find(d, facts, "bbmri-eric:factID:BE_f3000") == NULL);
+}
+
 TEST_MAIN(RUN(test_add_find_duplicate); RUN(test_cells_lists_clearing); RUN(test_locations); RUN(test_copy_and_remove);
-          RUN(test_many_rows))
+          RUN(test_many_rows); RUN(test_absorb))
