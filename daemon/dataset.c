@@ -353,6 +353,17 @@ Row *dataset_find(const Dataset *d, size_t table, const char *id) {
         return index_find(t, id, id_hash(id));
 }
 
+int dataset_find_position(const Dataset *d, size_t table, const char *id, size_t *ret_position) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t || !id || t->index_slots == 0)
+                return -ENOENT;
+        uint64_t v = *index_slot(t, id, id_hash(id));
+        if (v == 0)
+                return -ENOENT;
+        *ret_position = (uint32_t) v - 1;
+        return 0;
+}
+
 uint32_t dataset_id_hash(const char *id) {
         return id_hash(id);
 }

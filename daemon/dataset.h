@@ -61,6 +61,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Dataset, dataset_free);
  * LIMIT_ROWS_PER_TABLE. origin may be NULL. The id is copied. */
 int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row);
 Row *dataset_find(const Dataset *d, size_t table, const char *id);
+/* The row's position in the table's rows: 0, or -ENOENT. */
+int dataset_find_position(const Dataset *d, size_t table, const char *id, size_t *ret_position);
 
 /* Look-ups in bulk. Each is a few dependent cache misses (slot, row, id) once a table outgrows
  * the cache; a caller that knows its next ids hashes each once and asks, a dozen look-ups ahead,

@@ -431,15 +431,17 @@ static int check_biobanks(Validator *vd) {
         int jur = col(vd->d, vd->biobanks, "juridical_person");
         int coll_biobank = col(vd->d, vd->collections, "biobank");
         DatasetTable *dt = &vd->d->tables[vd->biobanks];
-        _cleanup_(strmap_freep) StrMap *with_collections = strmap_new();
+        /* Per biobank (by position): whether a collection names it. */
+        _cleanup_free_ bool *with_collections = calloc_written(dt->n_rows ?: 1, sizeof(bool));
         if (!with_collections)
                 return -ENOMEM;
         if (vd->collections >= 0 && coll_biobank >= 0) {
                 DatasetTable *ct = &vd->d->tables[vd->collections];
                 for (size_t i = 0; i < ct->n_rows; i++) {
                         const char *b = ct->rows[i]->cells[coll_biobank];
-                        if (b && strmap_put(with_collections, b, NULL) == -ENOMEM)
-                                return -ENOMEM;
+                        size_t p;
+                        if (b && dataset_find_position(vd->d, (size_t) vd->biobanks, b, &p) == 0)
+                                with_collections[p] = true;
                 }
         }
         for (size_t i = 0; i < dt->n_rows; i++) {
@@ -448,7 +450,7 @@ static int check_biobanks(Validator *vd) {
                 if (j && is_placeholder_text(j))
                         REPORT(vd, SEVERITY_ERROR, "JuridicalInvalid", (size_t) vd->biobanks, row, jur,
                                "the juridical person '%s' is a placeholder", j);
-                if (!strmap_contains(with_collections, row->id))
+                if (!with_collections[i])
                         REPORT(vd, SEVERITY_ERROR, "NoCollections", (size_t) vd->biobanks, row, -1,
                                "the biobank has no collection");
         }
@@ -536,22 +538,19 @@ static int check_collections(Validator *vd) {
         DatasetTable *dt = &vd->d->tables[t];
         /* Sum of the direct sub-collections' sizes, per parent. */
         _cleanup_free_ long long *sub_sum = calloc_written(dt->n_rows ? dt->n_rows : 1, sizeof(long long));
-        _cleanup_(strmap_freep) StrMap *index = strmap_new();
-        if (!sub_sum || !index)
+        if (!sub_sum)
                 return -ENOMEM;
-        for (size_t i = 0; i < dt->n_rows; i++)
-                if (strmap_put(index, dt->rows[i]->id, (void *) (uintptr_t) (i + 1)) == -ENOMEM)
-                        return -ENOMEM;
         for (size_t i = 0; i < dt->n_rows; i++) {
                 Row *row = dt->rows[i];
                 int r = check_collection(vd, &k, row);
                 if (r < 0)
                         return r;
                 long long size;
+                size_t p;
                 const char *parent = cell(row, k.parent);
-                uintptr_t p = parent ? (uintptr_t) strmap_get(index, parent) : 0;
-                if (p && parse_int(cell(row, k.size), &size))
-                        sub_sum[p - 1] += size;
+                if (parent && dataset_find_position(vd->d, (size_t) t, parent, &p) == 0 &&
+                    parse_int(cell(row, k.size), &size))
+                        sub_sum[p] += size;
         }
         for (size_t i = 0; i < dt->n_rows; i++) {
                 long long size;

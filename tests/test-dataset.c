@@ -388,6 +388,11 @@ TEST(test_absorb) {
                 CHECK(d->tables[facts].rows[i] == row);
         }
         CHECK(dataset_find(d, facts, "bbmri-eric:factID:BE_f3000") == NULL);
+        size_t position = 7;
+        CHECK_INT(dataset_find_position(d, facts, "bbmri-eric:factID:BE_f2500", &position), 0);
+        CHECK_INT(position, 2500);
+        CHECK_INT(dataset_find_position(d, facts, "bbmri-eric:factID:BE_f3000", &position), -ENOENT);
+        CHECK_INT(position, 2500);
 }
 
 TEST_MAIN(RUN(test_add_find_duplicate); RUN(test_cells_lists_clearing); RUN(test_locations); RUN(test_copy_and_remove);
