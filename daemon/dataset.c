@@ -174,10 +174,11 @@ static int index_alloc(size_t n, uint64_t **ret, size_t *ret_slots) {
         return 0;
 }
 
-/* Grows the index to room for n rows, moving the entries as they are: the hash is in the slot, so
- * neither rows nor ids are read again. */
+/* Bulk writes into an index ask for the slot of the entry this many entries ahead. */
 #define INDEX_AHEAD 16u
 
+/* Grows the index to room for n rows, moving the entries as they are: the hash is in the slot, so
+ * neither rows nor ids are read again. */
 static int index_grow(DatasetTable *t, size_t n) {
         uint64_t *index;
         size_t slots;

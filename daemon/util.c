@@ -174,7 +174,8 @@ void *calloc_written(size_t n, size_t size) {
 }
 
 static ArenaChunk *arena_new_chunk(Arena *a, size_t need) {
-        size_t normal = a->used_bytes >= ARENA_BIG_AFTER ? ARENA_BIG_CHUNK_BYTES - sizeof(ArenaChunk) : ARENA_CHUNK_BYTES;
+        size_t normal = a->used_bytes >= ARENA_BIG_AFTER ? ARENA_BIG_CHUNK_BYTES - sizeof(ArenaChunk)
+                                                         : ARENA_CHUNK_BYTES;
         size_t chunk = need > normal / 4 ? need : normal;
         if (chunk > SIZE_MAX - sizeof(ArenaChunk))
                 return NULL;
