@@ -38,6 +38,8 @@ typedef struct Run {
         ChangeSet *changes;
         PushPlan *plan;
         RunReport report;
+        char *report_json;      /* the finished report, built once for the state and stdout */
+        size_t report_json_size;
         uint64_t phase_start;
         char *error;
 } Run;
@@ -66,6 +68,7 @@ static void run_done(Run *run) {
         if (!run->config_borrowed)
                 config_free(run->config);
         findings_done(&run->findings);
+        free(run->report_json);
         free(run->error);
 }
 
@@ -167,6 +170,19 @@ static void finish_report(Run *run, int exit_code, const char *outcome) {
         run->report.finished_usec = now_usec_realtime();
         run->report.exit_code = exit_code;
         run->report.outcome = outcome;
+        run->report_json = mfree(run->report_json);
+}
+
+/* The finished report as JSON: built on first use, shared by the state directory and stdout. */
+static int finished_report_json(Run *run, const char **ret_data, size_t *ret_size) {
+        if (!run->report_json) {
+                int r = report_to_json(&run->report, &run->report_json, &run->report_json_size);
+                if (r < 0)
+                        return r;
+        }
+        *ret_data = run->report_json;
+        *ret_size = run->report_json_size;
+        return 0;
 }
 
 static void log_summary(Run *run) {
@@ -408,9 +424,9 @@ static void log_changes(Run *run) {
 }
 
 static int print_json_report(Run *run) {
-        _cleanup_free_ char *json = NULL;
-        size_t size = 0;
-        if (report_to_json(&run->report, &json, &size) < 0)
+        const char *json;
+        size_t size;
+        if (finished_report_json(run, &json, &size) < 0)
                 return -ENOMEM;
         fwrite(json, 1, size, stdout);
         return 0;
@@ -418,9 +434,9 @@ static int print_json_report(Run *run) {
 
 /* Saves the report in the state directory (and the configured extra copy). */
 static void save_report(Run *run, bool good) {
-        _cleanup_free_ char *json = NULL;
-        size_t size = 0;
-        if (report_to_json(&run->report, &json, &size) < 0) {
+        const char *json;
+        size_t size;
+        if (finished_report_json(run, &json, &size) < 0) {
                 log_error("cannot build the JSON report");
                 return;
         }

@@ -149,6 +149,32 @@ static json_t *phases_json(const RunReport *r) {
         return list;
 }
 
+typedef struct DumpBuffer {
+        char *data;
+        size_t size, allocated;
+} DumpBuffer;
+
+/* jansson's dump callback: appends, keeping the text NUL-terminated. */
+static int dump_append(const char *s, size_t n, void *userdata) {
+        DumpBuffer *b = userdata;
+        if (n > SIZE_MAX / 2 - b->size - 1)
+                return -1;
+        if (b->size + n + 1 > b->allocated) {
+                size_t a = b->allocated ? b->allocated : 64 * 1024;
+                while (a < b->size + n + 1)
+                        a *= 2;
+                char *d = realloc(b->data, a);
+                if (!d)
+                        return -1;
+                b->data = d;
+                b->allocated = a;
+        }
+        memcpy(b->data + b->size, s, n);
+        b->size += n;
+        b->data[b->size] = 0;
+        return 0;
+}
+
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         DiffTableCounts total = r->changes ? r->changes->total : (DiffTableCounts) {};
         json_t *phases = phases_json(r);
@@ -204,16 +230,16 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                 json_decref(j);
                 return -ENOMEM;
         }
-        char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+        /* Dumped straight into our buffer (json_dumps() fills one of its own, then copies it). */
+        DumpBuffer out = {};
+        int k = json_dump_callback(j, dump_append, &out, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
-        if (!s)
+        if (k < 0 || dump_append("\n", 1, &out) < 0) {
+                free(out.data);
                 return -ENOMEM;
-        char *with_newline = strdup_printf("%s\n", s);
-        free(s);
-        if (!with_newline)
-                return -ENOMEM;
-        *ret_size = strlen(with_newline);
-        *ret_data = with_newline;
+        }
+        *ret_size = out.size;
+        *ret_data = out.data;
         return 0;
 }
 
