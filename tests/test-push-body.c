@@ -126,6 +126,30 @@ static PushPlan *deletion_plan(void) {
         return p;
 }
 
+/* A ZIP body opened from memory (the caller keeps data alive and frees it); NULL fails the test. */
+static zip_t *open_zip(const void *data, size_t size) {
+        zip_error_t err;
+        zip_error_init(&err);
+        zip_source_t *src = zip_source_buffer_create(data, size, 0, &err);
+        zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &err) : NULL;
+        if (!za && src)
+                zip_source_free(src);
+        zip_error_fini(&err);
+        CHECK(za != NULL);
+        return za;
+}
+
+/* A member's text, NUL-terminated (at most size - 1 bytes); an empty or missing member fails. */
+static void read_member(zip_t *za, const char *name, char *buf, size_t size) {
+        buf[0] = 0;
+        zip_file_t *f = zip_fopen(za, name, 0);
+        zip_int64_t n = f ? zip_fread(f, buf, size - 1) : -1;
+        if (f)
+                zip_fclose(f);
+        CHECK(n > 0);
+        buf[n > 0 ? n : 0] = 0;
+}
+
 TEST(test_zip_steps) {
         PushPlan *plan = deletion_plan();
         PushZipPlan *z = NULL;
@@ -142,27 +166,17 @@ TEST(test_zip_steps) {
         void *data = NULL;
         size_t size = 0;
         CHECK_INT(push_body_zip(model, plan, &z->steps[0], &data, &size), 0);
-        zip_error_t err;
-        zip_error_init(&err);
-        zip_source_t *src = zip_source_buffer_create(data, size, 0, &err);
-        zip_t *za = zip_open_from_source(src, ZIP_RDONLY, &err);
-        CHECK(za != NULL);
+        zip_t *za = open_zip(data, size);
         if (za) {
                 CHECK_INT(zip_get_num_entries(za, 0), 2);
                 CHECK_STR(zip_get_name(za, 0, 0), "Persons.csv");
                 CHECK_STR(zip_get_name(za, 1, 0), "CollectionFacts.csv");
                 CHECK(zip_name_locate(za, "molgenis.csv", 0) < 0);
-                char buf[256] = "";
-                zip_file_t *f = zip_fopen(za, "CollectionFacts.csv", 0);
-                zip_int64_t n = f ? zip_fread(f, buf, sizeof buf - 1) : -1;
-                if (f)
-                        zip_fclose(f);
-                CHECK(n > 0);
+                char buf[256];
+                read_member(za, "CollectionFacts.csv", buf, sizeof buf);
                 CHECK_STR(buf, "id,mg_delete\nbbmri-eric:factID:BE_f1,true\n");
                 zip_close(za);
-        } else
-                zip_source_free(src);
-        zip_error_fini(&err);
+        }
         free(data);
         push_zip_plan_free(z);
         push_plan_free(plan);
@@ -191,25 +205,15 @@ TEST(test_zip_upserts_and_deletes_in_one_file) {
         void *data = NULL;
         size_t size = 0;
         CHECK_INT(push_body_zip(model, plan, &z->steps[0], &data, &size), 0);
-        zip_error_t err;
-        zip_error_init(&err);
-        zip_source_t *src = zip_source_buffer_create(data, size, 0, &err);
-        zip_t *za = zip_open_from_source(src, ZIP_RDONLY, &err);
-        CHECK(za != NULL);
+        zip_t *za = open_zip(data, size);
         if (za) {
                 CHECK_INT(zip_get_num_entries(za, 0), 1);
-                char buf[256] = "";
-                zip_file_t *f = zip_fopen(za, "CollectionFacts.csv", 0);
-                zip_int64_t n = f ? zip_fread(f, buf, sizeof buf - 1) : -1;
-                if (f)
-                        zip_fclose(f);
-                CHECK(n > 0);
+                char buf[256];
+                read_member(za, "CollectionFacts.csv", buf, sizeof buf);
                 CHECK_STR(buf, "id,number_of_samples,mg_delete\nbbmri-eric:factID:BE_f2,7,false\n"
                                "bbmri-eric:factID:BE_f1,,true\n");
                 zip_close(za);
-        } else
-                zip_source_free(src);
-        zip_error_fini(&err);
+        }
         free(data);
         push_zip_plan_free(z);
         push_plan_free(plan);
