@@ -7,8 +7,7 @@
 typedef struct Parser {
         const char *filename;
         Findings *findings;
-        char *buf;
-        size_t buf_used, buf_allocated;
+        ByteBuffer text;        /* the record's fields, each NUL-terminated */
         size_t *offsets;
         size_t n_fields, offsets_allocated;
         char **fields;
@@ -26,22 +25,6 @@ static int parser_error(Parser *p, unsigned line, unsigned column, int r, const 
         return k < 0 ? k : r;
 }
 
-static int buf_append(Parser *p, const char *s, size_t n) {
-        if (p->buf_used + n + 1 > p->buf_allocated) {
-                size_t a = p->buf_allocated ? p->buf_allocated : 4096;
-                while (a < p->buf_used + n + 1)
-                        a *= 2;
-                char *b = realloc(p->buf, a);
-                if (!b)
-                        return -ENOMEM;
-                p->buf = b;
-                p->buf_allocated = a;
-        }
-        memcpy(p->buf + p->buf_used, s, n);
-        p->buf_used += n;
-        return 0;
-}
-
 static int field_begin(Parser *p, unsigned line, unsigned column) {
         if (p->n_fields >= LIMIT_CSV_COLUMNS)
                 return parser_error(p, line, column, -E2BIG, "more than %u columns in one row", LIMIT_CSV_COLUMNS);
@@ -53,15 +36,15 @@ static int field_begin(Parser *p, unsigned line, unsigned column) {
                 p->offsets = o;
                 p->offsets_allocated = a;
         }
-        p->offsets[p->n_fields++] = p->buf_used;
+        p->offsets[p->n_fields++] = p->text.size;
         return 0;
 }
 
 static int field_end(Parser *p, unsigned line, unsigned column) {
-        size_t len = p->buf_used - p->offsets[p->n_fields - 1];
+        size_t len = p->text.size - p->offsets[p->n_fields - 1];
         if (len > LIMIT_CSV_FIELD_BYTES)
                 return parser_error(p, line, column, -E2BIG, "field longer than %u bytes", LIMIT_CSV_FIELD_BYTES);
-        return buf_append(p, "", 1);
+        return byte_buffer_append(&p->text, "", 1);
 }
 
 static int record_emit(Parser *p, unsigned line, CsvRecordFunc func, void *userdata) {
@@ -73,10 +56,10 @@ static int record_emit(Parser *p, unsigned line, CsvRecordFunc func, void *userd
                 p->fields_allocated = p->n_fields;
         }
         for (size_t i = 0; i < p->n_fields; i++)
-                p->fields[i] = p->buf + p->offsets[i];
+                p->fields[i] = p->text.data + p->offsets[i];
         int r = func(userdata, line, p->fields, p->n_fields);
         p->n_fields = 0;
-        p->buf_used = 0;
+        p->text.size = 0;
         return r;
 }
 
@@ -138,14 +121,14 @@ int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc
                                                 } else
                                                         column++;
                                         }
-                                        r = buf_append(&p, data + i, stop - i);
+                                        r = byte_buffer_append(&p.text, data + i, stop - i);
                                         if (r < 0)
                                                 goto finish;
                                         i = stop;
                                         if (!q)
                                                 continue;
                                         if (i + 1 < size && data[i + 1] == '"') {
-                                                r = buf_append(&p, "\"", 1);
+                                                r = byte_buffer_append(&p.text, "\"", 1);
                                                 if (r < 0)
                                                         goto finish;
                                                 i += 2;
@@ -184,7 +167,7 @@ int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc
                                         r = parser_error(&p, line, column, -EBADMSG, "carriage return inside a field");
                                         goto finish;
                                 }
-                                r = buf_append(&p, data + start, i - start);
+                                r = byte_buffer_append(&p.text, data + start, i - start);
                                 if (r < 0)
                                         goto finish;
                         }
@@ -214,7 +197,7 @@ int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc
                 column = 1;
         }
 finish:
-        free(p.buf);
+        free(p.text.data);
         free(p.offsets);
         free(p.fields);
         return r < 0 ? r : 0;

@@ -166,32 +166,19 @@ static uint32_t random_u32(void) {
 
 /* The body of one attempt, capped while it arrives. */
 typedef struct Transfer {
-        char *data;
-        size_t size, allocated, cap;
+        ByteBuffer body;
+        size_t cap;
         bool too_big;
 } Transfer;
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata) {
         Transfer *t = userdata;
         size_t n = size * nmemb;
-        if (n > t->cap - t->size) {
+        if (n > t->cap - t->body.size) {
                 t->too_big = true;
                 return 0; /* aborts the transfer */
         }
-        if (t->size + n + 1 > t->allocated) {
-                size_t want = t->allocated ? t->allocated : 16384;
-                while (want < t->size + n + 1)
-                        want *= 2;
-                char *grown = realloc(t->data, want);
-                if (!grown)
-                        return 0;
-                t->data = grown;
-                t->allocated = want;
-        }
-        memcpy(t->data + t->size, ptr, n);
-        t->size += n;
-        t->data[t->size] = 0;
-        return n;
+        return byte_buffer_append(&t->body, ptr, n) < 0 ? 0 : n;
 }
 
 typedef enum Outcome {
@@ -387,7 +374,7 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                 CURLcode code = CURLE_OK;
                 int r = attempt_once(c, url, method, rq, timeout, &t, errbuf, &code);
                 if (r < 0) {
-                        free(t.data);
+                        free(t.body.data);
                         *reterr_message = strdup_printf("%s: cannot set up the request", what);
                         return r;
                 }
@@ -399,7 +386,7 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                         if (status_is_redirect(status)) {
                                 char *location = NULL;
                                 (void) curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &location);
-                                free(t.data);
+                                free(t.body.data);
                                 if (!location) {
                                         *reterr_message = strdup_printf("%s: HTTP %ld without a Location", what, status);
                                         return -EIO;
@@ -429,8 +416,8 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                                 (void) curl_easy_getinfo(c->curl, CURLINFO_CONTENT_TYPE, &type);
                                 *ret = (HttpResponse) {
                                         .status = status,
-                                        .body = t.data ?: strdup(""),
-                                        .size = t.size,
+                                        .body = t.body.data ?: strdup(""),
+                                        .size = t.body.size,
                                         .content_type = type ? strdup(type) : NULL,
                                         .attempts = attempt,
                                 };
@@ -440,12 +427,12 @@ int http_send(HttpClient *c, const HttpRequest *rq, HttpResponse *ret, char **re
                                 }
                                 return 0;
                         }
-                        free(t.data);
+                        free(t.body.data);
                         free(last_reason);
                         last_reason = strdup_printf("HTTP %ld", status);
                         last_errno = -EAGAIN;
                 } else {
-                        free(t.data);
+                        free(t.body.data);
                         free(last_reason);
                         last_reason = NULL;
                         Outcome o = classify(c->curl, code, &t, errbuf, &last_errno, &last_reason);

@@ -149,30 +149,9 @@ static json_t *phases_json(const RunReport *r) {
         return list;
 }
 
-typedef struct DumpBuffer {
-        char *data;
-        size_t size, allocated;
-} DumpBuffer;
-
-/* jansson's dump callback: appends, keeping the text NUL-terminated. */
+/* jansson's dump callback. */
 static int dump_append(const char *s, size_t n, void *userdata) {
-        DumpBuffer *b = userdata;
-        if (n > SIZE_MAX / 2 - b->size - 1)
-                return -1;
-        if (b->size + n + 1 > b->allocated) {
-                size_t a = b->allocated ? b->allocated : 64 * 1024;
-                while (a < b->size + n + 1)
-                        a *= 2;
-                char *d = realloc(b->data, a);
-                if (!d)
-                        return -1;
-                b->data = d;
-                b->allocated = a;
-        }
-        memcpy(b->data + b->size, s, n);
-        b->size += n;
-        b->data[b->size] = 0;
-        return 0;
+        return byte_buffer_append(userdata, s, n) < 0 ? -1 : 0;
 }
 
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
@@ -231,7 +210,7 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                 return -ENOMEM;
         }
         /* Dumped straight into our buffer (json_dumps() fills one of its own, then copies it). */
-        DumpBuffer out = {};
+        ByteBuffer out = {};
         int k = json_dump_callback(j, dump_append, &out, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
         if (k < 0 || dump_append("\n", 1, &out) < 0) {

@@ -163,6 +163,22 @@ void arena_done(Arena *a) {
         *a = (Arena) {};
 }
 
+int byte_buffer_grow(ByteBuffer *b, size_t n) {
+        if (n > SIZE_MAX / 2 - b->size - 1)
+                return -ENOMEM;
+        if (b->size + n + 1 <= b->allocated)
+                return 0;
+        size_t a = b->allocated ? b->allocated : 4096;
+        while (a < b->size + n + 1)
+                a *= 2;
+        char *grown = realloc(b->data, a);
+        if (!grown)
+                return -ENOMEM;
+        b->data = grown;
+        b->allocated = a;
+        return 0;
+}
+
 void *calloc_written(size_t n, size_t size) {
         if (size != 0 && n > SIZE_MAX / size)
                 return NULL;

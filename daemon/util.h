@@ -124,6 +124,26 @@ typedef struct ArenaMark {
 ArenaMark arena_mark(const Arena *a);
 void arena_release(Arena *a, const ArenaMark *mark);
 
+/* Bytes that grow by doubling, kept NUL-terminated behind size (data is NULL before the first
+ * append). */
+typedef struct ByteBuffer {
+        char *data;
+        size_t size, allocated;
+} ByteBuffer;
+int byte_buffer_grow(ByteBuffer *b, size_t n); /* room for n more bytes and the NUL: 0 or -ENOMEM */
+/* 0, or -ENOMEM and b unchanged. Inline: the CSV parser appends every field. */
+static inline int byte_buffer_append(ByteBuffer *b, const void *p, size_t n) {
+        if (n >= b->allocated - b->size) {
+                int r = byte_buffer_grow(b, n);
+                if (r < 0)
+                        return r;
+        }
+        memcpy(b->data + b->size, p, n);
+        b->size += n;
+        b->data[b->size] = 0;
+        return 0;
+}
+
 /* calloc() for a big table about to be filled, zeroed by writing: a page of fresh memory that is
  * read before it is written is mapped to the kernel's zero page, and the first write after that
  * costs a second fault and, while other threads run, a TLB flush on every CPU (an interrupt

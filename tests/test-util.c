@@ -137,5 +137,26 @@ TEST(test_strv) {
         CHECK(endswith("Biobanks.csv", ".csv"));
 }
 
+TEST(test_byte_buffer) {
+        /* Appends past the first allocation keep every byte, in order, with a NUL behind them. */
+        ByteBuffer b = {};
+        char chunk[100];
+        for (size_t i = 0; i < 100; i++) {
+                memset(chunk, 'a' + (int) (i % 26), sizeof chunk);
+                CHECK_INT(byte_buffer_append(&b, chunk, sizeof chunk), 0);
+        }
+        CHECK_INT(b.size, 10000);
+        CHECK(b.allocated > b.size);
+        CHECK(b.data[b.size] == 0);
+        CHECK(b.data[0] == 'a' && b.data[99] == 'a' && b.data[100] == 'b' && b.data[9999] == 'a' + 99 % 26);
+        CHECK_INT(byte_buffer_append(&b, "", 0), 0);
+        CHECK_INT(b.size, 10000);
+        /* A size that cannot be held is refused and changes nothing. */
+        char *before = b.data;
+        CHECK_INT(byte_buffer_append(&b, chunk, SIZE_MAX - 8), -ENOMEM);
+        CHECK(b.data == before && b.size == 10000 && b.data[b.size] == 0);
+        free(b.data);
+}
+
 TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_strmap_caseless); RUN(test_arena); RUN(test_timespan);
-          RUN(test_utf8); RUN(test_files); RUN(test_strv))
+          RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer))
