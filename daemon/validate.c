@@ -607,9 +607,13 @@ typedef struct Blocker {
         size_t current_slot;
 } Blocker;
 
+/* A reference the walk follows: to a table of the node's own, not to a lookup table. */
+static bool is_followed_reference(const ModelColumn *column) {
+        return column->node_owned && !column->ontology && column->ref_table && column->ref_table_index >= 0;
+}
+
 static bool is_single_reference(const ModelColumn *column) {
-        return column->node_owned && !column->ontology && column->ref_table && column->ref_table_index >= 0 &&
-               !column_type_is_list(column->type);
+        return is_followed_reference(column) && !column_type_is_list(column->type);
 }
 
 /* The hash of a single reference cell: taken ahead for the row the walk is at. */
@@ -694,11 +698,9 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
          * row with errors is still found; each row is visited once, so this stays linear. */
         for (size_t c = 0; c < t->n_columns; c++) {
                 const ModelColumn *column = &t->columns[c];
-                if (!column->node_owned || column->ontology || !column->ref_table || !row->cells[c])
+                if (!is_followed_reference(column) || !row->cells[c])
                         continue;
                 int target = column->ref_table_index;
-                if (target < 0)
-                        continue;
                 const char *cell = row->cells[c];
                 bool tb = false;
                 int r;
