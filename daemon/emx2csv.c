@@ -324,15 +324,7 @@ int emx2_table_to_buffer(const Dataset *d, size_t table, const Row *const *rows,
         if (!out)
                 return -ENOMEM;
         int r = emx2_write_table(d, table, rows, n_rows, columns, skip_blocked, out);
-        if (fclose(out) != 0 && r >= 0)
-                r = -ENOMEM;
-        if (r < 0) {
-                free(buf);
-                return r;
-        }
-        *ret_data = buf;
-        *ret_size = size;
-        return 0;
+        return memstream_done(out, &buf, &size, r, ret_data, ret_size);
 }
 
 /* ---- the published schema's rows of one node ---- */
@@ -379,13 +371,5 @@ int emx2_filter_to_node(const char *data, size_t size, const char *filename, con
                 return -ENOMEM;
         NodeFilter nf = { .node = node, .out = out };
         int r = csv_parse(data, size, filename, filter_record, &nf, findings);
-        if (fclose(out) != 0 && r >= 0)
-                r = -ENOMEM;
-        if (r < 0) {
-                free(buf);
-                return r;
-        }
-        *ret_data = buf;
-        *ret_size = buf_size;
-        return 0;
+        return memstream_done(out, &buf, &buf_size, r, ret_data, ret_size);
 }

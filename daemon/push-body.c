@@ -84,17 +84,6 @@ int push_body_upsert_order(const Model *model, const PushTable *pt, size_t **ret
 }
 
 /* Closes a memory stream (which is when buf and size become final) and hands the buffer over. */
-static int memstream_done(FILE *out, char **buf, size_t *size, int r, char **ret_data, size_t *ret_size) {
-        if (fclose(out) != 0 && r >= 0)
-                r = -ENOMEM;
-        if (r < 0) {
-                free(*buf);
-                return r;
-        }
-        *ret_data = *buf;
-        *ret_size = *size;
-        return 0;
-}
 
 /* Upserts [first, first + n) in push order, with the header when header is set. */
 static int write_upserts(const Model *model, const PushTable *pt, const size_t *order, size_t first, size_t n,

@@ -262,13 +262,7 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
         for (size_t i = 0; i < n_groups; i++)
                 free(groups[i].biobank);
         free(groups);
-        if (fclose(out) != 0) {
-                free(buf);
-                return -ENOMEM;
-        }
-        *ret_data = buf;
-        *ret_size = size;
-        return 0;
+        return memstream_done(out, &buf, &size, 0, ret_data, ret_size);
 }
 
 int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret_data, size_t *ret_size) {
@@ -311,11 +305,5 @@ int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret
                 r->exit_code, node, total.added, node, total.changed, node, total.removed, node, total.blocked, node,
                 r->findings ? r->findings->n_errors : 0, node, r->findings ? r->findings->n_warnings : 0, node,
                 r->n_requests);
-        if (fclose(out) != 0) {
-                free(buf);
-                return -ENOMEM;
-        }
-        *ret_data = buf;
-        *ret_size = size;
-        return 0;
+        return memstream_done(out, &buf, &size, 0, ret_data, ret_size);
 }

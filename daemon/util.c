@@ -179,6 +179,18 @@ int byte_buffer_grow(ByteBuffer *b, size_t n) {
         return 0;
 }
 
+int memstream_done(FILE *out, char **buf, size_t *size, int r, char **ret_data, size_t *ret_size) {
+        if (fclose(out) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(*buf);
+                return r;
+        }
+        *ret_data = *buf;
+        *ret_size = *size;
+        return 0;
+}
+
 void *calloc_written(size_t n, size_t size) {
         if (size != 0 && n > SIZE_MAX / size)
                 return NULL;

@@ -144,6 +144,11 @@ static inline int byte_buffer_append(ByteBuffer *b, const void *p, size_t n) {
         return 0;
 }
 
+/* Closes a stream from open_memstream(buf, size) that the writing left in state r (0 or a negative
+ * errno): on success hands the text over, otherwise frees it and returns the error (-ENOMEM when
+ * only the close failed). */
+int memstream_done(FILE *out, char **buf, size_t *size, int r, char **ret_data, size_t *ret_size);
+
 /* calloc() for a big table about to be filled, zeroed by writing: a page of fresh memory that is
  * read before it is written is mapped to the kernel's zero page, and the first write after that
  * costs a second fault and, while other threads run, a TLB flush on every CPU (an interrupt
