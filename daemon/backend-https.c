@@ -90,6 +90,9 @@ static int sign_in(HttpsBackend *hb, char **reterr_message) {
         int k = resp.status == 200 ? emx2_parse_signin(resp.body, resp.size, &token, &server) : -EBADMSG;
         if (k == -EBADMSG && resp.status != 200)
                 (void) emx2_parse_error(resp.body, resp.size, &server);
+        /* The answer holds the new token: wiped before its memory goes back. */
+        if (resp.body)
+                explicit_bzero(resp.body, resp.size);
         http_response_done(&resp);
         if (k < 0) {
                 _cleanup_free_ char *text = strdup_printf("signing in as %s failed: %s", c->email,
