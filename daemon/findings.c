@@ -10,6 +10,14 @@ const char *severity_to_string(Severity s) {
                 return "warning";
         case SEVERITY_ERROR:
                 return "error";
+        case SEVERITY_QUALITY_INFO:
+                return "quality info";
+        case SEVERITY_QUALITY_WARNING:
+                return "quality warning";
+        case SEVERITY_QUALITY_ERROR:
+                return "quality error";
+        case _SEVERITY_MAX:
+                break;
         }
         return "unknown";
 }
@@ -55,6 +63,17 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
         case SEVERITY_INFO:
                 f->n_infos++;
                 break;
+        case SEVERITY_QUALITY_ERROR:
+                f->n_quality_errors++;
+                break;
+        case SEVERITY_QUALITY_WARNING:
+                f->n_quality_warnings++;
+                break;
+        case SEVERITY_QUALITY_INFO:
+                f->n_quality_infos++;
+                break;
+        case _SEVERITY_MAX:
+                return -EINVAL;
         }
         if (f->n_items >= LIMIT_FINDINGS) {
                 f->n_dropped++;
@@ -118,6 +137,9 @@ int findings_move(Findings *dst, Findings *src) {
         dst->n_errors += src->n_errors;
         dst->n_warnings += src->n_warnings;
         dst->n_infos += src->n_infos;
+        dst->n_quality_errors += src->n_quality_errors;
+        dst->n_quality_warnings += src->n_quality_warnings;
+        dst->n_quality_infos += src->n_quality_infos;
         dst->n_dropped += src->n_dropped;
         free(src->items);
         *src = (Findings) {};

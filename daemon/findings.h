@@ -7,13 +7,28 @@
 
 #include "util.h"
 
+/* Three families of findings, shown and counted apart:
+ *  - SEVERITY_ERROR: the server would reject the row or the data cannot be sent (model rules, id
+ *    patterns, unresolved references, unknown lookup values, unreadable input); always blocks.
+ *  - SEVERITY_WARNING / SEVERITY_INFO: the program's own notes (model drift, a table not read, ...).
+ *  - SEVERITY_QUALITY_*: BBMRI-ERIC's quality checks, at their own level; the finding's code is
+ *    their check id ("CC:SampleCatMismatch"). Whether a quality error holds a row back is the
+ *    policy's call (quality.block), not the check's. */
 typedef enum Severity {
         SEVERITY_INFO,
         SEVERITY_WARNING,
         SEVERITY_ERROR,
+        SEVERITY_QUALITY_INFO,
+        SEVERITY_QUALITY_WARNING,
+        SEVERITY_QUALITY_ERROR,
+        _SEVERITY_MAX,
 } Severity;
 
-const char *severity_to_string(Severity s); /* "info", "warning", "error" */
+/* "info", "warning", "error", "quality info", "quality warning", "quality error" */
+const char *severity_to_string(Severity s);
+static inline bool severity_is_quality(Severity s) {
+        return s >= SEVERITY_QUALITY_INFO && s <= SEVERITY_QUALITY_ERROR;
+}
 
 /* A position in a file people edit. file == NULL means "no file position". Lines and columns
  * are 1-based; column 0 means "whole line". */
@@ -37,6 +52,7 @@ typedef struct Findings {
         Finding *items;
         size_t n_items, allocated;
         size_t n_errors, n_warnings, n_infos; /* counted even past LIMIT_FINDINGS */
+        size_t n_quality_errors, n_quality_warnings, n_quality_infos;
         size_t n_dropped;                     /* findings not kept because of LIMIT_FINDINGS */
 } Findings;
 

@@ -199,6 +199,14 @@ static int severity_priority(Severity s) {
                 return LOG_WARNING;
         case SEVERITY_INFO:
                 return LOG_INFO;
+        case SEVERITY_QUALITY_ERROR:
+                return LOG_WARNING; /* the policy decides whether it holds anything back */
+        case SEVERITY_QUALITY_WARNING:
+                return LOG_NOTICE;
+        case SEVERITY_QUALITY_INFO:
+                return LOG_INFO;
+        case _SEVERITY_MAX:
+                break;
         }
         return LOG_INFO;
 }

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <math.h>
 
+#include "quality.h"
 #include "validate.h"
 
 typedef struct Validator {
@@ -429,30 +430,13 @@ static int check_biobanks(Validator *vd) {
         if (vd->biobanks < 0)
                 return 0;
         int jur = col(vd->d, vd->biobanks, "juridical_person");
-        int coll_biobank = col(vd->d, vd->collections, "biobank");
         DatasetTable *dt = &vd->d->tables[vd->biobanks];
-        /* Per biobank (by position): whether a collection names it. */
-        _cleanup_free_ bool *with_collections = calloc_written(dt->n_rows ?: 1, sizeof(bool));
-        if (!with_collections)
-                return -ENOMEM;
-        if (vd->collections >= 0 && coll_biobank >= 0) {
-                DatasetTable *ct = &vd->d->tables[vd->collections];
-                for (size_t i = 0; i < ct->n_rows; i++) {
-                        const char *b = ct->rows[i]->cells[coll_biobank];
-                        size_t p;
-                        if (b && dataset_find_position(vd->d, (size_t) vd->biobanks, b, &p) == 0)
-                                with_collections[p] = true;
-                }
-        }
         for (size_t i = 0; i < dt->n_rows; i++) {
                 Row *row = dt->rows[i];
                 const char *j = cell(row, jur);
                 if (j && is_placeholder_text(j))
                         REPORT(vd, SEVERITY_ERROR, "JuridicalInvalid", (size_t) vd->biobanks, row, jur,
                                "the juridical person '%s' is a placeholder", j);
-                if (!with_collections[i])
-                        REPORT(vd, SEVERITY_ERROR, "NoCollections", (size_t) vd->biobanks, row, -1,
-                               "the biobank has no collection");
         }
         return 0;
 }
@@ -506,9 +490,6 @@ static int check_collection(Validator *vd, const CollectionColumns *k, Row *row)
 
         const char *biobank = cell(row, k->biobank);
         if (biobank) {
-                if (vd->biobanks >= 0 && !dataset_find(vd->d, (size_t) vd->biobanks, biobank))
-                        REPORT(vd, SEVERITY_ERROR, "Orphan", table, row, k->biobank,
-                               "the collection's biobank '%s' is not defined", biobank);
                 const char *rest = startswith(row->id, biobank);
                 if (!rest || !startswith(rest, ":collection:"))
                         REPORT(vd, SEVERITY_WARNING, "CollNoBBPrefix", table, row, -1,
@@ -793,6 +774,8 @@ int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findin
         if ((r = check_persons(&vd)) < 0 || (r = check_text_fields(&vd, vd.biobanks, "BB")) < 0 ||
             (r = check_text_fields(&vd, vd.collections, "Coll")) < 0 || (r = check_biobanks(&vd)) < 0 ||
             (r = check_collections(&vd)) < 0 || (r = check_facts(&vd)) < 0)
+                return r;
+        if ((r = quality_check_dataset(d, v, &(QualityOptions) { .node = node }, findings)) < 0)
                 return r;
         return propagate(d, findings);
 }

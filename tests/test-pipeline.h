@@ -112,3 +112,40 @@ static inline const char *pipeline_cell(const Pipeline *p, const char *table, co
         "        age_low: 18\n"                                                  \
         "        age_high: 90\n"                                                 \
         "        age_unit: year\n"
+
+/* VALID_MASTER with the first `from` replaced by `to` (from NULL: `to` appended); NULL when `from`
+ * is not in it. malloc()ed. */
+#define pipeline_variant(from, to) pipeline_variant_of(VALID_MASTER, (from), (to))
+static inline char *pipeline_variant_of(const char *base, const char *from, const char *to) {
+        if (!from)
+                return strdup_printf("%s%s", base, to);
+        const char *at = strstr(base, from);
+        if (!at)
+                return NULL;
+        return strdup_printf("%.*s%s%s", (int) (at - base), base, to, at + strlen(from));
+}
+
+/* Runs VALID_MASTER with `from` replaced by `to` and checks that check `code` fires on (table, id)
+ * or, with fires false, that it does not fire at all. For the one-test-trips-it,
+ * one-test-does-not pairs of the quality checks. */
+static inline void pipeline_expect(const char *from, const char *to, const char *code, bool fires, const char *table,
+                                   const char *id) {
+        _cleanup_free_ char *text = pipeline_variant(from, to);
+        CHECK(text != NULL);
+        if (!text) {
+                fprintf(stderr, "%s: '%s' is not in VALID_MASTER\n", code, from ?: "");
+                return;
+        }
+        Pipeline p;
+        pipeline_run(&p, text, true);
+        const Finding *f = NULL;
+        for (size_t i = 0; i < p.findings.n_items && !f; i++)
+                if (streq_ptr(p.findings.items[i].code, code) &&
+                    (!fires || (streq_ptr(p.findings.items[i].table, table) && (!id || streq_ptr(p.findings.items[i].id, id)))))
+                        f = &p.findings.items[i];
+        if (!!f != fires)
+                fprintf(stderr, "%s: expected it %s (%s %s)\n", code, fires ? "to fire" : "not to fire", table ?: "",
+                        id ?: "");
+        CHECK(!!f == fires);
+        pipeline_done(&p);
+}

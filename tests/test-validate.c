@@ -3,16 +3,7 @@
 
 #define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
 
-/* VALID_MASTER with the first `from` replaced by `to` (from NULL: `to` appended). */
-static char *variant(const char *from, const char *to) {
-        const char *base = VALID_MASTER;
-        if (!from)
-                return strdup_printf("%s%s", base, to);
-        const char *at = strstr(base, from);
-        if (!at)
-                return NULL;
-        return strdup_printf("%.*s%s%s", (int) (at - base), base, to, at + strlen(from));
-}
+#define variant pipeline_variant
 
 TEST(test_valid_master) {
         Pipeline p;
@@ -67,9 +58,9 @@ TEST(test_rules) {
                   "KAnonViolation", SEVERITY_WARNING, "CollectionFacts", "bbmri-eric:factID:BE_f", "number_of_donors" },
                 { NULL, "  - id: EMPTY\n    name: Empty biobank\n    description: A biobank without any collection at all\n"
                         "    juridical_person: Somebody\n    country: BE\n    contact: contact\n",
-                  "NoCollections", SEVERITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_EMPTY", NULL },
+                  "CEX:NoCollections", SEVERITY_QUALITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_EMPTY", NULL },
                 { NULL, "collections:\n  - id: \"bbmri-eric:ID:BE_GHOST:collection:c\"\n    biobank: GHOST\n",
-                  "Orphan", SEVERITY_ERROR, "Collections", "bbmri-eric:ID:BE_GHOST:collection:c", "biobank" },
+                  "OC:Orphan", SEVERITY_QUALITY_ERROR, "Collections", "bbmri-eric:ID:BE_GHOST:collection:c", "biobank" },
                 { NULL, "        parent_collection: loop\n      - id: loop\n        name: Loop\n        description: Part of a loop of parents\n"
                         "        type: [Other]\n        parent_collection: oncology\n",
                   "reference-cycle", SEVERITY_ERROR, "Collections", NULL, NULL },

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The quality check families quality.c runs: one line per family file. */
+
+#include "quality-internal.h"
+
+extern const QualityFamily quality_family_existence;

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Shared by the quality check families (quality-*.c); not for other modules. Each family is one
+ * file with one entry point and its table of QualityCheckInfo, listed in quality.c. */
+
+#include "quality.h"
+
+typedef struct QualityContext {
+        const Dataset *d;
+        const Vocabularies *v;
+        const QualityOptions *options;
+        Findings *findings;
+        /* table indexes, -1 when the model lacks the table */
+        int persons, also_known_in, networks, biobanks, services, studies, collections, facts;
+} QualityContext;
+
+typedef struct QualityFamily {
+        const char *name; /* the plugin's name in directory-scripts, e.g. "CollectionContent" */
+        int (*run)(QualityContext *q);
+        const QualityCheckInfo *checks;
+        size_t n_checks;
+} QualityFamily;
+
+/* Reports check_id (which must be in a family's table: its level comes from there) on row of
+ * table, at column (-1: the whole row). Returns 0 or -ENOMEM. */
+int quality_report(QualityContext *q, const char *check_id, size_t table, const Row *row, int column,
+                   const char *fmt, ...) _printf_(6, 7);
+
+#define QUALITY_REPORT(...)                                     \
+        do {                                                    \
+                int _r = quality_report(__VA_ARGS__);           \
+                if (_r < 0)                                     \
+                        return _r;                              \
+        } while (0)
+
+/* Column index of name in table (-1 when the table or the column is absent). */
+int quality_column(const QualityContext *q, int table, const char *name);
+static inline const char *quality_cell(const Row *row, int column) {
+        return column >= 0 ? row->cells[column] : NULL;
+}
+/* Whether a list cell has item (exact). NULL cell: false. */
+bool quality_list_has(const char *cell, const char *item);
+/* A whole number, strictly parsed. */
+bool quality_parse_int(const char *s, long long *ret);

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+
+#include "quality.h"
+#include "test-pipeline.h"
+
+#define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
+
+/* Every check in the catalogue: a well-formed id (PREFIX:Name) met once, a quality level, a table
+ * of the model, and text for people. */
+TEST(test_catalogue) {
+        _cleanup_(model_freep) Model *model = NULL;
+        Findings findings;
+        findings_init(&findings);
+        CHECK_INT(model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &model, &findings), 0);
+        size_t n = quality_check_count();
+        CHECK(n >= 2);
+        for (size_t i = 0; i < n; i++) {
+                const QualityCheckInfo *c = quality_check_at(i);
+                CHECK(c != NULL);
+                if (!c)
+                        continue;
+                const char *colon = strchr(c->id, ':');
+                CHECK(colon && colon > c->id && colon[1] && isupper((unsigned char) colon[1]));
+                CHECK(severity_is_quality(c->level));
+                CHECK(model && model_table_index(model, c->table) >= 0);
+                CHECK(c->summary && strlen(c->summary) > 10);
+                CHECK(c->fix && strlen(c->fix) > 10);
+                CHECK(quality_check_info(c->id) == c); /* ids are unique */
+        }
+        CHECK(quality_check_at(n) == NULL);
+        CHECK(quality_check_info("CC:NoSuchCheck") == NULL);
+        findings_done(&findings);
+}
+
+TEST(test_existence) {
+        pipeline_expect(NULL, "", "CEX:NoCollections", false, NULL, NULL);
+        pipeline_expect(NULL,
+                        "  - id: EMPTY\n    name: Empty biobank\n    description: A biobank without any collection at all\n"
+                        "    juridical_person: Somebody\n    country: BE\n    contact: contact\n",
+                        "CEX:NoCollections", true, "Biobanks", "bbmri-eric:ID:BE_EMPTY");
+        pipeline_expect(NULL, "", "OC:Orphan", false, NULL, NULL);
+        pipeline_expect(NULL, "collections:\n  - id: \"bbmri-eric:ID:BE_GHOST:collection:c\"\n    biobank: GHOST\n",
+                        "OC:Orphan", true, "Collections", "bbmri-eric:ID:BE_GHOST:collection:c");
+}
+
+/* Findings of the quality checks have their kind and are counted apart from errors. */
+TEST(test_kinds_counted_apart) {
+        _cleanup_free_ char *text = pipeline_variant(
+                NULL, "  - id: EMPTY\n    name: Empty biobank\n    description: A biobank without any collection at all\n"
+                      "    juridical_person: Somebody\n    country: BE\n    contact: contact\n");
+        Pipeline p;
+        pipeline_run(&p, text, true);
+        const Finding *f = pipeline_finding(&p, "CEX:NoCollections");
+        CHECK(f && f->severity == SEVERITY_QUALITY_ERROR);
+        CHECK_STR(severity_to_string(SEVERITY_QUALITY_ERROR), "quality error");
+        CHECK_INT(p.findings.n_errors, 0);
+        CHECK(p.findings.n_quality_errors >= 1);
+        /* a quality error does not mark the row: the policy decides */
+        int t = model_table_index(p.model, "Biobanks");
+        Row *row = p.dataset ? dataset_find(p.dataset, (size_t) t, "bbmri-eric:ID:BE_EMPTY") : NULL;
+        CHECK(row && !(row->flags & (ROW_HAS_ERROR | ROW_BLOCKED)));
+        pipeline_done(&p);
+}
+
+TEST_MAIN(RUN(test_catalogue); RUN(test_existence); RUN(test_kinds_counted_apart))
