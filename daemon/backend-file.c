@@ -2,7 +2,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include "backend.h"
+#include "backend-file.h"
 #include "export.h"
 #include "limits.h"
 

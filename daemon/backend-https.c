@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <jansson.h>
 
-#include "backend.h"
+#include "backend-https.h"
 #include "emx2-api.h"
 #include "http.h"
 #include "limits.h"

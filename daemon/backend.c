@@ -19,16 +19,6 @@ const char *backend_schema_name(const Config *config, SchemaKind kind) {
         return NULL;
 }
 
-int backend_open(const Config *config, Backend **ret, Findings *findings) {
-        switch (config->directory_scheme) {
-        case DIRECTORY_FILE:
-                return backend_file_open(config, config->directory_path, ret);
-        case DIRECTORY_HTTPS:
-                return backend_https_open(config, ret, findings);
-        }
-        return -EPROTONOSUPPORT;
-}
-
 int backend_fetch_into(Backend *b, SchemaKind schema, const char *node, Dataset *d, size_t table,
                        Emx2ReadStats *stats, Findings *findings) {
         _cleanup_free_ char *data = NULL;

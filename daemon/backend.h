@@ -3,7 +3,8 @@
 
 /* The remote, seen only through this small table of functions (like isync's drivers): fetch a
  * table of a schema, fetch the live model, push a push plan. The sync logic never sees a path or
- * a URL. Backends: file:// (backend-file.c) and https:// (later). */
+ * a URL. Backends: file:// (backend-file.h) and https:// (backend-https.h), opened by scheme
+ * through backends.h; this interface knows none of them. */
 
 #include "config.h"
 #include "dataset.h"
@@ -82,16 +83,6 @@ struct Backend {
 
 Backend *backend_free(Backend *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Backend, backend_free);
-
-/* Opens the backend the configuration names. -EPROTONOSUPPORT for a scheme not built in. */
-int backend_open(const Config *config, Backend **ret, Findings *findings);
-
-/* The https:// backend (backend-https.c). */
-int backend_https_open(const Config *config, Backend **ret, Findings *findings);
-
-/* File backend, exposed for tests. A fault hook lets tests stop a push after writing n files. */
-int backend_file_open(const Config *config, const char *folder, Backend **ret);
-void backend_file_set_fault_after_files(Backend *b, int n_files);
 
 /* Schema name for a kind, from the configuration. */
 const char *backend_schema_name(const Config *config, SchemaKind kind);

@@ -2,92 +2,15 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
-#include "backend.h"
 #include "commands.h"
-#include "config.h"
-#include "diff.h"
 #include "export.h"
-#include "fetch.h"
-#include "limits.h"
 #include "log.h"
 #include "miabis-xml.h"
-#include "pipeline.h"
-#include "push-journal.h"
-#include "report.h"
-#include "state.h"
-#include "sync.h"
+#include "run.h"
 
 #ifndef PROGRAM_VERSION
 #define PROGRAM_VERSION "0"
 #endif
-
-/* Everything one run holds, released in one place. */
-typedef struct Run {
-        const Options *options;
-        bool model_blocks_push;  /* the live model has a required column ours lacks */
-        PushJournalSummary interrupted; /* a journal of an unfinished earlier push, when found */
-        PushResult push;         /* what the push did (the report points into it) */
-        const char *command;
-        Config *config;
-        bool config_borrowed;   /* the daemon's, not this run's */
-        Findings findings;
-        Local local;
-        StateDir *state;
-        Backend *backend;
-        Dataset *remote;
-        ChangeSet *changes;
-        PushPlan *plan;
-        RunReport report;
-        char *report_json;      /* the finished report, built once for the state and stdout */
-        size_t report_json_size;
-        uint64_t phase_start;
-        char *error;
-} Run;
-
-static void run_init(Run *run, const Options *o, const char *command) {
-        *run = (Run) { .options = o, .command = command };
-        findings_init(&run->findings);
-        run->report = (RunReport) {
-                .command = command,
-                .program_version = PROGRAM_VERSION,
-                .started_usec = now_usec_realtime(),
-                .config_path = o->config_path,
-        };
-        run->phase_start = now_usec_monotonic();
-}
-
-static void run_done(Run *run) {
-        push_journal_summary_done(&run->interrupted);
-        push_result_done(&run->push);
-        push_plan_free(run->plan);
-        change_set_free(run->changes);
-        dataset_free(run->remote);
-        backend_free(run->backend);
-        local_done(&run->local);
-        state_close(run->state);
-        if (!run->config_borrowed)
-                config_free(run->config);
-        findings_done(&run->findings);
-        free(run->report_json);
-        free(run->error);
-}
-
-static void run_phase(Run *run, const char *name) {
-        uint64_t now = now_usec_monotonic();
-        if (run->report.n_phases < ELEMENTSOF(run->report.phases))
-                run->report.phases[run->report.n_phases++] = (ReportPhase) { name, now - run->phase_start };
-        run->phase_start = now;
-}
-
-static void run_set_error(Run *run, const char *fmt, ...) _printf_(2, 3);
-static void run_set_error(Run *run, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        free(run->error);
-        run->error = strdup_vprintf(fmt, ap);
-        va_end(ap);
-        run->report.error = run->error;
-}
 
 /* Logs findings gathered so far (sorted) and forgets nothing: they stay for the report. */
 static void log_findings_from(const Findings *f, size_t from) {
@@ -97,92 +20,64 @@ static void log_findings_from(const Findings *f, size_t from) {
                 log_warning("%zu more findings were not listed (limit reached)", f->n_dropped);
 }
 
-static int load_config(Run *run) {
-        if (run->options->config) {
-                run->config = (Config *) run->options->config;
-                run->config_borrowed = true;
-                run->report.node = run->config->node;
-                run->report.mode = sync_mode_to_string(run->config->mode);
-                run->report.config_digest = run->config->digest;
-                return 0;
+static LogEvent log_event_of(RunEventKind kind) {
+        switch (kind) {
+        case RUN_EVENT_RUN_STARTED:
+                return LOG_EVENT_RUN_STARTED;
+        case RUN_EVENT_PUSH_DONE:
+                return LOG_EVENT_PUSH_DONE;
+        case RUN_EVENT_PUSH_FAILED:
+                return LOG_EVENT_PUSH_FAILED;
+        case RUN_EVENT_REMOTE_UNREACHABLE:
+                return LOG_EVENT_REMOTE_UNREACHABLE;
+        case RUN_EVENT_MODEL_DRIFT:
+                return LOG_EVENT_MODEL_DRIFT;
+        case RUN_EVENT_REMOVAL_GUARD:
+                return LOG_EVENT_REMOVAL_GUARD;
+        case RUN_EVENT_LOCK_BUSY:
+                return LOG_EVENT_LOCK_BUSY;
+        default:
+                return LOG_EVENT_NONE;
         }
-        int r = config_load(run->options->config_path, run->options->data_dir, &run->config, &run->findings);
-        if (r < 0) {
-                log_findings_from(&run->findings, 0);
-                if (run->findings.n_items == 0)
-                        log_error("%s: cannot load configuration: %s", run->options->config_path, strerror(-r));
-                return EXIT_CONFIG;
-        }
-        run->report.node = run->config->node;
-        run->report.mode = sync_mode_to_string(run->config->mode);
-        run->report.config_digest = run->config->digest;
-        return 0;
 }
 
-/* Loads model, vocabularies and mappings. Returns 0 or an exit code; findings are logged. */
-static int setup_local(Run *run) {
-        int r = local_setup(run->config, &run->local, &run->findings);
-        if (r < 0) {
-                findings_sort(&run->findings);
-                log_findings_from(&run->findings, 0);
-                if (r == -ENOMEM) {
-                        log_error("out of memory");
-                        return EXIT_TEMPORARY;
-                }
-                return EXIT_CONFIG;
+/* What the run engine reports, logged as it happens. */
+static void log_run_event(const Run *run, const RunEvent *e, void *userdata) {
+        const Options *o = userdata;
+        switch (e->kind) {
+        case RUN_EVENT_FINDINGS:
+                log_findings_from(e->findings, e->findings_from);
+                return;
+        case RUN_EVENT_CHANGES:
+                /* With --json, stdout carries the report alone. */
+                if (o->json && log_get_target() == LOG_TARGET_CONSOLE)
+                        return;
+                for (size_t i = 0; i < run->changes->n_changes; i++)
+                        log_change(run->local.model, &run->changes->changes[i]);
+                return;
+        default:
+                break;
         }
-        run_phase(run, "setup");
-        return 0;
+        int priority = e->priority;
+        /* For the journal a run's start is an event; on a console it is noise. */
+        if (e->kind == RUN_EVENT_RUN_STARTED && log_get_target() != LOG_TARGET_JOURNAL)
+                priority = LOG_DEBUG;
+        for (size_t i = 0; i < e->n_fields; i++)
+                log_add_field(e->fields[i]);
+        log_event(priority, log_event_of(e->kind), "%s", e->message);
 }
 
-/* Reads, maps and validates the master. Returns 0 or an exit code; findings are logged on
- * failure (the caller logs them otherwise). */
-static int read_local(Run *run) {
-        int r = local_read(run->config, &run->local, &run->findings);
-        findings_sort(&run->findings);
-        if (r < 0) {
-                log_findings_from(&run->findings, 0);
-                if (r == -ENOMEM) {
-                        log_error("out of memory");
-                        return EXIT_TEMPORARY;
-                }
-                /* A master file the configuration names but that is not there is a configuration
-                 * mistake; a master file that is there but unreadable as a whole is invalid data. */
-                if (r == -ENOENT || r == -EACCES || r == -EISDIR)
-                        return EXIT_CONFIG;
-                return EXIT_INVALID_DATA;
-        }
-        run->report.local = run->local.dataset;
-        run->report.findings = &run->findings;
-        run->report.phases[run->report.n_phases++] = (ReportPhase) { "read", run->local.usec_read };
-        run->report.phases[run->report.n_phases++] = (ReportPhase) { "map", run->local.usec_map };
-        run->report.phases[run->report.n_phases++] = (ReportPhase) { "validate", run->local.usec_validate };
-        run->phase_start = now_usec_monotonic();
-        return 0;
-}
-
-static int load_local(Run *run) {
-        int r = setup_local(run);
-        return r != 0 ? r : read_local(run);
-}
-
-static void finish_report(Run *run, int exit_code, const char *outcome) {
-        run->report.finished_usec = now_usec_realtime();
-        run->report.exit_code = exit_code;
-        run->report.outcome = outcome;
-        run->report_json = mfree(run->report_json);
-}
-
-/* The finished report as JSON: built on first use, shared by the state directory and stdout. */
-static int finished_report_json(Run *run, const char **ret_data, size_t *ret_size) {
-        if (!run->report_json) {
-                int r = report_to_json(&run->report, &run->report_json, &run->report_json_size);
-                if (r < 0)
-                        return r;
-        }
-        *ret_data = run->report_json;
-        *ret_size = run->report_json_size;
-        return 0;
+static void start_run(Run *run, const Options *o, const char *command) {
+        RunOptions options = {
+                .config_path = o->config_path,
+                .data_dir = o->data_dir,
+                .config = o->config,
+                .dry_run = o->dry_run,
+                .force = o->force,
+                .sink = log_run_event,
+                .userdata = (void *) o,
+        };
+        run_init(run, &options, command, PROGRAM_VERSION);
 }
 
 static void log_summary(Run *run) {
@@ -199,35 +94,27 @@ static void log_summary(Run *run) {
                           LOG_EVENT_RUN_FINISHED, "%s", line);
 }
 
-/* The local half that check and export share: configuration, then read, map and validate, with
- * every finding logged. Returns 0 or the exit code to stop with. */
-static int run_local(Run *run) {
-        int r = load_config(run);
-        if (r != 0)
-                return r;
-        r = load_local(run);
-        if (r != 0)
-                return r;
-        log_findings_from(&run->findings, 0);
+static int print_json_report(Run *run) {
+        const char *json;
+        size_t size;
+        if (run_report_json(run, &json, &size) < 0)
+                return -ENOMEM;
+        fwrite(json, 1, size, stdout);
         return 0;
 }
 
 int command_check(const Options *o) {
         _cleanup_(run_done) Run run;
-        run_init(&run, o, "check");
-        int r = run_local(&run);
-        if (r != 0)
-                return r;
-        int exit_code = run.findings.n_errors > 0 ? EXIT_INVALID_DATA : EXIT_OK;
-        finish_report(&run, exit_code, exit_code == EXIT_OK ? "valid" : "invalid-data");
-        log_summary(&run);
+        start_run(&run, o, "check");
+        int exit_code = run_check(&run);
+        if (run.report.outcome)
+                log_summary(&run);
         return exit_code;
 }
 
 /* MIABIS 2.0 XML: validated against the schema before it is written; what MIABIS cannot carry is
  * counted in the summary. */
-static int export_miabis_xml(Run *run) {
-        const char *output = run->options->output;
+static int export_miabis_xml(Run *run, const char *output) {
         MiabisExportStats stats = {};
         size_t first_finding = run->findings.n_items;
         int r = miabis_xml_export(run->local.dataset, run->local.mapping, run->local.vocab, output, &stats,
@@ -258,7 +145,7 @@ static int export_miabis_xml(Run *run) {
 
 int command_export(const Options *o) {
         _cleanup_(run_done) Run run;
-        run_init(&run, o, "export");
+        start_run(&run, o, "export");
         int r = run_local(&run);
         if (r != 0)
                 return r;
@@ -269,7 +156,7 @@ int command_export(const Options *o) {
                 return EXIT_INVALID_DATA;
         }
         if (o->export_format == EXPORT_MIABIS_XML)
-                return export_miabis_xml(&run);
+                return export_miabis_xml(&run, o->output);
         if (o->export_format == EXPORT_EMX2_CSV)
                 r = export_emx2_csv(run.local.dataset, false, o->output);
         else
@@ -287,327 +174,12 @@ int command_export(const Options *o) {
         return EXIT_OK;
 }
 
-static int open_state(Run *run) {
-        int r = state_open(run->config->state_dir, &run->state);
-        if (r < 0) {
-                log_error("%s: cannot use the state directory: %s", run->config->state_dir, strerror(-r));
-                return EXIT_CANT_WRITE;
-        }
-        pid_t holder = 0;
-        r = state_lock(run->state, &holder);
-        if (r == -EBUSY) {
-                if (holder > 0)
-                        log_event(LOG_ERR, LOG_EVENT_LOCK_BUSY,
-                                  "another bbmri-dirsync run (pid %d) holds the lock on %s; try again later", (int) holder,
-                                  run->config->state_dir);
-                else
-                        log_event(LOG_ERR, LOG_EVENT_LOCK_BUSY,
-                                  "another bbmri-dirsync run holds the lock on %s; try again later",
-                                  run->config->state_dir);
-                return EXIT_TEMPORARY;
-        }
-        if (r < 0) {
-                log_error("%s: cannot take the run lock: %s", run->config->state_dir, strerror(-r));
-                return EXIT_CANT_WRITE;
-        }
-        return 0;
-}
-
-static int exit_code_for_remote_error(int r) {
-        switch (r) {
-        case -EACCES:
-        case -EPERM:
-                return EXIT_PERMISSION;
-        case -EAGAIN:       /* 5xx on every try */
-        case -ETIMEDOUT:    /* timed out after connecting, or a statement timeout */
-        case -ETIME:        /* the run's time limit */
-        case -ECONNRESET:   /* every try cut off */
-        case -EINTR:
-        case -ENOMEM:
-                return EXIT_TEMPORARY;
-        case -EBADMSG:      /* the server refused the data */
-                return EXIT_INVALID_DATA;
-        default:            /* unreachable, TLS, an answer that is no API answer */
-                return EXIT_UNAVAILABLE;
-        }
-}
-
-/* Logs what a fetch found (model drift, snapshot trouble, findings) and turns a failed fetch into
- * an exit code; on success hands over the dataset. */
-static int finish_fetch(Run *run, RemoteFetch *f, Dataset **ret) {
-        const char *schema_name = backend_schema_name(run->config, f->schema);
-        size_t first_finding = run->findings.n_items;
-        int r = findings_move(&run->findings, &f->findings);
-        if (r < 0) {
-                log_error("out of memory");
-                return EXIT_TEMPORARY;
-        }
-        for (size_t i = 0; f->drift_tables && f->drift_tables[i]; i++) {
-                _cleanup_free_ char *field_table = strdup_printf("BBMRI_TABLE=%s", f->drift_tables[i]);
-                _cleanup_free_ char *field_column = strdup_printf("BBMRI_COLUMN=%s", f->drift_columns[i]);
-                if (field_table && field_column) {
-                        log_add_field(field_table);
-                        log_add_field(field_column);
-                }
-                log_event(LOG_WARNING, LOG_EVENT_MODEL_DRIFT,
-                          "model drift: %s/%s has a column '%s' that the model does not know; it is ignored",
-                          schema_name, f->drift_tables[i], f->drift_columns[i]);
-        }
-        for (size_t i = 0; f->model_drift && i < f->model_drift->n_items; i++) {
-                const Drift *d = &f->model_drift->items[i];
-                _cleanup_free_ char *field_table = strdup_printf("BBMRI_TABLE=%s", d->table);
-                _cleanup_free_ char *field_column = d->column ? strdup_printf("BBMRI_COLUMN=%s", d->column) : NULL;
-                if (field_table)
-                        log_add_field(field_table);
-                if (field_column)
-                        log_add_field(field_column);
-                log_event(d->blocking ? LOG_ERR : LOG_WARNING, LOG_EVENT_MODEL_DRIFT,
-                          "model drift: the live model of %s %s %s%s%s%s%s%s%s%s%s", schema_name,
-                          d->kind == DRIFT_NEW_COLUMN       ? "has a column the model file lacks:"
-                          : d->kind == DRIFT_MISSING_COLUMN ? "lacks a column of the model file:"
-                          : d->kind == DRIFT_CHANGED_TYPE   ? "has another type for"
-                          : d->kind == DRIFT_NEW_TABLE      ? "has a table the model file lacks:"
-                                                            : "lacks a table of the model file:",
-                          d->table, d->column ? "." : "", d->column ?: "", d->live_type ? " (" : "",
-                          d->live_type ?: "", d->kind == DRIFT_CHANGED_TYPE && d->model_type ? ", ours " : "",
-                          d->kind == DRIFT_CHANGED_TYPE && d->model_type ? d->model_type : "", d->live_type ? ")" : "",
-                          d->blocking ? "; it is required: nothing is pushed until the model file knows it" : "");
-        }
-        if (f->model_drift) {
-                run->report.n_model_drift = f->model_drift->n_items;
-                run->report.n_model_drift_blocking = f->model_drift->n_blocking;
-                run->model_blocks_push = f->model_drift->n_blocking > 0;
-        }
-        if (f->n_snapshot_failures > 0)
-                log_warning("%s: cannot save the snapshot of %zu table%s", run->config->state_dir,
-                            f->n_snapshot_failures, f->n_snapshot_failures == 1 ? "" : "s");
-        if (f->error == 0) {
-                *ret = TAKE_PTR(f->dataset);
-                return 0;
-        }
-        log_findings_from(&run->findings, first_finding);
-        const char *table = f->failed_table ?: "?";
-        if (f->error == -ENOMEM) {
-                log_error("out of memory");
-                return EXIT_TEMPORARY;
-        }
-        if (f->error_in_table) {
-                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "%s/%s from %s cannot be read as a table",
-                          schema_name, table, run->config->directory_url);
-                run_set_error(run, "%s/%s cannot be read as a table", schema_name, table);
-                return EXIT_UNAVAILABLE;
-        }
-        if (f->error == -ENXIO)
-                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "the Directory at %s is not there",
-                          run->config->directory_url);
-        else
-                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot read %s/%s from %s: %s", schema_name, table,
-                          run->config->directory_url, strerror(-f->error));
-        run_set_error(run, "cannot read %s/%s: %s", schema_name, table, strerror(-f->error));
-        return exit_code_for_remote_error(f->error);
-}
-
-/* Fetches every table of a schema into a new dataset (on this thread), saving the raw CSV as a
- * snapshot. */
-static int fetch_schema(Run *run, SchemaKind schema, Dataset **ret) {
-        RemoteFetch f;
-        remote_fetch_init(&f, run->backend, run->local.model, schema, run->config->node, run->state);
-        (void) remote_fetch_run(&f);
-        int r = finish_fetch(run, &f, ret);
-        remote_fetch_done(&f);
-        return r;
-}
-
-static void log_changes(Run *run) {
-        for (size_t i = 0; i < run->changes->n_changes; i++)
-                log_change(run->local.model, &run->changes->changes[i]);
-}
-
-static int print_json_report(Run *run) {
-        const char *json;
-        size_t size;
-        if (finished_report_json(run, &json, &size) < 0)
-                return -ENOMEM;
-        fwrite(json, 1, size, stdout);
-        return 0;
-}
-
-/* Saves the report in the state directory (and the configured extra copy). */
-static void save_report(Run *run, bool good) {
-        const char *json;
-        size_t size;
-        if (finished_report_json(run, &json, &size) < 0) {
-                log_error("cannot build the JSON report");
-                return;
-        }
-        if (run->state && state_save_report(run->state, json, size, good) < 0)
-                log_error("%s: cannot save the run report", run->config->state_dir);
-        if (run->config->report_json && write_file_atomic(run->config->report_json, json, size, 0644) < 0)
-                log_error("%s: cannot write the JSON report", run->config->report_json);
-        if (run->config->report_html) {
-                _cleanup_free_ char *html = NULL;
-                size_t html_size = 0;
-                if (report_to_html(&run->report, &html, &html_size) < 0 ||
-                    write_file_atomic(run->config->report_html, html, html_size, 0644) < 0)
-                        log_error("%s: cannot write the HTML report", run->config->report_html);
-        }
-        if (run->config->report_metrics) {
-                /* The last success outlives failed runs: the state directory remembers it. */
-                uint64_t last_success = 0;
-                _cleanup_free_ char *stamp = NULL;
-                if (good) {
-                        last_success = run->report.finished_usec;
-                        char text[32];
-                        int n = snprintf(text, sizeof text, "%" PRIu64 "\n", last_success);
-                        if (run->state)
-                                (void) state_write_file(run->state, "last-success", text, (size_t) n);
-                } else if (run->state && state_read_file(run->state, "last-success", 64, &stamp, NULL) >= 0) {
-                        char *end = NULL;
-                        unsigned long long v = strtoull(stamp, &end, 10);
-                        if (end && end != stamp)
-                                last_success = v;
-                }
-                _cleanup_free_ char *metrics = NULL;
-                size_t metrics_size = 0;
-                if (report_to_metrics(&run->report, last_success, &metrics, &metrics_size) < 0 ||
-                    write_file_atomic(run->config->report_metrics, metrics, metrics_size, 0644) < 0)
-                        log_error("%s: cannot write the metrics", run->config->report_metrics);
-        }
-}
-
-/* The push journal an earlier push left, when there is one that can be read. */
-static int load_push_journal(StateDir *state, PushJournalSummary *ret) {
-        _cleanup_free_ char *journal = NULL;
-        size_t size = 0;
-        int r = state_read_file(state, PUSH_JOURNAL_FILE, LIMIT_PUSH_JOURNAL_BYTES, &journal, &size);
-        return r < 0 ? r : push_journal_parse(journal, size, ret);
-}
-
-/* diff and sync share the first half: config, state, local, fetch, compare. */
-static int compare_with_remote(Run *run, bool against_published) {
-        int r = load_config(run);
-        if (r != 0)
-                return r;
-        r = open_state(run);
-        if (r != 0)
-                return r;
-        /* For the journal a run's start is an event; on a console it is noise. */
-        log_event(log_get_target() == LOG_TARGET_JOURNAL ? LOG_INFO : LOG_DEBUG, LOG_EVENT_RUN_STARTED,
-                  "%s %s: started (mode %s%s)", run->command, run->config->node,
-                  sync_mode_to_string(run->config->mode), run->options->dry_run ? ", dry run" : "");
-        /* The remote is read on a second thread while the master is read, mapped and validated;
-         * what it found is reported only after the master's own problems, as if in sequence. */
-        Findings backend_findings;
-        findings_init(&backend_findings);
-        int backend_error = backend_open(run->config, &run->backend, &backend_findings);
-        if (backend_error >= 0) {
-                run->backend->state = run->state;
-                /* The Directory's lookup tables, at most daily, before the vocabularies load. */
-                if (run->config->directory_scheme == DIRECTORY_HTTPS) {
-                        Findings cache_findings;
-                        findings_init(&cache_findings);
-                        int k = ontology_cache_refresh(run->backend, run->state, &cache_findings);
-                        if (k < 0) {
-                                log_findings_from(&cache_findings, 0);
-                                log_warning("cannot refresh the lookup tables from %s/%s (%s); the last copy is used",
-                                            run->config->directory_url, run->config->ontology_schema,
-                                            strerror(-k));
-                        } else if (k > 0)
-                                log_info("lookup tables fetched from %s/%s", run->config->directory_url,
-                                         run->config->ontology_schema);
-                        findings_done(&cache_findings);
-                }
-        }
-        r = setup_local(run);
-        if (r != 0) {
-                findings_done(&backend_findings);
-                return r;
-        }
-        RemoteFetch fetch;
-        remote_fetch_init(&fetch, run->backend, run->local.model,
-                          against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING, run->config->node, run->state);
-        fetch.check_model = !against_published;
-        bool snapshots = false;
-        if (backend_error >= 0) {
-                snapshots = state_snapshot_begin(run->state) >= 0;
-                if (!snapshots)
-                        fetch.state = NULL;
-                if (remote_fetch_start(&fetch) < 0)
-                        (void) remote_fetch_run(&fetch); /* no thread: in sequence then */
-        }
-        r = read_local(run);
-        if (r == 0)
-                (void) remote_fetch_wait(&fetch);
-        else {
-                remote_fetch_done(&fetch);
-                findings_done(&backend_findings);
-                state_snapshot_abort(run->state);
-                return r;
-        }
-        log_findings_from(&run->findings, 0);
-
-        size_t first_finding = run->findings.n_items;
-        if (findings_move(&run->findings, &backend_findings) < 0) {
-                remote_fetch_done(&fetch);
-                findings_done(&backend_findings);
-                return EXIT_TEMPORARY;
-        }
-        findings_done(&backend_findings);
-        if (backend_error < 0) {
-                remote_fetch_done(&fetch);
-                log_findings_from(&run->findings, first_finding);
-                log_event(LOG_ERR, LOG_EVENT_REMOTE_UNREACHABLE, "cannot open the Directory at %s: %s",
-                          run->config->directory_url, strerror(-backend_error));
-                return backend_error == -EPROTONOSUPPORT || backend_error == -EINVAL ? EXIT_CONFIG : EXIT_UNAVAILABLE;
-        }
-        if (!snapshots)
-                log_warning("%s: cannot prepare snapshots", run->config->state_dir);
-        run->report.against = against_published ? "published" : "staging";
-        r = finish_fetch(run, &fetch, &run->remote);
-        uint64_t fetch_usec = fetch.usec;
-        remote_fetch_done(&fetch);
-        if (r != 0) {
-                state_snapshot_abort(run->state);
-                return r;
-        }
-        /* The fetch's own time: it ran alongside read, map and validate. */
-        if (run->report.n_phases < ELEMENTSOF(run->report.phases))
-                run->report.phases[run->report.n_phases++] = (ReportPhase) { "fetch", fetch_usec };
-        run->phase_start = now_usec_monotonic();
-
-        DiffOptions opts = {
-                .node = run->config->node,
-                .withdrawn_is_removed = run->config->deletions == DELETIONS_WITHDRAW,
-        };
-        r = diff_datasets(run->local.dataset, run->remote, &opts, &run->changes);
-        if (r < 0) {
-                log_error("cannot compare: %s", strerror(-r));
-                return EXIT_TEMPORARY;
-        }
-        run->report.changes = run->changes;
-        run_phase(run, "diff");
-        /* With --json, stdout carries the report alone. */
-        if (!(run->options->json && log_get_target() == LOG_TARGET_CONSOLE))
-                log_changes(run);
-        return 0;
-}
-
 int command_diff(const Options *o) {
         _cleanup_(run_done) Run run;
-        run_init(&run, o, "diff");
-        int r = compare_with_remote(&run, o->against_published);
-        if (r != 0) {
-                if (run.config && run.state) {
-                        finish_report(&run, r, "failed");
-                        save_report(&run, false);
-                }
-                return r;
-        }
-        (void) state_snapshot_commit(run.state);
-        const DiffTableCounts *t = &run.changes->total;
-        int exit_code = t->added + t->changed + t->removed > 0 ? EXIT_DIFFERENCES : EXIT_OK;
-        finish_report(&run, exit_code, exit_code == EXIT_OK ? "no-differences" : "differences");
-        save_report(&run, true);
+        start_run(&run, o, "diff");
+        int exit_code = run_diff(&run, o->against_published);
+        if (exit_code != EXIT_OK && exit_code != EXIT_DIFFERENCES)
+                return exit_code;
         if (o->json)
                 (void) print_json_report(&run);
         else
@@ -615,176 +187,19 @@ int command_diff(const Options *o) {
         return exit_code;
 }
 
-/* Count of changes a push could act on (not blocked; removals only when the policy acts). */
-static size_t actionable_changes(const ChangeSet *c, DeletionPolicy policy) {
-        size_t n = 0;
-        for (size_t i = 0; i < c->n_changes; i++) {
-                const Change *ch = &c->changes[i];
-                if (ch->blocked)
-                        continue;
-                if (ch->kind == CHANGE_REMOVED && policy == DELETIONS_KEEP)
-                        continue;
-                n++;
-        }
-        return n;
-}
-
-static int verify_push(Run *run) {
-        _cleanup_(dataset_freep) Dataset *after = NULL;
-        /* What the Directory holds after the push becomes the last fetched snapshot. */
-        if (state_snapshot_begin(run->state) < 0)
-                log_warning("%s: cannot prepare snapshots", run->config->state_dir);
-        int r = fetch_schema(run, SCHEMA_STAGING, &after);
-        if (r != 0) {
-                state_snapshot_abort(run->state);
-                return r;
-        }
-        (void) state_snapshot_commit(run->state);
-        DiffOptions opts = {
-                .node = run->config->node,
-                .withdrawn_is_removed = run->config->deletions == DELETIONS_WITHDRAW,
-        };
-        _cleanup_(change_set_freep) ChangeSet *left = NULL;
-        if (diff_datasets(run->local.dataset, after, &opts, &left) < 0)
-                return EXIT_TEMPORARY;
-        size_t n = actionable_changes(left, run->config->deletions);
-        if (n > 0) {
-                log_event(LOG_ERR, LOG_EVENT_PUSH_FAILED,
-                          "after the push the Directory still differs from the master in %zu row%s", n, n == 1 ? "" : "s");
-                run_set_error(run, "verification found %zu row%s still different after the push", n, n == 1 ? "" : "s");
-                return EXIT_TEMPORARY;
-        }
-        run->report.verified = true;
-        return 0;
-}
-
 int command_sync(const Options *o) {
         _cleanup_(run_done) Run run;
-        run_init(&run, o, "sync");
-        run.report.dry_run = o->dry_run;
-        int r = compare_with_remote(&run, false);
-        if (r != 0) {
-                if (run.config && run.state) {
-                        finish_report(&run, r, "failed");
-                        save_report(&run, false);
-                        log_summary(&run);
-                }
-                return r;
-        }
-        (void) state_snapshot_commit(run.state);
-
-        /* A journal left by an earlier push that did not finish: say what it applied. This run's
-         * plan comes from the staging area as it is now, so what was acknowledged is not sent again
-         * and what was not is in the plan. */
-        {
-                if (load_push_journal(run.state, &run.interrupted) >= 0 && !run.interrupted.finished) {
-                        log_event(LOG_WARNING, LOG_EVENT_PUSH_FAILED,
-                                  "the push started %s did not finish: %zu of %zu requests were acknowledged "
-                                  "(%zu upserts, %zu deletions applied; not applied: %s); a push sends only what is "
-                                  "still missing",
-                                  run.interrupted.started, run.interrupted.n_applied, run.interrupted.n_requests,
-                                  run.interrupted.applied_upserts, run.interrupted.applied_deletes,
-                                  run.interrupted.pending_tables ?: "none");
-                        run.report.interrupted_push_started = run.interrupted.started;
-                        run.report.interrupted_push_requests = run.interrupted.n_requests;
-                        run.report.interrupted_push_applied = run.interrupted.n_applied;
-                }
-        }
-
-        int data_exit = run.findings.n_errors > 0 ? EXIT_INVALID_DATA : EXIT_OK;
-        const char *outcome = data_exit == EXIT_OK ? "success" : "invalid-data";
-
-        r = sync_build_plan(run.local.model, run.changes, run.remote, run.config->deletions, &run.plan);
-        if (r < 0) {
-                log_error("cannot build the push plan: %s", strerror(-r));
-                return EXIT_TEMPORARY;
-        }
-        GuardVerdict guard = {};
-        sync_check_guard(run.config, run.changes, run.plan, &guard);
-        run.report.guard_removals = guard.n_removals;
-        run.report.guard_limit = guard.limit;
-        run.report.guard_limited = guard.limited;
-
-        bool push = run.config->mode == SYNC_MODE_PUSH && !o->dry_run &&
-                    run.plan->n_upserts + run.plan->n_deletes > 0;
-        if (push && guard.refused && !o->force) {
-                run.report.guard_refused = true;
-                _cleanup_free_ char *field = strdup_printf("BBMRI_REMOVALS=%zu", guard.n_removals);
-                if (field)
-                        log_add_field(field);
-                log_event(LOG_ERR, LOG_EVENT_REMOVAL_GUARD,
-                          "refusing to push: it would remove %zu row%s, more than push.max_removals allows (%zu); "
-                          "check the master, or run 'sync --force' once to accept",
-                          guard.n_removals, guard.n_removals == 1 ? "" : "s", guard.limit);
-                run_set_error(&run, "removal guard: %zu removals, limit %zu", guard.n_removals, guard.limit);
-                finish_report(&run, EXIT_INVALID_DATA, "refused");
-                save_report(&run, false);
+        start_run(&run, o, "sync");
+        int exit_code = run_sync(&run);
+        if (run.report.outcome)
                 log_summary(&run);
-                return EXIT_INVALID_DATA;
-        }
-
-        if (push && run.model_blocks_push) {
-                log_event(LOG_ERR, LOG_EVENT_PUSH_FAILED,
-                          "not pushing: the Directory's model has a required column the model file (%s) does not "
-                          "know (see the model drift above); update bbmri-dirsync or its model file",
-                          run.config->model);
-                run_set_error(&run, "model drift: %zu required column%s unknown to the model file",
-                              run.report.n_model_drift_blocking, run.report.n_model_drift_blocking == 1 ? "" : "s");
-                finish_report(&run, EXIT_CONFIG, "refused");
-                save_report(&run, false);
-                log_summary(&run);
-                return EXIT_CONFIG;
-        }
-
-        if (push) {
-                run.report.pushed = true;
-                PushResult *result = &run.push;
-                size_t first_finding = run.findings.n_items;
-                r = run.backend->ops->push(run.backend, run.local.model, run.plan, result, &run.findings);
-                run.report.n_requests = result->n_requests;
-                run.report.n_applied_upserts = result->n_applied_upserts;
-                run.report.n_applied_deletes = result->n_applied_deletes;
-                run.report.push_records = result->records;
-                run.report.n_push_records = result->n_records;
-                run_phase(&run, "push");
-                if (r < 0) {
-                        log_findings_from(&run.findings, first_finding);
-                        log_event(LOG_ERR, LOG_EVENT_PUSH_FAILED, "push to %s failed: %s", run.config->directory_url,
-                                  result->error ?: strerror(-r));
-                        run_set_error(&run, "push failed: %s", result->error ?: strerror(-r));
-                        int code = exit_code_for_remote_error(r);
-                        finish_report(&run, code, "failed");
-                        save_report(&run, false);
-                        log_summary(&run);
-                        return code;
-                }
-                log_event(LOG_INFO, LOG_EVENT_PUSH_DONE, "pushed %zu upsert%s and %zu deletion%s in %zu request%s",
-                          run.plan->n_upserts, run.plan->n_upserts == 1 ? "" : "s", run.plan->n_deletes,
-                          run.plan->n_deletes == 1 ? "" : "s", run.report.n_requests,
-                          run.report.n_requests == 1 ? "" : "s");
-                r = verify_push(&run);
-                run_phase(&run, "verify");
-                if (r != 0) {
-                        finish_report(&run, r, "failed");
-                        save_report(&run, false);
-                        log_summary(&run);
-                        return r;
-                }
-        }
-        /* In push mode a verified push, or nothing left to push: the journal (an earlier push's, or
-         * this one's) has served its purpose. */
-        if (run.config->mode == SYNC_MODE_PUSH && !o->dry_run)
-                (void) state_remove_file(run.state, PUSH_JOURNAL_FILE);
-        finish_report(&run, data_exit, outcome);
-        save_report(&run, data_exit == EXIT_OK);
-        log_summary(&run);
-        return data_exit;
+        return exit_code;
 }
 
 int command_status(const Options *o) {
         _cleanup_(run_done) Run run;
-        run_init(&run, o, "status");
-        int r = load_config(&run);
+        start_run(&run, o, "status");
+        int r = run_load_config(&run);
         if (r != 0)
                 return r;
         struct stat st;
@@ -841,7 +256,7 @@ int command_status(const Options *o) {
         if (!any)
                 printf("no run recorded yet in %s\n", run.config->state_dir);
         PushJournalSummary j = {};
-        if (load_push_journal(run.state, &j) >= 0) {
+        if (run_load_push_journal(run.state, &j) >= 0) {
                 if (!j.finished)
                         printf("unfinished push: started %s, %zu of %zu requests acknowledged (%zu upserts, %zu "
                                "deletions applied); the next sync sends the rest\n",

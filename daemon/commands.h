@@ -6,18 +6,7 @@
 
 #include <stdbool.h>
 
-/* Exit codes (design §11, contract). */
-enum {
-        EXIT_OK = 0,
-        EXIT_DIFFERENCES = 1,  /* diff only */
-        EXIT_USAGE = 64,
-        EXIT_INVALID_DATA = 65,
-        EXIT_UNAVAILABLE = 69,
-        EXIT_CANT_WRITE = 73,
-        EXIT_TEMPORARY = 75,
-        EXIT_PERMISSION = 77,
-        EXIT_CONFIG = 78,
-};
+#include "exit-codes.h"
 
 typedef enum ExportFormat {
         EXPORT_EMX2_CSV,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <sys/stat.h>
 
-#include "backend.h"
+#include "backend-file.h"
 #include "sync.h"
 #include "test.h"
 
