@@ -6,3 +6,6 @@
 #include "quality-internal.h"
 
 extern const QualityFamily quality_family_existence;
+extern const QualityFamily quality_family_ids;
+extern const QualityFamily quality_family_contacts;
+extern const QualityFamily quality_family_fields;

@@ -43,3 +43,19 @@ static inline const char *quality_cell(const Row *row, int column) {
 bool quality_list_has(const char *cell, const char *item);
 /* A whole number, strictly parsed. */
 bool quality_parse_int(const char *s, long long *ret);
+
+/* Whether a cell is the boolean true. */
+bool quality_is_true(const char *cell);
+/* Whether BBMRI-ERIC's tool leaves the row out (it skips withdrawn entities by default): a withdrawn
+ * biobank, or a collection that is withdrawn or whose biobank or parent collection is. Other tables:
+ * false. */
+bool quality_withdrawn(const QualityContext *q, int table, const Row *row);
+/* The staging area an id names, as BBMRI-ERIC reads it: its third ':'-part up to '_', upper-cased
+ * into buf ("bbmri-eric:ID:BE_x" -> "BE"); "" when the id has fewer than three parts. */
+const char *quality_id_area(const char *id, char *buf, size_t size);
+/* BBMRI-ERIC's member nodes (a fact of its node registry: countries, EXT, not EU/IARC). */
+bool quality_is_member_node(const char *code);
+/* EXT, EU, IARC: the staging areas that are no country. */
+bool quality_is_non_country_area(const char *code);
+/* ISO 3166-1 alpha-2 codes, and UK. */
+bool quality_is_country_code(const char *code);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <assert.h>
+#include <ctype.h>
 
 #include "quality-families.h"
 
@@ -7,6 +8,9 @@
  * own line. */
 static const QualityFamily *const families[] = {
         &quality_family_existence,
+        &quality_family_fields,
+        &quality_family_contacts,
+        &quality_family_ids,
         NULL,
 };
 
@@ -33,6 +37,82 @@ bool quality_parse_int(const char *s, long long *ret) {
                 return false;
         *ret = v;
         return true;
+}
+
+bool quality_is_true(const char *cell) {
+        return cell && strcaseeq(cell, "true");
+}
+
+bool quality_withdrawn(const QualityContext *q, int table, const Row *row) {
+        int biobank = quality_column(q, q->collections, "biobank"),
+            parent = quality_column(q, q->collections, "parent_collection");
+        /* a parent loop is an error of its own; the walk stops after as many steps as there are rows */
+        for (size_t steps = 0; row && table >= 0; steps++) {
+                if (quality_is_true(quality_cell(row, quality_column(q, table, "withdrawn"))))
+                        return true;
+                if (table != q->collections || steps > q->d->tables[table].n_rows)
+                        return false;
+                size_t p;
+                const char *b = quality_cell(row, biobank), *up = quality_cell(row, parent);
+                if (b && q->biobanks >= 0 && dataset_find_position(q->d, (size_t) q->biobanks, b, &p) == 0 &&
+                    quality_is_true(quality_cell(q->d->tables[q->biobanks].rows[p], quality_column(q, q->biobanks, "withdrawn"))))
+                        return true;
+                if (!up || dataset_find_position(q->d, (size_t) table, up, &p) < 0)
+                        return false;
+                row = q->d->tables[table].rows[p];
+        }
+        return false;
+}
+
+const char *quality_id_area(const char *id, char *buf, size_t size) {
+        assert(size > 0);
+        buf[0] = 0;
+        const char *p = id ? strchr(id, ':') : NULL;
+        p = p ? strchr(p + 1, ':') : NULL;
+        if (!p)
+                return buf;
+        p++;
+        size_t n = 0;
+        while (p[n] && p[n] != '_' && p[n] != ':')
+                n++;
+        if (n >= size)
+                n = size - 1;
+        for (size_t i = 0; i < n; i++)
+                buf[i] = (char) toupper((unsigned char) p[i]);
+        buf[n] = 0;
+        return buf;
+}
+
+static bool in_list(const char *code, const char *list) {
+        /* list: space-separated two- to four-letter codes */
+        size_t len = strlen(code);
+        if (len == 0)
+                return false;
+        for (const char *p = strstr(list, code); p; p = strstr(p + 1, code))
+                if ((p == list || p[-1] == ' ') && (p[len] == ' ' || p[len] == 0))
+                        return true;
+        return false;
+}
+
+bool quality_is_member_node(const char *code) {
+        return in_list(code, "AT BE BG CH CY CZ DE EE ES EXT FI GR HU IT LT LV MT NL NO PL SE SK TR");
+}
+
+bool quality_is_non_country_area(const char *code) {
+        return in_list(code, "EXT EU IARC");
+}
+
+bool quality_is_country_code(const char *code) {
+        return strlen(code) == 2 &&
+               in_list(code, "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR "
+                             "BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO "
+                             "DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT "
+                             "GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP "
+                             "KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR "
+                             "MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN "
+                             "PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX "
+                             "SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN "
+                             "VU WF WS YE YT ZA ZM ZW UK");
 }
 
 size_t quality_check_count(void) {

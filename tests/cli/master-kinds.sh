@@ -14,7 +14,7 @@ config_for() { # MASTER NAME
 }
 # Findings without their file position, sorted: what a check says, wherever the master came from.
 messages() {
-        sed -E 's/^[^ ]+:[0-9]+(:[0-9]+)?: (error|warning|info): /\2: /' "$1" | sort
+        sed -E 's/^[^ ]+:[0-9]+(:[0-9]+)?: (error|warning|info|quality error|quality warning|quality info): /\2: /' "$1" | sort
 }
 
 # --- MIABIS XML export of the example ---

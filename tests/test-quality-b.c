@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* Quality checks, part B: ids (VID), contacts (CTF), names and descriptions (SE), biobank fields
+ * (BBF), coordinates (BG). Each check: data that trips it, data that does not. */
+#include "quality.h"
+#include "test-pipeline.h"
+
+#define BB "bbmri-eric:ID:BE_UZA"
+#define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
+#define CONTACT "bbmri-eric:contactID:BE_contact"
+
+/* VALID_MASTER with a phone and a longitude: none of this part's checks fires on it. */
+static char *good_master(void) {
+        _cleanup_free_ char *a = pipeline_variant("    country: BE\nnetworks", "    country: BE\n    phone: \"+3238213000\"\nnetworks");
+        return a ? pipeline_variant_of(a, "    latitude: \"51.1557\"\n", "    latitude: \"51.1557\"\n    longitude: \"4.4139\"\n")
+                 : NULL;
+}
+
+/* Runs the good master with `from` replaced by `to` (from NULL: appended); with validate false only
+ * the quality checks run, without a node (so the id checks that our errors cover can be seen). */
+static void expect_full(const char *from, const char *to, bool validate, const char *code, bool fires,
+                        const char *table, const char *id) {
+        _cleanup_free_ char *base = good_master();
+        _cleanup_free_ char *text = base ? pipeline_variant_of(base, from, to) : NULL;
+        CHECK(text != NULL);
+        if (!text) {
+                fprintf(stderr, "%s: '%s' is not in the master\n", code, from ?: "");
+                return;
+        }
+        Pipeline p;
+        pipeline_run(&p, text, validate);
+        if (!validate && p.dataset)
+                CHECK_INT(quality_check_dataset(p.dataset, p.vocab, &(QualityOptions) {}, &p.findings), 0);
+        const Finding *f = NULL;
+        for (size_t i = 0; i < p.findings.n_items && !f; i++)
+                if (streq_ptr(p.findings.items[i].code, code) &&
+                    (!fires || (streq_ptr(p.findings.items[i].table, table) && streq_ptr(p.findings.items[i].id, id))))
+                        f = &p.findings.items[i];
+        if (!!f != fires)
+                fprintf(stderr, "%s: expected it %s (%s %s) in:\n%s\n", code, fires ? "to fire" : "not to fire",
+                        table ?: "", id ?: "", text);
+        CHECK(!!f == fires);
+        if (f && fires)
+                CHECK(severity_is_quality(f->severity) && f->severity == quality_check_info(code)->level);
+        pipeline_done(&p);
+}
+
+static void expect(const char *from, const char *to, const char *code, bool fires, const char *table, const char *id) {
+        expect_full(from, to, true, code, fires, table, id);
+}
+
+TEST(test_good_master_is_clean) {
+        _cleanup_free_ char *text = good_master();
+        Pipeline p;
+        pipeline_run(&p, text, true);
+        for (size_t i = 0; i < p.findings.n_items; i++) {
+                const char *code = p.findings.items[i].code;
+                bool mine = startswith(code, "VID:") || startswith(code, "CTF:") || startswith(code, "SE:") ||
+                            startswith(code, "BBF:") || startswith(code, "BG:");
+                if (mine)
+                        fprintf(stderr, "unexpected %s on %s\n", code, p.findings.items[i].id);
+                CHECK(!mine);
+        }
+        CHECK_INT(p.findings.n_errors, 0);
+        pipeline_done(&p);
+}
+
+TEST(test_contacts) {
+        expect("    first_name: An\n", "", "CTF:FirstNameMissing", true, "Persons", CONTACT);
+        expect(NULL, "", "CTF:FirstNameMissing", false, NULL, NULL);
+        expect("    last_name: Peeters\n", "", "CTF:LastNameMissing", true, "Persons", CONTACT);
+        expect(NULL, "", "CTF:LastNameMissing", false, NULL, NULL);
+        expect("biobank@uza.be", "biobank@example.org", "CTF:EmailPlaceholder", true, "Persons", CONTACT);
+        expect("biobank@uza.be", "biobank@test.com", "CTF:EmailPlaceholder", true, "Persons", CONTACT);
+        expect("biobank@uza.be", "biobank@unknown.be", "CTF:EmailPlaceholder", true, "Persons", CONTACT);
+        expect("biobank@uza.be", "biobank@uza.example", "CTF:EmailPlaceholder", false, NULL, NULL);
+        expect("biobank@uza.be", "biobank@example.org.be", "CTF:EmailPlaceholder", false, NULL, NULL);
+        /* the contact's biobank is in BE */
+        expect("biobank@uza.be", "biobank@uza.nl", "CTF:EmailCountrySuffix", true, "Persons", CONTACT);
+        expect(NULL, "", "CTF:EmailCountrySuffix", false, NULL, NULL);
+        expect("biobank@uza.be", "biobank@uza.com", "CTF:EmailCountrySuffix", false, NULL, NULL);
+        expect("biobank@uza.be", "biobank@uza.eu", "CTF:EmailCountrySuffix", false, NULL, NULL);
+        expect("biobank@uza.be", "biobank@uza.example", "CTF:EmailCountrySuffix", false, NULL, NULL);
+        expect("    phone: \"+3238213000\"\n", "", "CTF:PhoneMissing", true, "Persons", CONTACT);
+        expect(NULL, "", "CTF:PhoneMissing", false, NULL, NULL);
+        expect("\"+3238213000\"", "\"+32 3 821 30 00\"", "CTF:PhoneInvalid", true, "Persons", CONTACT);
+        expect("\"+3238213000\"", "\"03 821 30 00\"", "CTF:PhoneInvalid", true, "Persons", CONTACT);
+        expect("\"+3238213000\"", "\"+3238213000123456\"", "CTF:PhoneInvalid", true, "Persons", CONTACT);
+        expect("\"+3238213000\"", "\"+323821300012345\"", "CTF:PhoneInvalid", false, NULL, NULL);
+        expect(NULL, "", "CTF:PhoneInvalid", false, NULL, NULL);
+}
+
+TEST(test_names_and_descriptions) {
+        expect("    name: Biobank@UZA\n", "    name: N/A\n", "SE:BBNameMissing", true, "Biobanks", BB);
+        expect(NULL, "", "SE:BBNameMissing", false, NULL, NULL);
+        expect("Oncology collection", "NA", "SE:CollNameMissing", true, "Collections", COLL);
+        expect(NULL, "", "SE:CollNameMissing", false, NULL, NULL);
+        expect("Hospital biobank of the Antwerp University Hospital", "N/A", "SE:BBDescMissing", true, "Biobanks", BB);
+        expect(NULL, "", "SE:BBDescMissing", false, NULL, NULL);
+        expect("Tumour and matched normal tissue from surgery", "\"N/A\"", "SE:CollDescMissing", true, "Collections", COLL);
+        expect(NULL, "", "SE:CollDescMissing", false, NULL, NULL);
+        expect("Hospital biobank of the Antwerp University Hospital", "To be provided.", "SE:BBDescPlaceholder", true,
+               "Biobanks", BB);
+        expect("Hospital biobank of the Antwerp University Hospital", "Not specified by the hospital yet",
+               "SE:BBDescPlaceholder", false, NULL, NULL);
+        expect("Tumour and matched normal tissue from surgery", "Description not available yet", "SE:CollDescPlaceholder",
+               true, "Collections", COLL);
+        expect(NULL, "", "SE:CollDescPlaceholder", false, NULL, NULL);
+        expect("Hospital biobank of the Antwerp University Hospital", "Hospital biobank", "SE:BBDescShort", true,
+               "Biobanks", BB);
+        expect(NULL, "", "SE:BBDescShort", false, NULL, NULL);
+        expect("Tumour and matched normal tissue from surgery", "Tumours", "SE:CollDescShort", true, "Collections", COLL);
+        expect(NULL, "", "SE:CollDescShort", false, NULL, NULL);
+        /* a placeholder is not reported as short too */
+        expect("Hospital biobank of the Antwerp University Hospital", "Not available", "SE:BBDescShort", false, NULL, NULL);
+}
+
+TEST(test_biobank_fields) {
+        expect("Universitair Ziekenhuis Antwerpen", "unknown", "BBF:JuridicalInvalid", true, "Biobanks", BB);
+        expect("Universitair Ziekenhuis Antwerpen", "Hospital (Unknown)", "BBF:JuridicalInvalid", true, "Biobanks", BB);
+        expect("Universitair Ziekenhuis Antwerpen", "n/a", "BBF:JuridicalInvalid", true, "Biobanks", BB);
+        expect("Universitair Ziekenhuis Antwerpen", "To be filled in later", "BBF:JuridicalInvalid", true, "Biobanks", BB);
+        expect("Universitair Ziekenhuis Antwerpen", "Unknownia University", "BBF:JuridicalInvalid", false, NULL, NULL);
+        expect(NULL, "", "BBF:JuridicalInvalid", false, NULL, NULL);
+}
+
+TEST(test_coordinates) {
+        expect("\"51.1557\"", "\"51,1557\"", "BG:BBLatInvalid", true, "Biobanks", BB);
+        expect("\"51.1557\"", "\"151.5\"", "BG:BBLatInvalid", true, "Biobanks", BB);
+        expect("\"51.1557\"", "\"51\"", "BG:BBLatInvalid", true, "Biobanks", BB);
+        expect(NULL, "", "BG:BBLatInvalid", false, NULL, NULL);
+        expect("\"4.4139\"", "\"4.4139 E\"", "BG:BBLonInvalid", true, "Biobanks", BB);
+        expect(NULL, "", "BG:BBLonInvalid", false, NULL, NULL);
+        expect("    longitude: \"4.4139\"\n", "", "BG:BBCoordsMissing", true, "Biobanks", BB);
+        expect(NULL, "", "BG:BBCoordsMissing", false, NULL, NULL);
+        /* the form is checked when both are given, as theirs does */
+        expect("    latitude: \"51.1557\"\n    longitude: \"4.4139\"\n", "    latitude: \"51,1557\"\n", "BG:BBLatInvalid",
+               false, NULL, NULL);
+        expect("      - id: oncology\n", "      - id: oncology\n        latitude: \"51,2\"\n        longitude: \"4.4\"\n",
+               "BG:CollLatInvalid", true, "Collections", COLL);
+        expect("      - id: oncology\n", "      - id: oncology\n        latitude: \"51.2\"\n        longitude: \"-400.0\"\n",
+               "BG:CollLonInvalid", true, "Collections", COLL);
+        expect("      - id: oncology\n", "      - id: oncology\n        latitude: \"51.2\"\n        longitude: \"-4.0\"\n",
+               "BG:CollLonInvalid", false, NULL, NULL);
+        expect("      - id: oncology\n", "      - id: oncology\n        latitude: \"51.2\"\n        longitude: \"-4.0\"\n",
+               "BG:CollLatInvalid", false, NULL, NULL);
+}
+
+TEST(test_withdrawn_left_out) {
+        /* BBMRI-ERIC's tool skips withdrawn biobanks and their collections */
+        expect("    name: Biobank@UZA\n", "    name: N/A\n    withdrawn: true\n", "SE:BBNameMissing", false, NULL, NULL);
+        expect("Oncology collection", "NA", "SE:CollNameMissing", true, "Collections", COLL);
+        expect("    name: Biobank@UZA\n", "    name: Biobank@UZA\n    withdrawn: true\n", "SE:CollDescShort", false, NULL,
+               NULL);
+        expect("    collections:\n      - id: oncology\n        name: Oncology collection\n        description: Tumour and matched normal tissue from surgery\n",
+               "    withdrawn: true\n    collections:\n      - id: oncology\n        name: Oncology collection\n        description: Tumours\n",
+               "SE:CollDescShort", false, NULL, NULL);
+        expect("    collections:\n      - id: oncology\n        name: Oncology collection\n        description: Tumour and matched normal tissue from surgery\n",
+               "    collections:\n      - id: oncology\n        name: Oncology collection\n        description: Tumours\n",
+               "SE:CollDescShort", true, "Collections", COLL);
+}
+
+TEST(test_ids) {
+        expect(NULL, "collections:\n  - id: \"bbmri-eric:ID:BE_OTHER:collection:c\"\n    name: C\n"
+                     "    description: A collection filed under another biobank's id\n    type: [Other]\n    biobank: UZA\n",
+               "VID:CollNoBBPrefix", true, "Collections", "bbmri-eric:ID:BE_OTHER:collection:c");
+        expect(NULL, "", "VID:CollNoBBPrefix", false, NULL, NULL);
+        /* without a node, ids that break no server rule */
+        expect_full("  - id: UZA\n", "  - id: \"bbmri-eric:ID:XX_UZA\"\n", false, "VID:BBExtPrefix", true, "Biobanks",
+                    "bbmri-eric:ID:XX_UZA");
+        expect_full("  - id: UZA\n", "  - id: \"bbmri-eric:ID:EXT_UZA\"\n", false, "VID:BBExtPrefix", false, NULL, NULL);
+        expect_full("  - id: UZA\n", "  - id: \"bbmri-eric:ID:EXTRA_UZA\"\n", false, "VID:BBExtFormat", true, "Biobanks",
+                    "bbmri-eric:ID:EXTRA_UZA");
+        expect_full("  - id: UZA\n", "  - id: \"bbmri-eric:ID:EXT_UZA\"\n", false, "VID:BBExtFormat", false, NULL, NULL);
+        expect_full("  - id: UZA\n", "  - id: \"bbmri-eric:ID:be_UZA\"\n", false, "VID:BBPrefix", true, "Biobanks",
+                    "bbmri-eric:ID:be_UZA");
+        expect_full(NULL, "", false, "VID:BBPrefix", false, NULL, NULL);
+        expect_full("  - id: contact\n", "  - id: \"bbmri-eric:contactID:XX_contact\"\n", false, "VID:CtExtPrefix", true,
+                    "Persons", "bbmri-eric:contactID:XX_contact");
+        expect_full("  - id: contact\n", "  - id: \"bbmri-eric:contactID:be_contact\"\n", false, "VID:CtPrefix", true,
+                    "Persons", "bbmri-eric:contactID:be_contact");
+        expect_full("  - id: contact\n", "  - id: \"bbmri-eric:contactID:EXTRA_contact\"\n", false, "VID:CtExtFormat",
+                    true, "Persons", "bbmri-eric:contactID:EXTRA_contact");
+        expect_full(NULL, "", false, "VID:CtPrefix", false, NULL, NULL);
+        expect_full("  - id: bbmri-be\n", "  - id: \"bbmri-eric:networkID:XX_net\"\n", false, "VID:NetExtPrefix", true,
+                    "Networks", "bbmri-eric:networkID:XX_net");
+        expect_full("  - id: bbmri-be\n", "  - id: \"bbmri-eric:networkID:be_net\"\n", false, "VID:NetCountry", true,
+                    "Networks", "bbmri-eric:networkID:be_net");
+        expect_full("  - id: bbmri-be\n", "  - id: \"bbmri-eric:networkID:EU_net\"\n", false, "VID:NetCountry", false,
+                    NULL, NULL);
+        /* with the node: the server rule's error wins, one finding */
+        expect("  - id: UZA\n", "  - id: \"bbmri-eric:ID:NL_UZA\"\n", "VID:BBPrefix", false, NULL, NULL);
+        expect("  - id: UZA\n", "  - id: \"bbmri-eric:ID:XX_UZA\"\n", "VID:BBExtPrefix", false, NULL, NULL);
+}
+
+/* The characters and empty-segment checks are server rules: errors under BBMRI-ERIC's ids. */
+TEST(test_id_errors_under_their_ids) {
+        static const struct {
+                const char *from, *to, *code;
+        } cases[] = {
+                { "  - id: UZA\n", "  - id: \"bbmri-eric:ID:BE_UZ A\"\n", "VID:BBCharsInvalid" },
+                { "  - id: contact\n", "  - id: \"bbmri-eric:contactID:BE_cont#act\"\n", "VID:CtCharsInvalid" },
+                { "  - id: bbmri-be\n", "  - id: \"bbmri-eric:networkID:BE_be::net\"\n", "VID:NetEmptySeg" },
+                { "  - id: UZA\n", "  - id: \"bbmri-eric:ID:BE_UZA::x\"\n", "VID:BBEmptySeg" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *base = good_master();
+                _cleanup_free_ char *text = pipeline_variant_of(base, cases[i].from, cases[i].to);
+                Pipeline p;
+                pipeline_run(&p, text, true);
+                const Finding *f = pipeline_finding(&p, cases[i].code);
+                if (!f)
+                        fprintf(stderr, "no %s\n", cases[i].code);
+                CHECK(f && f->severity == SEVERITY_ERROR);
+                pipeline_done(&p);
+        }
+}
+
+TEST_MAIN(RUN(test_good_master_is_clean); RUN(test_contacts); RUN(test_names_and_descriptions); RUN(test_biobank_fields);
+          RUN(test_coordinates); RUN(test_withdrawn_left_out); RUN(test_ids); RUN(test_id_errors_under_their_ids))
