@@ -38,6 +38,7 @@
 
 /* Vocabularies. */
 #define LIMIT_VOCABULARY_TERMS         (1u * 1024 * 1024)          /* terms in one ontology table */
+#define LIMIT_QUALITY_CODE_BYTES       256u                        /* a list item the quality checks look up as a term */
 
 /* State directory. */
 #define LIMIT_REPORTS_KEPT             30u                         /* JSON reports kept in state_dir */

@@ -9,3 +9,4 @@ extern const QualityFamily quality_family_existence;
 extern const QualityFamily quality_family_ids;
 extern const QualityFamily quality_family_contacts;
 extern const QualityFamily quality_family_fields;
+extern const QualityFamily quality_family_content;

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
-#include <math.h>
 
 #include "quality.h"
 #include "validate.h"
@@ -55,16 +54,6 @@ static bool parse_int(const char *s, long long *ret) {
                 return false;
         *ret = v;
         return true;
-}
-
-static bool list_contains(const char *cell_value, const char *item) {
-        const char *state = cell_value, *it;
-        size_t n;
-        size_t len = strlen(item);
-        while (dataset_list_next(&state, &it, &n))
-                if (n == len && memcmp(it, item, n) == 0)
-                        return true;
-        return false;
 }
 
 /* ---- value syntax ---- */
@@ -249,8 +238,10 @@ static int check_value(Validator *vd, size_t table, Row *row, size_t c, const ch
         case COLUMN_ONTOLOGY_ARRAY:
                 if (column->ontology) {
                         if (vocab_check(vd->v, column->ontology, v) == VOCAB_NOT_MEMBER) {
+                                /* BBMRI-ERIC's CC:DiagRange; the range is refused anyway, so the
+                                 * error kind wins and the quality check leaves this value alone */
                                 if (streq(column->ontology, "DiseaseTypes") && strchr(v, '-'))
-                                        REPORT(vd, SEVERITY_ERROR, "DiagRange", table, row, (int) c,
+                                        REPORT(vd, SEVERITY_ERROR, "CC:DiagRange", table, row, (int) c,
                                                "'%s' is a range of codes; list the codes themselves", v);
                                 else
                                         REPORT(vd, SEVERITY_ERROR, "vocabulary", table, row, (int) c,
@@ -319,72 +310,15 @@ static int check_model_rules(Validator *vd, size_t table) {
 
 /* ---- quality rules (BBMRI-ERIC's checks that need no network) ---- */
 
-typedef struct CollectionColumns {
-        int biobank, parent, type, categories, materials, diagnoses, size, oom, age_low, age_high, age_unit, donors;
-} CollectionColumns;
-
-static int check_collection(Validator *vd, const CollectionColumns *k, Row *row) {
-        size_t table = (size_t) vd->collections;
-        const char *types = cell(row, k->type), *cats = cell(row, k->categories), *mats = cell(row, k->materials),
-                   *diag = cell(row, k->diagnoses);
-        if (!types)
-                REPORT(vd, SEVERITY_ERROR, "TypeMissing", table, row, -1, "the collection has no type");
-        if (types && !diag &&
-            (list_contains(types, "HOSPITAL") || list_contains(types, "DISEASE_SPECIFIC") || list_contains(types, "RD")))
-                REPORT(vd, SEVERITY_ERROR, "DiagMissingDisease", table, row, k->type,
-                       "a hospital, disease-specific or rare-disease collection must list its diagnoses "
-                       "(diagnosis_available)");
-        if (cats && list_contains(cats, "MEDICAL_RECORDS") && !diag)
-                REPORT(vd, SEVERITY_WARNING, "MedRecDiagGap", table, row, k->categories,
-                       "medical records are available but no diagnosis is listed");
-        if (cats && list_contains(cats, "BIOLOGICAL_SAMPLES") && !mats)
-                REPORT(vd, SEVERITY_ERROR, "MaterialsMissing", table, row, k->categories,
-                       "biological samples are available but no material type is listed");
-        if (mats && !(cats && list_contains(cats, "BIOLOGICAL_SAMPLES")))
-                REPORT(vd, SEVERITY_ERROR, "SampleCatMismatch", table, row, k->materials,
-                       "material types are listed but 'Biological samples' is not among the data categories");
-
-        long long size, oom, low, high;
-        if (parse_int(cell(row, k->size), &size) && parse_int(cell(row, k->oom), &oom) && oom > 1) {
-                double lo = pow(10.0, (double) oom), hi = pow(10.0, (double) (oom + 1));
-                if ((double) size < lo || (double) size > hi)
-                        REPORT(vd, SEVERITY_ERROR, "SizeOoMMismatch", table, row, k->size,
-                               "size %lld is outside its order of magnitude %lld (%.0f to %.0f)", size, oom, lo, hi);
-        }
-        bool has_low = parse_int(cell(row, k->age_low), &low), has_high = parse_int(cell(row, k->age_high), &high);
-        if ((has_low || has_high) && !cell(row, k->age_unit))
-                REPORT(vd, SEVERITY_ERROR, "AgeUnitMissing", table, row, has_low ? k->age_low : k->age_high,
-                       "an age range needs an age unit (age_unit)");
-        if (has_low && low < -1)
-                REPORT(vd, SEVERITY_ERROR, "AgeLowBelowMin", table, row, k->age_low, "age_low %lld is below -1", low);
-        if (has_high && high < -1)
-                REPORT(vd, SEVERITY_ERROR, "AgeHighBelowMin", table, row, k->age_high, "age_high %lld is below -1", high);
-        if (has_low && has_high && low > high)
-                REPORT(vd, SEVERITY_ERROR, "AgeRangeInverted", table, row, k->age_low,
-                       "age_low %lld is above age_high %lld", low, high);
-        else if (has_low && has_high && low == high)
-                REPORT(vd, SEVERITY_INFO, "AgeRangePoint", table, row, k->age_low, "the age range is a single age (%lld)",
-                       low);
-        return 0;
-}
-
 static int check_collections(Validator *vd) {
         if (vd->collections < 0)
                 return 0;
         int t = vd->collections;
-        CollectionColumns k = {
-                .biobank = col(vd->d, t, "biobank"),
+        struct {
+                int parent, size;
+        } k = {
                 .parent = col(vd->d, t, "parent_collection"),
-                .type = col(vd->d, t, "type"),
-                .categories = col(vd->d, t, "data_categories"),
-                .materials = col(vd->d, t, "materials"),
-                .diagnoses = col(vd->d, t, "diagnosis_available"),
                 .size = col(vd->d, t, "size"),
-                .oom = col(vd->d, t, "order_of_magnitude"),
-                .age_low = col(vd->d, t, "age_low"),
-                .age_high = col(vd->d, t, "age_high"),
-                .age_unit = col(vd->d, t, "age_unit"),
-                .donors = col(vd->d, t, "number_of_donors"),
         };
         DatasetTable *dt = &vd->d->tables[t];
         /* Sum of the direct sub-collections' sizes, per parent. */
@@ -393,9 +327,6 @@ static int check_collections(Validator *vd) {
                 return -ENOMEM;
         for (size_t i = 0; i < dt->n_rows; i++) {
                 Row *row = dt->rows[i];
-                int r = check_collection(vd, &k, row);
-                if (r < 0)
-                        return r;
                 long long size;
                 size_t p;
                 const char *parent = cell(row, k.parent);

@@ -6,6 +6,7 @@
 
 #include "master.h"
 #include "mapping.h"
+#include "quality.h"
 #include "test.h"
 #include "validate.h"
 
@@ -126,7 +127,7 @@ static inline char *pipeline_variant_of(const char *base, const char *from, cons
 }
 
 /* Runs VALID_MASTER with `from` replaced by `to` and checks that check `code` fires on (table, id)
- * or, with fires false, that it does not fire at all. For the one-test-trips-it,
+ * (with its catalogue level) or, with fires false, that it does not fire at all. For the one-test-trips-it,
  * one-test-does-not pairs of the quality checks. */
 static inline void pipeline_expect(const char *from, const char *to, const char *code, bool fires, const char *table,
                                    const char *id) {
@@ -147,5 +148,9 @@ static inline void pipeline_expect(const char *from, const char *to, const char 
                 fprintf(stderr, "%s: expected it %s (%s %s)\n", code, fires ? "to fire" : "not to fire", table ?: "",
                         id ?: "");
         CHECK(!!f == fires);
+        /* a quality check's finding has the level its catalogue gives it */
+        const QualityCheckInfo *info = f && fires ? quality_check_info(code) : NULL;
+        if (info)
+                CHECK_INT(f->severity, info->level);
         pipeline_done(&p);
 }
