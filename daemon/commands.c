@@ -265,3 +265,16 @@ int command_status(const Options *o) {
         }
         return EXIT_OK;
 }
+
+int command_pull(const Options *o) {
+        _cleanup_(run_done) Run run;
+        start_run(&run, o, "pull");
+        int exit_code = run_pull(&run, o->from_published, o->output);
+        if (exit_code == EXIT_OK && run.summary) {
+                if (log_get_target() == LOG_TARGET_CONSOLE)
+                        printf("%s\n", run.summary);
+                else
+                        log_info("%s", run.summary);
+        }
+        return exit_code;
+}

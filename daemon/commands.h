@@ -23,7 +23,9 @@ typedef struct Options {
         /* diff */
         bool against_published;
         bool json;
-        /* sync */
+        /* pull */
+        bool from_published;
+        /* sync (force: also pull) */
         bool dry_run;
         bool force;
         /* daemon: the configuration the runs use (not re-read by them, not freed by them), so
@@ -36,4 +38,5 @@ int command_export(const Options *o);
 int command_diff(const Options *o);
 int command_sync(const Options *o);
 int command_status(const Options *o);
+int command_pull(const Options *o);
 int command_daemon(const Options *o); /* daemon-mode.c */

@@ -15,6 +15,7 @@
 
 /* YAML structure (libyaml events are turned into our own tree; aliases are refused outright). */
 #define LIMIT_YAML_DEPTH               64u                         /* nesting of mappings/sequences */
+#define LIMIT_PULL_NESTING             16u                         /* sub-collection levels pull nests (deeper ones are written flat) */
 #define LIMIT_YAML_NODES               (4u * 1024 * 1024)          /* nodes of one document held at once */
 #define LIMIT_YAML_SCALAR_BYTES        (1u * 1024 * 1024)          /* one scalar */
 

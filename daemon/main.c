@@ -22,6 +22,9 @@ static void help(void) {
                "Usage: bbmri-dirsync [-c FILE] [--log-target auto|journal|console] [-v|-q] COMMAND\n"
                "\n"
                "Commands:\n"
+               "  pull [--from staging|published] [-o FILE] [--force]\n"
+               "                          write the node's rows in the Directory as a YAML master (facts in\n"
+               "                          FILE's <stem>-facts.csv); never replaces a file without --force\n"
                "  check                   read, map and validate the master; no network\n"
                "  export -f FORMAT -o PATH\n"
                "                          write the mapped dataset; FORMAT is emx2-csv (a folder of\n"
@@ -93,6 +96,17 @@ static int parse_export(int argc, char **argv, Options *o) {
         return optind < argc ? usage_error("unexpected argument '%s'", argv[optind]) : 0;
 }
 
+/* staging or published, for --against and --from. */
+static int parse_schema_choice(const char *option, const char *value, bool *ret_published) {
+        if (streq(value, "staging"))
+                *ret_published = false;
+        else if (streq(value, "published"))
+                *ret_published = true;
+        else
+                return usage_error("%s takes staging or published, not '%s'", option, value);
+        return 0;
+}
+
 static int parse_diff(int argc, char **argv, Options *o) {
         static const struct option options[] = {
                 { "against", required_argument, NULL, 'a' },
@@ -103,12 +117,8 @@ static int parse_diff(int argc, char **argv, Options *o) {
         while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
                 switch (c) {
                 case 'a':
-                        if (streq(optarg, "staging"))
-                                o->against_published = false;
-                        else if (streq(optarg, "published"))
-                                o->against_published = true;
-                        else
-                                return usage_error("--against takes staging or published, not '%s'", optarg);
+                        if (parse_schema_choice("--against", optarg, &o->against_published) != 0)
+                                return EXIT_USAGE;
                         break;
                 case 'j':
                         o->json = true;
@@ -130,6 +140,32 @@ static int parse_sync(int argc, char **argv, Options *o) {
                 switch (c) {
                 case 'n':
                         o->dry_run = true;
+                        break;
+                case 'F':
+                        o->force = true;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        return optind < argc ? usage_error("unexpected argument '%s'", argv[optind]) : 0;
+}
+
+static int parse_pull(int argc, char **argv, Options *o) {
+        static const struct option options[] = {
+                { "from", required_argument, NULL, 'f' },
+                { "output", required_argument, NULL, 'o' },
+                { "force", no_argument, NULL, 'F' },
+                {},
+        };
+        int c;
+        while ((c = getopt_long(argc, argv, "+o:", options, NULL)) >= 0)
+                switch (c) {
+                case 'f':
+                        if (parse_schema_choice("--from", optarg, &o->from_published) != 0)
+                                return EXIT_USAGE;
+                        break;
+                case 'o':
+                        o->output = optarg;
                         break;
                 case 'F':
                         o->force = true;
@@ -194,7 +230,7 @@ int main(int argc, char **argv) {
                 }
 
         if (optind >= argc)
-                return usage_error("%s", "missing command (check, export, diff, sync, status, daemon)");
+                return usage_error("%s", "missing command (pull, check, export, diff, sync, status, daemon)");
 
         /* Bundled data next to the configuration's defaults can be overridden for tests and for
          * running from a build tree. */
@@ -212,6 +248,7 @@ int main(int argc, char **argv) {
                 int (*parse)(int argc, char **argv, Options *o);
                 int (*run)(const Options *o);
         } commands[] = {
+                { "pull", parse_pull, command_pull },
                 { "check", parse_none, command_check },
                 { "export", parse_export, command_export },
                 { "diff", parse_diff, command_diff },

@@ -404,6 +404,23 @@ char *mapping_expand_id(const Mapping *m, const char *table, const char *node, c
         return out;
 }
 
+char *mapping_local_id(const Mapping *m, const char *table, const char *node, const char *full,
+                       const char *biobank_id) {
+        /* Expand a marker in place of the local part: what surrounds it is what full must have. */
+        _cleanup_free_ char *shape = mapping_expand_id(m, table, node, "\x01", biobank_id);
+        const char *marker = shape ? strchr(shape, '\x01') : NULL;
+        if (!marker || strchr(marker + 1, '\x01'))
+                return NULL;
+        size_t before = (size_t) (marker - shape), after = strlen(marker + 1), n = strlen(full);
+        if (n <= before + after || strncmp(full, shape, before) != 0 || !streq(full + n - after, marker + 1))
+                return NULL;
+        _cleanup_free_ char *local = strndup(full + before, n - before - after);
+        if (!local || is_full_id(local))
+                return NULL;
+        _cleanup_free_ char *back = mapping_expand_id(m, table, node, local, biobank_id);
+        return back && streq(back, full) ? TAKE_PTR(local) : NULL;
+}
+
 /* ---- records -> dataset ---- */
 
 typedef struct Apply {
@@ -666,29 +683,42 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
         return r < 0 ? r : 0;
 }
 
-static int apply_derived(Apply *a, Row *row, size_t table) {
-        const ModelTable *t = &a->model->tables[table];
-        for (size_t i = 0; i < a->m->n_derived; i++) {
-                const Derived *dv = &a->m->derived[i];
-                if (!streq(dv->table, t->name))
+int mapping_derived_value(const Mapping *m, const ModelTable *t, const char *const *cells, size_t column,
+                          char *buf, size_t size) {
+        for (size_t i = 0; i < m->n_derived; i++) {
+                const Derived *dv = &m->derived[i];
+                if (!streq(dv->table, t->name) || !streq(dv->column, t->columns[column].name))
                         continue;
-                int c = model_column_index(t, dv->column), from = model_column_index(t, dv->from);
-                if (c < 0 || from < 0 || row->cells[c] || !row->cells[from])
-                        continue;
+                int from = model_column_index(t, dv->from);
+                if (from < 0 || !cells[from])
+                        return 0;
                 char *end = NULL;
                 errno = 0;
-                long long v = strtoll(row->cells[from], &end, 10);
+                long long v = strtoll(cells[from], &end, 10);
                 if (errno != 0 || *end || v < 1)
-                        continue; /* a size of 0 or a bad number has no order of magnitude */
+                        return 0; /* a size of 0 or a bad number has no order of magnitude */
                 long long oom = 0;
                 for (long long x = v; x >= 10; x /= 10)
                         oom++;
                 if (oom > dv->max)
                         oom = dv->max;
+                snprintf(buf, size, "%lld", oom);
+                return from + 1;
+        }
+        return 0;
+}
+
+static int apply_derived(Apply *a, Row *row, size_t table) {
+        const ModelTable *t = &a->model->tables[table];
+        for (size_t c = 0; c < t->n_columns; c++) {
                 char buf[32];
-                snprintf(buf, sizeof buf, "%lld", oom);
-                Location at = dataset_cell_location(row, (size_t) from);
-                int r = dataset_set(a->d, row, table, (size_t) c, buf, &at);
+                if (row->cells[c])
+                        continue;
+                int from = mapping_derived_value(a->m, t, row->cells, c, buf, sizeof buf);
+                if (from <= 0)
+                        continue;
+                Location at = dataset_cell_location(row, (size_t) from - 1);
+                int r = dataset_set(a->d, row, table, c, buf, &at);
                 if (r < 0)
                         return r;
         }

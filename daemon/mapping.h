@@ -54,8 +54,20 @@ int mapping_run_finish(MappingRun *run, Dataset **ret);
 MappingRun *mapping_run_free(MappingRun *run);
 DEFINE_TRIVIAL_CLEANUP_FUNC(MappingRun, mapping_run_free);
 
+/* The value a derived rule gives column of a row whose cells are given (what the mapping fills in
+ * when the master leaves it out): written into buf, returns the source column's index + 1, or 0
+ * when no rule derives the column or its source gives nothing. */
+int mapping_derived_value(const Mapping *m, const ModelTable *t, const char *const *cells, size_t column,
+                          char *buf, size_t size);
+
 /* Full id of a local id for a table ("uza-contact" in Persons -> bbmri-eric:contactID:BE_uza-contact);
  * for Collections biobank_id is the owning biobank's full id. Full ids (starting with
  * "bbmri-eric:") are returned as is. malloc()ed, NULL on OOM or when the table has no rule. */
 char *mapping_expand_id(const Mapping *m, const char *table, const char *node, const char *local,
                         const char *biobank_id);
+
+/* The reverse: the local id that mapping_expand_id() turns into full (same table, node and
+ * biobank), or NULL when none does (another node's id, a template without {local}) or on OOM.
+ * malloc()ed. */
+char *mapping_local_id(const Mapping *m, const char *table, const char *node, const char *full,
+                       const char *biobank_id);

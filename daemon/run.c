@@ -4,6 +4,7 @@
 #include "backends.h"
 #include "fetch.h"
 #include "limits.h"
+#include "master-write.h"
 #include "run.h"
 
 void run_init(Run *run, const RunOptions *options, const char *command, const char *program_version) {
@@ -70,6 +71,7 @@ void run_done(Run *run) {
         findings_done(&run->findings);
         free(run->report_json);
         free(run->error);
+        free(run->summary);
 }
 
 static void run_phase(Run *run, const char *name) {
@@ -662,3 +664,105 @@ int run_sync(Run *run) {
         return data_exit;
 }
 
+
+/* The master pull writes by default: the configured one, when it is a single YAML file. */
+static const char *default_pull_output(const Config *config) {
+        if (!config->master || !config->master[0] || config->master[1])
+                return NULL;
+        const char *m = config->master[0];
+        return endswith(m, ".yaml") || endswith(m, ".yml") ? m : NULL;
+}
+
+/* <stem>-facts.csv next to the master. */
+static char *facts_path_for(const char *master) {
+        const char *dot = strrchr(master, '.'), *slash = strrchr(master, '/');
+        size_t stem = dot && (!slash || dot > slash) ? (size_t) (dot - master) : strlen(master);
+        return strdup_printf("%.*s-facts.csv", (int) stem, master);
+}
+
+/* A schema next to the master: the editor's language server finds it through the first line. */
+static const char *schema_next_to(const char *master) {
+        _cleanup_free_ char *dir = path_dirname(master);
+        _cleanup_free_ char *path = dir ? path_join(dir, MASTER_SCHEMA_FILE) : NULL;
+        if (!path || access(path, F_OK) < 0)
+                return NULL;
+        return MASTER_SCHEMA_FILE;
+}
+
+int run_pull(Run *run, bool from_published, const char *output) {
+        int r = run_load_config(run);
+        if (r != 0)
+                return r;
+        const char *master = output ?: default_pull_output(run->config);
+        if (!master) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE,
+                         "pull needs -o FILE: the configured master is not one YAML file");
+                return EXIT_USAGE;
+        }
+        r = setup_local(run);
+        if (r != 0)
+                return r;
+        Findings backend_findings;
+        findings_init(&backend_findings);
+        r = backend_open(run->config, &run->backend, &backend_findings);
+        size_t first_finding = run->findings.n_items;
+        if (findings_move(&run->findings, &backend_findings) < 0)
+                r = -ENOMEM;
+        findings_done(&backend_findings);
+        if (r < 0) {
+                run_emit_findings(run, &run->findings, first_finding);
+                run_emit(run, LOG_ERR, RUN_EVENT_REMOTE_UNREACHABLE, "cannot open the Directory at %s: %s",
+                         run->config->directory_url, strerror(-r));
+                return r == -EPROTONOSUPPORT || r == -EINVAL ? EXIT_CONFIG : EXIT_UNAVAILABLE;
+        }
+        SchemaKind schema = from_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING;
+        r = fetch_schema(run, schema, &run->remote);
+        if (r != 0)
+                return r;
+        run_phase(run, "fetch");
+
+        _cleanup_free_ char *facts_path = facts_path_for(master);
+        const char *facts_name = facts_path ? strrchr(facts_path, '/') : NULL;
+        if (!facts_path) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "out of memory");
+                return EXIT_TEMPORARY;
+        }
+        MasterWriteOptions wo = {
+                .node = run->config->node,
+                .source = run->config->directory_url,
+                .schema_name = backend_schema_name(run->config, schema),
+                .pulled_usec = now_usec_realtime(),
+                .facts_file = facts_name ? facts_name + 1 : facts_path,
+                .schema_ref = schema_next_to(master),
+        };
+        _cleanup_(master_write_result_done) MasterWriteResult res = {};
+        r = master_write_build(run->remote, run->local.mapping, run->local.vocab, &wo, &res);
+        if (r < 0) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot build the master: %s", strerror(-r));
+                return r == -ENOMEM ? EXIT_TEMPORARY : EXIT_CONFIG;
+        }
+        r = master_write_files(&res, master, facts_path, run->options.force);
+        if (r == -EEXIST) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s%s%s already exists: pull never replaces a file "
+                         "without --force; nothing was written", master, res.facts_csv ? " or " : "",
+                         res.facts_csv ? facts_path : "");
+                return EXIT_CANT_WRITE;
+        }
+        if (r < 0) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot write the master: %s", master, strerror(-r));
+                return EXIT_CANT_WRITE;
+        }
+        size_t rows = 0;
+        for (size_t t = 0; t < MASTER_WRITE_MAX_TABLES; t++)
+                rows += res.n_rows[t];
+        run->summary = strdup_printf("pull %s: %zu rows of %s written to %s%s%s", run->config->node, rows,
+                                     wo.schema_name, master, res.facts_csv ? " and " : "",
+                                     res.facts_csv ? facts_path : "");
+        if (res.n_top_level_collections > 0)
+                run_emit(run, LOG_INFO, RUN_EVENT_NONE,
+                         "%zu collection%s written under 'collections:' with their biobank named, as nesting "
+                         "would give them a value they lack", res.n_top_level_collections,
+                         res.n_top_level_collections == 1 ? "" : "s");
+        finish_report(run, EXIT_OK, "pulled");
+        return EXIT_OK;
+}

@@ -80,6 +80,7 @@ struct Run {
         size_t report_json_size;
         uint64_t phase_start;
         char *error;
+        char *summary;           /* pull: the outcome in one line for people */
         const char *pending_fields[RUN_EVENT_FIELDS_MAX]; /* for the next event; owned */
         size_t n_pending_fields;
 };
@@ -96,6 +97,11 @@ int run_local(Run *run);
 int run_check(Run *run);  /* run_local(), then the verdict on the master */
 int run_diff(Run *run, bool against_published);
 int run_sync(Run *run);
+/* Reads the node's rows from the Directory (staging, or published filtered to the node) and
+ * writes them as a YAML master to output (NULL: the configured master when it is one YAML file),
+ * with the collection facts in <master stem>-facts.csv next to it. An existing file is never
+ * replaced unless options.force (EXIT_CANT_WRITE, nothing written). */
+int run_pull(Run *run, bool from_published, const char *output);
 
 /* The finished report as JSON: built on first use, shared by the state directory and stdout. */
 int run_report_json(Run *run, const char **ret_data, size_t *ret_size);

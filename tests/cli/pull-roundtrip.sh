@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# pull writes the node's rows as a YAML master that reads back to exactly those rows: pull then
+# check and diff report nothing, from staging and from the published schema; an existing file is
+# never replaced without --force; nothing else in the folder is touched.
+. "$(dirname "$0")/lib.sh"
+copy_example
+cfg="$WORK/config/example.yaml"
+out="$WORK/pulled"
+mkdir "$out"
+
+expect_exit 0 -- "$PROGRAM" -c "$cfg" pull -o "$out/be.yaml"
+expect_in "$WORK/out" "pull BE: 135 rows of BBMRI-BE written to $out/be.yaml and $out/be-facts.csv"
+[ "$(ls "$out")" = "be-facts.csv
+be.yaml" ] || fail "pull left other files: $(ls "$out")"
+# What a person would have written: nested collections, local ids, labels, no derived values.
+expect_in "$out/be.yaml" "# Rows: Persons 20, Networks 1, Biobanks 19, Collections 35, CollectionFacts 60"
+expect_in "$out/be.yaml" "  - id: UZG1"
+expect_in "$out/be.yaml" "    collections:"
+expect_in "$out/be.yaml" "      - id: onco"
+expect_in "$out/be.yaml" "materials: [TISSUE_FROZEN, SERUM, DNA]  # Tissue (frozen), Serum, DNA"
+expect_not_in "$out/be.yaml" "order_of_magnitude:"
+expect_not_in "$out/be.yaml" "withdrawn: false"
+expect_not_in "$out/be.yaml" "bbmri-eric:ID:BE_UZG1:collection:onco"
+expect_in "$out/be-facts.csv" "id,collection,sex,age_range,sample_type,disease,number_of_samples"
+
+sed -i "s|^master: .*|master: $out/be.yaml|" "$cfg"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" check
+expect_in "$WORK/out" "check BE: 19 biobanks, 35 collections, 0 errors, 0 warnings"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" diff
+expect_in "$WORK/out" "diff BE: 0 added, 0 changed, 0 removed"
+
+# Never over an existing file: exit 73, the message says so, the file is as it was.
+cp "$out/be.yaml" "$WORK/before.yaml"
+echo "# edited" >>"$out/be.yaml"
+expect_exit 73 -- "$PROGRAM" -c "$cfg" pull
+expect_in "$WORK/err" "already exists: pull never replaces a file without --force"
+expect_in "$out/be.yaml" "# edited"
+# The configured master is the default output; --force replaces it.
+expect_exit 0 -- "$PROGRAM" -c "$cfg" pull --force
+expect_not_in "$out/be.yaml" "# edited"
+
+# The published schema, filtered to the node, compared with the published schema.
+expect_exit 0 -- "$PROGRAM" -c "$cfg" pull --from published -o "$out/published.yaml"
+expect_in "$out/published.yaml" "schema ERIC"
+sed -i "s|^master: .*|master: $out/published.yaml|" "$cfg"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" check
+expect_exit 0 -- "$PROGRAM" -c "$cfg" diff --against published
+expect_in "$WORK/out" "0 added, 0 changed, 0 removed"
+
+# A Directory that cannot be read: 69, nothing written.
+sed -i "s|^  url: .*|  url: file:$WORK/nowhere|" "$cfg"
+expect_exit 69 -- "$PROGRAM" -c "$cfg" pull -o "$out/none.yaml"
+[ -e "$out/none.yaml" ] && fail "pull wrote a master from an unreadable Directory"
+expect_exit 64 -- "$PROGRAM" -c "$cfg" pull --from nowhere
+finish
