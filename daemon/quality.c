@@ -9,8 +9,10 @@
 static const QualityFamily *const families[] = {
         &quality_family_content,
         &quality_family_existence,
+        &quality_family_partitioning,
         &quality_family_fields,
         &quality_family_contacts,
+        &quality_family_facts,
         &quality_family_ids,
         NULL,
 };

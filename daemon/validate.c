@@ -36,14 +36,6 @@ static int report(Validator *vd, Severity sev, const char *code, size_t table, R
                         return _r;                      \
         } while (0)
 
-static int col(const Dataset *d, int table, const char *name) {
-        return table < 0 ? -1 : model_column_index(&d->model->tables[table], name);
-}
-
-static const char *cell(const Row *row, int column) {
-        return column >= 0 ? row->cells[column] : NULL;
-}
-
 static bool parse_int(const char *s, long long *ret) {
         if (!s || !*s)
                 return false;
@@ -308,56 +300,6 @@ static int check_model_rules(Validator *vd, size_t table) {
         return 0;
 }
 
-/* ---- quality rules (BBMRI-ERIC's checks that need no network) ---- */
-
-static int check_collections(Validator *vd) {
-        if (vd->collections < 0)
-                return 0;
-        int t = vd->collections;
-        struct {
-                int parent, size;
-        } k = {
-                .parent = col(vd->d, t, "parent_collection"),
-                .size = col(vd->d, t, "size"),
-        };
-        DatasetTable *dt = &vd->d->tables[t];
-        /* Sum of the direct sub-collections' sizes, per parent. */
-        _cleanup_free_ long long *sub_sum = calloc_written(dt->n_rows ? dt->n_rows : 1, sizeof(long long));
-        if (!sub_sum)
-                return -ENOMEM;
-        for (size_t i = 0; i < dt->n_rows; i++) {
-                Row *row = dt->rows[i];
-                long long size;
-                size_t p;
-                const char *parent = cell(row, k.parent);
-                if (parent && dataset_find_position(vd->d, (size_t) t, parent, &p) == 0 &&
-                    parse_int(cell(row, k.size), &size))
-                        sub_sum[p] += size;
-        }
-        for (size_t i = 0; i < dt->n_rows; i++) {
-                long long size;
-                if (sub_sum[i] > 0 && parse_int(cell(dt->rows[i], k.size), &size) && sub_sum[i] > size)
-                        REPORT(vd, SEVERITY_ERROR, "SizeOver", (size_t) t, dt->rows[i], k.size,
-                               "the sub-collections hold %lld samples, more than the collection's size %lld", sub_sum[i],
-                               size);
-        }
-        return 0;
-}
-
-static int check_facts(Validator *vd) {
-        if (vd->facts < 0)
-                return 0;
-        int donors = col(vd->d, vd->facts, "number_of_donors");
-        DatasetTable *dt = &vd->d->tables[vd->facts];
-        for (size_t i = 0; i < dt->n_rows; i++) {
-                long long n;
-                if (parse_int(cell(dt->rows[i], donors), &n) && n > 0 && n < 10)
-                        REPORT(vd, SEVERITY_WARNING, "KAnonViolation", (size_t) vd->facts, dt->rows[i], donors,
-                               "%lld donors: fewer than 10 can identify people (k-anonymity)", n);
-        }
-        return 0;
-}
-
 /* ---- blocking ---- */
 
 /* The walk keeps its state in the rows' scratch flags and finds targets through the dataset's own
@@ -572,8 +514,6 @@ int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findin
         for (size_t t = 0; t < d->model->n_tables; t++)
                 if ((r = check_model_rules(&vd, t)) < 0)
                         return r;
-        if ((r = check_collections(&vd)) < 0 || (r = check_facts(&vd)) < 0)
-                return r;
         if ((r = quality_check_dataset(d, v, &(QualityOptions) { .node = node }, findings)) < 0)
                 return r;
         return propagate(d, findings);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Quality checks, part A: collection content (CC). Each check: data that trips it, data that
- * does not. */
+/* Quality checks, part A: collection content (CC), fact sheets (FT), partitioning into
+ * sub-collections (CP). Each check: data that trips it, data that does not. */
 #include "quality.h"
 #include "test-pipeline.h"
 
@@ -125,6 +125,97 @@ TEST(test_ages) {
         expect_none(NULL, "", "CC:AgeRangePoint");
 }
 
+
+/* A fact row of a collection's `facts:` list. */
+#define FACT(id, sex, age, material, disease, samples, donors)                                             \
+        "          - {id: " id ", sex: \"" sex "\", age_range: \"" age "\", sample_type: \"" material      \
+        "\", disease: \"" disease "\", number_of_samples: " samples ", number_of_donors: " donors            \
+        ", last_update: 2026-01-15}\n"
+/* The oncology collection's fact sheet: the all-star row, and one row per value with the other
+ * dimensions '*'. */
+#define ALL_STAR FACT("f0", "*", "*", "*", "*", "12000", "500")
+#define ONE_STAR_SERUM FACT("f2", "*", "*", "Serum", "*", "12000", "500")
+#define ONE_STAR_C50 FACT("f3", "*", "*", "*", "C50.9", "12000", "500")
+#define SHEET(rows) "        facts:\n" rows
+/* The oncology collection's last line. */
+#define TAIL "        age_unit: year\n"
+#define GOOD_SHEET SHEET(ALL_STAR ONE_STAR_SERUM ONE_STAR_C50)
+#define DNA_NETWORK "        network: [\"bbmri-eric:networkID:EU_BBMRI-ERIC:networks:BBMRI-Cohorts_DNA\"]\n"
+
+static const char *const fact_checks[] = {
+        "FT:DonorsZero",     "FT:KAnonViolation", "FT:CollFactsMismatch", "FT:AllStarMissing",  "FT:OneStarMissing",
+        "FT:OneStarValue",   "FT:AllStarSizeGap", "FT:AllStarDonorGap",   "FT:SizeAboveAllStar", "FT:SizeBelowAllStar",
+        "FT:SizeMissing",    "FT:DnaMaterials",   "FT:DnaNavPresent",     "CP:SizeOver",         "CP:DonorOver",
+        "CP:SizeUnknown",    "CP:DonorUnknown",   "CP:FactSizeOver",      "CP:FactDonorOver",    "CP:FactSizeUnknown",
+        "CP:FactDonorUnknown",
+};
+
+TEST(test_good_sheet_is_clean) {
+        for (size_t i = 0; i < ELEMENTSOF(fact_checks); i++)
+                expect_none(NULL, GOOD_SHEET, fact_checks[i]);
+        expect_none(TAIL, TAIL DNA_NETWORK GOOD_SHEET, "FT:DnaMaterials");
+}
+
+TEST(test_fact_sheet) {
+        expect_coll(NULL, SHEET(FACT("f0", "*", "*", "*", "*", "12000", "0") ONE_STAR_SERUM ONE_STAR_C50),
+                    "FT:DonorsZero");
+        expect_coll(NULL, SHEET(ALL_STAR ONE_STAR_SERUM FACT("f3", "*", "*", "*", "C50.9", "12000", "5")),
+                    "FT:KAnonViolation");
+        expect_coll(NULL, SHEET(ALL_STAR ONE_STAR_SERUM FACT("f3", "*", "*", "*", "C18.9", "12000", "500")),
+                    "FT:CollFactsMismatch");
+        expect_coll(NULL, SHEET(ALL_STAR FACT("f2", "*", "*", "Plasma", "*", "12000", "500") ONE_STAR_C50),
+                    "FT:CollFactsMismatch");
+        expect_coll(NULL, GOOD_SHEET FACT("f4", "Female", "*", "*", "*", "12000", "500"), "FT:CollFactsMismatch");
+        expect_coll(NULL, SHEET(ONE_STAR_SERUM ONE_STAR_C50), "FT:AllStarMissing");
+        expect_coll(NULL, GOOD_SHEET FACT("f4", "*", "*", "*", "*", "12000", "500"), "FT:AllStarMissing");
+        expect_coll(NULL, SHEET(ALL_STAR FACT("f4", "*", "Adult", "Serum", "C50.9", "12000", "500")),
+                    "FT:OneStarMissing");
+        expect_coll(NULL, GOOD_SHEET FACT("f4", "*", "Adult", "Serum", "C50.9", "12000", "500"), "FT:OneStarValue");
+        expect_coll(NULL, SHEET(FACT("f0", "*", "*", "*", "*", "11000", "500") ONE_STAR_SERUM ONE_STAR_C50),
+                    "FT:AllStarSizeGap");
+        expect_coll(NULL, SHEET(FACT("f0", "*", "*", "*", "*", "11000", "500") ONE_STAR_SERUM ONE_STAR_C50),
+                    "FT:SizeAboveAllStar");
+        expect_none(NULL, SHEET(FACT("f0", "*", "*", "*", "*", "11000", "500") ONE_STAR_SERUM ONE_STAR_C50),
+                    "FT:SizeBelowAllStar");
+        expect_coll(NULL, SHEET(FACT("f0", "*", "*", "*", "*", "13000", "500") ONE_STAR_SERUM ONE_STAR_C50),
+                    "FT:SizeBelowAllStar");
+        expect_coll(TAIL, TAIL "        number_of_donors: 400\n" GOOD_SHEET, "FT:AllStarDonorGap");
+        expect_none(TAIL, TAIL "        number_of_donors: 500\n" GOOD_SHEET, "FT:AllStarDonorGap");
+        expect_coll("        size: 12000\n        diagnosis_available: [C50.9]\n        age_low: 18\n        age_high: 90\n" TAIL,
+                    "        order_of_magnitude: 4\n        diagnosis_available: [C50.9]\n" GOOD_SHEET, "FT:SizeMissing");
+        expect_coll(TAIL, TAIL DNA_NETWORK SHEET(ALL_STAR FACT("f2", "*", "*", "Urine", "*", "12000", "500")),
+                    "FT:DnaMaterials");
+        expect_coll(TAIL, TAIL DNA_NETWORK SHEET(ALL_STAR ONE_STAR_SERUM FACT("f4", "*", "*", "NAV", "*", "1", "0")),
+                    "FT:DnaNavPresent");
+        expect_none(TAIL, TAIL DNA_NETWORK GOOD_SHEET, "FT:DnaNavPresent");
+}
+
+/* The sub-collection's fact sheet: an all-star row. */
+#define SUB_SHEET(samples, donors) "        facts:\n" FACT("s0", "*", "*", "*", "*", samples, donors)
+
+TEST(test_partitioning) {
+        expect_coll(NULL, SUB_COLLECTION("        size: 20000\n"), "CP:SizeOver");
+        expect_none(NULL, SUB_COLLECTION("        size: 2000\n"), "CP:SizeOver");
+        expect_coll(NULL, SUB_COLLECTION(""), "CP:SizeUnknown");
+        expect_none(NULL, SUB_COLLECTION("        size: 2000\n"), "CP:SizeUnknown");
+        expect_coll(TAIL, TAIL "        number_of_donors: 100\n" SUB_COLLECTION("        number_of_donors: 200\n"),
+                    "CP:DonorOver");
+        expect_none(TAIL, TAIL "        number_of_donors: 100\n" SUB_COLLECTION("        number_of_donors: 20\n"),
+                    "CP:DonorOver");
+        expect_coll(TAIL, TAIL "        number_of_donors: 100\n" SUB_COLLECTION(""), "CP:DonorUnknown");
+        expect_none(NULL, SUB_COLLECTION(""), "CP:DonorUnknown");
+        expect_coll(NULL, GOOD_SHEET SUB_COLLECTION(SUB_SHEET("20000", "500")), "CP:FactSizeOver");
+        expect_none(NULL, GOOD_SHEET SUB_COLLECTION(SUB_SHEET("2000", "50")), "CP:FactSizeOver");
+        expect_coll(NULL, GOOD_SHEET SUB_COLLECTION(SUB_SHEET("2000", "600")), "CP:FactDonorOver");
+        expect_none(NULL, GOOD_SHEET SUB_COLLECTION(SUB_SHEET("2000", "50")), "CP:FactDonorOver");
+        expect_coll(NULL, GOOD_SHEET SUB_COLLECTION(""), "CP:FactSizeUnknown");
+        expect_none(NULL, GOOD_SHEET SUB_COLLECTION(SUB_SHEET("2000", "50")), "CP:FactSizeUnknown");
+        expect_coll(NULL, GOOD_SHEET SUB_COLLECTION(SUB_SHEET("2000", "")), "CP:FactDonorUnknown");
+        expect_none(NULL, GOOD_SHEET SUB_COLLECTION(SUB_SHEET("2000", "50")), "CP:FactDonorUnknown");
+        /* a withdrawn sub-collection is left out */
+        expect_none(NULL, SUB_COLLECTION("        size: 20000\n        withdrawn: true\n"), "CP:SizeOver");
+}
+
 TEST(test_withdrawn_left_out) {
         expect_coll("        type: [Disease specific]\n", "", "CC:TypeMissing");
         expect_none("        type: [Disease specific]\n", "        withdrawn: true\n", "CC:TypeMissing");
@@ -132,4 +223,4 @@ TEST(test_withdrawn_left_out) {
 
 TEST_MAIN(RUN(test_valid_master_is_clean); RUN(test_types_and_diagnoses); RUN(test_diagnosis_ranges);
           RUN(test_rare_disease); RUN(test_samples); RUN(test_imaging); RUN(test_size); RUN(test_ages);
-          RUN(test_withdrawn_left_out))
+          RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_partitioning); RUN(test_withdrawn_left_out))

@@ -53,9 +53,9 @@ TEST(test_rules) {
                         "        type: [Disease specific]\n        data_categories: [Biological samples, Medical records]\n"
                         "        materials: [Serum]\n        size: 20000\n        diagnosis_available: [C50.9]\n"
                         "        parent_collection: oncology\n",
-                  "SizeOver", SEVERITY_ERROR, "Collections", COLL, "size" },
+                  "CP:SizeOver", SEVERITY_QUALITY_ERROR, "Collections", COLL, "size" },
                 { NULL, "collection_facts:\n  - id: f\n    collection: \"" COLL "\"\n    number_of_donors: 4\n    last_update: 2026-01-15\n",
-                  "KAnonViolation", SEVERITY_WARNING, "CollectionFacts", "bbmri-eric:factID:BE_f", "number_of_donors" },
+                  "FT:KAnonViolation", SEVERITY_QUALITY_WARNING, "Collections", COLL, NULL },
                 { NULL, "  - id: EMPTY\n    name: Empty biobank\n    description: A biobank without any collection at all\n"
                         "    juridical_person: Somebody\n    country: BE\n    contact: contact\n",
                   "CEX:NoCollections", SEVERITY_QUALITY_ERROR, "Biobanks", "bbmri-eric:ID:BE_EMPTY", NULL },

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+/* FactTables (FT) and CollectionPartitioning (CP): a collection's fact sheet against the
+ * collection (aggregate rows, sizes, donors, k-anonymity, descriptors), and a parent collection's
+ * totals against its direct sub-collections. Withdrawn collections are left out, as BBMRI-ERIC's
+ * tool does. */
+#include "quality-families.h"
+
+/* BBMRI-ERIC's DNA cohort network: its collections' facts must name a DNA-bearing material. */
+#define COHORTS_DNA_NETWORK "bbmri-eric:networkID:EU_BBMRI-ERIC:networks:BBMRI-Cohorts_DNA"
+/* Fewer donors than this (but some) in a fact row can identify people. */
+#define K_ANONYMITY 10
+
+static const QualityCheckInfo facts_checks[] = {
+        { "FT:DonorsZero", SEVERITY_QUALITY_WARNING, "Collections", "The collection's fact sheet has 0 donors.",
+          "Give the number of donors in the fact rows (the all-star row at least)." },
+        { "FT:KAnonViolation", SEVERITY_QUALITY_WARNING, "Collections",
+          "Fact rows with 1 to 9 donors violate 10-anonymity.",
+          "Drop the violating fact rows unless the collection is pre-anonymised under a documented exception." },
+        { "FT:CollFactsMismatch", SEVERITY_QUALITY_WARNING, "Collections",
+          "The diagnoses, sexes or material types of the fact sheet and of the collection differ.",
+          "Make the collection's diagnoses, sexes and materials those its fact rows name." },
+        { "FT:AllStarMissing", SEVERITY_QUALITY_WARNING, "Collections",
+          "The fact sheet has no single all-star row (sex, age range, sample type and disease all '*').",
+          "Give the fact sheet exactly one row aggregating everything ('*' in all four dimensions)." },
+        { "FT:OneStarMissing", SEVERITY_QUALITY_WARNING, "Collections",
+          "The fact sheet has no all-but-one-star row (three of the four dimensions '*').",
+          "Add the rows aggregating all but one dimension, one per value of that dimension." },
+        { "FT:OneStarValue", SEVERITY_QUALITY_INFO, "Collections",
+          "A value of a fact dimension has no all-but-one-star row of its own.",
+          "Add the row with that value and '*' in the three other dimensions." },
+        { "FT:AllStarSizeGap", SEVERITY_QUALITY_WARNING, "Collections",
+          "The all-star row's number_of_samples is not the collection's size.",
+          "Correct the all-star fact row or the collection's size." },
+        { "FT:AllStarDonorGap", SEVERITY_QUALITY_WARNING, "Collections",
+          "The all-star row's number_of_donors is not the collection's number_of_donors.",
+          "Correct the all-star fact row or the collection's number_of_donors." },
+        { "FT:SizeAboveAllStar", SEVERITY_QUALITY_WARNING, "Collections",
+          "The collection's size is greater than the all-star row's number_of_samples.",
+          "Check the collection's size against the all-star fact row and correct one of them." },
+        { "FT:SizeBelowAllStar", SEVERITY_QUALITY_WARNING, "Collections",
+          "The collection's size is smaller than the all-star row's number_of_samples.",
+          "Check the collection's size against the all-star fact row and correct one of them." },
+        { "FT:SizeMissing", SEVERITY_QUALITY_WARNING, "Collections",
+          "A collection with a fact sheet has no size (number of samples).", "Give the collection's size." },
+        { "FT:DnaMaterials", SEVERITY_QUALITY_ERROR, "Collections",
+          "A collection of the BBMRI-Cohorts DNA network names no DNA-bearing material in its fact sheet.",
+          "List the samples of DNA, whole blood, peripheral blood cells, buffy coat, cDNA, plasma or serum in the "
+          "fact rows." },
+        { "FT:DnaNavPresent", SEVERITY_QUALITY_ERROR, "Collections",
+          "A collection of the BBMRI-Cohorts DNA network has fact rows of material type NAV (not available).",
+          "Give the fact rows their material types." },
+};
+
+static const QualityCheckInfo partition_checks[] = {
+        { "CP:SizeOver", SEVERITY_QUALITY_ERROR, "Collections",
+          "The direct sub-collections' sizes add up to more than the collection's size.",
+          "Correct the collection's size or those of its direct sub-collections." },
+        { "CP:DonorOver", SEVERITY_QUALITY_ERROR, "Collections",
+          "The direct sub-collections' numbers of donors add up to more than the collection's.",
+          "Correct the collection's number_of_donors or those of its direct sub-collections." },
+        { "CP:SizeUnknown", SEVERITY_QUALITY_WARNING, "Collections",
+          "The collection's size cannot be checked: a direct sub-collection has no size.",
+          "Give the direct sub-collections their sizes." },
+        { "CP:DonorUnknown", SEVERITY_QUALITY_WARNING, "Collections",
+          "The collection's number of donors cannot be checked: a direct sub-collection has none.",
+          "Give the direct sub-collections their number_of_donors." },
+        { "CP:FactSizeOver", SEVERITY_QUALITY_ERROR, "Collections",
+          "The direct sub-collections' all-star samples add up to more than the collection's all-star samples.",
+          "Correct the all-star fact rows of the collection or of its direct sub-collections." },
+        { "CP:FactDonorOver", SEVERITY_QUALITY_ERROR, "Collections",
+          "The direct sub-collections' all-star donors add up to more than the collection's all-star donors.",
+          "Correct the all-star fact rows of the collection or of its direct sub-collections." },
+        { "CP:FactSizeUnknown", SEVERITY_QUALITY_WARNING, "Collections",
+          "The collection's all-star samples cannot be checked: a direct sub-collection has no all-star row with samples.",
+          "Add the all-star fact rows of the direct sub-collections." },
+        { "CP:FactDonorUnknown", SEVERITY_QUALITY_WARNING, "Collections",
+          "The collection's all-star donors cannot be checked: a direct sub-collection has no all-star row with donors.",
+          "Add the all-star fact rows of the direct sub-collections." },
+};
+
+enum { DIM_SEX, DIM_AGE, DIM_MATERIAL, DIM_DISEASE, N_DIMS };
+static const char *const dim_columns[N_DIMS] = { "sex", "age_range", "sample_type", "disease" };
+
+/* Per collection (by position), what its fact rows add up to. */
+typedef struct Sheet {
+        size_t first; /* first fact (index into next[]), SIZE_MAX: none */
+        size_t n_facts, n_all_star, n_one_star;
+        const Row *all_star; /* the all-star row when there is exactly one */
+        long long samples;   /* sum of number_of_samples */
+        bool donors_present; /* a row with number_of_donors > 0 */
+} Sheet;
+
+typedef struct FactsContext {
+        QualityContext *q;
+        int f_collection, f_samples, f_donors, f_dims[N_DIMS];
+        int size, donors, parent, diagnoses, sex, materials, network;
+        Sheet *sheets;
+        size_t *next; /* per fact: the next fact of the same collection, SIZE_MAX: last */
+        /* per collection: its first direct sub-collection and its next sibling (SIZE_MAX: none);
+         * withdrawn ones are left out */
+        size_t *first_child, *next_sibling;
+} FactsContext;
+
+static bool is_star(const char *cell) {
+        return cell && streq(cell, "*");
+}
+
+static bool fact_int(const FactsContext *k, const Row *fact, int column, long long *ret) {
+        return quality_parse_int(quality_cell(fact, column), ret);
+}
+
+static int build_sheets(FactsContext *k) {
+        const QualityContext *q = k->q;
+        const DatasetTable *ct = &q->d->tables[q->collections], *ft = &q->d->tables[q->facts];
+        k->sheets = calloc_written(ct->n_rows ?: 1, sizeof(Sheet));
+        k->next = calloc_written(ft->n_rows ?: 1, sizeof(size_t));
+        k->first_child = calloc_written(ct->n_rows ?: 1, sizeof(size_t));
+        k->next_sibling = calloc_written(ct->n_rows ?: 1, sizeof(size_t));
+        if (!k->sheets || !k->next || !k->first_child || !k->next_sibling)
+                return -ENOMEM;
+        for (size_t i = 0; i < ct->n_rows; i++)
+                k->sheets[i].first = k->first_child[i] = k->next_sibling[i] = SIZE_MAX;
+        for (size_t i = ct->n_rows; i-- > 0;) {
+                const char *up = quality_cell(ct->rows[i], k->parent);
+                size_t p;
+                if (up && dataset_find_position(q->d, (size_t) q->collections, up, &p) == 0 &&
+                    !quality_withdrawn(q, q->collections, ct->rows[i])) {
+                        k->next_sibling[i] = k->first_child[p];
+                        k->first_child[p] = i;
+                }
+        }
+        for (size_t i = 0; i < ft->n_rows; i++) {
+                const Row *fact = ft->rows[i];
+                const char *c = quality_cell(fact, k->f_collection);
+                size_t p;
+                k->next[i] = SIZE_MAX;
+                if (!c || dataset_find_position(q->d, (size_t) q->collections, c, &p) < 0)
+                        continue;
+                Sheet *s = &k->sheets[p];
+                k->next[i] = s->first;
+                s->first = i;
+                s->n_facts++;
+                size_t stars = 0;
+                for (size_t d = 0; d < N_DIMS; d++)
+                        stars += is_star(quality_cell(fact, k->f_dims[d]));
+                if (stars == N_DIMS) {
+                        s->all_star = s->n_all_star++ == 0 ? fact : NULL;
+                } else if (stars == N_DIMS - 1)
+                        s->n_one_star++;
+                long long n;
+                if (fact_int(k, fact, k->f_samples, &n))
+                        s->samples += n;
+                if (fact_int(k, fact, k->f_donors, &n) && n > 0)
+                        s->donors_present = true;
+        }
+        return 0;
+}
+
+/* The distinct values of one fact dimension in one collection's sheet, and whether each has its
+ * all-but-one-star row. */
+typedef struct ValueSet {
+        const char **values;
+        bool *covered;
+        size_t n, allocated;
+} ValueSet;
+
+static void value_set_done(ValueSet *v) {
+        free(v->values);
+        free(v->covered);
+}
+
+static ssize_t value_set_find(const ValueSet *v, const char *value) {
+        for (size_t i = 0; i < v->n; i++)
+                if (v->values[i] == value || streq(v->values[i], value))
+                        return (ssize_t) i;
+        return -1;
+}
+
+static int value_set_add(ValueSet *v, const char *value, bool covered) {
+        ssize_t at = value_set_find(v, value);
+        if (at < 0) {
+                if (v->n == v->allocated) {
+                        size_t n = v->allocated ? v->allocated * 2 : 16;
+                        const char **values = reallocarray(v->values, n, sizeof(char *));
+                        if (!values)
+                                return -ENOMEM;
+                        v->values = values;
+                        bool *c = reallocarray(v->covered, n, sizeof(bool));
+                        if (!c)
+                                return -ENOMEM;
+                        v->covered = c;
+                        v->allocated = n;
+                }
+                v->values[v->n] = value;
+                v->covered[v->n] = false;
+                at = (ssize_t) v->n++;
+        }
+        v->covered[at] |= covered;
+        return 0;
+}
+
+/* Whether the set of fact values (NAV left out where the caller says) is the list cell's set of
+ * items (ranges left out where the caller says). */
+static bool same_values(const ValueSet *facts, const char *cell, bool skip_ranges) {
+        for (size_t i = 0; i < facts->n; i++)
+                if (!quality_list_has(cell, facts->values[i]))
+                        return false;
+        const char *state = cell, *it;
+        size_t n;
+        while (dataset_list_next(&state, &it, &n)) {
+                if (skip_ranges && memchr(it, '-', n))
+                        continue;
+                bool found = false;
+                for (size_t i = 0; i < facts->n && !found; i++)
+                        found = strlen(facts->values[i]) == n && memcmp(facts->values[i], it, n) == 0;
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
+static const char *const dna_materials[] = { "DNA", "WHOLE_BLOOD", "PERIPHERAL_BLOOD_CELLS", "BUFFY_COAT", "CDNA",
+                                             "PLASMA", "SERUM", NULL };
+
+static int check_descriptors(FactsContext *k, const Row *row, const Sheet *s, ValueSet sets[N_DIMS]) {
+        QualityContext *q = k->q;
+        size_t t = (size_t) q->collections;
+        const DatasetTable *ft = &q->d->tables[q->facts];
+        int r;
+        for (size_t d = 0; d < N_DIMS; d++)
+                sets[d].n = 0;
+        for (size_t i = s->first; i != SIZE_MAX; i = k->next[i]) {
+                const Row *fact = ft->rows[i];
+                size_t stars = 0;
+                for (size_t d = 0; d < N_DIMS; d++)
+                        stars += is_star(quality_cell(fact, k->f_dims[d]));
+                for (size_t d = 0; d < N_DIMS; d++) {
+                        const char *v = quality_cell(fact, k->f_dims[d]);
+                        if (v && !is_star(v) && (r = value_set_add(&sets[d], v, stars == N_DIMS - 1)) < 0)
+                                return r;
+                }
+        }
+        /* Descriptors: the fact sheet's values are the collection's. Materials: NAV counts only
+         * when it is all the sheet names and the collection lists none. */
+        if (sets[DIM_DISEASE].n > 0 && !same_values(&sets[DIM_DISEASE], quality_cell(row, k->diagnoses), true))
+                QUALITY_REPORT(q, "FT:CollFactsMismatch", t, row, k->diagnoses,
+                               "the diagnoses of the collection and of its fact sheet differ");
+        if (sets[DIM_SEX].n > 0 && !same_values(&sets[DIM_SEX], quality_cell(row, k->sex), false))
+                QUALITY_REPORT(q, "FT:CollFactsMismatch", t, row, k->sex,
+                               "the sexes of the collection and of its fact sheet differ");
+        ValueSet *m = &sets[DIM_MATERIAL];
+        bool nav = false, dna = false;
+        ValueSet effective = *m;
+        ssize_t nav_at = value_set_find(m, "NAV");
+        if (nav_at >= 0) {
+                nav = true;
+                /* move NAV to the end and leave it out */
+                const char *last = m->values[m->n - 1];
+                bool last_covered = m->covered[m->n - 1];
+                m->values[m->n - 1] = m->values[nav_at];
+                m->covered[m->n - 1] = m->covered[nav_at];
+                m->values[nav_at] = last;
+                m->covered[nav_at] = last_covered;
+                effective.n = m->n - 1;
+        }
+        const char *mats = quality_cell(row, k->materials);
+        if (effective.n == 0 && nav && !mats)
+                effective.n = m->n; /* just NAV */
+        if (effective.n > 0 && !same_values(&effective, mats, false))
+                QUALITY_REPORT(q, "FT:CollFactsMismatch", t, row, k->materials,
+                               "the material types of the collection and of its fact sheet differ");
+        for (size_t i = 0; i < effective.n && !dna; i++)
+                for (const char *const *d = dna_materials; *d && !dna; d++)
+                        dna = streq(effective.values[i], *d);
+        if (quality_list_has(quality_cell(row, k->network), COHORTS_DNA_NETWORK)) {
+                if (!dna)
+                        QUALITY_REPORT(q, "FT:DnaMaterials", t, row, k->network,
+                                       "the collection is in BBMRI-Cohorts DNA but its fact sheet names no DNA, "
+                                       "whole blood, peripheral blood cells, buffy coat, cDNA, plasma or serum");
+                if (nav)
+                        QUALITY_REPORT(q, "FT:DnaNavPresent", t, row, k->network,
+                                       "the collection is in BBMRI-Cohorts DNA but fact rows have material type NAV");
+        }
+        if (s->n_one_star > 0)
+                for (size_t d = 0; d < N_DIMS; d++)
+                        for (size_t i = 0; i < sets[d].n; i++)
+                                if (!sets[d].covered[i])
+                                        QUALITY_REPORT(q, "FT:OneStarValue", t, row, -1,
+                                                       "no all-but-one-star fact row for %s '%s'", dim_columns[d],
+                                                       sets[d].values[i]);
+        return 0;
+}
+
+static int check_sheet(FactsContext *k, const Row *row, const Sheet *s, ValueSet sets[N_DIMS]) {
+        QualityContext *q = k->q;
+        size_t t = (size_t) q->collections;
+        const DatasetTable *ft = &q->d->tables[q->facts];
+        if (s->n_facts == 0 || (s->samples <= 0 && !s->donors_present))
+                return 0; /* BBMRI-ERIC's tool looks only at a populated fact sheet */
+        long long star_samples = 0, star_donors = 0, size = 0, donors = 0;
+        bool has_star_samples = s->all_star && fact_int(k, s->all_star, k->f_samples, &star_samples),
+             has_star_donors = s->all_star && fact_int(k, s->all_star, k->f_donors, &star_donors),
+             has_size = quality_parse_int(quality_cell(row, k->size), &size),
+             has_donors = quality_parse_int(quality_cell(row, k->donors), &donors);
+        if ((has_star_donors && star_donors == 0) || (!has_star_donors && !s->donors_present))
+                QUALITY_REPORT(q, "FT:DonorsZero", t, row, -1, "the fact sheet has 0 donors");
+        else {
+                size_t n = 0;
+                const char *first = NULL;
+                for (size_t i = s->first; i != SIZE_MAX; i = k->next[i]) {
+                        long long d;
+                        if (fact_int(k, ft->rows[i], k->f_donors, &d) && d > 0 && d < K_ANONYMITY) {
+                                n++;
+                                first = ft->rows[i]->id;
+                        }
+                }
+                if (n > 0)
+                        QUALITY_REPORT(q, "FT:KAnonViolation", t, row, -1,
+                                       "%zu fact row(s) with 1 to %d donors violate %d-anonymity (e.g. '%s')", n,
+                                       K_ANONYMITY - 1, K_ANONYMITY, first);
+        }
+        int r = check_descriptors(k, row, s, sets);
+        if (r < 0)
+                return r;
+        if (s->n_all_star != 1)
+                QUALITY_REPORT(q, "FT:AllStarMissing", t, row, -1, "expected exactly one all-star fact row, found %zu",
+                               s->n_all_star);
+        if (s->n_one_star == 0)
+                QUALITY_REPORT(q, "FT:OneStarMissing", t, row, -1, "the fact sheet has no all-but-one-star row");
+        if (has_size && has_star_samples && size != star_samples)
+                QUALITY_REPORT(q, "FT:AllStarSizeGap", t, row, k->size,
+                               "the all-star row has %lld samples, the collection's size is %lld", star_samples, size);
+        if (has_donors && has_star_donors && donors != star_donors)
+                QUALITY_REPORT(q, "FT:AllStarDonorGap", t, row, k->donors,
+                               "the all-star row has %lld donors, the collection's number_of_donors is %lld",
+                               star_donors, donors);
+        if (!has_size)
+                QUALITY_REPORT(q, "FT:SizeMissing", t, row, k->size, "the collection has a fact sheet but no size");
+        else if (has_star_samples && star_samples < size)
+                QUALITY_REPORT(q, "FT:SizeAboveAllStar", t, row, k->size,
+                               "the collection's size %lld is greater than the all-star row's %lld samples", size,
+                               star_samples);
+        else if (has_star_samples && star_samples > size)
+                QUALITY_REPORT(q, "FT:SizeBelowAllStar", t, row, k->size,
+                               "the collection's size %lld is smaller than the all-star row's %lld samples", size,
+                               star_samples);
+        return 0;
+}
+
+/* One of the four partition checks: a parent's value against the sum of its direct children's. */
+typedef struct Partition {
+        const char *over, *unknown, *what;
+        int column; /* the parent's column the finding names */
+} Partition;
+
+static int check_partition(FactsContext *k, size_t parent, const Partition *p,
+                           bool (*value)(const FactsContext *k, size_t collection, long long *ret)) {
+        QualityContext *q = k->q;
+        const DatasetTable *ct = &q->d->tables[q->collections];
+        long long total, sum = 0, v;
+        size_t unknown = 0;
+        if (!value(k, parent, &total))
+                return 0;
+        if (k->first_child[parent] == SIZE_MAX)
+                return 0;
+        for (size_t i = k->first_child[parent]; i != SIZE_MAX; i = k->next_sibling[i]) {
+                if (value(k, i, &v))
+                        sum += v;
+                else
+                        unknown++;
+        }
+        const Row *row = ct->rows[parent];
+        if (sum > total)
+                QUALITY_REPORT(q, p->over, (size_t) q->collections, row, p->column,
+                               "the direct sub-collections add up to %lld %s, more than the collection's %lld", sum,
+                               p->what, total);
+        else if (unknown > 0)
+                QUALITY_REPORT(q, p->unknown, (size_t) q->collections, row, p->column,
+                               "%zu direct sub-collection(s) give no %s: the collection's %lld cannot be checked",
+                               unknown, p->what, total);
+        return 0;
+}
+
+static bool size_of(const FactsContext *k, size_t c, long long *ret) {
+        return quality_parse_int(quality_cell(k->q->d->tables[k->q->collections].rows[c], k->size), ret);
+}
+static bool donors_of(const FactsContext *k, size_t c, long long *ret) {
+        return quality_parse_int(quality_cell(k->q->d->tables[k->q->collections].rows[c], k->donors), ret);
+}
+static bool star_samples_of(const FactsContext *k, size_t c, long long *ret) {
+        return k->sheets[c].all_star && fact_int(k, k->sheets[c].all_star, k->f_samples, ret);
+}
+static bool star_donors_of(const FactsContext *k, size_t c, long long *ret) {
+        return k->sheets[c].all_star && fact_int(k, k->sheets[c].all_star, k->f_donors, ret);
+}
+
+static int run_facts(QualityContext *q, bool facts, bool partition) {
+        if (q->collections < 0 || q->facts < 0)
+                return 0;
+        int c = q->collections;
+        FactsContext k = {
+                .q = q,
+                .f_collection = quality_column(q, q->facts, "collection"),
+                .f_samples = quality_column(q, q->facts, "number_of_samples"),
+                .f_donors = quality_column(q, q->facts, "number_of_donors"),
+                .size = quality_column(q, c, "size"),
+                .donors = quality_column(q, c, "number_of_donors"),
+                .parent = quality_column(q, c, "parent_collection"),
+                .diagnoses = quality_column(q, c, "diagnosis_available"),
+                .sex = quality_column(q, c, "sex"),
+                .materials = quality_column(q, c, "materials"),
+                .network = quality_column(q, c, "network"),
+        };
+        for (size_t d = 0; d < N_DIMS; d++)
+                k.f_dims[d] = quality_column(q, q->facts, dim_columns[d]);
+        ValueSet sets[N_DIMS] = {};
+        int r = build_sheets(&k);
+        const DatasetTable *ct = &q->d->tables[c];
+        for (size_t i = 0; r >= 0 && i < ct->n_rows; i++) {
+                const Row *row = ct->rows[i];
+                if (quality_withdrawn(q, c, row))
+                        continue;
+                if (facts)
+                        r = check_sheet(&k, row, &k.sheets[i], sets);
+                if (partition && r >= 0)
+                        r = check_partition(&k, i, &(Partition) { "CP:SizeOver", "CP:SizeUnknown", "samples", k.size },
+                                            size_of);
+                if (partition && r >= 0)
+                        r = check_partition(&k, i, &(Partition) { "CP:DonorOver", "CP:DonorUnknown", "donors", k.donors },
+                                            donors_of);
+                if (partition && r >= 0)
+                        r = check_partition(&k, i,
+                                            &(Partition) { "CP:FactSizeOver", "CP:FactSizeUnknown", "all-star samples", -1 },
+                                            star_samples_of);
+                if (partition && r >= 0)
+                        r = check_partition(&k, i,
+                                            &(Partition) { "CP:FactDonorOver", "CP:FactDonorUnknown", "all-star donors", -1 },
+                                            star_donors_of);
+        }
+        for (size_t d = 0; d < N_DIMS; d++)
+                value_set_done(&sets[d]);
+        free(k.sheets);
+        free(k.next);
+        free(k.first_child);
+        free(k.next_sibling);
+        return r;
+}
+
+static int check_facts(QualityContext *q) {
+        return run_facts(q, true, false);
+}
+
+static int check_partitioning(QualityContext *q) {
+        return run_facts(q, false, true);
+}
+
+const QualityFamily quality_family_facts = {
+        .name = "FactTables",
+        .run = check_facts,
+        .checks = facts_checks,
+        .n_checks = ELEMENTSOF(facts_checks),
+};
+
+const QualityFamily quality_family_partitioning = {
+        .name = "CollectionPartitioning",
+        .run = check_partitioning,
+        .checks = partition_checks,
+        .n_checks = ELEMENTSOF(partition_checks),
+};
