@@ -91,7 +91,7 @@ static const char *outcome_of(int exit_code) {
         case EXIT_UNAVAILABLE:
                 return "could not reach the Directory";
         case EXIT_CANT_WRITE:
-                return "could not write its state";
+                return "could not write its state or a report output";
         case EXIT_TEMPORARY:
                 return "failed for now";
         case EXIT_PERMISSION:

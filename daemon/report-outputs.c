@@ -265,45 +265,57 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
         return memstream_done(out, &buf, &size, 0, ret_data, ret_size);
 }
 
+/* Rows of the master the push leaves out: an error in them or in a row they depend on. */
+static size_t held_back_rows(const Dataset *local) {
+        size_t n = 0;
+        for (size_t t = 0; local && t < local->model->n_tables; t++)
+                for (size_t i = 0; i < local->tables[t].n_rows; i++)
+                        n += (local->tables[t].rows[i]->flags & ROW_BLOCKED) != 0;
+        return n;
+}
+
 int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret_data, size_t *ret_size) {
         DiffTableCounts total = r->changes ? r->changes->total : (DiffTableCounts) {};
-        const char *node = r->node ?: "";
+        const char *node = r->node ?: "", *command = r->command ?: "";
         char *buf = NULL;
         size_t size = 0;
         FILE *out = open_memstream(&buf, &size);
         if (!out)
                 return -ENOMEM;
         /* Label values are node codes and command names: letters only, nothing to escape. */
+#define SERIES(name, help) "# HELP bbmri_dirsync_" name " " help "\n# TYPE bbmri_dirsync_" name " gauge\n"
+#define LABELS "{node=\"%s\",command=\"%s\""
         fprintf(out,
-                "# HELP bbmri_dirsync_last_run_timestamp_seconds When the last run finished.\n"
-                "# TYPE bbmri_dirsync_last_run_timestamp_seconds gauge\n"
-                "bbmri_dirsync_last_run_timestamp_seconds{node=\"%s\",command=\"%s\"} %.3f\n"
-                "# HELP bbmri_dirsync_last_success_timestamp_seconds When a run last succeeded (0: never).\n"
-                "# TYPE bbmri_dirsync_last_success_timestamp_seconds gauge\n"
-                "bbmri_dirsync_last_success_timestamp_seconds{node=\"%s\"} %.3f\n"
-                "# HELP bbmri_dirsync_last_run_duration_seconds How long the last run took.\n"
-                "# TYPE bbmri_dirsync_last_run_duration_seconds gauge\n"
-                "bbmri_dirsync_last_run_duration_seconds{node=\"%s\"} %.3f\n"
-                "# HELP bbmri_dirsync_last_run_exit_code The last run's exit code (see bbmri-dirsync(8)).\n"
-                "# TYPE bbmri_dirsync_last_run_exit_code gauge\n"
-                "bbmri_dirsync_last_run_exit_code{node=\"%s\"} %d\n"
-                "# HELP bbmri_dirsync_changes Rows that differ from the Directory in the last run.\n"
-                "# TYPE bbmri_dirsync_changes gauge\n"
-                "bbmri_dirsync_changes{node=\"%s\",kind=\"added\"} %zu\n"
-                "bbmri_dirsync_changes{node=\"%s\",kind=\"changed\"} %zu\n"
-                "bbmri_dirsync_changes{node=\"%s\",kind=\"removed\"} %zu\n"
-                "bbmri_dirsync_changes{node=\"%s\",kind=\"blocked\"} %zu\n"
-                "# HELP bbmri_dirsync_findings Problems found in the last run.\n"
-                "# TYPE bbmri_dirsync_findings gauge\n"
-                "bbmri_dirsync_findings{node=\"%s\",severity=\"error\"} %zu\n"
-                "bbmri_dirsync_findings{node=\"%s\",severity=\"warning\"} %zu\n"
-                "# HELP bbmri_dirsync_push_requests Write requests of the last run's push.\n"
-                "# TYPE bbmri_dirsync_push_requests gauge\n"
-                "bbmri_dirsync_push_requests{node=\"%s\"} %zu\n",
-                node, r->command ?: "", (double) r->finished_usec / 1e6, node, (double) last_success_usec / 1e6, node,
+                SERIES("last_run_timestamp_seconds", "When the last run finished.")
+                "bbmri_dirsync_last_run_timestamp_seconds" LABELS "} %.3f\n"
+                SERIES("last_success_timestamp_seconds",
+                       "When a sync last pushed, or found nothing to push, without errors (0: never).")
+                "bbmri_dirsync_last_success_timestamp_seconds{node=\"%s\",command=\"sync\"} %.3f\n"
+                SERIES("last_run_duration_seconds", "How long the last run took.")
+                "bbmri_dirsync_last_run_duration_seconds" LABELS "} %.3f\n"
+                SERIES("last_run_exit_code", "The last run's exit code (see bbmri-dirsync(8)).")
+                "bbmri_dirsync_last_run_exit_code" LABELS "} %d\n"
+                SERIES("changes", "Rows that differ from the Directory in the last run.")
+                "bbmri_dirsync_changes" LABELS ",kind=\"added\"} %zu\n"
+                "bbmri_dirsync_changes" LABELS ",kind=\"changed\"} %zu\n"
+                "bbmri_dirsync_changes" LABELS ",kind=\"removed\"} %zu\n"
+                "bbmri_dirsync_changes" LABELS ",kind=\"blocked\"} %zu\n"
+                SERIES("held_back_rows", "Rows of the master left out of pushes: an error in them or a row they need.")
+                "bbmri_dirsync_held_back_rows" LABELS "} %zu\n"
+                SERIES("findings", "Problems found in the last run.")
+                "bbmri_dirsync_findings" LABELS ",severity=\"error\"} %zu\n"
+                "bbmri_dirsync_findings" LABELS ",severity=\"warning\"} %zu\n"
+                SERIES("push_requests", "Write requests of the last run's push.")
+                "bbmri_dirsync_push_requests" LABELS "} %zu\n"
+                SERIES("report_output_failures", "Report outputs the last run could not write (before this file).")
+                "bbmri_dirsync_report_output_failures" LABELS "} %zu\n",
+                node, command, (double) r->finished_usec / 1e6, node, (double) last_success_usec / 1e6, node, command,
                 r->finished_usec > r->started_usec ? (double) (r->finished_usec - r->started_usec) / 1e6 : 0.0, node,
-                r->exit_code, node, total.added, node, total.changed, node, total.removed, node, total.blocked, node,
-                r->findings ? r->findings->n_errors : 0, node, r->findings ? r->findings->n_warnings : 0, node,
-                r->n_requests);
+                command, r->exit_code, node, command, total.added, node, command, total.changed, node, command,
+                total.removed, node, command, total.blocked, node, command, held_back_rows(r->local), node, command,
+                r->findings ? r->findings->n_errors : 0, node, command, r->findings ? r->findings->n_warnings : 0, node,
+                command, r->n_requests, node, command, r->n_output_failures);
+#undef LABELS
+#undef SERIES
         return memstream_done(out, &buf, &size, 0, ret_data, ret_size);
 }

@@ -43,6 +43,7 @@ typedef struct RunReport {
         size_t guard_removals, guard_limit;
         bool guard_limited;       /* false: no push.max_removals, guard_limit meaningless */
         bool guard_refused;
+        size_t n_output_failures; /* configured report outputs that could not be written */
         int exit_code;
         const char *outcome;      /* "success", "differences", "invalid-data", "refused", "failed", ... */
         const char *error;        /* message when failed, or NULL */
@@ -57,7 +58,9 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size);
 int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size);
 
 /* Prometheus textfile (report.metrics, for the node exporter's textfile collector): last run and
- * last success time, duration, exit code, changes, findings, push requests. */
+ * last success time, duration, exit code, changes, findings, rows held back, push requests and
+ * report outputs that failed; every series labelled with node and command (the last success
+ * always with command "sync": only a sync moves it). */
 int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret_data, size_t *ret_size);
 
 /* "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 1 request (0.8 s)" */

@@ -331,47 +331,87 @@ static int fetch_schema(Run *run, SchemaKind schema, Dataset **ret) {
         return r;
 }
 
-/* Saves the report in the state directory (and the configured extra copy). */
-static void save_report(Run *run, bool good) {
+/* A sync that pushed (verified), or found nothing to push, without errors: what the last success
+ * time of the metrics means, so that an alert on it cannot be silenced by diffs or reports. */
+static bool is_sync_success(const Run *run) {
+        return streq(run->command, "sync") && run->report.exit_code == EXIT_OK && run->findings.n_errors == 0 &&
+               run->plan && (run->report.verified || run->plan->n_upserts + run->plan->n_deletes == 0);
+}
+
+/* The last success time, kept in the state directory across failed runs; moved by this run when
+ * it is one. */
+static uint64_t last_success_usec(Run *run) {
+        if (is_sync_success(run)) {
+                char text[32];
+                int n = snprintf(text, sizeof text, "%" PRIu64 "\n", run->report.finished_usec);
+                if (run->state)
+                        (void) state_write_file(run->state, "last-success", text, (size_t) n);
+                return run->report.finished_usec;
+        }
+        _cleanup_free_ char *stamp = NULL;
+        if (!run->state || state_read_file(run->state, "last-success", 64, &stamp, NULL) < 0)
+                return 0;
+        char *end = NULL;
+        unsigned long long v = strtoull(stamp, &end, 10);
+        return end && end != stamp ? v : 0;
+}
+
+/* One configured report output, written atomically; a failure is counted and logged with the
+ * output's name and path. */
+static void write_output(Run *run, const char *which, const char *path, int build_error, const char *data,
+                         size_t size) {
+        int r = build_error < 0 ? build_error : write_file_atomic(path, data, size, 0644);
+        if (r >= 0)
+                return;
+        run->report.n_output_failures++;
+        _cleanup_free_ char *field = strdup_printf("BBMRI_OUTPUT=%s", which);
+        if (field)
+                run_add_field(run, field);
+        run_emit(run, LOG_ERR, RUN_EVENT_NONE, "report.%s: cannot write %s: %s", which, path, strerror(-r));
+}
+
+/* Saves the report in the state directory, then the configured outputs (JSON copy, HTML,
+ * metrics last, so that they count the failures before them). The run's own work is recorded
+ * first; an output that cannot be written then turns a run that would end with 0 or 1 into 73,
+ * recorded as the last failed run. Returns the run's exit code. */
+static int save_report(Run *run, bool good) {
         const char *json;
         size_t size;
         if (run_report_json(run, &json, &size) < 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot build the JSON report");
-                return;
+                return run->report.exit_code;
         }
         if (run->state && state_save_report(run->state, json, size, good) < 0)
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot save the run report", run->config->state_dir);
-        if (run->config->report_json && write_file_atomic(run->config->report_json, json, size, 0644) < 0)
-                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot write the JSON report", run->config->report_json);
+        if (run->config->report_json)
+                write_output(run, "json", run->config->report_json, 0, json, size);
         if (run->config->report_html) {
                 _cleanup_free_ char *html = NULL;
                 size_t html_size = 0;
-                if (report_to_html(&run->report, &html, &html_size) < 0 ||
-                    write_file_atomic(run->config->report_html, html, html_size, 0644) < 0)
-                        run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot write the HTML report", run->config->report_html);
+                int r = report_to_html(&run->report, &html, &html_size);
+                write_output(run, "html", run->config->report_html, r, html, html_size);
         }
+        uint64_t last_success = last_success_usec(run);
+        if (run->report.n_output_failures > 0 &&
+            (run->report.exit_code == EXIT_OK || run->report.exit_code == EXIT_DIFFERENCES))
+                finish_report(run, EXIT_CANT_WRITE, "output-failed");
         if (run->config->report_metrics) {
-                /* The last success outlives failed runs: the state directory remembers it. */
-                uint64_t last_success = 0;
-                _cleanup_free_ char *stamp = NULL;
-                if (good) {
-                        last_success = run->report.finished_usec;
-                        char text[32];
-                        int n = snprintf(text, sizeof text, "%" PRIu64 "\n", last_success);
-                        if (run->state)
-                                (void) state_write_file(run->state, "last-success", text, (size_t) n);
-                } else if (run->state && state_read_file(run->state, "last-success", 64, &stamp, NULL) >= 0) {
-                        char *end = NULL;
-                        unsigned long long v = strtoull(stamp, &end, 10);
-                        if (end && end != stamp)
-                                last_success = v;
-                }
                 _cleanup_free_ char *metrics = NULL;
                 size_t metrics_size = 0;
-                if (report_to_metrics(&run->report, last_success, &metrics, &metrics_size) < 0 ||
-                    write_file_atomic(run->config->report_metrics, metrics, metrics_size, 0644) < 0)
-                        run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot write the metrics", run->config->report_metrics);
+                int r = report_to_metrics(&run->report, last_success, &metrics, &metrics_size);
+                write_output(run, "metrics", run->config->report_metrics, r, metrics, metrics_size);
         }
+        if (run->report.n_output_failures == 0)
+                return run->report.exit_code;
+        if (run->report.exit_code == EXIT_OK || run->report.exit_code == EXIT_DIFFERENCES)
+                finish_report(run, EXIT_CANT_WRITE, "output-failed");
+        if (!run->error)
+                run_set_error(run, "%zu report output%s could not be written", run->report.n_output_failures,
+                              run->report.n_output_failures == 1 ? "" : "s");
+        run->report_json = mfree(run->report_json);
+        if (run->state && run_report_json(run, &json, &size) >= 0 && state_save_report(run->state, json, size, false) < 0)
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot save the run report", run->config->state_dir);
+        return run->report.exit_code;
 }
 
 int run_load_push_journal(StateDir *state, PushJournalSummary *ret) {
@@ -493,7 +533,7 @@ static int compare_with_remote(Run *run, bool against_published) {
 static int run_failed(Run *run, int exit_code) {
         if (run->config && run->state) {
                 finish_report(run, exit_code, "failed");
-                save_report(run, false);
+                return save_report(run, false);
         }
         return exit_code;
 }
@@ -506,8 +546,7 @@ int run_diff(Run *run, bool against_published) {
         const DiffTableCounts *t = &run->changes->total;
         int exit_code = t->added + t->changed + t->removed > 0 ? EXIT_DIFFERENCES : EXIT_OK;
         finish_report(run, exit_code, exit_code == EXIT_OK ? "no-differences" : "differences");
-        save_report(run, true);
-        return exit_code;
+        return save_report(run, true);
 }
 
 /* Count of changes a push could act on (not blocked; removals only when the policy acts). */
@@ -606,8 +645,7 @@ int run_sync(Run *run) {
                           guard.n_removals, guard.n_removals == 1 ? "" : "s", guard.limit);
                 run_set_error(run, "removal guard: %zu removals, limit %zu", guard.n_removals, guard.limit);
                 finish_report(run, EXIT_INVALID_DATA, "refused");
-                save_report(run, false);
-                return EXIT_INVALID_DATA;
+                return save_report(run, false);
         }
 
         if (push && run->model_blocks_push) {
@@ -618,8 +656,7 @@ int run_sync(Run *run) {
                 run_set_error(run, "model drift: %zu required column%s unknown to the model file",
                               run->report.n_model_drift_blocking, run->report.n_model_drift_blocking == 1 ? "" : "s");
                 finish_report(run, EXIT_CONFIG, "refused");
-                save_report(run, false);
-                return EXIT_CONFIG;
+                return save_report(run, false);
         }
 
         if (push) {
@@ -640,8 +677,7 @@ int run_sync(Run *run) {
                         run_set_error(run, "push failed: %s", result->error ?: strerror(-r));
                         int code = exit_code_for_remote_error(r);
                         finish_report(run, code, "failed");
-                        save_report(run, false);
-                        return code;
+                        return save_report(run, false);
                 }
                 run_emit(run, LOG_INFO, RUN_EVENT_PUSH_DONE, "pushed %zu upsert%s and %zu deletion%s in %zu request%s",
                           run->plan->n_upserts, run->plan->n_upserts == 1 ? "" : "s", run->plan->n_deletes,
@@ -651,8 +687,7 @@ int run_sync(Run *run) {
                 run_phase(run, "verify");
                 if (r != 0) {
                         finish_report(run, r, "failed");
-                        save_report(run, false);
-                        return r;
+                        return save_report(run, false);
                 }
         }
         /* In push mode a verified push, or nothing left to push: the journal (an earlier push's, or
@@ -660,8 +695,7 @@ int run_sync(Run *run) {
         if (run->config->mode == SYNC_MODE_PUSH && !o->dry_run)
                 (void) state_remove_file(run->state, PUSH_JOURNAL_FILE);
         finish_report(run, data_exit, outcome);
-        save_report(run, data_exit == EXIT_OK);
-        return data_exit;
+        return save_report(run, data_exit == EXIT_OK);
 }
 
 

@@ -49,27 +49,70 @@ assert "<script" not in page
 
 m = open(sys.argv[2]).read()
 for name in ("last_run_timestamp_seconds", "last_success_timestamp_seconds", "last_run_duration_seconds",
-             "last_run_exit_code", "changes", "findings", "push_requests"):
+             "last_run_exit_code", "changes", "held_back_rows", "findings", "push_requests",
+             "report_output_failures"):
     assert f"# TYPE bbmri_dirsync_{name} gauge" in m, name
-assert 'bbmri_dirsync_changes{node="BE",kind="added"} 1\n' in m
-assert 'bbmri_dirsync_changes{node="BE",kind="changed"} 2\n' in m
-assert 'bbmri_dirsync_last_run_exit_code{node="BE"} 1\n' in m
+assert 'bbmri_dirsync_changes{node="BE",command="diff",kind="added"} 1\n' in m
+assert 'bbmri_dirsync_changes{node="BE",command="diff",kind="changed"} 2\n' in m
+assert 'bbmri_dirsync_last_run_exit_code{node="BE",command="diff"} 1\n' in m
+assert 'bbmri_dirsync_held_back_rows{node="BE",command="diff"} 0\n' in m
+assert 'bbmri_dirsync_report_output_failures{node="BE",command="diff"} 0\n' in m
 for line in m.splitlines():
-    assert line.startswith("#") or re.fullmatch(r'[a-z_]+\{[a-z]+="[^"]*"(,[a-z]+="[^"]*")*\} -?[0-9.e+]+', line), line
-success = float(re.search(r'last_success_timestamp_seconds\{node="BE"\} ([0-9.]+)', m).group(1))
+    # every series carries node and command
+    assert line.startswith("#") or re.fullmatch(r'[a-z_]+\{node="[A-Z]+",command="[a-z]+"(,[a-z]+="[^"]*")*\} -?[0-9.e+]+', line), line
+# A diff is not a success of the sync: the last success time stays at "never".
+assert 'bbmri_dirsync_last_success_timestamp_seconds{node="BE",command="sync"} 0.000\n' in m, m
+PY
+
+# A sync in report mode that finds differences does not move it either; one with nothing to push does.
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
+expect_in "$WORK/metrics.prom" 'bbmri_dirsync_last_success_timestamp_seconds{node="BE",command="sync"} 0.000'
+expect_in "$WORK/metrics.prom" 'bbmri_dirsync_last_run_exit_code{node="BE",command="sync"} 0'
+sed 's/^mode: report/mode: push/' "$cfg" > "$cfg.push" && mv "$cfg.push" "$cfg"
+grep -q '^mode: push' "$cfg" || fail "the example config has no 'mode: report' line to switch"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
+python3 - "$WORK/metrics.prom" <<'PY' || fail "a sync with nothing left to push did not move the last success time"
+import re, sys
+m = open(sys.argv[1]).read()
+success = float(re.search(r'last_success_timestamp_seconds\{node="BE",command="sync"\} ([0-9.]+)', m).group(1))
 assert success > 1.7e9, success
-open(sys.argv[2] + ".success", "w").write(str(success))
+assert 'bbmri_dirsync_push_requests{node="BE",command="sync"} 0\n' in m, m
+open(sys.argv[1] + ".success", "w").write(str(success))
 PY
 
 # A failed run (the Directory folder gone) keeps the last success time.
 mv "$WORK/config/example-directory" "$WORK/config/moved-away"
-expect_exit 69 -- "$PROGRAM" -c "$cfg" diff
+expect_exit 69 -- "$PROGRAM" -c "$cfg" sync
 python3 - "$WORK/metrics.prom" <<'PY' || fail "a failed run lost the last success time"
 import re, sys
 m = open(sys.argv[1]).read()
 before = float(open(sys.argv[1] + ".success").read())
-assert 'bbmri_dirsync_last_run_exit_code{node="BE"} 69\n' in m, m
-now = float(re.search(r'last_success_timestamp_seconds\{node="BE"\} ([0-9.]+)', m).group(1))
+assert 'bbmri_dirsync_last_run_exit_code{node="BE",command="sync"} 69\n' in m, m
+now = float(re.search(r'last_success_timestamp_seconds\{node="BE",command="sync"\} ([0-9.]+)', m).group(1))
 assert abs(now - before) < 0.01, (now, before)
+PY
+mv "$WORK/config/moved-away" "$WORK/config/example-directory"
+
+# An output that cannot be written: the run's work is done and recorded (state report, the other
+# outputs), the journal names the output, and the run ends with 73.
+state=$(sed -n 's/^state_dir: *//p' "$cfg")
+case $state in /*) ;; *) state="$WORK/config/$state" ;; esac
+rm -f "$state/last.json" "$state/last-failed.json"
+cat >> "$cfg" <<YAML
+  json: $WORK/report.json
+YAML
+sed -i "s|metrics: .*|metrics: $WORK/no-such-folder/metrics.prom|" "$cfg"
+expect_exit 73 -- "$PROGRAM" -c "$cfg" diff
+expect_in "$WORK/err" "report.metrics: cannot write $WORK/no-such-folder/metrics.prom"
+[ -s "$WORK/report.json" ] || fail "the JSON report output was not kept"
+[ -s "$state/last.json" ] || fail "the run's own report is not in the state directory"
+python3 - "$state/last.json" "$state/last-failed.json" "$WORK/report.json" <<'PY' || fail "the reports of a run whose metrics failed are not as documented"
+import json, sys
+work, failed, copy = (json.load(open(p)) for p in sys.argv[1:])
+assert work["exit_code"] == 0 and work["outcome"] == "no-differences", work
+assert failed["exit_code"] == 73 and failed["outcome"] == "output-failed", failed
+assert "1 report output could not be written" in failed["error"], failed
+assert copy["exit_code"] == 0, copy
 PY
 finish
