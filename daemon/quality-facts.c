@@ -5,8 +5,6 @@
  * tool does. */
 #include "quality-families.h"
 
-/* BBMRI-ERIC's DNA cohort network: its collections' facts must name a DNA-bearing material. */
-#define COHORTS_DNA_NETWORK "bbmri-eric:networkID:EU_BBMRI-ERIC:networks:BBMRI-Cohorts_DNA"
 /* Fewer donors than this (but some) in a fact row can identify people. */
 #define K_ANONYMITY 10
 
@@ -272,7 +270,7 @@ static int check_descriptors(FactsContext *k, const Row *row, const Sheet *s, Va
         for (size_t i = 0; i < effective.n && !dna; i++)
                 for (const char *const *d = dna_materials; *d && !dna; d++)
                         dna = streq(effective.values[i], *d);
-        if (quality_list_has(quality_cell(row, k->network), COHORTS_DNA_NETWORK)) {
+        if (quality_list_has(quality_cell(row, k->network), QUALITY_COHORTS_DNA_NETWORK)) {
                 if (!dna)
                         QUALITY_REPORT(q, "FT:DnaMaterials", t, row, k->network,
                                        "the collection is in BBMRI-Cohorts DNA but its fact sheet names no DNA, "

@@ -12,3 +12,5 @@ extern const QualityFamily quality_family_fields;
 extern const QualityFamily quality_family_content;
 extern const QualityFamily quality_family_facts;
 extern const QualityFamily quality_family_partitioning;
+extern const QualityFamily quality_family_membership;
+extern const QualityFamily quality_family_cohorts;

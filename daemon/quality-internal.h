@@ -59,3 +59,8 @@ bool quality_is_member_node(const char *code);
 bool quality_is_non_country_area(const char *code);
 /* ISO 3166-1 alpha-2 codes, and UK. */
 bool quality_is_country_code(const char *code);
+
+/* BBMRI-ERIC's cohort networks (their collections need fact sheets; the DNA one DNA-bearing
+ * materials). */
+#define QUALITY_COHORTS_NETWORK "bbmri-eric:networkID:EU_BBMRI-ERIC:networks:BBMRI-Cohorts"
+#define QUALITY_COHORTS_DNA_NETWORK QUALITY_COHORTS_NETWORK "_DNA"

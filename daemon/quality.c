@@ -7,12 +7,14 @@
 /* The families, in the order BBMRI-ERIC's tool runs its plugins (alphabetical). Each file adds its
  * own line. */
 static const QualityFamily *const families[] = {
+        &quality_family_cohorts,
         &quality_family_content,
         &quality_family_existence,
         &quality_family_partitioning,
         &quality_family_fields,
         &quality_family_contacts,
         &quality_family_facts,
+        &quality_family_membership,
         &quality_family_ids,
         NULL,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Quality checks, part A: collection content (CC), fact sheets (FT), partitioning into
- * sub-collections (CP). Each check: data that trips it, data that does not. */
+ * sub-collections (CP), networks of sub-collections (SNM), BBMRI-Cohorts (BCO). Each check: data that trips it, data that does not. */
 #include "quality.h"
 #include "test-pipeline.h"
 
@@ -216,6 +216,31 @@ TEST(test_partitioning) {
         expect_none(NULL, SUB_COLLECTION("        size: 20000\n        withdrawn: true\n"), "CP:SizeOver");
 }
 
+#define COHORTS "        network: [\"bbmri-eric:networkID:EU_BBMRI-ERIC:networks:BBMRI-Cohorts\"]\n"
+
+TEST(test_networks) {
+        expect(TAIL, TAIL "        network: [bbmri-be]\n" SUB_COLLECTION(""), "SNM:SubcollNetMissing", true, "Collections", SUB);
+        expect_none(TAIL, TAIL "        network: [bbmri-be]\n" SUB_COLLECTION("        network: [bbmri-be]\n"),
+                    "SNM:SubcollNetMissing");
+        expect_none(NULL, SUB_COLLECTION(""), "SNM:SubcollNetMissing");
+
+        expect_coll(TAIL, TAIL COHORTS GOOD_SHEET, "BCO:AccessConflict");
+        expect_none(TAIL, TAIL COHORTS "        collaboration_commercial: true\n" GOOD_SHEET, "BCO:AccessConflict");
+        /* the biobank allows it, and the collection does not forbid it */
+        _cleanup_free_ char *bb_commercial = pipeline_variant("    network: [bbmri-be]\n",
+                                                              "    network: [bbmri-be]\n    collaboration_commercial: true\n");
+        pipeline_expect_in(bb_commercial, TAIL, TAIL COHORTS GOOD_SHEET, "BCO:AccessConflict", false, NULL, NULL);
+        pipeline_expect_in(bb_commercial, TAIL, TAIL COHORTS "        collaboration_commercial: false\n" GOOD_SHEET,
+                           "BCO:AccessConflict", true, "Collections", COLL);
+        expect_coll(TAIL, TAIL COHORTS "        collaboration_commercial: true\n", "BCO:FactsMissing");
+        expect_none(TAIL, TAIL COHORTS "        collaboration_commercial: true\n" GOOD_SHEET, "BCO:FactsMissing");
+        expect_none(NULL, "", "BCO:FactsMissing");
+        expect("    network: [bbmri-be]\n",
+               "    network: [bbmri-be, \"bbmri-eric:networkID:EU_BBMRI-ERIC:networks:BBMRI-Cohorts_DNA\"]\n",
+               "BCO:BBNetFlag", true, "Biobanks", "bbmri-eric:ID:BE_UZA");
+        expect_none(NULL, "", "BCO:BBNetFlag");
+}
+
 TEST(test_withdrawn_left_out) {
         expect_coll("        type: [Disease specific]\n", "", "CC:TypeMissing");
         expect_none("        type: [Disease specific]\n", "        withdrawn: true\n", "CC:TypeMissing");
@@ -223,4 +248,5 @@ TEST(test_withdrawn_left_out) {
 
 TEST_MAIN(RUN(test_valid_master_is_clean); RUN(test_types_and_diagnoses); RUN(test_diagnosis_ranges);
           RUN(test_rare_disease); RUN(test_samples); RUN(test_imaging); RUN(test_size); RUN(test_ages);
-          RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_partitioning); RUN(test_withdrawn_left_out))
+          RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_partitioning);
+          RUN(test_networks); RUN(test_withdrawn_left_out))
