@@ -103,12 +103,43 @@ static int print_json_report(Run *run) {
         return 0;
 }
 
+/* A run that stopped before it had a report (configuration, master unreadable, state locked):
+ * still one line, or one JSON document, saying so. */
+static void print_failure(const Run *run, const Options *o, int exit_code) {
+        const char *node = run->config ? run->config->node : "?";
+        if (o->json) {
+                json_t *j = json_pack("{s:s, s:s, s:s, s:i}", "command", run->command, "node", node, "outcome",
+                                      "failed", "exit_code", exit_code);
+                if (j && run->error)
+                        (void) json_object_set_new(j, "error", json_string(run->error));
+                if (j)
+                        (void) json_dumpf(j, stdout, JSON_INDENT(2));
+                if (j)
+                        printf("\n");
+                json_decref(j);
+                return;
+        }
+        if (log_get_target() == LOG_TARGET_CONSOLE)
+                printf("%s %s: failed (exit %d)\n", run->command, node, exit_code);
+        else
+                log_event(LOG_ERR, LOG_EVENT_RUN_FINISHED, "%s %s: failed (exit %d)", run->command, node, exit_code);
+}
+
+/* Every run ends with its outcome: the summary line, or with --json the report alone on stdout. */
+static void print_outcome(Run *run, const Options *o, int exit_code) {
+        if (!run->report.outcome)
+                print_failure(run, o, exit_code);
+        else if (o->json)
+                (void) print_json_report(run);
+        else
+                log_summary(run);
+}
+
 int command_check(const Options *o) {
         _cleanup_(run_done) Run run;
         start_run(&run, o, "check");
         int exit_code = run_check(&run);
-        if (run.report.outcome)
-                log_summary(&run);
+        print_outcome(&run, o, exit_code);
         return exit_code;
 }
 
@@ -178,12 +209,7 @@ int command_diff(const Options *o) {
         _cleanup_(run_done) Run run;
         start_run(&run, o, "diff");
         int exit_code = run_diff(&run, o->against_published);
-        if (exit_code != EXIT_OK && exit_code != EXIT_DIFFERENCES)
-                return exit_code;
-        if (o->json)
-                (void) print_json_report(&run);
-        else
-                log_summary(&run);
+        print_outcome(&run, o, exit_code);
         return exit_code;
 }
 
@@ -191,9 +217,45 @@ int command_sync(const Options *o) {
         _cleanup_(run_done) Run run;
         start_run(&run, o, "sync");
         int exit_code = run_sync(&run);
-        if (run.report.outcome)
-                log_summary(&run);
+        print_outcome(&run, o, exit_code);
         return exit_code;
+}
+
+/* status --json: {"state_dir", "last_good", "last", "unfinished_push"}, each report as saved, null
+ * when there is none. */
+static int print_status_json(Run *run) {
+        json_t *out = json_pack("{s:s, s:n, s:n, s:n}", "state_dir", run->config->state_dir, "last_good", "last",
+                                "unfinished_push");
+        if (!out)
+                return -ENOMEM;
+        static const struct {
+                bool good;
+                const char *key;
+        } which[] = { { true, "last_good" }, { false, "last" } };
+        for (size_t i = 0; run->state && i < ELEMENTSOF(which); i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t size = 0;
+                if (state_read_last_report(run->state, which[i].good, &data, &size) < 0)
+                        continue;
+                json_t *j = json_loadb(data, size, 0, NULL);
+                if (j)
+                        (void) json_object_set_new(out, which[i].key, j);
+        }
+        PushJournalSummary p = {};
+        if (run->state && run_load_push_journal(run->state, &p) >= 0) {
+                if (!p.finished)
+                        (void) json_object_set_new(out, "unfinished_push",
+                                                   json_pack("{s:s?, s:I, s:I, s:I, s:I}", "started", p.started,
+                                                             "requests", (json_int_t) p.n_requests, "applied",
+                                                             (json_int_t) p.n_applied, "applied_upserts",
+                                                             (json_int_t) p.applied_upserts, "applied_deletions",
+                                                             (json_int_t) p.applied_deletes));
+                push_journal_summary_done(&p);
+        }
+        int r = json_dumpf(out, stdout, JSON_INDENT(2));
+        json_decref(out);
+        printf("\n");
+        return r < 0 ? -EIO : 0;
 }
 
 int command_status(const Options *o) {
@@ -204,6 +266,8 @@ int command_status(const Options *o) {
                 return r;
         struct stat st;
         if (stat(run.config->state_dir, &st) < 0) {
+                if (o->json)
+                        return print_status_json(&run) < 0 ? EXIT_CANT_WRITE : EXIT_OK;
                 printf("no run recorded yet (state directory %s does not exist)\n", run.config->state_dir);
                 return EXIT_OK;
         }
@@ -212,6 +276,8 @@ int command_status(const Options *o) {
                 log_error("%s: cannot open the state directory: %s", run.config->state_dir, strerror(-r));
                 return EXIT_CANT_WRITE;
         }
+        if (o->json)
+                return print_status_json(&run) < 0 ? EXIT_CANT_WRITE : EXIT_OK;
         static const struct {
                 bool good;
                 const char *title;
@@ -270,6 +336,21 @@ int command_pull(const Options *o) {
         _cleanup_(run_done) Run run;
         start_run(&run, o, "pull");
         int exit_code = run_pull(&run, o->from_published, o->output);
+        if (o->json) {
+                /* pull has no run report: its outcome, and the line people read. */
+                json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "command", "pull", "node",
+                                      run.config ? run.config->node : "?", "outcome",
+                                      exit_code == EXIT_OK ? "success" : "failed", "exit_code", exit_code, "summary",
+                                      run.summary);
+                if (j && run.error)
+                        (void) json_object_set_new(j, "error", json_string(run.error));
+                if (j && json_dumpf(j, stdout, JSON_INDENT(2)) == 0)
+                        printf("\n");
+                json_decref(j);
+                return exit_code;
+        }
+        if (exit_code != EXIT_OK)
+                print_failure(&run, o, exit_code);
         if (exit_code == EXIT_OK && run.summary) {
                 if (log_get_target() == LOG_TARGET_CONSOLE)
                         printf("%s\n", run.summary);

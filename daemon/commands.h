@@ -19,9 +19,11 @@ typedef struct Options {
         const char *data_dir;     /* installed mappings and model */
         /* export */
         ExportFormat export_format;
+        bool have_export_format;
         const char *output;
         /* diff */
         bool against_published;
+        /* check, diff, sync, status: one JSON document on stdout, nothing else there */
         bool json;
         /* pull */
         bool from_published;

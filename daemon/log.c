@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include "limits.h"
 #include "log.h"
@@ -28,6 +29,7 @@ static const char *const message_ids[_LOG_EVENT_MAX] = {
 static LogTarget target = LOG_TARGET_CONSOLE;
 static int verbosity;
 static LogJournalSink journal_sink;
+static bool color_stderr, color_stdout;
 static char *extra_fields[LOG_EXTRA_FIELDS_MAX];
 static size_t n_extra_fields;
 
@@ -80,6 +82,47 @@ static bool stderr_is_journal(void) {
 void log_setup(LogTarget t, int v) {
         verbosity = v < -1 ? -1 : v;
         target = t == LOG_TARGET_AUTO ? (stderr_is_journal() ? LOG_TARGET_JOURNAL : LOG_TARGET_CONSOLE) : t;
+}
+
+int color_mode_from_string(const char *s) {
+        if (!s)
+                return -EINVAL;
+        if (streq(s, "auto"))
+                return COLOR_AUTO;
+        if (streq(s, "always"))
+                return COLOR_ALWAYS;
+        if (streq(s, "never"))
+                return COLOR_NEVER;
+        return -EINVAL;
+}
+
+static bool color_wanted(ColorMode mode, int fd) {
+        if (mode != COLOR_AUTO)
+                return mode == COLOR_ALWAYS;
+        /* https://no-color.org: present and not empty means no colour. */
+        if (!isempty(getenv("NO_COLOR")) || streq_ptr(getenv("TERM"), "dumb"))
+                return false;
+        return isatty(fd);
+}
+
+void log_set_color(ColorMode mode) {
+        bool console = target != LOG_TARGET_JOURNAL;
+        color_stderr = console && color_wanted(mode, STDERR_FILENO);
+        color_stdout = console && color_wanted(mode, STDOUT_FILENO);
+}
+
+#define ANSI_RED "\033[31m"
+#define ANSI_BOLD_RED "\033[1;31m"
+#define ANSI_YELLOW "\033[33m"
+#define ANSI_GREEN "\033[32m"
+#define ANSI_CYAN "\033[36m"
+#define ANSI_GREY "\033[90m"
+#define ANSI_RESET "\033[0m"
+
+/* A line on a console stream, in colour when that stream has it. */
+static void console_line(FILE *f, const char *color, const char *prefix, const char *text) {
+        bool on = color && (f == stdout ? color_stdout : color_stderr);
+        fprintf(f, "%s%s%s%s\n", on ? color : "", prefix, text, on ? ANSI_RESET : "");
 }
 
 LogTarget log_get_target(void) {
@@ -185,9 +228,12 @@ void log_event(int priority, LogEvent e, const char *fmt, ...) {
         }
         if (target == LOG_TARGET_JOURNAL)
                 journal_send(priority, e, message, NULL);
+        else if (priority <= LOG_ERR)
+                console_line(stderr, ANSI_BOLD_RED, "error: ", message);
+        else if (priority == LOG_WARNING)
+                console_line(stderr, ANSI_YELLOW, "warning: ", message);
         else
-                fprintf(stderr, "%s%s\n",
-                        priority <= LOG_ERR ? "error: " : priority == LOG_WARNING ? "warning: " : "", message);
+                console_line(stderr, NULL, "", message);
         clear_extra_fields();
 }
 
@@ -211,6 +257,18 @@ static int severity_priority(Severity s) {
         return LOG_INFO;
 }
 
+static const char *severity_color(Severity s) {
+        switch (s) {
+        case SEVERITY_ERROR:
+                return ANSI_BOLD_RED;
+        case SEVERITY_WARNING:
+        case SEVERITY_QUALITY_ERROR:
+                return ANSI_YELLOW;
+        default:
+                return NULL;
+        }
+}
+
 void log_finding(const Finding *f) {
         int priority = severity_priority(f->severity);
         _cleanup_free_ char *line = wanted(priority) ? finding_format(f) : NULL;
@@ -219,7 +277,7 @@ void log_finding(const Finding *f) {
                 return;
         }
         if (target != LOG_TARGET_JOURNAL) {
-                fprintf(stderr, "%s\n", line);
+                console_line(stderr, severity_color(f->severity), "", line);
                 clear_extra_fields();
                 return;
         }
@@ -278,7 +336,7 @@ void log_change(const Model *model, const Change *c) {
         }
         if (target != LOG_TARGET_JOURNAL) {
                 /* Changes are what diff and sync report to people: stdout. */
-                printf("%s\n", message);
+                console_line(stdout, c->blocked ? ANSI_GREY : c->kind == CHANGE_ADDED ? ANSI_GREEN : c->kind == CHANGE_REMOVED ? ANSI_RED : ANSI_CYAN, "", message);
                 clear_extra_fields();
                 return;
         }

@@ -38,6 +38,17 @@ typedef enum LogEvent {
 /* The MESSAGE_ID (32 hex digits) of an event kind. */
 const char *log_event_message_id(LogEvent e);
 
+typedef enum ColorMode {
+        COLOR_AUTO,    /* on a terminal, unless $NO_COLOR is set or TERM=dumb */
+        COLOR_ALWAYS,
+        COLOR_NEVER,
+} ColorMode;
+
+int color_mode_from_string(const char *s); /* ColorMode or -EINVAL */
+/* Colour on the console: error and warning prefixes, findings by severity, changes by kind.
+ * Call after log_setup(); never colours the journal. */
+void log_set_color(ColorMode mode);
+
 /* verbosity: -1 quiet (errors only), 0 normal, 1 verbose (debug). Resolves AUTO. */
 void log_setup(LogTarget target, int verbosity);
 LogTarget log_get_target(void);

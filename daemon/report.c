@@ -290,8 +290,8 @@ char *report_summary_line(const RunReport *r) {
         }
         const DiffTableCounts t = r->changes ? r->changes->total : (DiffTableCounts) {};
         if (streq(command, "diff")) {
-                if (r->error)
-                        return strdup_printf("diff %s: failed: %s", node, r->error);
+                if (r->error || streq_ptr(r->outcome, "failed"))
+                        return strdup_printf("diff %s: failed: %s", node, r->error ?: "see above");
                 return strdup_printf("diff %s: %zu added, %zu changed, %zu removed, %zu %s, %zu %s (against %s)", node,
                                      t.added, t.changed, t.removed, errors, plural(errors, "error", "errors"), warnings,
                                      plural(warnings, "warning", "warnings"), r->against ?: "staging");

@@ -544,8 +544,14 @@ int run_diff(Run *run, bool against_published) {
                 return run_failed(run, r);
         (void) state_snapshot_commit(run->state);
         const DiffTableCounts *t = &run->changes->total;
-        int exit_code = t->added + t->changed + t->removed > 0 ? EXIT_DIFFERENCES : EXIT_OK;
-        finish_report(run, exit_code, exit_code == EXIT_OK ? "no-differences" : "differences");
+        /* Errors in the master come before differences: a script must tell the two apart. */
+        int exit_code = run->findings.n_errors > 0 ? EXIT_INVALID_DATA
+                        : t->added + t->changed + t->removed > 0 ? EXIT_DIFFERENCES
+                                                                 : EXIT_OK;
+        finish_report(run, exit_code,
+                      exit_code == EXIT_INVALID_DATA ? "invalid-data"
+                      : exit_code == EXIT_OK         ? "no-differences"
+                                                     : "differences");
         return save_report(run, true);
 }
 

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The command line's conventions: global options anywhere, help per command, usage errors that
+# name the problem and the help to read, --json alone on stdout for every command that has it,
+# colour only when asked or on a terminal, a summary line for failed runs, diff's 65 before 1.
+. "$(dirname "$0")/lib.sh"
+copy_example
+cfg="$WORK/config/example.yaml"
+
+# Global options before, after and around the command.
+expect_exit 0 -- "$PROGRAM" check -c "$cfg"
+expect_in "$WORK/out" "check BE: 19 biobanks"
+expect_exit 0 -- "$PROGRAM" check -c "$cfg" -q
+expect_not_in "$WORK/err" "quality info"
+expect_exit 0 -- "$PROGRAM" -q check --config="$cfg"
+expect_in "$WORK/out" "check BE: 19 biobanks"
+expect_exit 0 -- "$PROGRAM" export -f emx2-csv -c "$cfg" -o "$WORK/csv"
+[ -f "$WORK/csv/Biobanks.csv" ] || fail "export with -c after the command wrote nothing"
+
+# Help: COMMAND --help and help COMMAND print that command's usage, options and exit codes.
+for c in pull check export diff sync status daemon; do
+        expect_exit 0 -- "$PROGRAM" "$c" --help
+        expect_in "$WORK/out" "Usage: bbmri-dirsync $c"
+        expect_in "$WORK/out" "Exit codes: "
+        cp "$WORK/out" "$WORK/help-option"
+        expect_exit 0 -- "$PROGRAM" help "$c"
+        cmp -s "$WORK/out" "$WORK/help-option" || fail "'help $c' and '$c --help' differ"
+done
+expect_exit 0 -- "$PROGRAM" help diff
+expect_in "$WORK/out" "--against SCHEMA"
+expect_in "$WORK/out" "65 errors in the master (before 1)"
+expect_exit 0 -- "$PROGRAM" help export
+expect_in "$WORK/out" "-f, --format FORMAT"
+expect_exit 0 -- "$PROGRAM" help
+expect_in "$WORK/out" "Commands:"
+
+# Usage errors name the problem and the help to read, exit 64.
+expect_exit 64 -- "$PROGRAM" sync -c "$cfg" --frobnicate
+expect_in "$WORK/err" "unknown option '--frobnicate'"
+expect_in "$WORK/err" "Try 'bbmri-dirsync help sync'."
+expect_exit 64 -- "$PROGRAM" check --against published -c "$cfg"
+expect_in "$WORK/err" "check takes no option --against"
+expect_in "$WORK/err" "Try 'bbmri-dirsync help check'."
+expect_exit 64 -- "$PROGRAM" export -f
+expect_in "$WORK/err" "option '-f' needs a value"
+expect_exit 64 -- "$PROGRAM" export -f emx2-csv -c "$cfg"
+expect_in "$WORK/err" "export needs -o PATH"
+expect_exit 64 -- "$PROGRAM" diff --against nowhere
+expect_in "$WORK/err" "--against takes staging or published, not 'nowhere'"
+expect_exit 64 -- "$PROGRAM" --color=sometimes check
+expect_in "$WORK/err" "--color takes auto, always or never"
+expect_exit 64 -- "$PROGRAM" help frobnicate
+expect_in "$WORK/err" "no command 'frobnicate'"
+expect_exit 64 -- "$PROGRAM" check extra
+expect_in "$WORK/err" "unexpected argument 'extra'"
+expect_exit 64 -- "$PROGRAM"
+expect_in "$WORK/err" "missing command"
+
+# --json: one JSON document on stdout and nothing else, on every command that has it.
+for c in check diff sync status; do
+        set +e
+        "$PROGRAM" "$c" --json -c "$cfg" >"$WORK/$c.json" 2>"$WORK/err"
+        set -e
+        python3 - "$WORK/$c.json" "$c" <<'PY' || fail "$c --json is not one JSON document of the run"
+import json, sys
+doc = json.load(open(sys.argv[1]))  # fails on anything else on stdout
+command = sys.argv[2]
+if command == "status":
+    assert doc["last"]["command"] in ("check", "diff", "sync"), doc
+    assert doc["last_good"] is not None
+else:
+    assert doc["command"] == command, doc
+    assert doc["node"] == "BE" and "counts" in doc, doc
+PY
+done
+expect_not_in "$WORK/diff.json" "changed Collections"
+expect_exit 0 -- "$PROGRAM" pull --json -o "$WORK/pulled.yaml" -c "$cfg"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["command"] == "pull" and d["outcome"] == "success" and "rows" in d["summary"], d' \
+        "$WORK/out" || fail "pull --json is not one JSON document of the pull"
+expect_exit 64 -- "$PROGRAM" pull --from nowhere
+expect_in "$WORK/err" "--from takes staging or published"
+
+# Colour: never unless asked, on a terminal, or NO_COLOR unset.
+esc=$(printf '\033[')
+expect_exit 0 -- "$PROGRAM" -c "$cfg" check
+grep -qF "$esc" "$WORK/err" "$WORK/out" && fail "colour codes written to a file without --color=always"
+expect_exit 1 -- "$PROGRAM" -c "$cfg" diff --color=always
+grep -qF "${esc}32madded Collections" "$WORK/out" || fail "--color=always does not colour an added row green"
+NO_COLOR=1 expect_exit 1 -- "$PROGRAM" -c "$cfg" diff --color=auto
+grep -qF "$esc" "$WORK/out" && fail "NO_COLOR=1 still colours"
+
+# A failed run ends with its summary line too; with --json a document saying it failed.
+expect_exit 78 -- "$PROGRAM" sync -c "$WORK/missing.yaml"
+expect_in "$WORK/out" "sync ?: failed (exit 78)"
+expect_exit 78 -- "$PROGRAM" sync --json -c "$WORK/missing.yaml"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["outcome"] == "failed" and d["exit_code"] == 78' \
+        "$WORK/out" || fail "a failed sync --json is not a JSON document saying so"
+
+# diff: errors in the master (65) come before differences (1).
+sed -i '0,/country: BE/s//country: QQ/' "$WORK/config/example-master.yaml"
+expect_exit 65 -- "$PROGRAM" -c "$cfg" diff
+expect_in "$WORK/out" "diff BE: "
+expect_in "$WORK/err" "error: "
+finish
