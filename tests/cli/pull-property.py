@@ -202,7 +202,8 @@ def round_trip(seed):
         if rc != 0:
             return
         rc, out, err = run("-c", cfg, "diff")
-        check(rc == 0 and "0 added, 0 changed, 0 removed" in out,
+        # diff exits 65 before 1 when the master has errors (other nodes' rows): the line tells.
+        check(rc in (0, 65) and "0 added, 0 changed, 0 removed" in out,
               f"seed {seed}: diff after pull finds no difference ({rc}: {out.strip()} {err.strip()[:2000]})")
         rc, out, err = run("-c", cfg, "check")
         # Other nodes' rows resolve against the published Directory once issue 12 lands; until then
@@ -231,7 +232,8 @@ def round_trip(seed):
             with open(facts, "w") as fh:
                 fh.write(altered)
             rc, out, err = run("-c", cfg, "diff")
-            check(rc == 1 and altered != data, f"seed {seed}: diff finds an altered fact ({rc})")
+            check(rc in (1, 65) and "0 added, 0 changed, 0 removed" not in out and altered != data,
+                  f"seed {seed}: diff finds an altered fact ({rc}: {out.strip()})")
         else:
             check(not tables["CollectionFacts"], f"seed {seed}: facts written when there are facts")
     finally:
@@ -250,7 +252,7 @@ def benchmark_node():
         with open(cfg, "w") as fh:
             fh.write(text_)
         rc, out, err = run("-c", cfg, "diff", cwd=work)
-        check(rc == 0 and "0 added, 0 changed, 0 removed" in out,
+        check(rc in (0, 65) and "0 added, 0 changed, 0 removed" in out,
               f"benchmark node: diff after pull finds no difference ({rc}: {out.strip()} {err.strip()[:600]})")
     finally:
         shutil.rmtree(work)
