@@ -14,3 +14,4 @@ extern const QualityFamily quality_family_facts;
 extern const QualityFamily quality_family_partitioning;
 extern const QualityFamily quality_family_membership;
 extern const QualityFamily quality_family_cohorts;
+extern const QualityFamily quality_family_text;

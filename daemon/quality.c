@@ -15,6 +15,7 @@ static const QualityFamily *const families[] = {
         &quality_family_contacts,
         &quality_family_facts,
         &quality_family_membership,
+        &quality_family_text,
         &quality_family_ids,
         NULL,
 };

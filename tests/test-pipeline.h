@@ -148,6 +148,10 @@ static inline void pipeline_expect_in(const char *base, const char *from, const 
                 fprintf(stderr, "%s: expected it %s (%s %s)\n", code, fires ? "to fire" : "not to fire", table ?: "",
                         id ?: "");
         CHECK(!!f == fires);
+        /* not firing means something only when the checks ran on the data */
+        if (!p.dataset)
+                fprintf(stderr, "%s: the master was not read\n", code);
+        CHECK(p.dataset != NULL);
         /* a quality check's finding has the level its catalogue gives it */
         const QualityCheckInfo *info = f && fires ? quality_check_info(code) : NULL;
         if (info)
