@@ -18,7 +18,7 @@
  * token), the live model is the staging schema's model CSV, pushes are ZIP imports (one
  * transaction each, asynchronous, polled) or per-table CSV requests, each recorded in the push
  * journal as the server acknowledges it. Authentication: a named token (directory.token_file or the
- * credential directory-token), or e-mail and password through the GraphQL sign-in, renewed when the
+ * credential directory_token, from the units' credentials folder), or e-mail and password through the GraphQL sign-in, renewed when the
  * server says the token expired. No secret ever enters a message: every text that leaves this file
  * passes secret_scrub(). */
 
@@ -163,7 +163,7 @@ static int call(HttpsBackend *hb, const HttpRequest *proto, bool with_token, Htt
                                                      what, server ?: "permission denied");
                         else if (!hb->token.value)
                                 text = strdup_printf("%s: %s: no API token is configured (directory.token_file, the "
-                                                     "credential directory-token, or directory.email with a password)",
+                                                     "credentials folder's token, or directory.email with a password)",
                                                      what, server ?: "permission denied");
                         else
                                 text = strdup_printf("%s: %s (the token%s has no %s access to this schema)", what,
@@ -545,10 +545,11 @@ static const BackendOps https_ops = {
         .free = https_free,
 };
 
-/* A secret from the configured file, else from the systemd credential of that name; 0 with
- * nothing loaded when neither exists. */
-static int load_secret(const char *configured, const char *credential, Secret *ret, char **ret_source,
-                       Findings *findings) {
+/* A secret from the configured file, else from a systemd credential: the name the units' credentials
+ * folder gives the file ("directory_token" for its file "token"), else the name a unit's own
+ * LoadCredential= may give it ("directory-token"); 0 with nothing loaded when none exists. */
+static int load_secret(const char *configured, const char *folder_credential, const char *credential, Secret *ret,
+                       char **ret_source, Findings *findings) {
         _cleanup_free_ char *path = NULL;
         if (configured)
                 path = strdup(configured);
@@ -556,9 +557,15 @@ static int load_secret(const char *configured, const char *credential, Secret *r
                 const char *dir = getenv("CREDENTIALS_DIRECTORY");
                 if (!dir)
                         return 0;
-                path = path_join(dir, credential);
-                if (path && access(path, F_OK) < 0)
-                        return 0;
+                path = path_join(dir, folder_credential);
+                if (path && access(path, F_OK) >= 0)
+                        credential = folder_credential;
+                else {
+                        free(path);
+                        path = path_join(dir, credential);
+                        if (path && access(path, F_OK) < 0)
+                                return 0;
+                }
         }
         if (!path)
                 return -ENOMEM;
@@ -594,14 +601,14 @@ int backend_https_open(const Config *config, Backend **ret, Findings *findings) 
                 return k < 0 ? k : -EINVAL;
         }
         _cleanup_free_ char *password_source = NULL;
-        r = load_secret(config->token_file, "directory-token", &hb->token, &hb->token_source, findings);
+        r = load_secret(config->token_file, "directory_token", "directory-token", &hb->token, &hb->token_source, findings);
         if (r >= 0 && !hb->token.value && config->email) {
-                r = load_secret(config->password_file, "directory-password", &hb->password, &password_source,
+                r = load_secret(config->password_file, "directory_password", "directory-password", &hb->password, &password_source,
                                 findings);
                 if (r >= 0 && !hb->password.value) {
                         r = findings_add(findings, SEVERITY_ERROR, "secret", NULL, NULL, NULL, NULL,
                                          "directory.email is set but no password: set directory.password_file or "
-                                         "the credential directory-password");
+                                         "put it in the credentials folder (credential directory_password)");
                         r = r < 0 ? r : -EINVAL;
                 }
                 hb->sign_in = r >= 0;

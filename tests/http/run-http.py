@@ -167,13 +167,15 @@ class Env:
         with open(self.config_path, "w") as f:
             f.write("\n".join(lines) + "\n")
 
-    def run(self, *args, expect=None, what=None, proxy=None):
+    def run(self, *args, expect=None, what=None, proxy=None, credentials=None):
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         if proxy:
             env["https_proxy"] = env["http_proxy"] = proxy
         else:
             env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
         env.pop("CREDENTIALS_DIRECTORY", None)
+        if credentials:
+            env["CREDENTIALS_DIRECTORY"] = credentials
         cmd = [program, "-c", self.config_path, "--log-target", "console"] + list(args)
         if use_valgrind:
             cmd = ["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
@@ -445,6 +447,31 @@ def scenario_no_token(env):
     env.run("diff", "--against", "published", expect=1, what="the published schema needs no token")
 
 
+def scenario_credentials_folder(env):
+    # The units load the package's credentials folder as a whole (LoadCredential=directory:FOLDER):
+    # its file "token" arrives as the credential directory_token, "password" as directory_password,
+    # and a folder without either still lets the service start.
+    env.start()
+    creds = os.path.join(env.work, "credentials")
+    os.mkdir(creds, 0o700)
+    env.config(token=False)
+    env.run("diff", expect=77, what="diff with an empty credentials folder", credentials=creds)
+    check("no API token is configured" in env.err, "an empty folder: the message says no token is configured")
+    env.write_secret(os.path.join(creds, "directory_token"), env.token)
+    env.run("diff", expect=1, what="diff with the token from the credentials folder", credentials=creds)
+    os.unlink(os.path.join(creds, "directory_token"))
+    env.config(token=False, email=True)
+    with open(env.config_path) as f:
+        lines = [line for line in f if "password_file" not in line]
+    with open(env.config_path, "w") as f:
+        f.writelines(lines)
+    env.write_secret(os.path.join(creds, "directory_password"), open(env.password_file).read().strip())
+    env.mark()
+    env.run("sync", expect=0, what="sync signed in with the password from the credentials folder", credentials=creds)
+    check(any(r["path"] == "/api/graphql" for r in env.requests()), "signed in with the folder's password")
+    env.run("diff", expect=0, what="diff after the sync, signed in from the folder", credentials=creds)
+
+
 def scenario_insecure_token_file(env):
     env.start()
     os.chmod(env.token_file, 0o644)
@@ -569,6 +596,7 @@ scenarios = {
     "expired-token": scenario_expired_token,
     "read-only-token": scenario_read_only,
     "no-token": scenario_no_token,
+    "credentials-folder": scenario_credentials_folder,
     "insecure-token-file": scenario_insecure_token_file,
     "wrong-ca": scenario_wrong_ca,
     "model-drift": scenario_model_drift,
