@@ -13,9 +13,14 @@
 #endif
 
 /* Logs findings gathered so far (sorted) and forgets nothing: they stay for the report. */
-static void log_findings_from(const Findings *f, size_t from) {
-        for (size_t i = from; i < f->n_items; i++)
-                log_finding(&f->items[i]);
+/* The configuration's folder as an absolute path (findings name files by absolute path), or NULL. */
+static char *config_folder(const Run *run) {
+        _cleanup_free_ char *dir = run->config ? path_dirname(run->config->path) : NULL;
+        return dir ? realpath(dir, NULL) : NULL;
+}
+
+static void log_findings_from(const Findings *f, size_t from, const char *base_dir) {
+        log_findings(f, from, base_dir);
         if (f->n_dropped > 0)
                 log_warning("%zu more findings were not listed (limit reached)", f->n_dropped);
 }
@@ -45,15 +50,20 @@ static LogEvent log_event_of(RunEventKind kind) {
 static void log_run_event(const Run *run, const RunEvent *e, void *userdata) {
         const Options *o = userdata;
         switch (e->kind) {
-        case RUN_EVENT_FINDINGS:
-                log_findings_from(e->findings, e->findings_from);
+        case RUN_EVENT_FINDINGS: {
+                /* Places are shown relative to the configuration's folder, where the master lives. */
+                _cleanup_free_ char *base_dir = config_folder(run);
+                log_findings_from(e->findings, e->findings_from, base_dir);
                 return;
+        }
         case RUN_EVENT_CHANGES:
                 /* With --json, stdout carries the report alone. */
                 if (o->json && log_get_target() == LOG_TARGET_CONSOLE)
                         return;
                 for (size_t i = 0; i < run->changes->n_changes; i++)
-                        log_change(run->local.model, &run->changes->changes[i]);
+                        log_change(run->local.model, &run->changes->changes[i],
+                                   &(ChangeTextOptions) { .deletions = run->config->deletions,
+                                                          .findings = &run->findings });
                 return;
         default:
                 break;
@@ -151,7 +161,8 @@ static int export_miabis_xml(Run *run, const char *output) {
         int r = miabis_xml_export(run->local.dataset, run->local.mapping, run->local.vocab, output, &stats,
                                   &run->findings);
         if (r == -EBADMSG) {
-                log_findings_from(&run->findings, first_finding);
+                _cleanup_free_ char *base_dir = config_folder(run);
+                log_findings_from(&run->findings, first_finding, base_dir);
                 log_error("not exporting: the MIABIS XML does not validate against the schema (see above); nothing "
                           "was written");
                 return EXIT_INVALID_DATA;

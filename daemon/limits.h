@@ -75,4 +75,6 @@
 #define LIMIT_SIGNIN_ATTEMPTS          3u                          /* sign-ins per run (the first and renewals of expired tokens) */
 #define LIMIT_SERVER_MESSAGE_BYTES     2000u                       /* a server message or task description passed on */
 #define LIMIT_TASK_DEPTH               32u                         /* sub-tasks followed in a task status (EMX2 nests 2-3) */
+#define LIMIT_FINDINGS_REPEATED        3u                          /* findings of one check listed one by one; more are one line (-v: all) */
+#define LIMIT_SHOWN_VALUE_CHARS        60u                         /* a value on the console or in the report, before "…" (-v: full) */
 #define LIMIT_TASK_ID_BYTES            128u                        /* a task id, which goes into a request path */

@@ -5,6 +5,7 @@
 
 #include "limits.h"
 #include "log.h"
+#include "quality.h"
 
 /* One MESSAGE_ID per kind of event (random 128-bit ids, made once); packaging/bbmri-dirsync.catalog
  * explains each. Never change an id: operators filter on them. */
@@ -301,6 +302,80 @@ void log_finding(const Finding *f) {
         clear_extra_fields();
 }
 
+static const Finding *sorted_items; /* for compare_by_check (qsort has no user data) */
+
+static int compare_by_check(const void *a, const void *b) {
+        const Finding *x = &sorted_items[*(const size_t *) a], *y = &sorted_items[*(const size_t *) b];
+        int r = strcmp(x->code ?: "", y->code ?: "");
+        if (r == 0 && x->severity != y->severity)
+                r = x->severity < y->severity ? -1 : 1;
+        if (r == 0)
+                r = *(const size_t *) a < *(const size_t *) b ? -1 : 1;
+        return r;
+}
+
+/* "n × CODE (severity): summary; first at place; -v lists all" for a group led by first. */
+static void log_finding_group(const Finding *first, size_t n, const char *base_dir) {
+        const QualityCheckInfo *info = quality_check_info(first->code);
+        const char *file = first->file;
+        const char *relative = file && base_dir ? startswith(file, base_dir) : NULL;
+        if (relative && *relative == '/')
+                file = relative + 1;
+        _cleanup_free_ char *place = !file                ? strdup_printf("%s %s", first->table ?: "?", first->id ?: "?")
+                                     : first->column_no > 0 ? strdup_printf("%s:%u:%u", file, first->line, first->column_no)
+                                     : first->line > 0      ? strdup_printf("%s:%u", file, first->line)
+                                                            : strdup(file);
+        const char *summary = info ? info->summary : first->message;
+        size_t len = strlen(summary);
+        if (len > 0 && summary[len - 1] == '.') /* a sentence of the catalogue, inside a line */
+                len--;
+        _cleanup_free_ char *line = place ? strdup_printf("%zu × %s (%s): %.*s; first at %s; -v lists all", n,
+                                                          first->code, severity_to_string(first->severity), (int) len,
+                                                          summary, place)
+                                          : NULL;
+        if (line)
+                console_line(stderr, severity_color(first->severity), "", line);
+}
+
+void log_findings(const Findings *f, size_t from, const char *base_dir) {
+        size_t n = from < f->n_items ? f->n_items - from : 0;
+        _cleanup_free_ size_t *order = NULL, *group = NULL;
+        /* One by one: with -v, in the journal (each entry is searchable), or when memory is short. */
+        if (n > LIMIT_FINDINGS_REPEATED && verbosity <= 0 && target != LOG_TARGET_JOURNAL) {
+                order = reallocarray(NULL, n, sizeof(size_t));
+                group = calloc(n, sizeof(size_t)); /* at a group's first: its size; SIZE_MAX: in a group */
+        }
+        if (order && group) {
+                for (size_t i = 0; i < n; i++)
+                        order[i] = from + i;
+                sorted_items = f->items;
+                qsort(order, n, sizeof(size_t), compare_by_check);
+                for (size_t i = 0, j; i < n; i = j) {
+                        const Finding *a = &f->items[order[i]];
+                        for (j = i + 1; j < n; j++) {
+                                const Finding *b = &f->items[order[j]];
+                                if (!a->code || !streq_ptr(a->code, b->code) || a->severity != b->severity)
+                                        break;
+                        }
+                        if (a->code && j - i > LIMIT_FINDINGS_REPEATED) {
+                                group[order[i] - from] = j - i;
+                                for (size_t k = i + 1; k < j; k++)
+                                        group[order[k] - from] = SIZE_MAX;
+                        }
+                }
+        }
+        for (size_t i = 0; i < n; i++) {
+                const Finding *x = &f->items[from + i];
+                size_t g = order && group ? group[i] : 0;
+                if (g == SIZE_MAX)
+                        continue;
+                if (g > 0 && wanted(severity_priority(x->severity)))
+                        log_finding_group(x, g, base_dir);
+                else if (g == 0)
+                        log_finding(x);
+        }
+}
+
 /* Column names of a change joined by sep, malloc()ed ("" when none). */
 static char *change_columns(const ModelTable *t, const Change *c, const char *sep) {
         char *s = NULL;
@@ -316,27 +391,50 @@ static char *change_columns(const ModelTable *t, const Change *c, const char *se
         return s;
 }
 
-void log_change(const Model *model, const Change *c) {
+/* Each changed column's text (change_column_text()), joined by sep, malloc()ed ("" when none). */
+static char *change_column_texts(const ModelTable *t, const Change *c, bool full, const char *sep) {
+        char *s = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&s, &size);
+        if (!out)
+                return NULL;
+        for (size_t i = 0; c->kind == CHANGE_CHANGED && i < c->n_columns; i++) {
+                _cleanup_free_ char *text = change_column_text(t, &c->columns[i], full);
+                if (text)
+                        fprintf(out, "%s%s", i ? sep : "", text);
+        }
+        if (fclose(out) != 0)
+                return mfree(s);
+        return s;
+}
+
+void log_change(const Model *model, const Change *c, const ChangeTextOptions *options) {
         if (!wanted(LOG_INFO) || c->table >= model->n_tables) {
                 clear_extra_fields();
                 return;
         }
+        ChangeTextOptions o = options ? *options : (ChangeTextOptions) {};
+        o.full = o.full || verbosity > 0;
         const ModelTable *t = &model->tables[c->table];
-        const char *blocked = c->blocked ? " (not pushed: it has errors)" : "";
+        _cleanup_free_ char *headline = change_headline(model, c, &o);
+        /* Console: one indented line per column; journal: one entry, columns after a colon. */
+        _cleanup_free_ char *columns = change_column_texts(t, c, o.full, target == LOG_TARGET_JOURNAL ? "; " : "\n    ");
         _cleanup_free_ char *message = NULL;
-        if (c->kind == CHANGE_CHANGED) {
-                _cleanup_free_ char *columns = change_columns(t, c, ", ");
-                if (columns)
-                        message = strdup_printf("changed %s %s: %s%s", t->name, c->id, columns, blocked);
-        } else
-                message = strdup_printf("%s %s %s%s", change_kind_to_string(c->kind), t->name, c->id, blocked);
+        if (headline && columns)
+                message = isempty(columns) ? strdup(headline)
+                          : target == LOG_TARGET_JOURNAL ? strdup_printf("%s: %s", headline, columns)
+                                                         : strdup_printf("%s\n    %s", headline, columns);
         if (!message) {
                 clear_extra_fields();
                 return;
         }
         if (target != LOG_TARGET_JOURNAL) {
                 /* Changes are what diff and sync report to people: stdout. */
-                console_line(stdout, c->blocked ? ANSI_GREY : c->kind == CHANGE_ADDED ? ANSI_GREEN : c->kind == CHANGE_REMOVED ? ANSI_RED : ANSI_CYAN, "", message);
+                const char *color = c->blocked                  ? ANSI_GREY
+                                    : c->kind == CHANGE_ADDED   ? ANSI_GREEN
+                                    : c->kind == CHANGE_REMOVED ? ANSI_RED
+                                                                : ANSI_CYAN;
+                console_line(stdout, color, "", message);
                 clear_extra_fields();
                 return;
         }
@@ -344,10 +442,11 @@ void log_change(const Model *model, const Change *c) {
         entry_add(&more, "BBMRI_TABLE=%s", t->name);
         entry_add(&more, "BBMRI_ID=%s", c->id);
         entry_add(&more, "BBMRI_CHANGE=%s", change_kind_to_string(c->kind));
+        entry_add(&more, "BBMRI_ACTION=%s", change_action(c->kind, o.deletions));
         if (c->kind == CHANGE_CHANGED && c->n_columns > 0) {
-                _cleanup_free_ char *columns = change_columns(t, c, ",");
-                if (columns)
-                        entry_add(&more, "BBMRI_COLUMNS=%s", columns);
+                _cleanup_free_ char *names = change_columns(t, c, ",");
+                if (names)
+                        entry_add(&more, "BBMRI_COLUMNS=%s", names);
         }
         if (c->blocked)
                 entry_add(&more, "BBMRI_BLOCKED=%s", "true");

@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <syslog.h>
 
+#include "change-text.h"
 #include "diff.h"
 #include "findings.h"
 
@@ -63,10 +64,18 @@ void log_event(int priority, LogEvent e, const char *fmt, ...) _printf_(3, 4);
 /* One entry per finding: BBMRI_SEVERITY=, BBMRI_CODE=, BBMRI_TABLE=, BBMRI_ID=, BBMRI_COLUMN=,
  * CODE_FILE-like BBMRI_FILE=/BBMRI_LINE= when it has a position. Console: finding_format(). */
 void log_finding(const Finding *f);
+/* f->items[from..n_items), in order. On the console (without -v) the findings of one check
+ * repeated more than LIMIT_FINDINGS_REPEATED times are one line where the first stood:
+ * "20 × CTF:EmailPlaceholder (quality error): <what the check finds>; first at
+ * master.yaml:20:12; -v lists all" (file relative to base_dir, which may be NULL). */
+void log_findings(const Findings *f, size_t from, const char *base_dir);
 /* One entry per change: BBMRI_TABLE=, BBMRI_ID=, BBMRI_CHANGE=added|changed|removed,
- * BBMRI_COLUMNS=a,b,c (changed rows), BBMRI_BLOCKED=true (rows with errors, not pushed).
- * Console (stdout): "changed Collections <id>: size, contact", "added Collections <id>". */
-void log_change(const Model *model, const Change *c);
+ * BBMRI_COLUMNS=a,b,c (changed rows), BBMRI_BLOCKED=true (rows with errors, not pushed); MESSAGE
+ * "changed Collections <id>: size: 100 → 12000; contact: a → b". Console (stdout): the headline
+ * (change_headline(): "withdraw Collections <id>", "added ... (held back: ...)") and one indented
+ * line per changed column. options may be NULL (policy withdraw, no findings); -v shows values
+ * in full. */
+void log_change(const Model *model, const Change *c, const ChangeTextOptions *options);
 /* Extra structured fields for the next entry (log_event/log_finding/log_change), e.g.
  * "BBMRI_REMOVALS=12"; copied, then cleared after that entry even when it is filtered out.
  * Keys must be journal field names (A-Z, 0-9, _; not leading _): others are ignored. */

@@ -164,28 +164,30 @@ TEST(test_change_entry) {
         log_setup(LOG_TARGET_JOURNAL, 0);
         entries_clear();
         Change c = example_change();
-        log_change(model, &c);
+        log_change(model, &c, NULL);
         CHECK_INT(n_entries, 1);
         CHECK_STR(field(0, "MESSAGE_ID", NULL), log_event_message_id(LOG_EVENT_CHANGE));
         CHECK_STR(field(0, "BBMRI_CHANGE", NULL), "changed");
         CHECK_STR(field(0, "BBMRI_COLUMNS", NULL), "size,contact");
         CHECK_STR(field(0, "BBMRI_TABLE", NULL), "Collections");
         CHECK_STR(field(0, "BBMRI_ID", NULL), "bbmri-eric:ID:BE_UZA:collection:oncology");
-        CHECK_STR(field(0, "MESSAGE", NULL), "changed Collections bbmri-eric:ID:BE_UZA:collection:oncology: size, contact");
+        CHECK_STR(field(0, "MESSAGE", NULL),
+                  "changed Collections bbmri-eric:ID:BE_UZA:collection:oncology: size: 100 → 12000; contact: a → b");
         CHECK(!field(0, "BBMRI_BLOCKED", NULL));
 
-        /* Removed and blocked rows: no column list; blocked marked. */
+        /* Removed and blocked rows: no column list; blocked marked with why; the policy's word. */
         entries_clear();
         c.kind = CHANGE_REMOVED;
         c.n_columns = 0;
         c.blocked = true;
-        log_change(model, &c);
+        log_change(model, &c, &(ChangeTextOptions) { .deletions = DELETIONS_DELETE });
         CHECK_INT(n_entries, 1);
         CHECK_STR(field(0, "BBMRI_CHANGE", NULL), "removed");
+        CHECK_STR(field(0, "BBMRI_ACTION", NULL), "delete");
         CHECK(!field(0, "BBMRI_COLUMNS", NULL));
         CHECK_STR(field(0, "BBMRI_BLOCKED", NULL), "true");
         CHECK_STR(field(0, "MESSAGE", NULL),
-                  "removed Collections bbmri-eric:ID:BE_UZA:collection:oncology (not pushed: it has errors)");
+                  "delete Collections bbmri-eric:ID:BE_UZA:collection:oncology (held back: it has errors)");
         entries_clear();
 }
 
@@ -257,9 +259,11 @@ static void console_events(void) {
 
 static void console_change(void) {
         Change c = example_change();
-        log_change(model, &c);
+        log_change(model, &c, NULL);
         c.kind = CHANGE_ADDED;
-        log_change(model, &c);
+        log_change(model, &c, NULL);
+        c.kind = CHANGE_REMOVED;
+        log_change(model, &c, &(ChangeTextOptions) { .deletions = DELETIONS_KEEP });
 }
 
 TEST(test_console) {
@@ -280,8 +284,11 @@ TEST(test_console) {
 
         if (model) {
                 _cleanup_free_ char *out = capture(STDOUT_FILENO, console_change);
-                CHECK_STR(out, "changed Collections bbmri-eric:ID:BE_UZA:collection:oncology: size, contact\n"
-                               "added Collections bbmri-eric:ID:BE_UZA:collection:oncology\n");
+                CHECK_STR(out, "changed Collections bbmri-eric:ID:BE_UZA:collection:oncology\n"
+                               "    size: 100 → 12000\n"
+                               "    contact: a → b\n"
+                               "added Collections bbmri-eric:ID:BE_UZA:collection:oncology\n"
+                               "keep (not removed) Collections bbmri-eric:ID:BE_UZA:collection:oncology\n");
         }
 
         /* Quiet: only errors. */
@@ -289,6 +296,57 @@ TEST(test_console) {
         free(err);
         err = capture(STDERR_FILENO, console_events);
         CHECK_STR(err, "error: cannot read config.yaml\n");
+}
+
+/* The words of a change: lists as items added and removed, long texts shortened, held-back rows
+ * with their first error, removals by policy. */
+TEST(test_change_text) {
+        CHECK_STR(change_action(CHANGE_REMOVED, DELETIONS_WITHDRAW), "withdraw");
+        CHECK_STR(change_action(CHANGE_REMOVED, DELETIONS_DELETE), "delete");
+        CHECK_STR(change_action(CHANGE_REMOVED, DELETIONS_KEEP), "keep (not removed)");
+        CHECK_STR(change_action(CHANGE_ADDED, DELETIONS_KEEP), "add");
+        if (!model)
+                return;
+        const ModelTable *t = &model->tables[t_collections];
+        int materials = model_column_index(t, "materials");
+        int description = model_column_index(t, "description");
+        CHECK(materials >= 0 && description >= 0);
+        if (materials < 0 || description < 0)
+                return;
+        ColumnChange list = { .column = (size_t) materials, .old_value = "SERUM\x1f" "PLASMA\x1f" "DNA",
+                              .new_value = "DNA\x1f" "SERUM\x1f" "TISSUE_FROZEN" };
+        _cleanup_free_ char *l = change_column_text(t, &list, false);
+        CHECK_STR(l, "materials: +TISSUE_FROZEN -PLASMA");
+        ColumnChange reordered = { .column = (size_t) materials, .old_value = "SERUM\x1f" "DNA", .new_value = "DNA\x1f" "SERUM" };
+        _cleanup_free_ char *r = change_column_text(t, &reordered, false);
+        CHECK_STR(r, "materials: order changed");
+
+        /* 70 characters, the first two bytes long: cut after 60 characters (61 bytes), full with -v. */
+        const char *longer = "Éaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        ColumnChange text = { .column = (size_t) description, .old_value = NULL, .new_value = longer };
+        _cleanup_free_ char *shortened = change_column_text(t, &text, false);
+        _cleanup_free_ char *want = strdup_printf("description: (empty) → %.*s…", 61, longer);
+        CHECK_STR(shortened, want);
+        _cleanup_free_ char *full = change_column_text(t, &text, true);
+        _cleanup_free_ char *want_full = strdup_printf("description: (empty) → %s", longer);
+        CHECK_STR(full, want_full);
+
+        /* A held-back row names its error count and first error. */
+        Findings f;
+        findings_init(&f);
+        (void) findings_add(&f, SEVERITY_ERROR, "missing-required", "Collections",
+                            "bbmri-eric:ID:BE_UZA:collection:oncology", "country", NULL, "%s",
+                            "required field 'country' is missing");
+        (void) findings_add(&f, SEVERITY_ERROR, "unmapped-value", "Collections",
+                            "bbmri-eric:ID:BE_UZA:collection:oncology", "type", NULL, "%s", "value 'x' is not mapped");
+        (void) findings_add(&f, SEVERITY_ERROR, "unmapped-value", "Collections", "other", "type", NULL, "%s", "other row");
+        Change c = example_change();
+        c.kind = CHANGE_ADDED;
+        c.blocked = true;
+        _cleanup_free_ char *h = change_headline(model, &c, &(ChangeTextOptions) { .findings = &f });
+        CHECK_STR(h, "added Collections bbmri-eric:ID:BE_UZA:collection:oncology (held back: 2 errors; first: "
+                     "required field 'country' is missing)");
+        findings_done(&f);
 }
 
 TEST(test_auto_target) {
@@ -403,5 +461,5 @@ static void setup_model(void) {
 }
 
 TEST_MAIN(setup_model(); RUN(test_message_ids); RUN(test_finding_entry); RUN(test_change_entry);
-          RUN(test_extra_fields); RUN(test_console); RUN(test_auto_target); RUN(test_catalog);
+          RUN(test_extra_fields); RUN(test_console); RUN(test_change_text); RUN(test_auto_target); RUN(test_catalog);
           entries_clear(); model = model_free(model))

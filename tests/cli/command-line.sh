@@ -88,6 +88,28 @@ grep -qF "${esc}32madded Collections" "$WORK/out" || fail "--color=always does n
 NO_COLOR=1 expect_exit 1 -- "$PROGRAM" -c "$cfg" diff --color=auto
 grep -qF "$esc" "$WORK/out" && fail "NO_COLOR=1 still colours"
 
+# What diff says per row: each changed column old → new, removals by the policy's word.
+expect_exit 1 -- "$PROGRAM" -c "$cfg" diff
+expect_in "$WORK/out" "changed Collections bbmri-eric:ID:BE_71030031000:collection:oncology"
+expect_in "$WORK/out" "    size: 11000 → 12000"
+expect_in "$WORK/out" "    email: bimetra@bbmri-be.example → biobank-uzgent@bbmri-be.example"
+expect_in "$WORK/out" "withdraw Collections bbmri-eric:ID:BE_LCHU1:collection:covid-2020"
+sed 's/deletions: withdraw/deletions: keep/' "$cfg" >"$WORK/config/keep.yaml"
+expect_exit 1 -- "$PROGRAM" -c "$WORK/config/keep.yaml" diff
+expect_in "$WORK/out" "keep (not removed) Collections bbmri-eric:ID:BE_LCHU1:collection:covid-2020"
+
+# Findings of one check repeated more than 3 times: one line with the count and the first place.
+cp -r "$WORK/config" "$WORK/dummy-mails"
+sed -i 's/@bbmri-be\.example/@example.org/' "$WORK/dummy-mails/example-master.yaml"
+expect_exit 0 -- "$PROGRAM" -c "$WORK/dummy-mails/example.yaml" check
+expect_in "$WORK/err" "20 × CTF:EmailPlaceholder (quality error): "
+expect_in "$WORK/err" "; first at example-master.yaml:"
+expect_in "$WORK/err" "; -v lists all"
+[ "$(grep -c "placeholder domain" "$WORK/err")" = 1 ] || fail "the 20 placeholder findings are not one line"
+expect_exit 0 -- "$PROGRAM" -c "$WORK/dummy-mails/example.yaml" check -v
+[ "$(grep -c 'quality error: ' "$WORK/err")" = 20 ] || fail "-v does not list the 20 placeholder findings"
+expect_not_in "$WORK/err" "20 × "
+
 # A failed run ends with its summary line too; with --json a document saying it failed.
 expect_exit 78 -- "$PROGRAM" sync -c "$WORK/missing.yaml"
 expect_in "$WORK/out" "sync ?: failed (exit 78)"
@@ -100,4 +122,6 @@ sed -i '0,/country: BE/s//country: QQ/' "$WORK/config/example-master.yaml"
 expect_exit 65 -- "$PROGRAM" -c "$cfg" diff
 expect_in "$WORK/out" "diff BE: "
 expect_in "$WORK/err" "error: "
+# The row with the error is held back, and says why.
+expect_in "$WORK/out" "(held back: 2 errors; first: required field 'country' is missing)"
 finish
