@@ -3,6 +3,8 @@
  * collection (aggregate rows, sizes, donors, k-anonymity, descriptors), and a parent collection's
  * totals against its direct sub-collections. Withdrawn collections are left out, as BBMRI-ERIC's
  * tool does. */
+#include <ctype.h>
+
 #include "quality-families.h"
 
 /* Fewer donors than this (but some) in a fact row can identify people. */
@@ -47,6 +49,15 @@ static const QualityCheckInfo facts_checks[] = {
         { "FT:DnaNavPresent", SEVERITY_QUALITY_ERROR, "Collections",
           "A collection of the BBMRI-Cohorts DNA network has fact rows of material type NAV (not available).",
           "Give the fact rows their material types." },
+        { "FT:AgeUnitMismatch", SEVERITY_QUALITY_WARNING, "Collections",
+          "The collection's age unit is not the one its fact sheet's age ranges imply.",
+          "Check the collection's age_unit against the age ranges of its fact rows." },
+        { "FT:AgeRangeMismatch", SEVERITY_QUALITY_WARNING, "Collections",
+          "The fact sheet's ages reach outside the collection's age range.",
+          "Widen age_low/age_high to the ages of the fact rows, or correct the fact rows." },
+        { "FT:AgeRangeBroad", SEVERITY_QUALITY_WARNING, "Collections",
+          "The collection's age range is broader than its fact sheet's ages.",
+          "Narrow age_low/age_high to the ages of the fact rows, or add the missing fact rows." },
 };
 
 static const QualityCheckInfo partition_checks[] = {
@@ -91,7 +102,7 @@ typedef struct Sheet {
 typedef struct FactsContext {
         QualityContext *q;
         int f_collection, f_samples, f_donors, f_dims[N_DIMS];
-        int size, donors, parent, diagnoses, sex, materials, network;
+        int size, donors, parent, diagnoses, sex, materials, network, age_low, age_high, age_unit;
         Sheet *sheets;
         size_t *next; /* per fact: the next fact of the same collection, SIZE_MAX: last */
         /* per collection: its first direct sub-collection and its next sibling (SIZE_MAX: none);
@@ -289,6 +300,145 @@ static int check_descriptors(FactsContext *k, const Row *row, const Sheet *s, Va
         return 0;
 }
 
+
+/* BBMRI-ERIC's reading of the Directory's AgeRanges labels (DirectoryOntologies), in years unless
+ * said otherwise; high < 0: open-ended. */
+static const struct {
+        const char *label;
+        long long low, high;
+        const char *unit;
+} age_labels[] = {
+        { "Newborn", 0, 1, "MONTH" },       { "Infant", 2, 23, "MONTH" },         { "Child", 2, 12, "YEAR" },
+        { "Adolescent", 13, 17, "YEAR" },   { "Young Adult", 18, 24, "YEAR" },    { "Adult", 25, 44, "YEAR" },
+        { "Middle-aged", 45, 64, "YEAR" },  { "Aged (65-79 years)", 65, 79, "YEAR" },
+        { "Aged (>80 years)", 80, -1, "YEAR" },
+};
+/* Label rows with this much support make label rows with none (0 samples, 0 donors) outliers. */
+#define AGE_LABEL_HIGH_SUPPORT 5
+
+typedef struct AgeBounds {
+        bool known, label;
+        long long low, high; /* high < 0: open-ended */
+        const char *unit;
+} AgeBounds;
+
+static const char *age_unit_in(const char *s) {
+        if (strcasestr(s, "day"))
+                return "DAY";
+        if (strcasestr(s, "week"))
+                return "WEEK";
+        if (strcasestr(s, "month"))
+                return "MONTH";
+        if (strcasestr(s, "year"))
+                return "YEAR";
+        return NULL;
+}
+
+/* An age range term read as BBMRI-ERIC reads it: a known label, "N-M" or ">N" (unit from the
+ * text, years by default). */
+static AgeBounds age_bounds(const char *range) {
+        AgeBounds b = {};
+        if (!range || streq(range, "*") || streq(range, "Unknown") || streq(range, "Undefined"))
+                return b;
+        for (size_t i = 0; i < ELEMENTSOF(age_labels); i++)
+                if (strcaseeq(range, age_labels[i].label))
+                        return (AgeBounds) { true, true, age_labels[i].low, age_labels[i].high, age_labels[i].unit };
+        const char *unit = age_unit_in(range) ?: "YEAR";
+        for (const char *p = range; *p; p++) {
+                if (!isdigit((unsigned char) *p))
+                        continue;
+                char *end;
+                long long low = strtoll(p, &end, 10);
+                const char *q = end;
+                while (*q == ' ')
+                        q++;
+                if (*q == '-') {
+                        q++;
+                        while (*q == ' ')
+                                q++;
+                        if (isdigit((unsigned char) *q))
+                                return (AgeBounds) { true, false, low, strtoll(q, NULL, 10), unit };
+                }
+                p = end - 1;
+        }
+        const char *gt = strchr(range, '>');
+        if (gt) {
+                gt++;
+                while (*gt == ' ')
+                        gt++;
+                if (isdigit((unsigned char) *gt))
+                        return (AgeBounds) { true, false, strtoll(gt, NULL, 10), -1, unit };
+        }
+        return b;
+}
+
+/* The evidence of a fact row: the larger of its donors and samples; -1 when it gives neither. */
+static long long fact_support(const FactsContext *k, const Row *fact) {
+        long long n, support = -1;
+        if (fact_int(k, fact, k->f_donors, &n))
+                support = n;
+        if (fact_int(k, fact, k->f_samples, &n) && n > support)
+                support = n;
+        return support;
+}
+
+static int check_fact_ages(FactsContext *k, const Row *row, const Sheet *s) {
+        QualityContext *q = k->q;
+        const DatasetTable *ft = &q->d->tables[q->facts];
+        const char *unit = quality_cell(row, k->age_unit);
+        if (!unit)
+                return 0;
+        bool high_support = false;
+        for (size_t i = s->first; i != SIZE_MAX; i = k->next[i]) {
+                AgeBounds b = age_bounds(quality_cell(ft->rows[i], k->f_dims[DIM_AGE]));
+                high_support |= b.known && b.label && fact_support(k, ft->rows[i]) >= AGE_LABEL_HIGH_SUPPORT;
+        }
+        long long low = 0, high = 0;
+        bool any = false, has_low = false, open = false, has_high = false;
+        const char *derived_unit = NULL;
+        for (size_t i = s->first; i != SIZE_MAX; i = k->next[i]) {
+                AgeBounds b = age_bounds(quality_cell(ft->rows[i], k->f_dims[DIM_AGE]));
+                if (!b.known)
+                        continue;
+                if (b.label && high_support && fact_support(k, ft->rows[i]) == 0)
+                        continue; /* a label row without support among well-supported ones */
+                if (derived_unit && !streq(derived_unit, b.unit))
+                        return 0; /* mixed units: nothing can be derived */
+                derived_unit = b.unit;
+                any = true;
+                if (!has_low || b.low < low)
+                        low = b.low;
+                has_low = true;
+                if (b.high < 0)
+                        open = true;
+                else if (!has_high || b.high > high) {
+                        high = b.high;
+                        has_high = true;
+                }
+        }
+        if (!any)
+                return 0;
+        size_t t = (size_t) q->collections;
+        if (!streq(derived_unit, unit)) {
+                QUALITY_REPORT(q, "FT:AgeUnitMismatch", t, row, k->age_unit,
+                               "the collection's age unit is %s, its fact sheet's age ranges are in %s", unit, derived_unit);
+                return 0;
+        }
+        long long cl, ch;
+        if (!quality_parse_int(quality_cell(row, k->age_low), &cl) || !quality_parse_int(quality_cell(row, k->age_high), &ch))
+                return 0;
+        bool high_known = has_high && !open;
+        if (low < cl || (high_known && high > ch))
+                QUALITY_REPORT(q, "FT:AgeRangeMismatch", t, row, k->age_low,
+                               "the fact sheet's ages (%lld to %s%lld %s) reach outside the collection's %lld to %lld",
+                               low, high_known ? "" : "over ", high_known ? high : low, unit, cl, ch);
+        if (cl < low || (high_known && ch > high))
+                QUALITY_REPORT(q, "FT:AgeRangeBroad", t, row, k->age_low,
+                               "the collection's ages %lld to %lld are broader than its fact sheet's (%lld to %s%lld %s)",
+                               cl, ch, low, high_known ? "" : "over ", high_known ? high : low, unit);
+        return 0;
+}
+
 static int check_sheet(FactsContext *k, const Row *row, const Sheet *s, ValueSet sets[N_DIMS]) {
         QualityContext *q = k->q;
         size_t t = (size_t) q->collections;
@@ -318,7 +468,7 @@ static int check_sheet(FactsContext *k, const Row *row, const Sheet *s, ValueSet
                                        K_ANONYMITY - 1, K_ANONYMITY, first);
         }
         int r = check_descriptors(k, row, s, sets);
-        if (r < 0)
+        if (r < 0 || (r = check_fact_ages(k, row, s)) < 0)
                 return r;
         if (s->n_all_star != 1)
                 QUALITY_REPORT(q, "FT:AllStarMissing", t, row, -1, "expected exactly one all-star fact row, found %zu",
@@ -408,6 +558,9 @@ static int run_facts(QualityContext *q, bool facts, bool partition) {
                 .sex = quality_column(q, c, "sex"),
                 .materials = quality_column(q, c, "materials"),
                 .network = quality_column(q, c, "network"),
+                .age_low = quality_column(q, c, "age_low"),
+                .age_high = quality_column(q, c, "age_high"),
+                .age_unit = quality_column(q, c, "age_unit"),
         };
         for (size_t d = 0; d < N_DIMS; d++)
                 k.f_dims[d] = quality_column(q, q->facts, dim_columns[d]);

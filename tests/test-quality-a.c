@@ -148,7 +148,7 @@ static const char *const fact_checks[] = {
         "FT:OneStarValue",   "FT:AllStarSizeGap", "FT:AllStarDonorGap",   "FT:SizeAboveAllStar", "FT:SizeBelowAllStar",
         "FT:SizeMissing",    "FT:DnaMaterials",   "FT:DnaNavPresent",     "CP:SizeOver",         "CP:DonorOver",
         "CP:SizeUnknown",    "CP:DonorUnknown",   "CP:FactSizeOver",      "CP:FactDonorOver",    "CP:FactSizeUnknown",
-        "CP:FactDonorUnknown",
+        "CP:FactDonorUnknown", "FT:AgeUnitMismatch", "FT:AgeRangeMismatch", "FT:AgeRangeBroad",
 };
 
 TEST(test_good_sheet_is_clean) {
@@ -193,6 +193,23 @@ TEST(test_fact_sheet) {
 
 /* The sub-collection's fact sheet: an all-star row. */
 #define SUB_SHEET(samples, donors) "        facts:\n" FACT("s0", "*", "*", "*", "*", samples, donors)
+
+TEST(test_fact_ages) {
+        static const char adult[] = GOOD_SHEET FACT("f4", "*", "Adult", "*", "*", "100", "50");
+        expect_coll(NULL, adult, "FT:AgeRangeBroad");
+        expect_none(NULL, adult, "FT:AgeRangeMismatch");
+        expect_coll(NULL, GOOD_SHEET FACT("f4", "*", "Child", "*", "*", "100", "50"), "FT:AgeRangeMismatch");
+        expect_none(NULL, adult, "FT:AgeUnitMismatch");
+        _cleanup_free_ char *adults = pipeline_variant("        age_low: 18\n        age_high: 90\n",
+                                                       "        age_low: 25\n        age_high: 44\n");
+        pipeline_expect_in(adults, NULL, adult, "FT:AgeRangeBroad", false, NULL, NULL);
+        pipeline_expect_in(adults, NULL, adult, "FT:AgeRangeMismatch", false, NULL, NULL);
+        /* a label row without support among well-supported ones is left out */
+        pipeline_expect_in(adults, NULL, GOOD_SHEET FACT("f4", "*", "Adult", "*", "*", "100", "50")
+                           FACT("f5", "*", "Child", "*", "*", "0", "0"), "FT:AgeRangeMismatch", false, NULL, NULL);
+        expect_coll("        age_unit: year\n", "        age_unit: month\n" "        facts:\n" ALL_STAR ONE_STAR_SERUM
+                    ONE_STAR_C50 FACT("f4", "*", "Adult", "*", "*", "100", "50"), "FT:AgeUnitMismatch");
+}
 
 TEST(test_partitioning) {
         expect_coll(NULL, SUB_COLLECTION("        size: 20000\n"), "CP:SizeOver");
@@ -284,6 +301,6 @@ TEST(test_withdrawn_left_out) {
 
 TEST_MAIN(RUN(test_valid_master_is_clean); RUN(test_types_and_diagnoses); RUN(test_diagnosis_ranges);
           RUN(test_rare_disease); RUN(test_samples); RUN(test_imaging); RUN(test_size); RUN(test_ages);
-          RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_partitioning);
+          RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_fact_ages); RUN(test_partitioning);
           RUN(test_networks); RUN(test_text_consistency);
           RUN(test_withdrawn_left_out))
