@@ -370,3 +370,23 @@ int command_pull(const Options *o) {
         }
         return exit_code;
 }
+
+int command_schema(const Options *o) {
+        _cleanup_(run_done) Run run;
+        start_run(&run, o, "schema");
+        _cleanup_free_ char *json = NULL;
+        size_t size = 0;
+        int exit_code = run_schema(&run, &json, &size);
+        if (exit_code != EXIT_OK)
+                return exit_code;
+        if (!o->output) {
+                fwrite(json, 1, size, stdout);
+                return fflush(stdout) == 0 ? EXIT_OK : EXIT_CANT_WRITE;
+        }
+        int r = write_file_atomic(o->output, json, size, 0644);
+        if (r < 0) {
+                log_error("%s: cannot write the schema: %s", o->output, strerror(-r));
+                return EXIT_CANT_WRITE;
+        }
+        return EXIT_OK;
+}

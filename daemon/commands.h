@@ -41,4 +41,5 @@ int command_diff(const Options *o);
 int command_sync(const Options *o);
 int command_status(const Options *o);
 int command_pull(const Options *o);
+int command_schema(const Options *o);
 int command_daemon(const Options *o); /* daemon-mode.c */

@@ -85,6 +85,9 @@ static const CommandInfo commands[] = {
           "0 written, 69 remote unavailable, 73 the file exists (without --force) or cannot be written,\n"
           "75 temporary failure, 77 refused, 78 configuration error",
           TAKES_FROM | TAKES_OUTPUT | TAKES_FORCE | TAKES_JSON, 0, command_pull },
+        { "schema", "[-o FILE]", "the JSON Schema (draft 2020-12) of the master file, for editors",
+          "  -o, --output FILE       the file to write (default: standard output)\n",
+          "0 written, 73 cannot write, 78 configuration error", TAKES_OUTPUT, 0, command_schema },
         { "check", "[--json]", "read, map and validate the master; no network",
           "      --json              the run report as one JSON document on stdout\n",
           "0 valid (warnings allowed), 65 errors in the master, 78 configuration error", TAKES_JSON, 0, command_check },
@@ -422,7 +425,7 @@ int main(int argc, char **argv) {
                 return EXIT_OK;
         }
         if (!p.command)
-                return usage_error(NULL, "%s", "missing command (pull, check, export, diff, sync, status, daemon, help)");
+                return usage_error(NULL, "%s", "missing command (pull, schema, check, export, diff, sync, status, daemon, help)");
 
         /* Bundled data next to the configuration's defaults can be overridden for tests and for
          * running from a build tree. */

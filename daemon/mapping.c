@@ -421,6 +421,33 @@ char *mapping_local_id(const Mapping *m, const char *table, const char *node, co
         return back && streq(back, full) ? TAKE_PTR(local) : NULL;
 }
 
+int mapping_for_each_alias(const Mapping *m, const char *table, MappingPairFunc func, void *userdata) {
+        size_t i = 0, n = strlen(table);
+        const char *key;
+        void *column;
+        while (strmap_iterate(m->aliases, &i, &key, &column)) {
+                if (strncmp(key, table, n) != 0 || key[n] != '\037')
+                        continue;
+                int r = func(userdata, key + n + 1, column);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int mapping_for_each_term(const Mapping *m, const char *ontology, MappingPairFunc func, void *userdata) {
+        StrMap *terms = strmap_get(m->values, ontology);
+        size_t i = 0;
+        const char *term;
+        void *id;
+        while (terms && strmap_iterate(terms, &i, &term, &id)) {
+                int r = func(userdata, term, id);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* ---- records -> dataset ---- */
 
 typedef struct Apply {

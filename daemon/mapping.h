@@ -71,3 +71,10 @@ char *mapping_expand_id(const Mapping *m, const char *table, const char *node, c
  * malloc()ed. */
 char *mapping_local_id(const Mapping *m, const char *table, const char *node, const char *full,
                        const char *biobank_id);
+
+/* What a master may write besides the Directory's own names, for the JSON Schema: each alias of
+ * a table's columns (func(userdata, alias, column)) and each term the mapping files give a lookup
+ * table (func(userdata, term, id)). Stop at and return a negative return. */
+typedef int (*MappingPairFunc)(void *userdata, const char *key, const char *value);
+int mapping_for_each_alias(const Mapping *m, const char *table, MappingPairFunc func, void *userdata);
+int mapping_for_each_term(const Mapping *m, const char *ontology, MappingPairFunc func, void *userdata);

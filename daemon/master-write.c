@@ -7,18 +7,7 @@
 #include "diff.h"
 #include "limits.h"
 #include "master-write.h"
-
-/* What a nested collection takes from its parent when it gives nothing (master.c reads the same). */
-static const char *const inherited_columns[] = { "country", "contact", "head", "location", "latitude", "longitude" };
-
-/* The master's top-level lists, in the order a person reads them (Collections come nested). */
-static const struct {
-        const char *key, *table;
-} sections[] = {
-        { "persons", "Persons" },   { "also_known_in", "AlsoKnownIn" }, { "networks", "Networks" },
-        { "biobanks", "Biobanks" }, { "collections", "Collections" },   { "services", "Services" },
-        { "studies", "Studies" },
-};
+#include "master.h"
 
 typedef enum Placement {
         PLACE_UNDECIDED,
@@ -197,8 +186,8 @@ static int write_field(const Writer *w, unsigned indent, const ModelColumn *col,
 }
 
 static bool is_inherited_column(const char *name) {
-        for (size_t i = 0; i < ELEMENTSOF(inherited_columns); i++)
-                if (streq(inherited_columns[i], name))
+        for (size_t i = 0; i < MASTER_N_INHERITED_FIELDS; i++)
+                if (streq(master_inherited_fields[i], name))
                         return true;
         return false;
 }
@@ -291,11 +280,11 @@ static Placement decide(Writer *w, size_t position) {
         if (local && parent) {
                 p = PLACE_NESTED;
                 const ModelTable *mt = &w->d->model->tables[w->collections];
-                for (size_t i = 0; i < ELEMENTSOF(inherited_columns); i++) {
-                        int c = model_column_index(mt, inherited_columns[i]);
+                for (size_t i = 0; i < MASTER_N_INHERITED_FIELDS; i++) {
+                        int c = model_column_index(mt, master_inherited_fields[i]);
                         int pc = model_column_index(&w->d->model->tables[parent == biobank ? w->biobanks
                                                                                           : w->collections],
-                                                    inherited_columns[i]);
+                                                    master_inherited_fields[i]);
                         if (c >= 0 && !row->cells[c] && pc >= 0 && parent->cells[pc])
                                 p = PLACE_TOP;
                 }
@@ -522,10 +511,10 @@ int master_write_build(const Dataset *d, const Mapping *m, const Vocabularies *v
         fputs("node: ", out);
         r = write_scalar(out, o->node, false);
         fputc('\n', out);
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sections); i++) {
-                int t = model_table_index(d->model, sections[i].table);
+        for (size_t i = 0; r >= 0 && i < MASTER_N_SECTIONS; i++) {
+                int t = model_table_index(d->model, master_sections[i].table);
                 if (t >= 0)
-                        r = write_section(&w, sections[i].key, (size_t) t);
+                        r = write_section(&w, master_sections[i].key, (size_t) t);
         }
         if (r >= 0 && res.facts_csv) {
                 fputs("\ncollection_facts:\n  - file: ", out);

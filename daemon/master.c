@@ -4,9 +4,8 @@
 #include "master.h"
 #include "yamltree.h"
 
-/* Fields a nested collection takes from its biobank (a sub-collection from its parent collection)
- * unless it gives its own (design §3). */
-static const char *const inherited_fields[] = { "country", "contact", "head", "location", "latitude", "longitude" };
+const char *const master_inherited_fields[MASTER_N_INHERITED_FIELDS] = { "country",  "contact",  "head",
+                                                                         "location", "latitude", "longitude" };
 
 typedef struct Reader {
         const YDoc *doc;
@@ -68,9 +67,9 @@ static int add_implied(const Reader *rd, Record *rec, const char *name, const ch
 }
 
 static int inherit_from(const Reader *rd, Record *child, const Record *parent) {
-        for (size_t i = 0; i < ELEMENTSOF(inherited_fields); i++) {
-                const RecordField *f = record_get_field(parent, inherited_fields[i]);
-                if (!f || record_get_field(child, inherited_fields[i]))
+        for (size_t i = 0; i < MASTER_N_INHERITED_FIELDS; i++) {
+                const RecordField *f = record_get_field(parent, master_inherited_fields[i]);
+                if (!f || record_get_field(child, master_inherited_fields[i]))
                         continue;
                 int r = record_add_field(rd->set, child, f->name, f->values, f->n_values, f->is_list, true,
                                          &f->location);
@@ -414,19 +413,16 @@ static int read_collection_facts(Reader *rd, const YNode *list) {
         return 0;
 }
 
-static const struct {
-        const char *key;
-        const char *table;
-} sections[] = {
+const MasterSection master_sections[MASTER_N_SECTIONS] = {
         { "persons", "Persons" },   { "also_known_in", "AlsoKnownIn" }, { "networks", "Networks" },
         { "biobanks", "Biobanks" }, { "collections", "Collections" },   { "services", "Services" },
         { "studies", "Studies" },
 };
 
 static const char *section_table(const char *key) {
-        for (size_t i = 0; i < ELEMENTSOF(sections); i++)
-                if (streq(sections[i].key, key))
-                        return sections[i].table;
+        for (size_t i = 0; i < MASTER_N_SECTIONS; i++)
+                if (streq(master_sections[i].key, key))
+                        return master_sections[i].table;
         return NULL;
 }
 
@@ -469,9 +465,9 @@ static int read_document(Reader *rd) {
         } else if ((r = record_set_set_node(rd->set, node->value)) < 0)
                 return r;
 
-        for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
-                const YNode *list = ynode_get(root, sections[i].key);
-                if (list && (r = read_list(rd, sections[i].table, list, sections[i].key, NULL, NULL)) < 0)
+        for (size_t i = 0; i < MASTER_N_SECTIONS; i++) {
+                const YNode *list = ynode_get(root, master_sections[i].key);
+                if (list && (r = read_list(rd, master_sections[i].table, list, master_sections[i].key, NULL, NULL)) < 0)
                         return r;
         }
         const YNode *facts = ynode_get(root, "collection_facts");

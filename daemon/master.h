@@ -8,6 +8,18 @@
 
 #include "records.h"
 
+/* Fields a nested collection takes from its biobank (a sub-collection from its parent collection)
+ * unless it gives its own (design §3). */
+#define MASTER_N_INHERITED_FIELDS 6
+extern const char *const master_inherited_fields[MASTER_N_INHERITED_FIELDS];
+
+/* The top-level lists of a master and their tables (collection_facts aside). */
+typedef struct MasterSection {
+        const char *key, *table;
+} MasterSection;
+#define MASTER_N_SECTIONS 7
+extern const MasterSection master_sections[MASTER_N_SECTIONS];
+
 /* From memory (fuzzing entry point). base_dir resolves relative CSV paths the master names
  * (NULL: CSV files are refused). Errors are findings at file:line:col; returns -EBADMSG, -E2BIG,
  * -EFBIG, -ENOMEM. Records are appended to set. */

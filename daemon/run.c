@@ -4,6 +4,7 @@
 #include "backends.h"
 #include "fetch.h"
 #include "limits.h"
+#include "master-schema.h"
 #include "master-write.h"
 #include "run.h"
 
@@ -804,5 +805,21 @@ int run_pull(Run *run, bool from_published, const char *output) {
                          "would give them a value they lack", res.n_top_level_collections,
                          res.n_top_level_collections == 1 ? "" : "s");
         finish_report(run, EXIT_OK, "pulled");
+        return EXIT_OK;
+}
+
+int run_schema(Run *run, char **ret_json, size_t *ret_size) {
+        int r = run_load_config(run);
+        if (r != 0)
+                return r;
+        r = setup_local(run);
+        if (r != 0)
+                return r;
+        r = master_schema_build(run->local.model, run->local.mapping, run->local.vocab, ret_json, ret_size);
+        if (r < 0) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot build the schema: %s", strerror(-r));
+                return EXIT_TEMPORARY;
+        }
+        finish_report(run, EXIT_OK, "schema");
         return EXIT_OK;
 }

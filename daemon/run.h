@@ -102,6 +102,8 @@ int run_sync(Run *run);
  * with the collection facts in <master stem>-facts.csv next to it. An existing file is never
  * replaced unless options.force (EXIT_CANT_WRITE, nothing written). */
 int run_pull(Run *run, bool from_published, const char *output);
+/* The JSON Schema of the master for this configuration's model and mapping files (malloc()ed). */
+int run_schema(Run *run, char **ret_json, size_t *ret_size);
 
 /* The finished report as JSON: built on first use, shared by the state directory and stdout. */
 int run_report_json(Run *run, const char **ret_data, size_t *ret_size);

@@ -346,6 +346,20 @@ const char *vocab_label(const Vocabularies *v, const char *table, const char *id
         return t ? strmap_get(t->labels_by_id, id) : NULL;
 }
 
+int vocab_for_each_term(const Vocabularies *v, const char *table,
+                        int (*func)(void *userdata, const char *id, const char *label), void *userdata) {
+        const VocabTable *t = find_table(v, table);
+        size_t i = 0;
+        const char *id;
+        void *label;
+        while (t && strmap_iterate(t->labels_by_id, &i, &id, &label)) {
+                int r = func(userdata, id, label);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 size_t vocab_table_size(const Vocabularies *v, const char *table) {
         const VocabTable *t = find_table(v, table);
         return t ? strmap_size(t->labels_by_id) : 0;

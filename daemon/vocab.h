@@ -48,6 +48,10 @@ const char *vocab_id_for_label(const Vocabularies *v, const char *table, const c
 const char *vocab_id_caseless(const Vocabularies *v, const char *table, const char *value);
 /* Label of a term id; NULL when unknown. */
 const char *vocab_label(const Vocabularies *v, const char *table, const char *id);
+/* Calls func(userdata, id, label) for every term of table (label may be NULL); stops at and
+ * returns a negative return. 0 when the table is not loaded. */
+int vocab_for_each_term(const Vocabularies *v, const char *table,
+                        int (*func)(void *userdata, const char *id, const char *label), void *userdata);
 size_t vocab_table_size(const Vocabularies *v, const char *table);
 /* NULL-terminated list of table names loaded (malloc()ed vector of borrowed pointers). */
 const char **vocab_tables(const Vocabularies *v);

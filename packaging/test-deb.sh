@@ -54,7 +54,7 @@ grep -q "^check BE: 19 biobanks" "$work/check.log"
 record check-example $(( rc != 0 || $? != 0 ))
 
 [ -f /lib/systemd/system/bbmri-dirsync.timer ] && [ -f /usr/share/man/man8/bbmri-dirsync.8.gz ] &&
-        [ -f /usr/lib/systemd/catalog/bbmri-dirsync.catalog ]
+        [ -f /usr/lib/systemd/catalog/bbmri-dirsync.catalog ] && [ -s /usr/share/bbmri-dirsync/master.schema.json ]
 record files-installed $?
 
 units=/lib/systemd/system
