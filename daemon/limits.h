@@ -16,6 +16,8 @@
 /* YAML structure (libyaml events are turned into our own tree; aliases are refused outright). */
 #define LIMIT_YAML_DEPTH               64u                         /* nesting of mappings/sequences */
 #define LIMIT_PULL_NESTING             16u                         /* sub-collection levels pull nests (deeper ones are written flat) */
+#define LIMIT_SUGGEST_BYTES            128u                        /* longest word "did you mean" compares (edit distance is quadratic) */
+#define LIMIT_SUGGEST_ROWS             5000u                       /* ids of one table compared for an unknown reference */
 #define LIMIT_YAML_NODES               (4u * 1024 * 1024)          /* nodes of one document held at once */
 #define LIMIT_YAML_SCALAR_BYTES        (1u * 1024 * 1024)          /* one scalar */
 

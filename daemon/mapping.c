@@ -4,6 +4,7 @@
 
 #include "limits.h"
 #include "mapping.h"
+#include "suggest.h"
 #include "yamltree.h"
 
 typedef enum DeriveRule {
@@ -404,6 +405,21 @@ char *mapping_expand_id(const Mapping *m, const char *table, const char *node, c
         return out;
 }
 
+/* The local id of a collection already holds its biobank's part ("HUB01:collection:cardio" in
+ * biobank HUB01): the reader would double it. *ret_prefix: that part (malloc()ed). */
+static bool collection_id_doubled(const Mapping *m, const char *node, const char *local, const char *biobank_id,
+                                  char **ret_prefix) {
+        *ret_prefix = NULL;
+        if (!biobank_id || is_full_id(local))
+                return false;
+        _cleanup_free_ char *biobank_local = mapping_local_id(m, "Biobanks", node, biobank_id, NULL);
+        _cleanup_free_ char *prefix = strdup_printf("%s:collection:", biobank_local ?: biobank_id);
+        if (!prefix || !startswith(local, prefix))
+                return false;
+        *ret_prefix = TAKE_PTR(prefix);
+        return true;
+}
+
 char *mapping_local_id(const Mapping *m, const char *table, const char *node, const char *full,
                        const char *biobank_id) {
         /* Expand a marker in place of the local part: what surrounds it is what full must have. */
@@ -418,7 +434,12 @@ char *mapping_local_id(const Mapping *m, const char *table, const char *node, co
         if (!local || is_full_id(local))
                 return NULL;
         _cleanup_free_ char *back = mapping_expand_id(m, table, node, local, biobank_id);
-        return back && streq(back, full) ? TAKE_PTR(local) : NULL;
+        if (!back || !streq(back, full))
+                return NULL;
+        _cleanup_free_ char *doubled = NULL;
+        if (streq(table, "Collections") && collection_id_doubled(m, node, local, biobank_id, &doubled))
+                return NULL; /* the reader refuses it: the full id is kept */
+        return TAKE_PTR(local);
 }
 
 int mapping_for_each_alias(const Mapping *m, const char *table, MappingPairFunc func, void *userdata) {
@@ -549,6 +570,34 @@ static int convert_bool(const char *value, const char **ret) {
         return -EINVAL;
 }
 
+static int offer_vocab_term(void *userdata, const char *id, const char *label) {
+        suggestion_offer(userdata, id);
+        suggestion_offer(userdata, label);
+        return 0;
+}
+
+static int offer_mapped_term(void *userdata, const char *term, const char *id) {
+        suggestion_offer(userdata, term);
+        return 0;
+}
+
+/* "'BONE_MARROW' (Bone marrow)": the closest id, label or local term of a lookup table, with the
+ * id it stands for; NULL when none is close. malloc()ed. */
+static char *suggest_value(const Mapping *m, const Vocabularies *v, const char *ontology, const char *value) {
+        Suggestion s;
+        suggestion_init(&s, value);
+        if (v)
+                (void) vocab_for_each_term(v, ontology, offer_vocab_term, &s);
+        (void) mapping_for_each_term(m, ontology, offer_mapped_term, &s);
+        const char *best = suggestion_best(&s);
+        if (!best)
+                return NULL;
+        const char *id = NULL;
+        if (mapping_lookup(m, v, ontology, best, &id) < 0 || streq(id, best))
+                return strdup_printf("'%s'", best);
+        return strdup_printf("'%s' (%s)", best, id);
+}
+
 /* Converts one raw value to the cell text of the column; *ret_owned is set when malloc()ed. */
 static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelColumn *col, const char *biobank_id,
                          const char *value, const Location *loc, const char **ret, char **ret_owned) {
@@ -583,11 +632,16 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                 _cleanup_free_ char *prefixed = apply_prefix(a->m, col->ontology, value);
                 const char *id = NULL;
                 if (mapping_lookup(a->m, a->v, col->ontology, prefixed ?: value, &id) < 0) {
+                        _cleanup_free_ char *closest = suggest_value(a->m, a->v, col->ontology, value);
+                        const char *const *files = (const char *const *) a->m->files;
+                        size_t n_files = strv_length(a->m->files);
                         int r = apply_error(a, row, "unmapped-value", t->name, row->id, col->name, loc,
                                             "value '%s' of field '%s' (%s %s) is not mapped; searched %s and the "
-                                            "Directory's %s ids and labels",
+                                            "Directory's %s ids and labels%s%s; to accept it, add it to %s under "
+                                            "values: %s:",
                                             value, col->name, t->name, row->id, mapping_files_description(a->m),
-                                            col->ontology);
+                                            col->ontology, closest ? "; closest: " : "", closest ?: "",
+                                            n_files > 0 ? files[n_files - 1] : "a mapping file", col->ontology);
                         return r < 0 ? r : -ENOENT;
                 }
                 if (id == prefixed) {
@@ -635,13 +689,35 @@ static int field_column(Apply *a, size_t table, const char *field) {
         return c;
 }
 
+static int offer_alias(void *userdata, const char *alias, const char *column) {
+        suggestion_offer(userdata, alias);
+        return 0;
+}
+
+/* The field a misspelt name meant: a column the node writes, or an alias of one. */
+static const char *suggest_field(const Mapping *m, const ModelTable *t, const char *name) {
+        Suggestion s;
+        suggestion_init(&s, name);
+        for (size_t c = 0; c < t->n_columns; c++)
+                if (t->columns[c].node_owned)
+                        suggestion_offer(&s, t->columns[c].name);
+        (void) mapping_for_each_alias(m, t->name, offer_alias, &s);
+        return suggestion_best(&s);
+}
+
 static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id, const RecordField *f) {
         const ModelTable *t = &a->model->tables[table];
         int c = field_column(a, table, f->name);
         Location loc = dataset_location(a, &f->location);
         if (c < 0) {
-                int r = apply_error(a, row, "unknown-field", t->name, row->id, f->name, &loc,
-                                    "unknown field '%s' for %s", f->name, t->name);
+                /* The column meant, when one is close: the finding names it, so that validation
+                 * does not report it missing as well. */
+                const char *meant = suggest_field(a->m, t, f->name);
+                int r = meant ? apply_error(a, row, "unknown-field", t->name, row->id,
+                                            resolve_alias(a->m, t->name, meant), &loc,
+                                            "unknown field '%s' for %s; did you mean '%s'?", f->name, t->name, meant)
+                              : apply_error(a, row, "unknown-field", t->name, row->id, f->name, &loc,
+                                            "unknown field '%s' for %s", f->name, t->name);
                 return r < 0 ? r : 0;
         }
         const ModelColumn *col = &t->columns[c];
@@ -782,6 +858,14 @@ static int apply_record(Apply *a, const Record *rec) {
                 int r = apply_error(a, NULL, "Orphan", t->name, rec->id, "biobank", &origin,
                                     "collection '%s' has no biobank: nest it under its biobank or give 'biobank'",
                                     rec->id);
+                return r < 0 ? r : 0;
+        }
+        _cleanup_free_ char *doubled = NULL;
+        if (is_collection && collection_id_doubled(a->m, a->node, rec->id, biobank_id, &doubled)) {
+                int r = apply_error(a, NULL, "doubled-prefix", t->name, rec->id, "id", &origin,
+                                    "collection id '%s' already holds its biobank's prefix '%s': write '%s' (the "
+                                    "prefix is added to local ids), or the full id",
+                                    rec->id, doubled, rec->id + strlen(doubled));
                 return r < 0 ? r : 0;
         }
         _cleanup_free_ char *id_owned = NULL;
