@@ -44,14 +44,35 @@ out=$(/usr/bin/bbmri-dirsync --version 2>&1)
 [ "$out" = "bbmri-dirsync $(dpkg-query -W -f '${Version}' bbmri-dirsync)" ]
 record version $?
 
-# The installed example names the installed mapping and model files; a copy can keep state.
+# The installed example names the installed mapping and model files: a copy anywhere works, and
+# its state goes to the state directory, not into the copy.
 cp -r /usr/share/bbmri-dirsync/examples "$work/example"
-cp /usr/share/bbmri-dirsync/*.yaml /usr/share/bbmri-dirsync/*.xsd "$work/"
-env -u BBMRI_DIRSYNC_DATA_DIR /usr/bin/bbmri-dirsync -c "$work/example/example.yaml" check > "$work/check.log" 2>&1
+env -u BBMRI_DIRSYNC_DATA_DIR -u STATE_DIRECTORY /usr/bin/bbmri-dirsync -c "$work/example/example.yaml" check \
+        > "$work/check.log" 2>&1
 rc=$?
 [ $rc = 0 ] || tail -20 "$work/check.log"
 grep -q "^check BE: 19 biobanks" "$work/check.log"
 record check-example $(( rc != 0 || $? != 0 ))
+env -u BBMRI_DIRSYNC_DATA_DIR -u STATE_DIRECTORY /usr/bin/bbmri-dirsync -c "$work/example/example.yaml" diff \
+        > "$work/diff.log" 2>&1
+rc=$?
+[ $rc = 1 ] || tail -20 "$work/diff.log"
+[ $rc = 1 ] && [ -f /var/lib/bbmri-dirsync/last.json ] && [ -z "$(find "$work/example" -newer "$work/check.log")" ] &&
+        [ -z "$(find /usr/share/bbmri-dirsync /etc/bbmri-dirsync -newer "$work/check.log")" ]
+record example-state-in-var-lib $?
+
+# The template, copied to an /etc-like folder with a master (and the node's terms) next to it.
+mkdir -p "$work/etc"
+cp /usr/share/doc/bbmri-dirsync/config.yaml "$work/etc/config.yaml"
+cp "$work/example/example-master.yaml" "$work/etc/master.yaml"
+cp -r "$work/example/example-facts" "$work/etc/"
+cp /usr/share/bbmri-dirsync/example-local.yaml "$work/etc/local-terms.yaml"
+sed -i 's/^#  - local-terms.yaml/  - local-terms.yaml/' "$work/etc/config.yaml"
+env -u BBMRI_DIRSYNC_DATA_DIR /usr/bin/bbmri-dirsync -c "$work/etc/config.yaml" check > "$work/template.log" 2>&1
+rc=$?
+[ $rc = 0 ] || tail -20 "$work/template.log"
+grep -q "^check BE: 19 biobanks" "$work/template.log"
+record check-template $(( rc != 0 || $? != 0 ))
 
 [ -f /lib/systemd/system/bbmri-dirsync.timer ] && [ -f /usr/share/man/man8/bbmri-dirsync.8.gz ] &&
         [ -f /usr/lib/systemd/catalog/bbmri-dirsync.catalog ] && [ -s /usr/share/bbmri-dirsync/master.schema.json ]
@@ -86,12 +107,12 @@ done
 record outputs-and-credentials $rc
 
 files=$(dpkg -L bbmri-dirsync | while read -r f; do [ -f "$f" ] && echo "$f"; done)
-# Remove keeps the state directory (as systemd's DynamicUser= lays it out); purge removes it.
+# Remove keeps the state directory (the example's diff wrote it; and systemd's DynamicUser= one);
+# purge removes both.
 mkdir -p /var/lib/private/bbmri-dirsync/snapshots && echo '{}' > /var/lib/private/bbmri-dirsync/last.json
-ln -sfn private/bbmri-dirsync /var/lib/bbmri-dirsync
 apt-get remove -y -qq bbmri-dirsync > "$work/remove.log" 2>&1
 rc=$?
-[ $rc = 0 ] && [ -f /var/lib/bbmri-dirsync/last.json ]
+[ $rc = 0 ] && [ -f /var/lib/bbmri-dirsync/last.json ] && [ -f /var/lib/private/bbmri-dirsync/last.json ]
 record remove-keeps-state $?
 
 apt-get purge -y -qq bbmri-dirsync > "$work/purge.log" 2>&1
