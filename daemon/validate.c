@@ -2,6 +2,7 @@
 #include <ctype.h>
 
 #include "quality.h"
+#include "suggest.h"
 #include "validate.h"
 
 typedef struct Validator {
@@ -410,9 +411,21 @@ static int dangling_reference(Blocker *b, size_t table, Row *row, size_t c, cons
         const ModelColumn *column = &t->columns[c];
         Location at = dataset_cell_location(row, c);
         row->flags |= ROW_HAS_ERROR;
+        /* The id meant, when the table is small enough to compare with (a typo in a contact): the
+         * local parts compared, after the "bbmri-eric:contactID:BE_" both share. */
+        const char *us = startswith(target_id, "bbmri-eric:") ? strchr(target_id, '_') : NULL;
+        size_t shared = us ? (size_t) (us + 1 - target_id) : 0;
+        Suggestion s;
+        suggestion_init(&s, target_id + shared);
+        const DatasetTable *target = &b->d->tables[column->ref_table_index];
+        for (size_t i = 0; target->n_rows <= LIMIT_SUGGEST_ROWS && i < target->n_rows; i++)
+                if (strncmp(target->rows[i]->id, target_id, shared) == 0)
+                        suggestion_offer(&s, target->rows[i]->id + shared);
+        const char *meant = suggestion_best(&s) ? suggestion_best(&s) - shared : NULL;
         return findings_add(b->findings, SEVERITY_ERROR, "dangling-reference", t->name, row->id, column->name,
-                            at.file ? &at : NULL, "'%s' refers to %s '%s', which the master does not define",
-                            column->name, column->ref_table, target_id);
+                            at.file ? &at : NULL, "'%s' refers to %s '%s', which the master does not define%s%s%s",
+                            column->name, column->ref_table, target_id, meant ? "; did you mean '" : "", meant ?: "",
+                            meant ? "'?" : "");
 }
 
 /* Follows one reference: the target's blocked state, or a dangling-reference error. */

@@ -3,6 +3,7 @@
 #include <yaml.h>
 
 #include "limits.h"
+#include "suggest.h"
 #include "yamltree.h"
 
 /* One open container while events arrive. Children collect in malloc()ed vectors and move into
@@ -532,8 +533,14 @@ int ynode_check_keys(const YDoc *d, const YNode *map, const char *what, const ch
                         continue;
                 Location loc;
                 ynode_location(d, map->keys[i], &loc);
+                Suggestion s;
+                suggestion_init(&s, map->keys[i]->value);
+                for (const char *const *a = allowed; *a; a++)
+                        suggestion_offer(&s, *a);
+                const char *meant = suggestion_best(&s);
                 int k = findings_add(f, SEVERITY_ERROR, "unknown-key", NULL, NULL, map->keys[i]->value, &loc,
-                                     "unknown key '%.128s' in %s", map->keys[i]->value, what);
+                                     "unknown key '%.128s' in %s%s%s%s", map->keys[i]->value, what,
+                                     meant ? "; did you mean '" : "", meant ?: "", meant ? "'?" : "");
                 if (k < 0)
                         return k;
                 r = -EINVAL;
