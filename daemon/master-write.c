@@ -25,6 +25,10 @@ typedef struct Writer {
         int biobanks, collections, facts;
         uint8_t *placement;   /* per Collections row */
         unsigned *depth;      /* per Collections row: 1 under a biobank, 2 under that, ... */
+        int c_biobank, c_parent; /* columns of Collections: biobank, parent_collection */
+        /* Nested collections as lists in table order: the first under each biobank row and each
+         * collection row, then the next under the same parent (SIZE_MAX ends a list). */
+        size_t *first_under_biobank, *first_under_collection, *next_child;
         MasterWriteResult *res;
 } Writer;
 
@@ -260,8 +264,8 @@ static Placement decide(Writer *w, size_t position) {
         const DatasetTable *ct = &w->d->tables[w->collections];
         const Row *row = ct->rows[position];
         Placement p = PLACE_TOP;
-        const char *biobank_id = cell_of(w, (size_t) w->collections, row, "biobank");
-        const char *parent_id = cell_of(w, (size_t) w->collections, row, "parent_collection");
+        const char *biobank_id = w->c_biobank >= 0 ? row->cells[w->c_biobank] : NULL;
+        const char *parent_id = w->c_parent >= 0 ? row->cells[w->c_parent] : NULL;
         const Row *biobank = own_row(w, w->biobanks, biobank_id);
         _cleanup_free_ char *local = biobank ? mapping_local_id(w->m, "Collections", w->o->node, row->id, biobank_id)
                                              : NULL;
@@ -271,7 +275,7 @@ static Placement decide(Writer *w, size_t position) {
                 size_t pp;
                 parent = NULL;
                 if (is_own(w, parent_id) && dataset_find_position(w->d, (size_t) w->collections, parent_id, &pp) >= 0 &&
-                    streq_ptr(cell_of(w, (size_t) w->collections, ct->rows[pp], "biobank"), biobank_id) &&
+                    streq_ptr(ct->rows[pp]->cells[w->c_biobank], biobank_id) &&
                     decide(w, pp) == PLACE_NESTED && w->depth[pp] < LIMIT_PULL_NESTING) {
                         parent = ct->rows[pp];
                         depth = w->depth[pp] + 1;
@@ -305,27 +309,52 @@ static void parent_view(const Writer *w, const Row *parent, bool parent_is_bioba
         *ret = (Row) { .id = parent->id, .cells = cells };
 }
 
+/* Links each nested collection into its parent's list, keeping table order. */
+static int link_children(Writer *w, size_t n_biobanks, size_t n_collections) {
+        w->first_under_biobank = malloc((n_biobanks + 1) * sizeof(size_t));
+        w->first_under_collection = malloc((n_collections + 1) * sizeof(size_t));
+        w->next_child = malloc((n_collections + 1) * sizeof(size_t));
+        if (!w->first_under_biobank || !w->first_under_collection || !w->next_child)
+                return -ENOMEM;
+        memset(w->first_under_biobank, 0xff, (n_biobanks + 1) * sizeof(size_t));
+        memset(w->first_under_collection, 0xff, (n_collections + 1) * sizeof(size_t));
+        for (size_t i = n_collections; i-- > 0;) {
+                if (w->placement[i] != PLACE_NESTED)
+                        continue;
+                const Row *row = w->d->tables[w->collections].rows[i];
+                const char *parent_id = w->c_parent >= 0 ? row->cells[w->c_parent] : NULL;
+                size_t *head, position;
+                if (parent_id) {
+                        if (dataset_find_position(w->d, (size_t) w->collections, parent_id, &position) < 0)
+                                return -EINVAL; /* decide() found it */
+                        head = &w->first_under_collection[position];
+                } else {
+                        if (dataset_find_position(w->d, (size_t) w->biobanks, row->cells[w->c_biobank], &position) < 0)
+                                return -EINVAL;
+                        head = &w->first_under_biobank[position];
+                }
+                w->next_child[i] = *head;
+                *head = i;
+        }
+        return 0;
+}
+
 static int write_nested_collections(Writer *w, unsigned indent, const Row *parent, bool parent_is_biobank,
-                                    const char *biobank_id) {
+                                    size_t parent_position, const char *biobank_id) {
         const DatasetTable *ct = &w->d->tables[w->collections];
         const ModelTable *mt = ct->model;
-        bool any = false;
+        size_t first = parent_is_biobank ? w->first_under_biobank[parent_position]
+                                         : w->first_under_collection[parent_position];
+        if (first == SIZE_MAX)
+                return 0;
         _cleanup_free_ const char **cells = calloc(mt->n_columns, sizeof(char *));
         if (!cells)
                 return -ENOMEM;
         Row view;
         parent_view(w, parent, parent_is_biobank, cells, &view);
-        for (size_t i = 0; i < ct->n_rows; i++) {
+        fprintf(w->out, "%*scollections:\n", indent, "");
+        for (size_t i = first; i != SIZE_MAX; i = w->next_child[i]) {
                 const Row *row = ct->rows[i];
-                if (w->placement[i] != PLACE_NESTED)
-                        continue;
-                const char *under = parent_is_biobank ? NULL : parent->id;
-                if (!streq_ptr(cell_of(w, (size_t) w->collections, row, "parent_collection"), under) ||
-                    !streq_ptr(cell_of(w, (size_t) w->collections, row, "biobank"), biobank_id))
-                        continue;
-                if (!any)
-                        fprintf(w->out, "%*scollections:\n", indent, "");
-                any = true;
                 int r = write_id(w, indent + 2, (size_t) w->collections, row->id, biobank_id);
                 if (r < 0)
                         return r;
@@ -334,7 +363,7 @@ static int write_nested_collections(Writer *w, unsigned indent, const Row *paren
                 if (r < 0)
                         return r;
                 w->res->n_rows[w->collections]++;
-                r = write_nested_collections(w, indent + 4, row, false, biobank_id);
+                r = write_nested_collections(w, indent + 4, row, false, i, biobank_id);
                 if (r < 0)
                         return r;
         }
@@ -373,7 +402,7 @@ static int write_section(Writer *w, const char *key, size_t table) {
                         return r;
                 w->res->n_rows[table]++;
                 if ((int) table == w->biobanks) {
-                        r = write_nested_collections(w, 4, row, true, row->id);
+                        r = write_nested_collections(w, 4, row, true, i, row->id);
                         if (r < 0)
                                 return r;
                 }
@@ -479,6 +508,8 @@ int master_write_build(const Dataset *d, const Mapping *m, const Vocabularies *v
                 .biobanks = model_table_index(d->model, "Biobanks"),
                 .collections = model_table_index(d->model, "Collections"),
                 .facts = model_table_index(d->model, "CollectionFacts"),
+                .c_biobank = -1,
+                .c_parent = -1,
         };
         size_t n_collections = w.collections >= 0 ? d->tables[w.collections].n_rows : 0;
         _cleanup_free_ uint8_t *placement = calloc(n_collections + 1, 1);
@@ -487,6 +518,10 @@ int master_write_build(const Dataset *d, const Mapping *m, const Vocabularies *v
                 return -ENOMEM;
         w.placement = placement;
         w.depth = depth;
+        if (w.collections >= 0) {
+                w.c_biobank = model_column_index(&d->model->tables[w.collections], "biobank");
+                w.c_parent = model_column_index(&d->model->tables[w.collections], "parent_collection");
+        }
         for (size_t i = 0; i < n_collections; i++)
                 if (is_own(&w, d->tables[w.collections].rows[i]->id)) {
                         if (decide(&w, i) == PLACE_TOP)
@@ -496,8 +531,14 @@ int master_write_build(const Dataset *d, const Mapping *m, const Vocabularies *v
                 for (size_t i = 0; i < d->tables[t].n_rows; i++)
                         if (!is_own(&w, d->tables[t].rows[i]->id))
                                 res.n_other_rows++;
+        int r = link_children(&w, w.biobanks >= 0 ? d->tables[w.biobanks].n_rows : 0, n_collections);
+        _cleanup_free_ size_t *first_under_biobank = w.first_under_biobank;
+        _cleanup_free_ size_t *first_under_collection = w.first_under_collection;
+        _cleanup_free_ size_t *next_child = w.next_child;
+        if (r < 0)
+                return r;
 
-        int r = write_facts_csv(&w);
+        r = write_facts_csv(&w);
         if (r < 0)
                 return r;
 

@@ -47,6 +47,22 @@ expect_exit 0 -- "$PROGRAM" -c "$cfg" check
 expect_exit 0 -- "$PROGRAM" -c "$cfg" diff --against published
 expect_in "$WORK/out" "0 added, 0 changed, 0 removed"
 
+# A column the model lacks: the values the model has are pulled, the column named in a warning.
+python3 - "$WORK/config/example-directory/BBMRI-BE/Biobanks.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+rows[0].append("colour")
+for r in rows[1:]:
+        r.append("blue")
+csv.writer(open(sys.argv[1], "w", newline=""), lineterminator="\n").writerows(rows)
+PY
+sed -i "s|^master: .*|master: $out/drift.yaml|" "$cfg"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" pull
+expect_in "$WORK/err" "Biobanks has a column 'colour' that the model does not know"
+expect_not_in "$out/drift.yaml" "colour"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" diff
+expect_in "$WORK/out" "0 added, 0 changed, 0 removed"
+
 # A Directory that cannot be read: 69, nothing written.
 sed -i "s|^  url: .*|  url: file:$WORK/nowhere|" "$cfg"
 expect_exit 69 -- "$PROGRAM" -c "$cfg" pull -o "$out/none.yaml"
