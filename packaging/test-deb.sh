@@ -75,7 +75,9 @@ grep -q "^check BE: 19 biobanks" "$work/template.log"
 record check-template $(( rc != 0 || $? != 0 ))
 
 [ -f /lib/systemd/system/bbmri-dirsync.timer ] && [ -f /usr/share/man/man8/bbmri-dirsync.8.gz ] &&
-        [ -f /usr/lib/systemd/catalog/bbmri-dirsync.catalog ] && [ -s /usr/share/bbmri-dirsync/master.schema.json ]
+        [ -f /usr/lib/systemd/catalog/bbmri-dirsync.catalog ] && [ -s /usr/share/bbmri-dirsync/master.schema.json ] &&
+        [ -f /usr/share/bash-completion/completions/bbmri-dirsync ] &&
+        [ -f /usr/share/zsh/vendor-completions/_bbmri-dirsync ]
 record files-installed $?
 
 units=/lib/systemd/system
