@@ -75,10 +75,16 @@ void run_done(Run *run) {
         free(run->summary);
 }
 
+/* Records a finished phase in the report and tells the sink (shown with -v). */
+static void run_add_phase(Run *run, const char *name, uint64_t usec) {
+        if (run->report.n_phases < ELEMENTSOF(run->report.phases))
+                run->report.phases[run->report.n_phases++] = (ReportPhase) { name, usec };
+        run_emit(run, LOG_DEBUG, RUN_EVENT_PHASE, "phase %s: %.3f s", name, (double) usec / 1e6);
+}
+
 static void run_phase(Run *run, const char *name) {
         uint64_t now = now_usec_monotonic();
-        if (run->report.n_phases < ELEMENTSOF(run->report.phases))
-                run->report.phases[run->report.n_phases++] = (ReportPhase) { name, now - run->phase_start };
+        run_add_phase(run, name, now - run->phase_start);
         run->phase_start = now;
 }
 
@@ -149,9 +155,9 @@ static int read_local(Run *run) {
         }
         run->report.local = run->local.dataset;
         run->report.findings = &run->findings;
-        run->report.phases[run->report.n_phases++] = (ReportPhase) { "read", run->local.usec_read };
-        run->report.phases[run->report.n_phases++] = (ReportPhase) { "map", run->local.usec_map };
-        run->report.phases[run->report.n_phases++] = (ReportPhase) { "validate", run->local.usec_validate };
+        run_add_phase(run, "read", run->local.usec_read);
+        run_add_phase(run, "map", run->local.usec_map);
+        run_add_phase(run, "validate", run->local.usec_validate);
         run->phase_start = now_usec_monotonic();
         return 0;
 }
@@ -509,8 +515,7 @@ static int compare_with_remote(Run *run, bool against_published) {
                 return r;
         }
         /* The fetch's own time: it ran alongside read, map and validate. */
-        if (run->report.n_phases < ELEMENTSOF(run->report.phases))
-                run->report.phases[run->report.n_phases++] = (ReportPhase) { "fetch", fetch_usec };
+        run_add_phase(run, "fetch", fetch_usec);
         run->phase_start = now_usec_monotonic();
 
         DiffOptions opts = {

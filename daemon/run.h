@@ -31,6 +31,7 @@ typedef enum RunEventKind {
         RUN_EVENT_LOCK_BUSY,
         RUN_EVENT_FINDINGS,        /* findings->items[findings_from..n_items) are ready to be shown */
         RUN_EVENT_CHANGES,         /* the run's changes are ready to be shown */
+        RUN_EVENT_PHASE,           /* a phase finished: "phase fetch: 1.234 s" (LOG_DEBUG) */
 } RunEventKind;
 
 #define RUN_EVENT_FIELDS_MAX 4
