@@ -24,15 +24,12 @@ static const char *change_word(const Change *c, DeletionPolicy deletions) {
         return change_kind_to_string(c->kind);
 }
 
-char *change_headline(const Model *model, const Change *c, const ChangeTextOptions *o) {
+char *change_held_back_reason(const Model *model, const Change *c, const Findings *findings, bool full) {
         const char *table = c->table < model->n_tables ? model->tables[c->table].name : "?";
-        if (!c->blocked)
-                return strdup_printf("%s %s %s", change_word(c, o->deletions), table, c->id);
-        /* Held back: say how many errors the row has and the first, so nobody has to search. */
         size_t n = 0;
         const Finding *first = NULL;
-        for (size_t i = 0; o->findings && i < o->findings->n_items; i++) {
-                const Finding *f = &o->findings->items[i];
+        for (size_t i = 0; findings && i < findings->n_items; i++) {
+                const Finding *f = &findings->items[i];
                 if (f->severity != SEVERITY_ERROR || !streq_ptr(f->table, table) || !streq_ptr(f->id, c->id))
                         continue;
                 if (!first)
@@ -40,13 +37,18 @@ char *change_headline(const Model *model, const Change *c, const ChangeTextOptio
                 n++;
         }
         if (!first)
-                return strdup_printf("%s %s %s (held back: it has errors)", change_word(c, o->deletions), table,
-                                     c->id);
-        _cleanup_free_ char *why = change_shown_value(first->message, o->full);
-        if (!why)
-                return NULL;
-        return strdup_printf("%s %s %s (held back: %zu error%s; first: %s)", change_word(c, o->deletions), table,
-                             c->id, n, n == 1 ? "" : "s", why);
+                return strdup("it has errors");
+        _cleanup_free_ char *why = change_shown_value(first->message, full);
+        return why ? strdup_printf("%zu error%s; first: %s", n, n == 1 ? "" : "s", why) : NULL;
+}
+
+char *change_headline(const Model *model, const Change *c, const ChangeTextOptions *o) {
+        const char *table = c->table < model->n_tables ? model->tables[c->table].name : "?";
+        if (!c->blocked)
+                return strdup_printf("%s %s %s", change_word(c, o->deletions), table, c->id);
+        /* Held back: say how many errors the row has and the first, so nobody has to search. */
+        _cleanup_free_ char *why = change_held_back_reason(model, c, o->findings, o->full);
+        return why ? strdup_printf("%s %s %s (held back: %s)", change_word(c, o->deletions), table, c->id, why) : NULL;
 }
 
 char *change_shown_value(const char *value, bool full) {

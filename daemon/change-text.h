@@ -22,6 +22,9 @@ const char *change_action(ChangeKind kind, DeletionPolicy deletions);
  * <message>)" for a blocked row. malloc()ed. */
 char *change_headline(const Model *model, const Change *c, const ChangeTextOptions *o);
 
+/* Why a blocked row is held back: "2 errors; first: <message>", or "it has errors". malloc()ed. */
+char *change_held_back_reason(const Model *model, const Change *c, const Findings *findings, bool full);
+
 /* One column: "size: 100 → 12000", "materials: +SERUM -PLASMA", "description: (empty) → Long…".
  * malloc()ed. */
 char *change_column_text(const ModelTable *t, const ColumnChange *cc, bool full);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <time.h>
 
+#include "change-text.h"
+#include "quality.h"
 #include "report.h"
 
 /* The two extra outputs of a run (design §9): an HTML page a coordinator can open or mail, per
@@ -95,7 +97,7 @@ static const char *biobank_name(const Dataset *local, const char *id) {
 /* Groups in order of first appearance; NULL (the whole node) first. */
 typedef struct Group {
         char *biobank;
-        size_t n_changes, n_findings;
+        size_t n_changes;
 } Group;
 
 static int group_index(Group **groups, size_t *n, char *biobank) {
@@ -114,53 +116,211 @@ static int group_index(Group **groups, size_t *n, char *biobank) {
         return (int) (*n)++;
 }
 
-static void write_change(FILE *out, const Model *model, const Change *c) {
-        const ModelTable *t = &model->tables[c->table];
-        fprintf(out, "<tr class=\"%s\"><td>%s%s</td><td>", change_kind_to_string(c->kind),
-                change_kind_to_string(c->kind), c->blocked ? " (not pushed: errors)" : "");
-        html_text(out, t->name);
-        fputs("</td><td><code>", out);
-        html_text(out, c->id);
-        fputs("</code></td><td>", out);
-        if (c->kind == CHANGE_CHANGED)
-                for (size_t k = 0; k < c->n_columns; k++) {
-                        if (c->columns[k].column >= t->n_columns)
-                                continue;
-                        const ModelColumn *col = &t->columns[c->columns[k].column];
-                        fputs("<div><b>", out);
-                        html_text(out, col->name);
-                        fputs("</b>: ", out);
-                        html_cell(out, col, c->columns[k].old_value);
-                        fputs(" &rarr; ", out);
-                        html_cell(out, col, c->columns[k].new_value);
-                        fputs("</div>", out);
-                }
-        fputs("</td></tr>\n", out);
+/* What the page says about files: relative to the configuration's folder, where the master and
+ * its facts live (an absolute path tells a coordinator nothing on another machine). */
+typedef struct HtmlContext {
+        FILE *out;
+        const RunReport *r;
+        const Model *model;
+        char *base_dir;       /* the configuration's folder, absolute, or NULL */
+} HtmlContext;
+
+static void html_file(const HtmlContext *h, const char *file) {
+        const char *rel = h->base_dir ? startswith(file, h->base_dir) : NULL;
+        html_text(h->out, rel && *rel == '/' ? rel + 1 : file);
 }
 
-static void write_finding(FILE *out, const Finding *f) {
-        fprintf(out, "<tr class=\"%s\"><td>%s</td><td>", severity_to_string(f->severity),
-                severity_to_string(f->severity));
-        html_text(out, f->table);
+/* A check id, linked to its explanation at the end of the page when the catalogue knows it. */
+static void html_check(const HtmlContext *h, const char *code) {
+        if (!code)
+                return;
+        if (quality_check_info(code)) {
+                fputs("<a href=\"#check-", h->out);
+                html_text(h->out, code);
+                fputs("\"><code>", h->out);
+                html_text(h->out, code);
+                fputs("</code></a>", h->out);
+        } else {
+                fputs("<code>", h->out);
+                html_text(h->out, code);
+                fputs("</code>", h->out);
+        }
+}
+
+/* Where a finding is: row (table, id, column) and file position. */
+static void html_where(const HtmlContext *h, const Finding *f) {
+        if (f->table) {
+                html_text(h->out, f->table);
+                fputs(" ", h->out);
+        }
         if (f->id) {
-                fputs(" <code>", out);
-                html_text(out, f->id);
-                fputs("</code>", out);
+                fputs("<code>", h->out);
+                html_text(h->out, f->id);
+                fputs("</code> ", h->out);
         }
         if (f->column) {
-                fputs(" ", out);
-                html_text(out, f->column);
+                fputs("<i>", h->out);
+                html_text(h->out, f->column);
+                fputs("</i> ", h->out);
         }
         if (f->file) {
-                fputs(" <small>", out);
-                html_text(out, f->file);
-                fprintf(out, ":%u:%u</small>", f->line, f->column_no);
+                fputs("<small>", h->out);
+                html_file(h, f->file);
+                if (f->line > 0)
+                        fprintf(h->out, ":%u", f->line);
+                if (f->column_no > 0)
+                        fprintf(h->out, ":%u", f->column_no);
+                fputs("</small>", h->out);
         }
-        fputs("</td><td>", out);
-        html_text(out, f->message);
-        fputs(" <small>(", out);
-        html_text(out, f->code);
-        fputs(")</small></td></tr>\n", out);
+}
+
+static bool finding_in(const Finding *f, const Severity *kinds, size_t n_kinds) {
+        for (size_t i = 0; i < n_kinds; i++)
+                if (f->severity == kinds[i])
+                        return true;
+        return false;
+}
+
+static size_t count_findings(const Findings *f, const Severity *kinds, size_t n_kinds) {
+        size_t n = 0;
+        for (size_t i = 0; f && i < f->n_items; i++)
+                n += finding_in(&f->items[i], kinds, n_kinds);
+        return n;
+}
+
+static void html_findings_table(const HtmlContext *h, const Severity *kinds, size_t n_kinds) {
+        const Findings *f = h->r->findings;
+        fputs("<table>\n<thead><tr><th>Kind</th><th>Where</th><th>Problem</th><th>Check</th></tr></thead>\n<tbody>\n",
+              h->out);
+        for (size_t i = 0; f && i < f->n_items; i++) {
+                const Finding *x = &f->items[i];
+                if (!finding_in(x, kinds, n_kinds))
+                        continue;
+                const char *kind = severity_to_string(x->severity);
+                fprintf(h->out, "<tr class=\"%s\"><td>%s</td><td>", severity_is_quality(x->severity) ? "quality" : kind,
+                        kind);
+                html_where(h, x);
+                fputs("</td><td>", h->out);
+                html_text(h->out, x->message);
+                fputs("</td><td>", h->out);
+                html_check(h, x->code);
+                fputs("</td></tr>\n", h->out);
+        }
+        fputs("</tbody></table>\n", h->out);
+}
+
+/* Whether the run pushed this change. */
+static bool change_pushed(const RunReport *r, const Change *c) {
+        return r->pushed && r->verified && !c->blocked && !(c->kind == CHANGE_REMOVED && r->deletions == DELETIONS_KEEP);
+}
+
+static const char *change_status(const RunReport *r, const Change *c) {
+        if (c->blocked)
+                return "held back";
+        if (c->kind == CHANGE_REMOVED && r->deletions == DELETIONS_KEEP)
+                return "kept";
+        if (change_pushed(r, c))
+                return "pushed";
+        if (r->dry_run)
+                return "not pushed (dry run)";
+        if (streq_ptr(r->command, "diff"))
+                return "not pushed (diff)";
+        if (streq_ptr(r->mode, "report"))
+                return "not pushed (report mode)";
+        return "not pushed";
+}
+
+/* The values of a change: added rows all their values, changed rows old → new, removed rows what
+ * the policy does. */
+static void html_change_values(const HtmlContext *h, const Change *c) {
+        const ModelTable *t = &h->model->tables[c->table];
+        if (c->kind == CHANGE_REMOVED) {
+                fprintf(h->out, "%s", c->kind == CHANGE_REMOVED && h->r->deletions == DELETIONS_KEEP
+                                              ? "kept in the Directory (push.deletions: keep)"
+                                      : h->r->deletions == DELETIONS_DELETE
+                                              ? "deleted from the Directory (push.deletions: delete)"
+                                              : "withdrawn: withdrawn=true, the row stays (push.deletions: withdraw)");
+                return;
+        }
+        for (size_t k = 0; k < c->n_columns; k++) {
+                if (c->columns[k].column >= t->n_columns)
+                        continue;
+                const ModelColumn *col = &t->columns[c->columns[k].column];
+                fputs("<div><b>", h->out);
+                html_text(h->out, col->name);
+                fputs("</b>: ", h->out);
+                if (c->kind == CHANGE_CHANGED) {
+                        html_cell(h->out, col, c->columns[k].old_value);
+                        fputs(" &rarr; ", h->out);
+                }
+                html_cell(h->out, col, c->columns[k].new_value);
+                fputs("</div>", h->out);
+        }
+}
+
+static void html_changes_head(FILE *out) {
+        /* Fixed columns: the tables of every biobank line up. */
+        fputs("<table class=\"changes\"><colgroup><col style=\"width:8em\"><col style=\"width:9em\">"
+              "<col style=\"width:22em\"><col><col style=\"width:13em\"></colgroup>\n<thead><tr><th>Action</th><th>Table</th><th>Id</th><th>Values</th><th>Status</th></tr></thead>\n"
+              "<tbody>\n",
+              out);
+}
+
+static void html_change(const HtmlContext *h, const Change *c) {
+        const char *status = change_status(h->r, c);
+        fprintf(h->out, "<tr class=\"%s\"><td>%s</td><td class=\"table\">", change_pushed(h->r, c) ? "pushed" : "not-pushed",
+                change_action(c->kind, h->r->deletions));
+        html_text(h->out, h->model->tables[c->table].name);
+        fputs("</td><td><code>", h->out);
+        html_text(h->out, c->id);
+        fputs("</code></td><td>", h->out);
+        html_change_values(h, c);
+        fputs("</td><td>", h->out);
+        if (c->blocked) {
+                _cleanup_free_ char *why = change_held_back_reason(h->model, c, h->r->findings, true);
+                fputs("held back: ", h->out);
+                html_text(h->out, why ?: "it has errors");
+        } else
+                fputs(status, h->out);
+        fputs("</td></tr>\n", h->out);
+}
+
+/* The catalogue's explanation of every check the page names. */
+static void html_check_explanations(const HtmlContext *h) {
+        const Findings *f = h->r->findings;
+        bool any = false;
+        for (size_t i = 0; f && i < quality_check_count(); i++) {
+                const QualityCheckInfo *info = quality_check_at(i);
+                bool named = false;
+                for (size_t j = 0; !named && j < f->n_items; j++)
+                        named = streq_ptr(f->items[j].code, info->id);
+                if (!named)
+                        continue;
+                if (!any)
+                        fputs("<h2 id=\"checks\">About the checks</h2>\n<dl>\n", h->out);
+                any = true;
+                fputs("<dt id=\"check-", h->out);
+                html_text(h->out, info->id);
+                fputs("\"><code>", h->out);
+                html_text(h->out, info->id);
+                fprintf(h->out, "</code> (%s, %s)</dt>\n<dd>", severity_to_string(info->level), info->table);
+                html_text(h->out, info->summary);
+                fputs(" <b>How to fix:</b> ", h->out);
+                html_text(h->out, info->fix);
+                fputs("</dd>\n", h->out);
+        }
+        if (any)
+                fputs("</dl>\n", h->out);
+}
+
+/* One line of the summary table: a count that links to its section (plain when there is none). */
+static void html_summary_row(FILE *out, const char *cls, const char *label, size_t n, const char *anchor) {
+        fprintf(out, "<tr class=\"%s\"><td>%s</td><td>", cls, label);
+        if (n > 0)
+                fprintf(out, "<a href=\"#%s\">%zu</a>", anchor, n);
+        else
+                fputs("0", out);
+        fputs("</td></tr>\n", out);
 }
 
 int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
@@ -169,43 +329,54 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                 return -ENOMEM;
         const Model *model = r->local ? r->local->model : NULL;
         const Findings *f = r->findings;
-        size_t n_changes = r->changes && model ? r->changes->n_changes : 0, n_findings = f ? f->n_items : 0;
+        size_t n_changes = r->changes && model ? r->changes->n_changes : 0;
         _cleanup_free_ int *change_group = calloc(n_changes ?: 1, sizeof(int));
-        _cleanup_free_ int *finding_group = calloc(n_findings ?: 1, sizeof(int));
         Group *groups = NULL;
-        size_t n_groups = 0;
-        int k = change_group && finding_group ? group_index(&groups, &n_groups, NULL) : -ENOMEM;
+        size_t n_groups = 0, n_blocked = 0;
+        int k = change_group ? group_index(&groups, &n_groups, NULL) : -ENOMEM;
         for (size_t i = 0; k >= 0 && i < n_changes; i++) {
                 const Change *c = &r->changes->changes[i];
+                n_blocked += c->blocked;
                 k = group_index(&groups, &n_groups, biobank_of(r->local, model->tables[c->table].name, c->id));
                 if (k >= 0) {
                         change_group[i] = k;
                         groups[k].n_changes++;
                 }
         }
-        for (size_t i = 0; k >= 0 && i < n_findings; i++) {
-                k = group_index(&groups, &n_groups, biobank_of(r->local, f->items[i].table, f->items[i].id));
-                if (k >= 0) {
-                        finding_group[i] = k;
-                        groups[k].n_findings++;
-                }
-        }
         char *buf = NULL;
         size_t size = 0;
         FILE *out = k >= 0 ? open_memstream(&buf, &size) : NULL;
+        _cleanup_free_ char *config_dir = r->config_path ? path_dirname(r->config_path) : NULL;
+        HtmlContext h = { .out = out, .r = r, .model = model, .base_dir = config_dir ? realpath(config_dir, NULL) : NULL };
         if (!out) {
                 for (size_t i = 0; i < n_groups; i++)
                         free(groups[i].biobank);
                 free(groups);
+                free(h.base_dir);
                 return -ENOMEM;
         }
+        static const Severity errors[] = { SEVERITY_ERROR }, quality_errors[] = { SEVERITY_QUALITY_ERROR },
+                              warnings[] = { SEVERITY_WARNING, SEVERITY_QUALITY_WARNING },
+                              infos[] = { SEVERITY_INFO, SEVERITY_QUALITY_INFO };
+        size_t n_errors = count_findings(f, errors, ELEMENTSOF(errors)),
+               n_quality_errors = count_findings(f, quality_errors, ELEMENTSOF(quality_errors)),
+               n_warnings = count_findings(f, warnings, ELEMENTSOF(warnings)),
+               n_infos = count_findings(f, infos, ELEMENTSOF(infos));
+
         fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", out);
         html_text(out, summary);
-        fputs("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:72em}"
+        /* Colours by meaning: red errors, amber quality, green pushed, grey not pushed. */
+        fputs("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:80em;color:#222}"
               "table{border-collapse:collapse;width:100%;margin-bottom:1em}"
-              "td{border-top:1px solid #ddd;padding:.3em .5em;vertical-align:top}"
-              "tr.error td:first-child{color:#b00;font-weight:bold}tr.warning td:first-child{color:#a60}"
-              "tr.added td:first-child{color:#070}tr.removed td:first-child{color:#b00}code{font-size:90%}"
+              "th{text-align:left;background:#f0f0f0;padding:.3em .5em}"
+              "td{border-top:1px solid #ddd;padding:.3em .5em;vertical-align:top;overflow-wrap:anywhere}"
+              "td:first-child,td:last-child code,td.table{white-space:nowrap;overflow-wrap:normal}"
+              "table.changes{table-layout:fixed}table.summary{width:auto}table.summary td:last-child{text-align:right;font-weight:bold}"
+              "tr.error td:first-child{color:#b00;font-weight:bold}tr.quality td:first-child{color:#b36b00;font-weight:bold}"
+              "tr.warning td:first-child{color:#b36b00}tr.pushed td:first-child{color:#070;font-weight:bold}"
+              "tr.not-pushed td:first-child{color:#666;font-weight:bold}tr.info td:first-child{color:#555}"
+              "h2.error{color:#b00}h2.quality{color:#b36b00}code{font-size:90%}"
+              "details{margin:.5em 0}summary{cursor:pointer;font-weight:bold}dt{margin-top:.5em}"
               "</style></head><body>\n<h1>bbmri-dirsync: ",
               out);
         html_text(out, r->command);
@@ -215,7 +386,7 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
         html_text(out, summary);
         fputs("</b></p>\n", out);
         if (r->error) {
-                fputs("<p>Error: ", out);
+                fputs("<p class=\"error\">Error: ", out);
                 html_text(out, r->error);
                 fputs("</p>\n", out);
         }
@@ -226,42 +397,85 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                 strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S UTC", &tm);
         fprintf(out, "<p>Finished %s, outcome %s (exit %d), mode %s%s.</p>\n", stamp, r->outcome ?: "?", r->exit_code,
                 r->mode ?: "?", r->dry_run ? ", dry run" : "");
-        bool any = false;
-        for (size_t g = 0; g < n_groups; g++) {
-                if (groups[g].n_changes + groups[g].n_findings == 0)
-                        continue;
-                any = true;
-                fputs("<h2>", out);
-                if (groups[g].biobank) {
-                        const char *name = biobank_name(r->local, groups[g].biobank);
-                        html_text(out, name ?: groups[g].biobank);
-                        fputs(" <small><code>", out);
-                        html_text(out, groups[g].biobank);
-                        fputs("</code></small>", out);
-                } else
-                        fputs("The whole node (persons, networks, the master file)", out);
-                fputs("</h2>\n", out);
-                if (groups[g].n_changes > 0) {
-                        fputs("<h3>Changes</h3>\n<table>\n", out);
+
+        const DiffTableCounts total = r->changes ? r->changes->total : (DiffTableCounts) {};
+        fputs("<table class=\"summary\">\n<thead><tr><th>What</th><th>Count</th></tr></thead>\n<tbody>\n", out);
+        html_summary_row(out, "error", "Errors", n_errors, "errors");
+        html_summary_row(out, "not-pushed", "Rows held back", n_blocked, "held-back");
+        html_summary_row(out, "quality", "Quality errors", n_quality_errors, "quality-errors");
+        const char *change_class = r->pushed && r->verified ? "pushed" : "not-pushed";
+        html_summary_row(out, change_class, "Rows added", total.added, "changes");
+        html_summary_row(out, change_class, "Rows changed", total.changed, "changes");
+        html_summary_row(out, change_class, "Rows removed", total.removed, "changes");
+        html_summary_row(out, "warning", "Warnings", n_warnings, "warnings");
+        html_summary_row(out, "info", "Infos", n_infos, "infos");
+        fputs("</tbody></table>\n", out);
+
+        /* What needs action first: errors, held-back rows, then quality errors. */
+        if (n_errors > 0) {
+                fprintf(out, "<h2 id=\"errors\" class=\"error\">Errors (%zu): fix these in the master</h2>\n", n_errors);
+                html_findings_table(&h, errors, ELEMENTSOF(errors));
+        }
+        if (n_blocked > 0) {
+                fprintf(out, "<h2 id=\"held-back\" class=\"error\">Rows held back (%zu): not pushed until their errors "
+                        "are fixed</h2>\n", n_blocked);
+                html_changes_head(out);
+                for (size_t i = 0; i < n_changes; i++)
+                        if (r->changes->changes[i].blocked)
+                                html_change(&h, &r->changes->changes[i]);
+                fputs("</tbody></table>\n", out);
+        }
+        if (n_quality_errors > 0) {
+                fprintf(out, "<h2 id=\"quality-errors\" class=\"quality\">Quality errors (%zu)</h2>\n", n_quality_errors);
+                html_findings_table(&h, quality_errors, ELEMENTSOF(quality_errors));
+        }
+
+        /* Then the changes, per biobank (rows of the whole node first). */
+        if (n_changes > n_blocked) {
+                fputs("<h2 id=\"changes\">Changes</h2>\n", out);
+                for (size_t g = 0; g < n_groups; g++) {
+                        size_t shown = 0;
                         for (size_t i = 0; i < n_changes; i++)
-                                if (change_group[i] == (int) g)
-                                        write_change(out, model, &r->changes->changes[i]);
-                        fputs("</table>\n", out);
-                }
-                if (groups[g].n_findings > 0) {
-                        fputs("<h3>Findings</h3>\n<table>\n", out);
-                        for (size_t i = 0; i < n_findings; i++)
-                                if (finding_group[i] == (int) g)
-                                        write_finding(out, &f->items[i]);
-                        fputs("</table>\n", out);
+                                shown += change_group[i] == (int) g && !r->changes->changes[i].blocked;
+                        if (shown == 0)
+                                continue;
+                        fputs("<h3>", out);
+                        if (groups[g].biobank) {
+                                const char *name = biobank_name(r->local, groups[g].biobank);
+                                html_text(out, name ?: groups[g].biobank);
+                                fputs(" <small><code>", out);
+                                html_text(out, groups[g].biobank);
+                                fputs("</code></small>", out);
+                        } else
+                                fputs("The whole node (persons, networks, the master file)", out);
+                        fputs("</h3>\n", out);
+                        html_changes_head(out);
+                        for (size_t i = 0; i < n_changes; i++)
+                                if (change_group[i] == (int) g && !r->changes->changes[i].blocked)
+                                        html_change(&h, &r->changes->changes[i]);
+                        fputs("</tbody></table>\n", out);
                 }
         }
-        if (!any)
+
+        /* Warnings and infos last, folded. */
+        if (n_warnings > 0) {
+                fprintf(out, "<details id=\"warnings\"><summary>Warnings (%zu)</summary>\n", n_warnings);
+                html_findings_table(&h, warnings, ELEMENTSOF(warnings));
+                fputs("</details>\n", out);
+        }
+        if (n_infos > 0) {
+                fprintf(out, "<details id=\"infos\"><summary>Infos (%zu)</summary>\n", n_infos);
+                html_findings_table(&h, infos, ELEMENTSOF(infos));
+                fputs("</details>\n", out);
+        }
+        if (n_changes + n_errors + n_quality_errors + n_warnings + n_infos == 0)
                 fputs("<p>Nothing changed and nothing is wrong.</p>\n", out);
+        html_check_explanations(&h);
         fputs("</body></html>\n", out);
         for (size_t i = 0; i < n_groups; i++)
                 free(groups[i].biobank);
         free(groups);
+        free(h.base_dir);
         return memstream_done(out, &buf, &size, 0, ret_data, ret_size);
 }
 

@@ -6,6 +6,7 @@
  * program saves it and logs the summary. */
 
 #include "backend.h"
+#include "config.h"
 #include "diff.h"
 #include "findings.h"
 
@@ -20,6 +21,7 @@ typedef struct RunReport {
         const char *command;      /* "check", "diff", "sync", ... */
         const char *node;
         const char *mode;         /* "report" or "push" */
+        DeletionPolicy deletions; /* what a push does with removed rows (push.deletions) */
         bool dry_run;
         const char *against;      /* "staging" or "published" (diff/sync), or NULL */
         const char *config_path;
@@ -52,9 +54,11 @@ typedef struct RunReport {
 /* JSON report (jansson), pretty-printed with sorted keys, trailing newline. */
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size);
 
-/* An HTML page of the run for the coordinator (report.html): the summary, then per biobank what
- * changed (old and new values) and what is wrong; rows of the whole node first. Self-contained,
- * every text escaped. */
+/* An HTML page of the run for the coordinator (report.html): the summary with counts linking to
+ * the sections, then what needs action (errors, held-back rows, quality errors), then the changes
+ * per biobank (rows of the whole node first), then warnings and infos folded; check ids linked to
+ * the catalogue's explanation, files relative to the configuration's folder. Self-contained, every
+ * text escaped, no script. */
 int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size);
 
 /* Prometheus textfile (report.metrics, for the node exporter's textfile collector): last run and

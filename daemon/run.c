@@ -104,6 +104,7 @@ int run_load_config(Run *run) {
                 run->config_borrowed = true;
                 run->report.node = run->config->node;
                 run->report.mode = sync_mode_to_string(run->config->mode);
+        run->report.deletions = run->config->deletions;
                 run->report.config_digest = run->config->digest;
                 return 0;
         }
@@ -116,6 +117,7 @@ int run_load_config(Run *run) {
         }
         run->report.node = run->config->node;
         run->report.mode = sync_mode_to_string(run->config->mode);
+        run->report.deletions = run->config->deletions;
         run->report.config_digest = run->config->digest;
         return 0;
 }

@@ -23,13 +23,13 @@ class Checker(html.parser.HTMLParser):
         super().__init__()
         self.stack, self.h2 = [], []
     def handle_starttag(self, tag, attrs):
-        if tag not in ("meta", "br"):
+        if tag not in ("meta", "br", "col"):
             self.stack.append(tag)
     def handle_endtag(self, tag):
         assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1] if self.stack else None}>"
         self.stack.pop()
     def handle_data(self, data):
-        if self.stack and self.stack[-1] == "h2":
+        if self.stack and self.stack[-1] in ("h2", "h3"):
             self.h2.append(data)
 
 c = Checker()
@@ -39,7 +39,7 @@ assert "diff BE: 1 added, 2 changed, 1 removed" in page
 # Per biobank: the changed oncology collection sits under its biobank, with old and new size.
 assert "bbmri-eric:ID:BE_71030031000" in page
 i = page.index("bbmri-eric:ID:BE_71030031000:collection:oncology")
-assert page.rfind("<h2>", 0, i) > page.rfind("The whole node", 0, i), "the collection is not under its biobank"
+assert page.rfind("<h3>", 0, i) > page.rfind("The whole node", 0, i), "the collection is not under its biobank"
 assert "11000 &rarr; 12000" in page
 # The changed e-mail is a node-wide row (a person).
 assert "bbmri-eric:contactID:BE_biobank-uzgent" in page
@@ -62,6 +62,79 @@ for line in m.splitlines():
     assert line.startswith("#") or re.fullmatch(r'[a-z_]+\{node="[A-Z]+",command="[a-z]+"(,[a-z]+="[^"]*")*\} -?[0-9.e+]+', line), line
 # A diff is not a success of the sync: the last success time stays at "never".
 assert 'bbmri_dirsync_last_success_timestamp_seconds{node="BE",command="sync"} 0.000\n' in m, m
+PY
+
+# The page's structure on a master with errors, a held-back row and quality errors: the summary
+# first with counts linking to the sections; errors, held-back rows, quality errors, then the
+# changes per biobank, then warnings and infos folded; headers on every table; added rows with
+# their values, removed rows with the policy; check ids linked to their explanation; files relative
+# to the configuration's folder; no script.
+cp -r "$WORK/config" "$WORK/broken"
+rm -rf "$WORK/broken/example-state"
+sed -i "s|$WORK/report.html|$WORK/broken.html|; s|$WORK/metrics.prom|$WORK/broken.prom|" "$WORK/broken/example.yaml"
+sed -i 's/@bbmri-be\.example/@example.org/' "$WORK/broken/example-master.yaml"
+sed -i '0,/country: BE/s//country: QQ/' "$WORK/broken/example-master.yaml"
+expect_exit 65 -- "$PROGRAM" -c "$WORK/broken/example.yaml" diff
+python3 - "$WORK/broken.html" "$WORK/broken" <<'PY' || fail "the HTML report's structure is not as documented"
+import html.parser, re, sys
+page, folder = open(sys.argv[1], encoding="utf-8").read(), sys.argv[2]
+
+class Parser(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.tables, self.in_table = [], [], 0, None
+        self.order = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.append(a["id"])
+            self.order.append((tag, a["id"]))
+        if tag == "a" and a.get("href", "").startswith("#"):
+            self.links.append(a["href"][1:])
+        if tag == "table":
+            self.tables += 1
+            self.in_table = {"th": 0}
+        if tag == "th" and self.in_table is not None:
+            self.in_table["th"] += 1
+        if tag == "tbody" and self.in_table is not None and self.in_table["th"] == 0:
+            raise AssertionError("a table without column headers")
+    def handle_endtag(self, tag):
+        if tag == "table":
+            assert self.in_table["th"] > 0, "a table without column headers"
+            self.in_table = None
+
+p = Parser()
+p.feed(page)
+assert p.tables >= 5, p.tables
+assert "<script" not in page.lower() and "<link" not in page.lower() and "src=" not in page
+sections = [i for t, i in p.order if not i.startswith("check-")]
+want = ["errors", "held-back", "quality-errors", "changes", "warnings", "infos"]
+assert [s for s in sections if s in want] == [s for s in want if s in sections], sections
+for s in ("errors", "held-back", "quality-errors", "changes"):
+    assert s in sections, f"no section {s}: {sections}"
+# The summary table comes before every section and links to them.
+assert page.index('class="summary"') < page.index('id="errors"')
+for s in ("errors", "held-back", "quality-errors", "changes"):
+    assert s in p.links, f"the summary does not link to {s}"
+assert '<details id="warnings">' in page or "warnings" not in sections
+# Every link points at something on the page; check ids link to their explanation.
+for link in p.links:
+    assert link in p.ids, f"link to #{link} leads nowhere"
+assert 'href="#check-CTF:EmailPlaceholder"' in page and 'id="check-CTF:EmailPlaceholder"' in page
+i = page.index('id="check-CTF:EmailPlaceholder"')
+assert "How to fix:" in page[i:i + 1000]
+# Colours by meaning: errors red, quality amber, not pushed grey (a diff pushes nothing).
+assert '<tr class="error">' in page and '<tr class="quality">' in page and '<tr class="not-pushed">' in page
+assert '<tr class="pushed">' not in page.split('class="summary"')[1].split("</table>")[1]
+# Rows: the held-back one says why; the added one shows its values; the removed one the policy.
+held = page[page.index('id="held-back"'):page.index('id="quality-errors"')]
+assert "bbmri-eric:contactID:BE_biobank-chuliege" in held and "held back: 2 errors; first: required field" in held
+assert "<b>name</b>: Stroke collection" in page
+assert "withdrawn: withdrawn=true" in page
+assert "<b>size</b>: 11000 &rarr; 12000" in page
+# Files relative to the configuration's folder.
+assert "example-master.yaml:18:5" in page
+assert folder + "/example-master.yaml" not in page
 PY
 
 # A sync in report mode that finds differences does not move it either; one with nothing to push does.
