@@ -46,6 +46,7 @@ Config *config_free(Config *c) {
         free(c->report_json);
         free(c->report_html);
         free(c->report_metrics);
+        free(c->quality_orphanet_file);
         free(c);
         return NULL;
 }
@@ -398,7 +399,7 @@ int config_parse(const char *data, size_t size, const char *path, const char *da
         Parser p = { .doc = doc, .findings = findings, .config = c, .base_dir = base_dir };
         const YNode *root = doc->root;
         static const char *const keys[] = { "node", "master", "mappings", "model", "directory", "mode", "push",
-                                            "schedule", "state_dir", "report", "token", "password", NULL };
+                                            "schedule", "state_dir", "report", "quality", "token", "password", NULL };
         r = ynode_check_keys(doc, root, "the configuration", keys, findings);
         if (r == -ENOMEM)
                 return r;
@@ -464,6 +465,14 @@ int config_parse(const char *data, size_t size, const char *path, const char *da
         if (r == 0 && ((r = get_path(&p, report, "json", &c->report_json)) < 0 ||
                        (r = get_path(&p, report, "html", &c->report_html)) < 0 ||
                        (r = get_path(&p, report, "metrics", &c->report_metrics)) < 0))
+                return r;
+
+        static const char *const quality_keys[] = { "orphanet_file", NULL };
+        const YNode *quality = ynode_get(root, "quality");
+        r = parse_section(&p, quality, "quality", quality_keys);
+        if (r < 0)
+                return r;
+        if (r == 0 && (r = get_path(&p, quality, "orphanet_file", &c->quality_orphanet_file)) < 0)
                 return r;
 
         if (p.failed)

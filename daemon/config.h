@@ -67,6 +67,7 @@ typedef struct Config {
         char *report_json;          /* optional extra copy of the JSON report */
         char *report_html;          /* optional */
         char *report_metrics;       /* optional Prometheus textfile */
+        char *quality_orphanet_file; /* Orphanet's en_product1.xml: the Orphanet checks run when given */
 
         char digest[65];            /* SHA-256 of the file's bytes, hex */
 } Config;

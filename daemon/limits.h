@@ -26,6 +26,9 @@
 #define LIMIT_XML_DEPTH                32u                         /* nesting of elements (MIABIS needs 3) */
 #define LIMIT_XML_ELEMENTS             (4u * 1024 * 1024)          /* elements in one document */
 #define LIMIT_XML_TEXT_BYTES           (1u * 1024 * 1024)          /* text of one element or attribute */
+/* Orphanet's en_product1.xml (quality.orphanet_file; ~10,000 disorders, ~30 MiB today), read under
+ * the same XML limits. */
+#define LIMIT_ORPHANET_FILE_BYTES      (512u * 1024 * 1024)
 
 /* CSV structure. */
 #define LIMIT_CSV_FIELD_BYTES          (1u * 1024 * 1024)          /* one field */

@@ -12,6 +12,7 @@ void local_done(Local *l) {
         record_set_free(l->records);
         mapping_free(l->mapping);
         vocab_free(l->vocab);
+        orphanet_free(l->orphanet);
         model_free(l->model);
         *l = (Local) {};
 }
@@ -41,6 +42,12 @@ int local_setup(const Config *config, Local *l, Findings *findings) {
                                 return r == -ENOMEM ? r : -EINVAL;
                         l->n_vocab_tables_loaded = (size_t) r;
                 }
+        }
+
+        if (config->quality_orphanet_file) {
+                r = orphanet_load(config->quality_orphanet_file, &l->orphanet, findings);
+                if (r < 0)
+                        return r == -ENOMEM ? r : -EINVAL;
         }
 
         r = mapping_new(&l->mapping);
@@ -185,7 +192,8 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         /* The dataset holds copies of everything it needs. */
         l->records = record_set_free(l->records);
         uint64_t t2 = now_usec_monotonic();
-        r = validate_dataset(l->dataset, l->vocab, config->node, findings);
+        r = validate_dataset_with(l->dataset, l->vocab,
+                                  &(QualityOptions) { .node = config->node, .orphanet = l->orphanet }, findings);
         if (r < 0)
                 return r;
         uint64_t t3 = now_usec_monotonic();

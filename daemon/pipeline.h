@@ -9,12 +9,14 @@
 #include "dataset.h"
 #include "mapping.h"
 #include "model.h"
+#include "orphanet.h"
 #include "records.h"
 #include "vocab.h"
 
 typedef struct Local {
         Model *model;
         Vocabularies *vocab;
+        Orphanet *orphanet; /* quality.orphanet_file, or NULL */
         Mapping *mapping;
         RecordSet *records;
         Dataset *dataset;

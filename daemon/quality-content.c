@@ -112,10 +112,16 @@ typedef struct Diagnoses {
 /* Whether an ORPHA: diagnosis counts as one (BBMRI-ERIC's tool counts the codes Orphanet knows;
  * without Orphanet's file every ORPHA: code counts, as the check's documentation says). */
 static bool orpha_counts(const QualityContext *q, const char *code, size_t len) {
-        (void) q;
-        (void) code;
-        (void) len;
-        return true;
+        const Orphanet *o = q->options ? q->options->orphanet : NULL;
+        char buf[LIMIT_QUALITY_CODE_BYTES];
+        if (!o)
+                return true;
+        len -= strlen(ORPHA_PREFIX);
+        if (len >= sizeof buf)
+                return false;
+        memcpy(buf, code + strlen(ORPHA_PREFIX), len);
+        buf[len] = 0;
+        return orphanet_is_code(o, buf); /* an unknown one is CC:OrphaInvalid (quality-orphanet.c) */
 }
 
 /* Whether a diagnosis range is a term of DiseaseTypes (or cannot be told: no copy of it). A range

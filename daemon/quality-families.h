@@ -10,6 +10,7 @@ extern const QualityFamily quality_family_ids;
 extern const QualityFamily quality_family_contacts;
 extern const QualityFamily quality_family_fields;
 extern const QualityFamily quality_family_content;
+extern const QualityFamily quality_family_orphanet;
 extern const QualityFamily quality_family_facts;
 extern const QualityFamily quality_family_partitioning;
 extern const QualityFamily quality_family_membership;

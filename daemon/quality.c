@@ -9,6 +9,7 @@
 static const QualityFamily *const families[] = {
         &quality_family_cohorts,
         &quality_family_content,
+        &quality_family_orphanet,
         &quality_family_existence,
         &quality_family_partitioning,
         &quality_family_fields,

@@ -9,6 +9,7 @@
  * same entry point runs on a mapped master and on a fetched snapshot. */
 
 #include "dataset.h"
+#include "orphanet.h"
 #include "vocab.h"
 
 typedef struct QualityCheckInfo {
@@ -20,7 +21,8 @@ typedef struct QualityCheckInfo {
 } QualityCheckInfo;
 
 typedef struct QualityOptions {
-        const char *node; /* node code, e.g. "BE"; NULL when unknown */
+        const char *node;           /* node code, e.g. "BE"; NULL when unknown */
+        const Orphanet *orphanet;   /* quality.orphanet_file, or NULL: the Orphanet checks are off */
 } QualityOptions;
 
 /* Runs every check over d, appending findings. Returns 0 or -ENOMEM. */

@@ -539,7 +539,8 @@ static int propagate(Dataset *d, Findings *findings) {
 }
 
 
-int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings) {
+int validate_dataset_with(Dataset *d, const Vocabularies *v, const QualityOptions *options, Findings *findings) {
+        const char *node = options->node;
         Validator vd = {
                 .d = d,
                 .v = v,
@@ -561,7 +562,11 @@ int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findin
         strmap_free(vd.misspelt);
         if (r < 0)
                 return r;
-        if ((r = quality_check_dataset(d, v, &(QualityOptions) { .node = node }, findings)) < 0)
+        if ((r = quality_check_dataset(d, v, options, findings)) < 0)
                 return r;
         return propagate(d, findings);
+}
+
+int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings) {
+        return validate_dataset_with(d, v, &(QualityOptions) { .node = node }, findings);
 }

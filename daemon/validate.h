@@ -8,8 +8,11 @@
  * one through a reference, is marked ROW_BLOCKED and must not be pushed. */
 
 #include "dataset.h"
+#include "quality.h"
 #include "vocab.h"
 
 /* Dangling references are found by the walk that propagates ROW_BLOCKED along references (a row
  * referencing a blocked row is blocked), in time linear in the number of cells. */
 int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings);
+/* The same, with the quality checks' options (node, Orphanet's nomenclature). */
+int validate_dataset_with(Dataset *d, const Vocabularies *v, const QualityOptions *options, Findings *findings);

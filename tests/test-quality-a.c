@@ -2,6 +2,8 @@
 /* Quality checks, part A: collection content (CC), fact sheets (FT), partitioning into
  * sub-collections (CP), networks of sub-collections (SNM), BBMRI-Cohorts (BCO), text against
  * structured fields (TXT). Each check: data that trips it, data that does not. */
+#include "limits.h"
+#include "orphanet.h"
 #include "quality.h"
 #include "test-pipeline.h"
 
@@ -72,6 +74,102 @@ TEST(test_rare_disease) {
         pipeline_expect_in(rd, "[C50.9]", "[ORPHA:558, C50.9]", "CC:OrphaNeedsRDType", false, NULL, NULL);
         expect_coll("[C50.9]", "[ORPHA:558]", "CC:OrphaNeedsIcd");
         expect_none("[C50.9]", "[ORPHA:558, C50.9]", "CC:OrphaNeedsIcd");
+}
+
+/* Orphanet's checks: the quality checks run again on the read master, with the crafted Orphanet
+ * file, into findings of their own. */
+static void expect_orpha(const Orphanet *o, const char *base, const char *from, const char *to, const char *code,
+                         bool fires) {
+        _cleanup_free_ char *text = pipeline_variant_of(base ?: VALID_MASTER, from, to);
+        CHECK(text != NULL);
+        if (!text)
+                return;
+        Pipeline p;
+        pipeline_run(&p, text, false);
+        CHECK(p.dataset != NULL);
+        Findings f;
+        findings_init(&f);
+        if (p.dataset)
+                CHECK_INT(quality_check_dataset(p.dataset, p.vocab, &(QualityOptions) { .node = "BE", .orphanet = o }, &f), 0);
+        const Finding *hit = NULL;
+        for (size_t i = 0; i < f.n_items && !hit; i++)
+                if (streq_ptr(f.items[i].code, code) && streq_ptr(f.items[i].id, COLL))
+                        hit = &f.items[i];
+        if (!!hit != fires)
+                fprintf(stderr, "%s: expected it %s with %s\n", code, fires ? "to fire" : "not to fire", to);
+        CHECK(!!hit == fires);
+        if (hit)
+                CHECK_INT(hit->severity, quality_check_info(code)->level);
+        findings_done(&f);
+        pipeline_done(&p);
+}
+
+TEST(test_orphanet) {
+        _cleanup_(orphanet_freep) Orphanet *o = NULL;
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(orphanet_load(SOURCE_ROOT "/tests/data/en_product1-small.xml", &o, &f), 0);
+        findings_done(&f);
+        if (!o)
+                return;
+        _cleanup_free_ char *rd = pipeline_variant("[Disease specific]", "[Rare disease collection]");
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:12345, C50.9]", "CC:OrphaInvalid", true);
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:558, C50.9]", "CC:OrphaInvalid", false);
+        /* with the file, an unknown ORPHA code is no ORPHA code for the other checks */
+        expect_orpha(o, rd, "[C50.9]", "[ORPHA:12345, C50.9]", "CC:RDOrphaMissing", true);
+        expect_orpha(o, rd, "[C50.9]", "[ORPHA:558, C50.9]", "CC:RDOrphaMissing", false);
+        /* C50.9: exactly to 999002 (safe), broader to 180250 (risky) */
+        expect_orpha(o, rd, NULL, "", "CC:DiagCrosswalkOrphaSuggest", true);
+        expect_orpha(o, NULL, NULL, "", "CC:DiagCrosswalkOrphaSuggest", false); /* no RD, no ORPHA code */
+        expect_orpha(o, rd, "[C50.9]", "[ORPHA:999002, C50.9]", "CC:DiagCrosswalkOrphaAmbiguous", true);
+        expect_orpha(o, rd, "[C50.9]", "[ORPHA:999002, ORPHA:180250, C50.9]", "CC:DiagCrosswalkOrphaAmbiguous",
+                     false);
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:558, C50.9]", "CC:DiagCrosswalkIcdSuggest", true);
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:558, Q87.4]", "CC:DiagCrosswalkIcdSuggest", false);
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:180250, C50.9]", "CC:DiagCrosswalkIcdAmbiguous", true);
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:180250, C50.9, C50.8]", "CC:DiagCrosswalkIcdAmbiguous", false);
+        /* Q77.3 maps only to a narrower ORPHA code (risky): no single suggestion, so the list */
+        expect_orpha(o, rd, "[C50.9]", "[Q77.3]", "CC:RDOrphaSuggest", true);
+        expect_orpha(o, rd, NULL, "", "CC:RDOrphaSuggest", false); /* C50.9 has its single suggestion */
+        /* every ORPHA code with a missing translation gets a crosswalk finding first (see README) */
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:558, C50.9]", "CC:OrphaIcdSuggest", false);
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:558, Q87.4]", "CC:OrphaIcdSuggest", false);
+}
+
+/* Orphanet's file is read under the MIABIS reader's rules: each of these is refused. */
+TEST(test_orphanet_refused) {
+        static const struct {
+                const char *text, *fragment;
+        } cases[] = {
+                { "<?xml version=\"1.0\"?>\n<!DOCTYPE JDBOR [<!ENTITY a \"aaaa\">]>\n<JDBOR>&a;</JDBOR>\n", "DOCTYPE" },
+                { "<?xml version=\"1.0\"?>\n<JDBOR><DisorderList>\n", "" },
+                { "<?xml version=\"1.0\"?>\n<miabis/>\n", "<JDBOR>" },
+                { "<JDBOR><DisorderList><Disorder><Name lang=\"en\">x</Name></Disorder></DisorderList></JDBOR>",
+                  "no disorder" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Findings f;
+                findings_init(&f);
+                Orphanet *o = NULL;
+                CHECK_INT(orphanet_parse(cases[i].text, strlen(cases[i].text), "en_product1.xml", &o, &f), -EBADMSG);
+                CHECK(o == NULL);
+                CHECK(f.n_errors >= 1);
+                CHECK(f.n_items >= 1 && strstr(f.items[0].message, cases[i].fragment) != NULL);
+                CHECK(f.n_items >= 1 && streq_ptr(f.items[0].file, "en_product1.xml"));
+                findings_done(&f);
+        }
+        /* nesting deeper than the limit */
+        _cleanup_free_ char *deep = NULL;
+        for (unsigned i = 0; i <= LIMIT_XML_DEPTH + 1; i++) {
+                char *next = strdup_printf("%s%s", deep ?: "<JDBOR>", "<a>");
+                free(deep);
+                deep = next;
+        }
+        Findings f;
+        findings_init(&f);
+        Orphanet *o = NULL;
+        CHECK_INT(orphanet_parse(deep, strlen(deep), "deep.xml", &o, &f), -E2BIG);
+        findings_done(&f);
 }
 
 TEST(test_samples) {
@@ -300,7 +398,7 @@ TEST(test_withdrawn_left_out) {
 }
 
 TEST_MAIN(RUN(test_valid_master_is_clean); RUN(test_types_and_diagnoses); RUN(test_diagnosis_ranges);
-          RUN(test_rare_disease); RUN(test_samples); RUN(test_imaging); RUN(test_size); RUN(test_ages);
+          RUN(test_rare_disease); RUN(test_orphanet); RUN(test_orphanet_refused); RUN(test_samples); RUN(test_imaging); RUN(test_size); RUN(test_ages);
           RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_fact_ages); RUN(test_partitioning);
           RUN(test_networks); RUN(test_text_consistency);
           RUN(test_withdrawn_left_out))
