@@ -50,6 +50,9 @@
 #define LIMIT_REPORTS_KEPT             30u                         /* JSON reports kept in state_dir */
 #define LIMIT_REPORT_FILE_BYTES        (256u * 1024 * 1024)        /* a saved report (every change and finding of a run) */
 #define LIMIT_PUSH_JOURNAL_BYTES       (1u * 1024 * 1024)          /* the push journal read back */
+#define LIMIT_PUBLICATION_BYTES        (64u * 1024 * 1024)         /* the publication watch's state file */
+#define LIMIT_PUBLICATION_PENDING      1000000u                    /* pushed changes waiting to be published */
+#define LIMIT_UNPUBLISHED_LISTED       20u                         /* ids named in the journal's warning */
 
 /* The model file's id patterns: a counted repetition such as ((a{255}){255}){255} makes regcomp()
  * build millions of states. */
