@@ -110,6 +110,14 @@ expect_exit 0 -- "$PROGRAM" -c "$WORK/dummy-mails/example.yaml" check -v
 [ "$(grep -c 'quality error: ' "$WORK/err")" = 20 ] || fail "-v does not list the 20 placeholder findings"
 expect_not_in "$WORK/err" "20 × "
 
+# -v: each phase with its time.
+expect_exit 1 -- "$PROGRAM" -c "$cfg" diff -v
+for phase in setup read map validate fetch diff; do
+        expect_in "$WORK/err" "phase $phase: "
+done
+expect_exit 1 -- "$PROGRAM" -c "$cfg" diff
+expect_not_in "$WORK/err" "phase fetch: "
+
 # A failed run ends with its summary line too; with --json a document saying it failed.
 expect_exit 78 -- "$PROGRAM" sync -c "$WORK/missing.yaml"
 expect_in "$WORK/out" "sync ?: failed (exit 78)"
