@@ -160,7 +160,7 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         double duration = r->finished_usec > r->started_usec ? (double) (r->finished_usec - r->started_usec) / 1e6 : 0;
         json_t *j = json_pack(
                 "{s:i, s:{s:s, s:o}, s:o, s:o, s:o, s:b, s:o, s:{s:o, s:o}, s:o, s:o, s:f, s:o,"
-                " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o,"
+                " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o,"
                 " s:{s:b, s:I, s:I, s:I, s:b}, s:{s:I, s:o, s:b}, s:o, s:i, s:o}",
                 "format_version", REPORT_FORMAT_VERSION,
                 "program", "name", "bbmri-dirsync", "version", string_or_null(r->program_version),
@@ -178,7 +178,10 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                 (json_int_t) total.removed, "unchanged", (json_int_t) total.unchanged, "blocked",
                 (json_int_t) total.blocked, "errors", (json_int_t) (r->findings ? r->findings->n_errors : 0),
                 "warnings", (json_int_t) (r->findings ? r->findings->n_warnings : 0), "infos",
-                (json_int_t) (r->findings ? r->findings->n_infos : 0),
+                (json_int_t) (r->findings ? r->findings->n_infos : 0), "quality_errors",
+                (json_int_t) (r->findings ? r->findings->n_quality_errors : 0), "quality_warnings",
+                (json_int_t) (r->findings ? r->findings->n_quality_warnings : 0), "quality_infos",
+                (json_int_t) (r->findings ? r->findings->n_quality_infos : 0),
                 "tables", tables_json(r),
                 "changes", changes_json(r),
                 "findings", findings_json(r->findings),
@@ -271,35 +274,45 @@ static char *push_outcome(const RunReport *r) {
         return strdup("not pushed (nothing to push)");
 }
 
+/* "1 error, 4 quality errors, 2 quality warnings, 0 quality infos, 3 warnings": every kind apart,
+ * always all five, so that scripts find each at the same place. */
+static char *kinds_text(const Findings *f) {
+        size_t e = f ? f->n_errors : 0, qe = f ? f->n_quality_errors : 0, qw = f ? f->n_quality_warnings : 0,
+               qi = f ? f->n_quality_infos : 0, w = f ? f->n_warnings : 0;
+        return strdup_printf("%zu %s, %zu %s, %zu %s, %zu %s, %zu %s", e, plural(e, "error", "errors"), qe,
+                             plural(qe, "quality error", "quality errors"), qw,
+                             plural(qw, "quality warning", "quality warnings"), qi,
+                             plural(qi, "quality info", "quality infos"), w, plural(w, "warning", "warnings"));
+}
+
 /* The one line a person reads at a glance (and the journal's RUN_FINISHED message):
- *   check BE: 19 biobanks, 35 collections, 0 errors, 2 warnings
- *   diff BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings (against staging)
+ *   check BE: 19 biobanks, 35 collections, 0 errors, 0 quality errors, 0 quality warnings, 0 quality infos, 2 warnings
+ *   diff BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 0 quality infos, 4 warnings (against staging)
  *   diff BE: failed: <error>
- *   sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 1 request (0.8 s)
+ *   sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 0 quality infos, 4 warnings; pushed in 1 request (0.8 s)
  *   sync BE: ...; not pushed (report mode)      other tails: see push_outcome()
  * Any other command is written like sync. The node reads "?" when unknown (config failed). */
 char *report_summary_line(const RunReport *r) {
         const char *node = r->node ?: "?", *command = r->command ?: "sync";
-        size_t errors = r->findings ? r->findings->n_errors : 0, warnings = r->findings ? r->findings->n_warnings : 0;
+        _cleanup_free_ char *kinds = kinds_text(r->findings);
+        if (!kinds)
+                return NULL;
         if (streq(command, "check")) {
                 size_t biobanks = table_rows(r->local, "Biobanks"), collections = table_rows(r->local, "Collections");
-                return strdup_printf("check %s: %zu %s, %zu %s, %zu %s, %zu %s", node, biobanks,
+                return strdup_printf("check %s: %zu %s, %zu %s, %s", node, biobanks,
                                      plural(biobanks, "biobank", "biobanks"), collections,
-                                     plural(collections, "collection", "collections"), errors,
-                                     plural(errors, "error", "errors"), warnings, plural(warnings, "warning", "warnings"));
+                                     plural(collections, "collection", "collections"), kinds);
         }
         const DiffTableCounts t = r->changes ? r->changes->total : (DiffTableCounts) {};
         if (streq(command, "diff")) {
                 if (r->error || streq_ptr(r->outcome, "failed"))
                         return strdup_printf("diff %s: failed: %s", node, r->error ?: "see above");
-                return strdup_printf("diff %s: %zu added, %zu changed, %zu removed, %zu %s, %zu %s (against %s)", node,
-                                     t.added, t.changed, t.removed, errors, plural(errors, "error", "errors"), warnings,
-                                     plural(warnings, "warning", "warnings"), r->against ?: "staging");
+                return strdup_printf("diff %s: %zu added, %zu changed, %zu removed, %s (against %s)", node, t.added,
+                                     t.changed, t.removed, kinds, r->against ?: "staging");
         }
         _cleanup_free_ char *tail = push_outcome(r);
         if (!tail)
                 return NULL;
-        return strdup_printf("%s %s: %zu added, %zu changed, %zu removed, %zu %s, %zu %s; %s", command, node, t.added,
-                             t.changed, t.removed, errors, plural(errors, "error", "errors"), warnings,
-                             plural(warnings, "warning", "warnings"), tail);
+        return strdup_printf("%s %s: %zu added, %zu changed, %zu removed, %s; %s", command, node, t.added, t.changed,
+                             t.removed, kinds, tail);
 }

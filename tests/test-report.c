@@ -36,9 +36,20 @@ static void add_findings(Findings *f, size_t errors, size_t warnings) {
                                        &loc, "unknown material \"%s\"", "Blood plasma"),
                           0);
         for (size_t i = 0; i < warnings; i++)
-                CHECK_INT(findings_add(f, SEVERITY_WARNING, "SizeOoMMismatch", "Collections", collection_id, "size",
-                                       NULL, "size does not match order_of_magnitude"),
+                CHECK_INT(findings_add(f, SEVERITY_WARNING, "model-drift", "Collections", collection_id, "size", NULL,
+                                       "the Directory has a column the model file does not"),
                           0);
+}
+
+/* Quality findings of each kind, counted apart from errors and warnings. */
+static void add_quality_findings(Findings *f, size_t errors, size_t warnings, size_t infos) {
+        const Severity kinds[] = { SEVERITY_QUALITY_ERROR, SEVERITY_QUALITY_WARNING, SEVERITY_QUALITY_INFO };
+        const size_t counts[] = { errors, warnings, infos };
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++)
+                for (size_t i = 0; i < counts[k]; i++)
+                        CHECK_INT(findings_add(f, kinds[k], "CC:SizeOoMMismatch", "Collections", collection_id, "size",
+                                               NULL, "size does not match order_of_magnitude"),
+                                  0);
 }
 
 /* A change set of 2 added, 3 changed, 0 removed, as counts; one changed row in detail. */
@@ -107,6 +118,7 @@ TEST(test_json) {
         Findings f;
         findings_init(&f);
         add_findings(&f, 1, 4);
+        add_quality_findings(&f, 3, 2, 1);
         ChangeSet cs = make_changes();
         RunReport r = make_report(d, &cs, &f);
 
@@ -152,6 +164,9 @@ TEST(test_json) {
         CHECK_INT(int_at(counts, "blocked"), 0);
         CHECK_INT(int_at(counts, "errors"), 1);
         CHECK_INT(int_at(counts, "warnings"), 4);
+        CHECK_INT(int_at(counts, "quality_errors"), 3);
+        CHECK_INT(int_at(counts, "quality_warnings"), 2);
+        CHECK_INT(int_at(counts, "quality_infos"), 1);
         CHECK_INT(int_at(counts, "infos"), 0);
         json_t *tables = json_object_get(j, "tables");
         CHECK_INT(json_object_size(tables), model->n_tables);
@@ -186,7 +201,7 @@ TEST(test_json) {
         CHECK_STR(json_string_value(json_array_get(new_items, 1)), "TISSUE_FROZEN");
 
         json_t *findings = json_object_get(j, "findings");
-        CHECK_INT(json_array_size(findings), 5);
+        CHECK_INT(json_array_size(findings), 11);
         json_t *first = json_array_get(findings, 0);
         CHECK_STR(json_string_value(json_object_get(first, "severity")), "error");
         CHECK_STR(json_string_value(json_object_get(first, "code")), "unmapped-value");
@@ -200,6 +215,14 @@ TEST(test_json) {
         CHECK(json_is_null(json_object_get(second, "file")));
         CHECK(json_is_null(json_object_get(second, "line")));
         CHECK_STR(json_string_value(json_object_get(second, "id")), collection_id);
+        /* Each finding names its kind: the quality ones as BBMRI-ERIC's levels, with their check id. */
+        const char *const kinds[] = { "quality error", "quality error", "quality error", "quality warning",
+                                      "quality warning", "quality info" };
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                json_t *q = json_array_get(findings, 5 + i);
+                CHECK_STR(json_string_value(json_object_get(q, "severity")), kinds[i]);
+                CHECK_STR(json_string_value(json_object_get(q, "code")), "CC:SizeOoMMismatch");
+        }
 
         json_t *push = json_object_get(j, "push");
         CHECK(json_is_true(json_object_get(push, "attempted")));
@@ -254,53 +277,55 @@ TEST(test_summary_sync) {
         Findings f;
         findings_init(&f);
         add_findings(&f, 1, 4);
+        add_quality_findings(&f, 4, 2, 1);
         ChangeSet cs = make_changes();
         RunReport r = make_report(d, &cs, &f);
 
         _cleanup_free_ char *line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 1 request (0.8 s)");
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 "
+                        "quality info, 4 warnings; pushed in 1 request (0.8 s)");
 
         r.n_requests = 3;
         r.phases[1].usec = 12340000;
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 3 requests (12.3 s)");
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; pushed in 3 requests (12.3 s)");
 
         /* Without a push phase: the whole run. */
         r.n_phases = 1;
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; pushed in 3 requests (2.5 s)");
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; pushed in 3 requests (2.5 s)");
 
         r.pushed = false;
         r.n_requests = 0;
         r.mode = "report";
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; not pushed (report mode)");
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; not pushed (report mode)");
 
         r.mode = "push";
         r.dry_run = true;
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; not pushed (dry run)");
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; not pushed (dry run)");
 
         r.dry_run = false;
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; not pushed (nothing to push)");
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; not pushed (nothing to push)");
 
         r.guard_refused = true;
         r.error = "12 removals exceed push.max_removals 5";
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; not pushed (removal guard)");
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; not pushed (removal guard)");
 
         r.guard_refused = false;
         r.error = "cannot read BBMRI-BE/Biobanks";
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; "
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; "
                         "not pushed (failed: cannot read BBMRI-BE/Biobanks)");
 
         r.pushed = true;
@@ -308,7 +333,7 @@ TEST(test_summary_sync) {
         r.error = "HTTP 500";
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings; "
+        CHECK_STR(line, "sync BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; "
                         "push failed after 1 request: HTTP 500");
 
         /* Singular warning, plural errors, unknown node. */
@@ -318,7 +343,7 @@ TEST(test_summary_sync) {
         RunReport s = { .command = "sync", .mode = "report", .findings = &g };
         free(line);
         line = report_summary_line(&s);
-        CHECK_STR(line, "sync ?: 0 added, 0 changed, 0 removed, 2 errors, 1 warning; not pushed (report mode)");
+        CHECK_STR(line, "sync ?: 0 added, 0 changed, 0 removed, 2 errors, 0 quality errors, 0 quality warnings, 0 quality infos, 1 warning; not pushed (report mode)");
 
         /* diff */
         r = make_report(d, &cs, &f);
@@ -327,7 +352,7 @@ TEST(test_summary_sync) {
         r.against = "published";
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "diff BE: 2 added, 3 changed, 0 removed, 1 error, 4 warnings (against published)");
+        CHECK_STR(line, "diff BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings (against published)");
         r.error = "cannot open the Directory";
         free(line);
         line = report_summary_line(&r);
@@ -345,7 +370,7 @@ TEST(test_summary_check) {
         add_findings(&f, 0, 2);
         RunReport r = { .command = "check", .node = "BE", .local = d, .findings = &f };
         _cleanup_free_ char *line = report_summary_line(&r);
-        CHECK_STR(line, "check BE: 19 biobanks, 35 collections, 0 errors, 2 warnings");
+        CHECK_STR(line, "check BE: 19 biobanks, 35 collections, 0 errors, 0 quality errors, 0 quality warnings, 0 quality infos, 2 warnings");
 
         _cleanup_(dataset_freep) Dataset *one = make_dataset(1, 1);
         Findings g;
@@ -355,13 +380,13 @@ TEST(test_summary_check) {
         r.findings = &g;
         free(line);
         line = report_summary_line(&r);
-        CHECK_STR(line, "check BE: 1 biobank, 1 collection, 1 error, 1 warning");
+        CHECK_STR(line, "check BE: 1 biobank, 1 collection, 1 error, 0 quality errors, 0 quality warnings, 0 quality infos, 1 warning");
 
         /* Nothing read (configuration failed). */
         RunReport bare = { .command = "check", .node = "BE" };
         free(line);
         line = report_summary_line(&bare);
-        CHECK_STR(line, "check BE: 0 biobanks, 0 collections, 0 errors, 0 warnings");
+        CHECK_STR(line, "check BE: 0 biobanks, 0 collections, 0 errors, 0 quality errors, 0 quality warnings, 0 quality infos, 0 warnings");
         findings_done(&f);
         findings_done(&g);
 }

@@ -7,6 +7,8 @@ cfg="$WORK/config/example.yaml"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" check
 expect_in "$WORK/out" "check BE: 19 biobanks, 35 collections, 0 errors"
 expect_not_in "$WORK/err" "error:"
+# Quality warnings and infos alone pass.
+expect_in "$WORK/out" " quality warnings, "
 
 expect_exit 0 -- "$PROGRAM" -c "$cfg" export -f emx2-csv -o "$WORK/csv"
 for t in Persons AlsoKnownIn Networks Biobanks Services Studies Collections CollectionFacts; do

@@ -14,13 +14,15 @@ expect_in "$WORK/out" "    size: 11000 → 12000"
 expect_in "$WORK/out" "withdraw Collections bbmri-eric:ID:BE_LCHU1:collection:covid-2020"
 expect_in "$WORK/out" "changed Persons bbmri-eric:contactID:BE_biobank-uzgent"
 expect_in "$WORK/out" "    email: bimetra@bbmri-be.example → biobank-uzgent@bbmri-be.example"
-expect_in "$WORK/out" "diff BE: 1 added, 2 changed, 1 removed, 0 errors, 0 warnings (against staging)"
+expect_in "$WORK/out" "diff BE: 1 added, 2 changed, 1 removed, 0 errors, 0 quality errors, "
+expect_in "$WORK/out" " quality infos, 0 warnings (against staging)"
 
 # Against the published schema: one more change (it lags a night), no NL row, no publisher column.
 expect_exit 1 -- "$PROGRAM" -c "$cfg" diff --against published
 expect_in "$WORK/out" "changed Collections bbmri-eric:ID:BE_UZL1:collection:cohort"
 expect_in "$WORK/out" "    size: 9200 → 9500"
-expect_in "$WORK/out" "diff BE: 1 added, 3 changed, 1 removed, 0 errors, 0 warnings (against published)"
+expect_in "$WORK/out" "diff BE: 1 added, 3 changed, 1 removed, 0 errors, 0 quality errors, "
+expect_in "$WORK/out" " quality infos, 0 warnings (against published)"
 expect_not_in "$WORK/out" "NL_"
 expect_not_in "$WORK/err" "model drift"
 
@@ -92,7 +94,8 @@ PY
 expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
 expect_in "$WORK/out" "sync BE: 0 added, 0 changed, 0 removed"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" diff
-expect_in "$WORK/out" "diff BE: 0 added, 0 changed, 0 removed, 0 errors, 0 warnings (against staging)"
+expect_in "$WORK/out" "diff BE: 0 added, 0 changed, 0 removed, 0 errors, 0 quality errors, "
+expect_in "$WORK/out" " quality infos, 0 warnings (against staging)"
 
 # status reads the last report.
 expect_exit 0 -- "$PROGRAM" -c "$cfg" status

@@ -25,7 +25,8 @@ expect_in "$out/be-facts.csv" "id,collection,sex,age_range,sample_type,disease,n
 
 sed -i "s|^master: .*|master: $out/be.yaml|" "$cfg"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" check
-expect_in "$WORK/out" "check BE: 19 biobanks, 35 collections, 0 errors, 0 warnings"
+expect_in "$WORK/out" "check BE: 19 biobanks, 35 collections, 0 errors, 0 quality errors, "
+expect_in "$WORK/out" " quality infos, 0 warnings"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" diff
 expect_in "$WORK/out" "diff BE: 0 added, 0 changed, 0 removed"
 
