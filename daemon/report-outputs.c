@@ -519,6 +519,9 @@ int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret
                 SERIES("findings", "Problems found in the last run.")
                 "bbmri_dirsync_findings" LABELS ",severity=\"error\"} %zu\n"
                 "bbmri_dirsync_findings" LABELS ",severity=\"warning\"} %zu\n"
+                "bbmri_dirsync_findings" LABELS ",severity=\"quality_error\"} %zu\n"
+                "bbmri_dirsync_findings" LABELS ",severity=\"quality_warning\"} %zu\n"
+                "bbmri_dirsync_findings" LABELS ",severity=\"quality_info\"} %zu\n"
                 SERIES("push_requests", "Write requests of the last run's push.")
                 "bbmri_dirsync_push_requests" LABELS "} %zu\n"
                 SERIES("report_output_failures", "Report outputs the last run could not write (before this file).")
@@ -528,7 +531,9 @@ int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret
                 command, r->exit_code, node, command, total.added, node, command, total.changed, node, command,
                 total.removed, node, command, total.blocked, node, command, held_back_rows(r->local), node, command,
                 r->findings ? r->findings->n_errors : 0, node, command, r->findings ? r->findings->n_warnings : 0, node,
-                command, r->n_requests, node, command, r->n_output_failures);
+                command, r->findings ? r->findings->n_quality_errors : 0, node, command,
+                r->findings ? r->findings->n_quality_warnings : 0, node, command,
+                r->findings ? r->findings->n_quality_infos : 0, node, command, r->n_requests, node, command, r->n_output_failures);
 #undef LABELS
 #undef SERIES
         return memstream_done(out, &buf, &size, 0, ret_data, ret_size);

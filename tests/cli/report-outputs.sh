@@ -57,6 +57,10 @@ assert 'bbmri_dirsync_changes{node="BE",command="diff",kind="changed"} 2\n' in m
 assert 'bbmri_dirsync_last_run_exit_code{node="BE",command="diff"} 1\n' in m
 assert 'bbmri_dirsync_held_back_rows{node="BE",command="diff"} 0\n' in m
 assert 'bbmri_dirsync_report_output_failures{node="BE",command="diff"} 0\n' in m
+# each kind apart: the example has quality warnings but no quality error
+assert 'bbmri_dirsync_findings{node="BE",command="diff",severity="quality_error"} 0\n' in m
+assert re.search(r'bbmri_dirsync_findings\{node="BE",command="diff",severity="quality_warning"\} [1-9]', m)
+assert 'severity="quality_info"}' in m
 for line in m.splitlines():
     # every series carries node and command
     assert line.startswith("#") or re.fullmatch(r'[a-z_]+\{node="[A-Z]+",command="[a-z]+"(,[a-z]+="[^"]*")*\} -?[0-9.e+]+', line), line
