@@ -2,6 +2,7 @@
 #include <openssl/evp.h>
 
 #include "config.h"
+#include "emx2-names.h"
 #include "limits.h"
 #include "yamltree.h"
 
@@ -260,6 +261,14 @@ static int parse_directory(Parser *p, const YNode *dir) {
                         return r;
                 if (!v)
                         continue;
+                /* The schema names become folder names (file backend, snapshots). */
+                if (!streq(names[i].key, "email") && !emx2_schema_name_is_valid(v)) {
+                        if ((r = fail(p, ynode_get(dir, names[i].key), names[i].key,
+                                      "'%s' must be a schema name EMX2 accepts (" EMX2_SCHEMA_NAME_RULE "), not '%s'",
+                                      names[i].key, v)) < 0)
+                                return r;
+                        continue;
+                }
                 char **target = (char **) ((char *) c + names[i].offset);
                 free(*target);
                 *target = strdup(v);

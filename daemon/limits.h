@@ -37,6 +37,10 @@
 #define LIMIT_FACTS_COLUMNS            64u                         /* columns of a facts CSV file (the table has 9) */
 #define LIMIT_CSV_ROWS                 (8u * 1024 * 1024)          /* rows in one table */
 
+/* Names EMX2 allows for schemas and tables (they become folder and file names here too). */
+#define LIMIT_EMX2_SCHEMA_NAME_CHARS   63u
+#define LIMIT_EMX2_TABLE_NAME_CHARS    31u
+
 /* Dataset. */
 #define LIMIT_ROWS_PER_TABLE           (8u * 1024 * 1024)
 #define LIMIT_LIST_ITEMS               100000u                     /* items in one list value */

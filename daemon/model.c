@@ -2,6 +2,7 @@
 #include <ctype.h>
 
 #include "limits.h"
+#include "emx2-names.h"
 #include "model.h"
 #include "yamltree.h"
 
@@ -245,6 +246,9 @@ static void parse_column(Parser *p, const YNode *cmap, ModelTable *t, ModelColum
         }
         (void) get_string(p, cmap, "ref", false, where, &c->ref_table);
         (void) get_string(p, cmap, "ontology", false, where, &c->ontology);
+        if (c->ontology && !emx2_table_name_is_valid(c->ontology))
+                parser_error(p, ynode_get(cmap, "ontology"),
+                             "ontology table name '%.64s' is not one EMX2 accepts (" EMX2_TABLE_NAME_RULE ")", c->ontology);
         (void) get_string(p, cmap, "refback_via", false, where, &c->refback_via);
         (void) get_string(p, cmap, "description", false, where, &c->description);
         (void) get_bool(p, cmap, "key", &c->key);
@@ -330,6 +334,9 @@ static void parse_table(Parser *p, const YNode *tmap, ModelTable *t) {
         }
         check_keys(p, tmap, "a table", keys);
         (void) get_string(p, tmap, "name", true, "a table", &t->name);
+        if (t->name && !emx2_table_name_is_valid(t->name))
+                parser_error(p, ynode_get(tmap, "name"), "table name '%.64s' is not one EMX2 accepts (" EMX2_TABLE_NAME_RULE ")",
+                             t->name);
         _cleanup_free_ char *where = strdup_printf("table '%s'", t->name ?: "?");
         if (!where) {
                 p->fatal = -ENOMEM;

@@ -150,6 +150,15 @@ TEST(test_errors) {
                 { "node: BE\nmaster: m.yaml\ndirectory: {url: \"http://example.org\"}\n",
                   "plain http is allowed only to a loopback address" },
                 { "node: BE\nmaster: [a, [b]]\ndirectory: {url: file:r}\n", "each entry of 'master' must be a file path" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r, staging_schema: ../x}\n",
+                  "config.yaml:3:42: error: 'staging_schema' must be a schema name EMX2 accepts" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r, staging_schema: \"a _b\"}\n",
+                  "'staging_schema' must be a schema name" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r, ontology_schema: 9lives}\n",
+                  "'ontology_schema' must be a schema name" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r, published_schema: "
+                  "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\n",
+                  "'published_schema' must be a schema name" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Findings f;
@@ -161,6 +170,18 @@ TEST(test_errors) {
                 CHECK_CONTAINS(m, cases[i].message);
                 findings_done(&f);
         }
+}
+
+TEST(test_schema_names_emx2_accepts) {
+        Findings f;
+        findings_init(&f);
+        _cleanup_(config_freep) Config *c = NULL;
+        CHECK_INT(parse("node: BE\nmaster: m.yaml\ndirectory:\n  url: file:r\n  staging_schema: My node-2 test\n"
+                        "  published_schema: Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+                        &c, &f),
+                  0);
+        CHECK_STR(c->staging_schema, "My node-2 test");
+        findings_done(&f);
 }
 
 TEST(test_secret_refused_without_echo) {
@@ -193,5 +214,5 @@ TEST(test_load_files) {
         findings_done(&f);
 }
 
-TEST_MAIN(RUN(test_full); RUN(test_defaults_and_digest); RUN(test_urls); RUN(test_errors);
+TEST_MAIN(RUN(test_full); RUN(test_defaults_and_digest); RUN(test_urls); RUN(test_errors); RUN(test_schema_names_emx2_accepts);
           RUN(test_secret_refused_without_echo); RUN(test_load_files))
