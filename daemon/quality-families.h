@@ -7,6 +7,8 @@
 
 extern const QualityFamily quality_family_existence;
 extern const QualityFamily quality_family_ids;
+extern const QualityFamily quality_family_access;
+extern const QualityFamily quality_family_covid;
 extern const QualityFamily quality_family_contacts;
 extern const QualityFamily quality_family_fields;
 extern const QualityFamily quality_family_content;

@@ -7,6 +7,8 @@
 /* The families, in the order BBMRI-ERIC's tool runs its plugins (alphabetical). Each file adds its
  * own line. */
 static const QualityFamily *const families[] = {
+        &quality_family_access,
+        &quality_family_covid,
         &quality_family_cohorts,
         &quality_family_content,
         &quality_family_orphanet,

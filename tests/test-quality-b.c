@@ -215,5 +215,156 @@ TEST(test_id_errors_under_their_ids) {
         }
 }
 
+/* The collection's access fields and DUO terms, inserted after its age_unit. */
+#define AGE_UNIT "        age_unit: year\n"
+static void expect_access(const char *fields, const char *code, bool fires) {
+        _cleanup_free_ char *to = strdup_printf(AGE_UNIT "%s", fields);
+        expect(AGE_UNIT, to, code, fires, "Collections", COLL);
+}
+
+TEST(test_access) {
+        expect("    network: [bbmri-be]\n", "    network: [bbmri-be]\n    collaboration_commercial: false\n",
+               "AP:BBAvailNone", true, "Biobanks", BB);
+        expect("    network: [bbmri-be]\n", "    network: [bbmri-be]\n    collaboration_non_for_profit: true\n",
+               "AP:BBAvailNone", false, NULL, NULL);
+        expect_access("", "AP:AccessMissing", true);
+        expect_access("        access_description: On request to the biobank's access committee\n", "AP:AccessMissing",
+                      false);
+        expect_access("        access_uri: https://www.uza.example/access\n", "AP:AccessMissing", false);
+        expect_access("", "AP:DuoMissing", true);
+        expect_access("        data_use: [DUO_0000021]\n", "AP:DuoMissing", false);
+        expect_access("        data_use: [DUO_0000021]\n", "AP:GenericDuoMissing", true);
+        expect_access("        data_use: [DUO_0000006]\n", "AP:GenericDuoMissing", false);
+        expect_access("        data_use: [DUO_0000042]\n", "AP:DataRetDuo", true);
+        expect_access("        data_use: [DUO_0000042, DUO_0000029]\n", "AP:DataRetDuo", false);
+        expect_access("        access_joint_project: [Samples]\n        data_use: [DUO_0000042]\n", "AP:JointDuo",
+                      true);
+        expect_access("        access_joint_project: [Samples]\n        data_use: [DUO_0000042, DUO_0000020]\n",
+                      "AP:JointDuo", false);
+        expect_access("        data_use: [DUO_0000042]\n", "AP:JointDuo", false);
+        expect_access("        collaboration_non_for_profit: true\n", "AP:CollDuoMissing", true);
+        expect_access("        collaboration_non_for_profit: true\n        data_use: [DUO_0000018]\n", "AP:CollDuoMissing",
+                      false);
+        expect_access("        collaboration_non_for_profit: true\n        collaboration_commercial: true\n",
+                      "AP:CollDuoMissing", false);
+        /* the biobank's flags count where the collection has none of its own */
+        expect("    network: [bbmri-be]\n", "    network: [bbmri-be]\n    collaboration_non_for_profit: true\n",
+               "AP:BBDuoMissing", true, "Collections", COLL);
+        expect("    network: [bbmri-be]\n",
+               "    network: [bbmri-be]\n    collaboration_non_for_profit: true\n    collaboration_commercial: true\n",
+               "AP:BBDuoMissing", false, NULL, NULL);
+        expect_access("        collaboration_commercial: true\n        data_use: [DUO_0000018]\n", "AP:CollDuoConflict",
+                      true);
+        expect_access("        collaboration_commercial: true\n        data_use: [DUO_0000042]\n", "AP:CollDuoConflict",
+                      false);
+        expect("    network: [bbmri-be]\n", "    network: [bbmri-be]\n    collaboration_commercial: true\n",
+               "AP:BBAttrDuoConflict", false, NULL, NULL);
+        _cleanup_free_ char *base = good_master();
+        _cleanup_free_ char *b = pipeline_variant_of(base, "    network: [bbmri-be]\n",
+                                                      "    network: [bbmri-be]\n    collaboration_commercial: true\n");
+        _cleanup_free_ char *text = b ? pipeline_variant_of(b, AGE_UNIT, AGE_UNIT "        data_use: [DUO_0000018]\n") : NULL;
+        Pipeline p;
+        pipeline_run(&p, text, true);
+        const Finding *f = pipeline_finding(&p, "AP:BBAttrDuoConflict");
+        CHECK(f && streq_ptr(f->id, COLL));
+        CHECK(!pipeline_finding(&p, "AP:CollDuoConflict"));
+        pipeline_done(&p);
+        /* the good master's collection is of type Disease specific and holds serum */
+        expect_access("", "AP:DiseaseDuoMissing", true);
+        expect_access("        data_use: [DUO_0000007]\n", "AP:DiseaseDuoMissing", false);
+        expect_access("", "AP:BioDuoMissing", true);
+        expect_access("        data_use: [DUO_0000021]\n", "AP:BioDuoMissing", false);
+        expect("        materials: [Serum]\n", "", "AP:BioDuoMissing", false, NULL, NULL);
+}
+
+#define NET "bbmri-eric:networkID:EU_BBMRI-ERIC:networks:COVID19"
+#define CID "bbmri-eric:ID:BE_UZA:collection:COVID19"
+/* A second collection of UZA, inserted after the first one's age_unit. */
+static void expect_covid(const char *collection, const char *code, bool fires, const char *table, const char *id) {
+        _cleanup_free_ char *to = strdup_printf(AGE_UNIT "      - id: %s", collection);
+        expect(AGE_UNIT, to, code, fires, table, id);
+}
+
+TEST(test_covid) {
+        /* the EU COVID-19 network, which the biobank can name (a network of another area) */
+        static const char covid_net[] = "  - id: \"" NET "\"\n    name: COVID-19\n"
+                                        "    description: BBMRI-ERIC's network of COVID-19 biobanks\n    contact: contact\n";
+#define C19 "COVID19\n        name: COVID-19 samples\n        description: Samples of patients with COVID-19\n" \
+            "        data_categories: [Biological samples]\n        size: 50\n"
+        expect_covid(C19 "        type: [Disease specific]\n        materials: [Serum]\n        diagnosis_available: [U07.1]\n",
+                     "C19:BBNetMissing", true, "Biobanks", BB);
+        {
+                _cleanup_free_ char *base = good_master();
+                _cleanup_free_ char *nets = strdup_printf("%sbiobanks:\n", covid_net);
+                _cleanup_free_ char *a = pipeline_variant_of(base, "biobanks:\n", nets);
+                _cleanup_free_ char *b = a ? pipeline_variant_of(a, "    network: [bbmri-be]\n",
+                                                                 "    network: [bbmri-be, \"" NET "\"]\n") : NULL;
+                _cleanup_free_ char *c = b ? pipeline_variant_of(b, AGE_UNIT,
+                                                                 AGE_UNIT "      - id: " C19 "        type: [Disease specific]\n"
+                                                                 "        materials: [Serum]\n        diagnosis_available: [U07.1]\n")
+                                           : NULL;
+                CHECK(c != NULL);
+                Pipeline p;
+                pipeline_run(&p, c, true);
+                for (size_t i = 0; i < p.findings.n_items; i++)
+                        if (p.findings.items[i].severity == SEVERITY_ERROR)
+                                fprintf(stderr, "error %s: %s\n", p.findings.items[i].code, p.findings.items[i].message);
+                CHECK_INT(p.findings.n_errors, 0);
+                CHECK(pipeline_cell(&p, "Collections", CID, "name") != NULL);
+                CHECK(!pipeline_finding(&p, "C19:BBNetMissing"));
+                CHECK(pipeline_finding(&p, "C19:CovidDiagMissing") == NULL);
+                pipeline_done(&p);
+        }
+        expect(NULL, "", "C19:BBNetMissing", false, NULL, NULL);
+        expect_covid(C19 "        type: [Other]\n        materials: [Serum]\n        diagnosis_available: [U07.1]\n",
+                     "C19:NeedsDisease", true, "Collections", CID);
+        expect_covid(C19 "        type: [Disease specific]\n        materials: [Serum]\n        diagnosis_available: [U07.1]\n",
+                     "C19:NeedsDisease", false, NULL, NULL);
+        expect_covid(C19 "        type: [Disease specific]\n        materials: [Tissue (frozen)]\n        diagnosis_available: [U07.1]\n",
+                     "C19:MaterialsSuspect", true, "Collections", CID);
+        expect_covid(C19 "        type: [Disease specific]\n        materials: [Serum]\n        diagnosis_available: [U07.1]\n",
+                     "C19:MaterialsSuspect", false, NULL, NULL);
+        expect_covid(C19 "        type: [Disease specific]\n        materials: [Serum]\n        diagnosis_available: [J18.9]\n",
+                     "C19:CovidDiagMissing", true, "Collections", CID);
+        expect_covid(C19 "        type: [Disease specific]\n        materials: [Serum]\n        diagnosis_available: [U07.2]\n",
+                     "C19:CovidDiagMissing", false, NULL, NULL);
+#define PROS "COVID19PROSPECTIVE\n        name: Prospective COVID-19 collection\n" \
+             "        description: Ability to collect samples of COVID-19 patients\n        data_categories: [Biological samples]\n" \
+             "        materials: [Serum]\n"
+#define PID "bbmri-eric:ID:BE_UZA:collection:COVID19PROSPECTIVE"
+        expect_covid(PROS "        type: [Prospective study]\n        diagnosis_available: [U07.1]\n",
+                     "C19:ProsNeedsDisease", true, "Collections", PID);
+        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [U07.1]\n",
+                     "C19:ProsNeedsDisease", false, NULL, NULL);
+        expect_covid(PROS "        type: [Disease specific]\n        diagnosis_available: [U07.1]\n", "C19:ProsNeedsType", true,
+                     "Collections", PID);
+        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [U07.1]\n",
+                     "C19:ProsNeedsType", false, NULL, NULL);
+        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [U07.1]\n"
+                          "        size: 500\n",
+                     "C19:ProsOoMNonZero", true, "Collections", PID);
+        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [U07.1]\n"
+                          "        size: 5\n",
+                     "C19:ProsOoMNonZero", false, NULL, NULL);
+        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [J18.9]\n",
+                     "C19:ProsDataMissing", true, "Collections", PID);
+        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [Z03.818]\n",
+                     "C19:ProsDataMissing", false, NULL, NULL);
+#define ABLE "able\n        name: Ability to collect COVID-19 samples\n        description: Samples of future COVID-19 patients\n" \
+             "        data_categories: [Biological samples]\n        materials: [Serum]\n        type: [Disease specific]\n" \
+             "        diagnosis_available: [U07.1]\n"
+        expect_covid(ABLE, "C19:AbilityNeedsPros", true, "Collections", "bbmri-eric:ID:BE_UZA:collection:able");
+        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [U07.1]\n",
+                     "C19:AbilityNeedsPros", false, NULL, NULL);
+        expect_covid(ABLE "        size: 2000\n", "C19:AbilityOoMNonZero", true, "Collections",
+                     "bbmri-eric:ID:BE_UZA:collection:able");
+        expect_covid(ABLE "        size: 2\n", "C19:AbilityOoMNonZero", false, NULL, NULL);
+        expect_covid(C19 "        type: [Disease specific]\n        materials: [Serum]\n        diagnosis_available: [U07.1, J12-J18]\n",
+                     "C19:DiagRange", true, "Collections", CID);
+        expect_covid(C19 "        type: [Disease specific]\n        materials: [Serum]\n        diagnosis_available: [U07.1, J18.9]\n",
+                     "C19:DiagRange", false, NULL, NULL);
+}
+
 TEST_MAIN(RUN(test_good_master_is_clean); RUN(test_contacts); RUN(test_names_and_descriptions); RUN(test_biobank_fields);
-          RUN(test_coordinates); RUN(test_withdrawn_left_out); RUN(test_ids); RUN(test_id_errors_under_their_ids))
+          RUN(test_coordinates); RUN(test_withdrawn_left_out); RUN(test_ids); RUN(test_id_errors_under_their_ids);
+          RUN(test_access); RUN(test_covid))

@@ -11,7 +11,7 @@ expect_exit 1 -- "$PROGRAM" -c "$cfg" diff
 expect_in "$WORK/out" "added Collections bbmri-eric:ID:BE_AZSJ1:collection:stroke"
 expect_in "$WORK/out" "changed Collections bbmri-eric:ID:BE_71030031000:collection:oncology"
 expect_in "$WORK/out" "    size: 11000 → 12000"
-expect_in "$WORK/out" "withdraw Collections bbmri-eric:ID:BE_LCHU1:collection:covid-2020"
+expect_in "$WORK/out" "withdraw Collections bbmri-eric:ID:BE_LCHU1:collection:flu-2020"
 expect_in "$WORK/out" "changed Persons bbmri-eric:contactID:BE_biobank-uzgent"
 expect_in "$WORK/out" "    email: bimetra@bbmri-be.example → biobank-uzgent@bbmri-be.example"
 expect_in "$WORK/out" "diff BE: 1 added, 2 changed, 1 removed, 0 errors, 0 quality errors, "
@@ -79,7 +79,7 @@ expect_in "$WORK/out" "pushed in 1 request"
 python3 - "$remote/BBMRI-BE/Collections.csv" <<'PY' || fail "the removed collection was not withdrawn"
 import csv, sys
 rows = {r["id"]: r for r in csv.DictReader(open(sys.argv[1]))}
-assert rows["bbmri-eric:ID:BE_LCHU1:collection:covid-2020"]["withdrawn"] == "true"
+assert rows["bbmri-eric:ID:BE_LCHU1:collection:flu-2020"]["withdrawn"] == "true"
 assert rows["bbmri-eric:ID:BE_AZSJ1:collection:stroke"]["withdrawn"] == "false"
 assert rows["bbmri-eric:ID:BE_71030031000:collection:oncology"]["size"] == "12000"
 PY
