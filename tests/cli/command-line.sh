@@ -93,10 +93,10 @@ expect_exit 1 -- "$PROGRAM" -c "$cfg" diff
 expect_in "$WORK/out" "changed Collections bbmri-eric:ID:BE_71030031000:collection:oncology"
 expect_in "$WORK/out" "    size: 11000 → 12000"
 expect_in "$WORK/out" "    email: bimetra@bbmri-be.example → biobank-uzgent@bbmri-be.example"
-expect_in "$WORK/out" "withdraw Collections bbmri-eric:ID:BE_LCHU1:collection:covid-2020"
+expect_in "$WORK/out" "withdraw Collections bbmri-eric:ID:BE_LCHU1:collection:flu-2020"
 sed 's/deletions: withdraw/deletions: keep/' "$cfg" >"$WORK/config/keep.yaml"
 expect_exit 1 -- "$PROGRAM" -c "$WORK/config/keep.yaml" diff
-expect_in "$WORK/out" "keep (not removed) Collections bbmri-eric:ID:BE_LCHU1:collection:covid-2020"
+expect_in "$WORK/out" "keep (not removed) Collections bbmri-eric:ID:BE_LCHU1:collection:flu-2020"
 
 # Findings of one check repeated more than 3 times: one line with the count and the first place.
 cp -r "$WORK/config" "$WORK/dummy-mails"
