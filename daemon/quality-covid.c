@@ -135,23 +135,7 @@ static int check_collection(QualityContext *q, const Row *row, const Row *bioban
 }
 
 static int check_covid(QualityContext *q) {
-        if (q->collections < 0)
-                return 0;
-        const DatasetTable *ct = &q->d->tables[q->collections];
-        int biobank = quality_column(q, q->collections, "biobank");
-        for (size_t i = 0; i < ct->n_rows; i++) {
-                const Row *row = ct->rows[i], *b = NULL;
-                if (quality_withdrawn(q, q->collections, row))
-                        continue;
-                const char *bid = quality_cell(row, biobank);
-                size_t p;
-                if (bid && q->biobanks >= 0 && dataset_find_position(q->d, (size_t) q->biobanks, bid, &p) == 0)
-                        b = q->d->tables[q->biobanks].rows[p];
-                int r = check_collection(q, row, b);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return quality_each_collection(q, check_collection);
 }
 
 const QualityFamily quality_family_covid = {

@@ -50,6 +50,9 @@ bool quality_is_true(const char *cell);
  * biobank, or a collection that is withdrawn or whose biobank or parent collection is. Other tables:
  * false. */
 bool quality_withdrawn(const QualityContext *q, int table, const Row *row);
+/* Calls check on each collection the tool does not leave out (see quality_withdrawn), with its
+ * biobank's row (NULL when the master lacks it); stops at the first negative return. */
+int quality_each_collection(QualityContext *q, int (*check)(QualityContext *q, const Row *collection, const Row *biobank));
 /* The staging area an id names, as BBMRI-ERIC reads it: its third ':'-part up to '_', upper-cased
  * into buf ("bbmri-eric:ID:BE_x" -> "BE"); "" when the id has fewer than three parts. */
 const char *quality_id_area(const char *id, char *buf, size_t size);

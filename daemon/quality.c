@@ -73,6 +73,26 @@ bool quality_withdrawn(const QualityContext *q, int table, const Row *row) {
         return false;
 }
 
+int quality_each_collection(QualityContext *q, int (*check)(QualityContext *q, const Row *collection, const Row *biobank)) {
+        if (q->collections < 0)
+                return 0;
+        const DatasetTable *ct = &q->d->tables[q->collections];
+        int biobank = quality_column(q, q->collections, "biobank");
+        for (size_t i = 0; i < ct->n_rows; i++) {
+                const Row *row = ct->rows[i], *b = NULL;
+                if (quality_withdrawn(q, q->collections, row))
+                        continue;
+                const char *bid = quality_cell(row, biobank);
+                size_t p;
+                if (bid && q->biobanks >= 0 && dataset_find_position(q->d, (size_t) q->biobanks, bid, &p) == 0)
+                        b = q->d->tables[q->biobanks].rows[p];
+                int r = check(q, row, b);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 const char *quality_id_area(const char *id, char *buf, size_t size) {
         assert(size > 0);
         buf[0] = 0;
