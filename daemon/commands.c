@@ -84,6 +84,7 @@ static void start_run(Run *run, const Options *o, const char *command) {
                 .config = o->config,
                 .dry_run = o->dry_run,
                 .force = o->force,
+                .strict = o->strict,
                 .sink = log_run_event,
                 .userdata = (void *) o,
         };

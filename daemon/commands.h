@@ -27,6 +27,8 @@ typedef struct Options {
         bool json;
         /* pull */
         bool from_published;
+        /* check: a quality error fails it too */
+        bool strict;
         /* sync (force: also pull) */
         bool dry_run;
         bool force;

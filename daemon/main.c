@@ -32,6 +32,7 @@ enum {
         OPT_DRY_RUN,
         OPT_FORCE,
         OPT_FROM,
+        OPT_STRICT,
 };
 
 enum {
@@ -42,6 +43,7 @@ enum {
         TAKES_DRY_RUN = 1 << 4,
         TAKES_FORCE = 1 << 5,
         TAKES_FROM = 1 << 6,
+        TAKES_STRICT = 1 << 7,
 };
 
 static const struct option all_options[] = {
@@ -59,6 +61,7 @@ static const struct option all_options[] = {
         { "dry-run", no_argument, NULL, OPT_DRY_RUN },
         { "force", no_argument, NULL, OPT_FORCE },
         { "from", required_argument, NULL, OPT_FROM },
+        { "strict", no_argument, NULL, OPT_STRICT },
         {},
 };
 #define SHORT_OPTIONS ":c:vqhf:o:"
@@ -88,9 +91,11 @@ static const CommandInfo commands[] = {
         { "schema", "[-o FILE]", "the JSON Schema (draft 2020-12) of the master file, for editors",
           "  -o, --output FILE       the file to write (default: standard output)\n",
           "0 written, 73 cannot write, 78 configuration error", TAKES_OUTPUT, 0, command_schema },
-        { "check", "[--json]", "read, map and validate the master; no network",
+        { "check", "[--strict] [--json]", "read, map and validate the master; no network",
+          "      --strict            a quality error fails the check too (exit 65)\n"
           "      --json              the run report as one JSON document on stdout\n",
-          "0 valid (warnings allowed), 65 errors in the master, 78 configuration error", TAKES_JSON, 0, command_check },
+          "0 valid (warnings and quality findings allowed), 65 errors in the master (with --strict:\n"
+          "or quality errors), 78 configuration error", TAKES_STRICT | TAKES_JSON, 0, command_check },
         { "export", "-f FORMAT -o PATH",
           "write the mapped dataset; FORMAT is emx2-csv (a folder of\n"
           "<Table>.csv), emx2-zip (one ZIP for the one-transaction import)\n"
@@ -224,6 +229,8 @@ static unsigned takes_of(int opt) {
                 return TAKES_FORCE;
         case OPT_FROM:
                 return TAKES_FROM;
+        case OPT_STRICT:
+                return TAKES_STRICT;
         default:
                 return 0; /* global */
         }
@@ -349,6 +356,9 @@ static int parse_option(Parsed *p, int opt, const char *arg) {
                 return 0;
         case OPT_FORCE:
                 p->options.force = true;
+                return 0;
+        case OPT_STRICT:
+                p->options.strict = true;
                 return 0;
         default:
                 return EXIT_USAGE;

@@ -204,8 +204,10 @@ int run_check(Run *run) {
         int r = run_local(run);
         if (r != 0)
                 return r;
-        /* Quality findings alone pass: the Directory accepts such rows. */
-        int exit_code = run->findings.n_errors > 0 ? EXIT_INVALID_DATA : EXIT_OK;
+        /* Quality findings alone pass: the Directory accepts such rows; --strict holds a quality
+         * error against the master too (for a coordinator's own gate before any sync). */
+        bool failed = run->findings.n_errors > 0 || (run->options.strict && run->findings.n_quality_errors > 0);
+        int exit_code = failed ? EXIT_INVALID_DATA : EXIT_OK;
         finish_report(run, exit_code, exit_code == EXIT_OK ? "valid" : "invalid-data");
         return exit_code;
 }

@@ -56,6 +56,7 @@ typedef struct RunOptions {
         const Config *config;
         bool dry_run;
         bool force;
+        bool strict;               /* check: a quality error fails it (exit 65) */
         RunEventSink sink;
         void *userdata;
 } RunOptions;

@@ -47,7 +47,7 @@ _bbmri_dirsync() {
         case $command in
         pull) own="--from --output -o --force --json" ;;
         schema) own="--output -o" ;;
-        check) own="--json" ;;
+        check) own="--strict --json" ;;
         export) own="--format -f --output -o" ;;
         diff) own="--against --json" ;;
         sync) own="--dry-run --force --json" ;;

@@ -110,6 +110,18 @@ expect_exit 0 -- "$PROGRAM" -c "$WORK/dummy-mails/example.yaml" check -v
 [ "$(grep -c 'quality error: ' "$WORK/err")" = 20 ] || fail "-v does not list the 20 placeholder findings"
 expect_not_in "$WORK/err" "20 × "
 
+# check --strict: a quality error fails the check (65); the example (no quality error, quality
+# warnings and infos) still passes.
+expect_exit 65 -- "$PROGRAM" -c "$WORK/dummy-mails/example.yaml" check --strict
+expect_in "$WORK/out" "20 quality errors"
+expect_exit 65 -- "$PROGRAM" --strict -c "$WORK/dummy-mails/example.yaml" check --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["exit_code"] == 65 and d["outcome"] == "invalid-data" and d["counts"]["errors"] == 0, d' \
+        "$WORK/out" || fail "check --strict --json does not report the quality errors' exit"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" check --strict
+expect_in "$WORK/out" "0 errors, 0 quality errors"
+expect_exit 64 -- "$PROGRAM" -c "$cfg" diff --strict
+expect_in "$WORK/err" "diff takes no option --strict"
+
 # -v: each phase with its time.
 expect_exit 1 -- "$PROGRAM" -c "$cfg" diff -v
 for phase in setup read map validate fetch diff; do
