@@ -306,7 +306,8 @@ int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions
                 for (size_t i = 0; i < rt->n_rows; i++) {
                         const Row *r = rt->rows[i];
                         char buf[16];
-                        const char *node = directory_id_node(r->id, buf, sizeof buf);
+                        const char *node = opts->remote_is_node ? opts->node
+                                                                : directory_id_node(r->id, buf, sizeof buf);
                         if (!node || !streq(node, opts->node))
                                 continue; /* another node's row: never ours to remove */
                         set->n_remote_node_rows++;

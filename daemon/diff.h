@@ -4,8 +4,8 @@
 /* Diff (design §7, contract): per table, per id, added / changed (with each column's old and new
  * value) / removed / unchanged. Only node-owned columns are compared; lists as sets unless the
  * model says order matters; empty equals missing; booleans, integers and dates by value; text by
- * normalised spelling (trailing white space, CRLF). Rows whose id belongs to another node are
- * never removed. Linear in the number of rows (hash look-ups), sorted output. */
+ * normalised spelling (trailing white space, CRLF). Rows of other nodes (by the id's node part,
+ * unless DiffOptions.remote_is_node) are never removed. Linear in the number of rows (hash look-ups), sorted output. */
 
 #include "dataset.h"
 
@@ -51,6 +51,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ChangeSet, change_set_free);
 
 typedef struct DiffOptions {
         const char *node;            /* rows of other nodes are never "removed" */
+        bool remote_is_node;         /* the remote holds the node's rows only (the published schema,
+                                      * filtered by national_node): each is the node's, whatever its id */
         bool withdrawn_is_removed;   /* a remote row absent locally with withdrawn=true counts as
                                       * already removed (policy withdraw), not as a removal */
 } DiffOptions;

@@ -19,6 +19,8 @@
 
 typedef struct MasterWriteOptions {
         const char *node;          /* node code: only the node's own rows are written */
+        bool every_row_own;        /* the rows are the node's alone (published, filtered by national_node):
+                                    * each is written, whatever its id's prefix; else by the id's node part */
         const char *source;        /* for the header comment: where the rows were read */
         const char *schema_name;   /* for the header comment: which schema */
         uint64_t pulled_usec;      /* realtime, for the header comment; 0 leaves the time out */

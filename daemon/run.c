@@ -525,6 +525,7 @@ static int compare_with_remote(Run *run, bool against_published) {
 
         DiffOptions opts = {
                 .node = run->config->node,
+                .remote_is_node = against_published,
                 .withdrawn_is_removed = run->config->deletions == DELETIONS_WITHDRAW,
         };
         r = diff_datasets(run->local.dataset, run->remote, &opts, &run->changes);
@@ -780,6 +781,7 @@ int run_pull(Run *run, bool from_published, const char *output) {
         }
         MasterWriteOptions wo = {
                 .node = run->config->node,
+                .every_row_own = from_published,
                 .source = run->config->directory_url,
                 .schema_name = backend_schema_name(run->config, schema),
                 .pulled_usec = now_usec_realtime(),

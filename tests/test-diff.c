@@ -161,6 +161,26 @@ TEST(test_withdrawn_and_blocked) {
         CHECK_INT(c2->total.removed, 1);
 }
 
+TEST(test_remote_is_node) {
+        _cleanup_(dataset_freep) Dataset *local = NULL, *remote = NULL;
+        CHECK_INT(dataset_new(model, &local), 0);
+        CHECK_INT(dataset_new(model, &remote), 0);
+        /* A published row of the node (national_node BE) under another prefix, missing locally. */
+        (void) add(remote, BIOBANKS, "bbmri-eric:ID:EXT_partner");
+        DiffOptions opts = { .node = "BE" };
+        _cleanup_(change_set_freep) ChangeSet *by_prefix = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &by_prefix), 0);
+        CHECK_INT(by_prefix->total.removed, 0);
+        CHECK_INT(by_prefix->n_remote_node_rows, 0);
+        /* The published rows filtered by national_node are all the node's. */
+        opts.remote_is_node = true;
+        _cleanup_(change_set_freep) ChangeSet *owned = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &owned), 0);
+        CHECK_INT(owned->total.removed, 1);
+        CHECK_INT(owned->n_remote_node_rows, 1);
+        CHECK(owned->n_changes == 1 && streq(owned->changes[0].id, "bbmri-eric:ID:EXT_partner"));
+}
+
 TEST(test_id_node) {
         char buf[16];
         CHECK_STR(directory_id_node("bbmri-eric:ID:BE_UZA:collection:x", buf, sizeof buf), "BE");
@@ -169,4 +189,4 @@ TEST(test_id_node) {
         CHECK(directory_id_node("bbmri-eric:ID:noseparator", buf, sizeof buf) == NULL);
 }
 
-TEST_MAIN_WITH_MODEL((PERSONS = (size_t) model_table_index(model, "Persons"), BIOBANKS = (size_t) model_table_index(model, "Biobanks"), COLLECTIONS = (size_t) model_table_index(model, "Collections")), RUN(test_every_kind_of_change); RUN(test_normalisation); RUN(test_server_columns_ignored); RUN(test_withdrawn_and_blocked); RUN(test_id_node))
+TEST_MAIN_WITH_MODEL((PERSONS = (size_t) model_table_index(model, "Persons"), BIOBANKS = (size_t) model_table_index(model, "Biobanks"), COLLECTIONS = (size_t) model_table_index(model, "Collections")), RUN(test_every_kind_of_change); RUN(test_normalisation); RUN(test_server_columns_ignored); RUN(test_withdrawn_and_blocked); RUN(test_remote_is_node); RUN(test_id_node))

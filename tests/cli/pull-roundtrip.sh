@@ -48,6 +48,30 @@ expect_exit 0 -- "$PROGRAM" -c "$cfg" check
 expect_exit 0 -- "$PROGRAM" -c "$cfg" diff --against published
 expect_in "$WORK/out" "0 added, 0 changed, 0 removed"
 
+# Published ownership is national_node's, not the id's prefix: a contact of the node under the
+# EXT_ prefix is the node's, a biobank with a BE-looking id that another node publishes is not.
+python3 - "$WORK/config/example-directory/ERIC" <<'PY'
+import csv, sys
+def add(table, id, node):
+        path = f"{sys.argv[1]}/{table}.csv"
+        rows = list(csv.reader(open(path, newline="")))
+        row = list(rows[1])
+        row[rows[0].index("id")], row[rows[0].index("national_node")] = id, node
+        csv.writer(open(path, "w", newline=""), lineterminator="\n").writerows(rows + [row])
+add("Persons", "bbmri-eric:contactID:EXT_partner", "BE")
+add("Biobanks", "bbmri-eric:ID:BE_ELSEWHERE", "NL")
+PY
+expect_exit 1 -- "$PROGRAM" -c "$cfg" diff --against published
+expect_in "$WORK/out" "0 added, 0 changed, 1 removed"
+expect_in "$WORK/out" "bbmri-eric:contactID:EXT_partner"
+expect_not_in "$WORK/out" "ELSEWHERE"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" pull --from published -o "$out/owned.yaml"
+expect_in "$out/owned.yaml" "id: bbmri-eric:contactID:EXT_partner"
+expect_not_in "$out/owned.yaml" "ELSEWHERE"
+sed -i "s|^master: .*|master: $out/owned.yaml|" "$cfg"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" diff --against published
+expect_in "$WORK/out" "0 added, 0 changed, 0 removed"
+
 # A column the model lacks: the values the model has are pulled, the column named in a warning.
 python3 - "$WORK/config/example-directory/BBMRI-BE/Biobanks.csv" <<'PY'
 import csv, sys
