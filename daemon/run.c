@@ -257,6 +257,32 @@ static int exit_code_for_remote_error(int r) {
         }
 }
 
+/* Columns of fetched tables that the model lacks: one warning naming them all (the values of the
+ * columns the model has are kept). */
+static void emit_unknown_columns(Run *run, const char *schema_name, char **tables, char **columns) {
+        ByteBuffer list = {}, fields = {};
+        size_t n = 0;
+        bool one_table = true;
+        for (size_t i = 0; tables[i]; i++, n++) {
+                _cleanup_free_ char *item = strdup_printf("%s%s.%s", i ? ", " : "", tables[i], columns[i]);
+                _cleanup_free_ char *field = strdup_printf("%s%s.%s", i ? "," : "", tables[i], columns[i]);
+                if (!item || !field || byte_buffer_append(&list, item, strlen(item)) < 0 ||
+                    byte_buffer_append(&fields, field, strlen(field)) < 0)
+                        break;
+                one_table = one_table && streq(tables[i], tables[0]);
+        }
+        _cleanup_free_ char *field_table = one_table ? strdup_printf("BBMRI_TABLE=%s", tables[0]) : NULL;
+        _cleanup_free_ char *field_columns = fields.data ? strdup_printf("BBMRI_COLUMNS=%s", fields.data) : NULL;
+        run_add_field(run, field_table);
+        run_add_field(run, field_columns);
+        run_emit(run, LOG_WARNING, RUN_EVENT_MODEL_DRIFT,
+                 "model drift: %s has %s the model does not know; %s ignored, the other columns' values are "
+                 "kept: %s",
+                 schema_name, n == 1 ? "a column" : "columns", n == 1 ? "it is" : "they are", list.data ?: "?");
+        free(list.data);
+        free(fields.data);
+}
+
 /* Logs what a fetch found (model drift, snapshot trouble, findings) and turns a failed fetch into
  * an exit code; on success hands over the dataset. */
 static int finish_fetch(Run *run, RemoteFetch *f, Dataset **ret) {
@@ -267,16 +293,10 @@ static int finish_fetch(Run *run, RemoteFetch *f, Dataset **ret) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "out of memory");
                 return EXIT_TEMPORARY;
         }
-        for (size_t i = 0; f->drift_tables && f->drift_tables[i]; i++) {
-                _cleanup_free_ char *field_table = strdup_printf("BBMRI_TABLE=%s", f->drift_tables[i]);
-                _cleanup_free_ char *field_column = strdup_printf("BBMRI_COLUMN=%s", f->drift_columns[i]);
-                if (field_table && field_column) {
-                        run_add_field(run, field_table);
-                        run_add_field(run, field_column);
-                }
-                run_emit(run, LOG_WARNING, RUN_EVENT_MODEL_DRIFT,
-                          "model drift: %s/%s has a column '%s' that the model does not know; it is ignored",
-                          schema_name, f->drift_tables[i], f->drift_columns[i]);
+        if (f->drift_tables && f->drift_tables[0] && !run->unknown_columns_said) {
+                /* Once a run: the verification after a push reads the same columns again. */
+                emit_unknown_columns(run, schema_name, f->drift_tables, f->drift_columns);
+                run->unknown_columns_said = true;
         }
         for (size_t i = 0; f->model_drift && i < f->model_drift->n_items; i++) {
                 const Drift *d = &f->model_drift->items[i];

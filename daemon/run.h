@@ -66,6 +66,7 @@ struct Run {
         RunOptions options;
         const char *command;
         bool model_blocks_push;  /* the live model has a required column ours lacks */
+        bool unknown_columns_said; /* the fetched tables' columns the model lacks were named */
         PushJournalSummary interrupted; /* a journal of an unfinished earlier push, when found */
         PushResult push;         /* what the push did (the report points into it) */
         Config *config;

@@ -72,21 +72,26 @@ sed -i "s|^master: .*|master: $out/owned.yaml|" "$cfg"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" diff --against published
 expect_in "$WORK/out" "0 added, 0 changed, 0 removed"
 
-# A column the model lacks: the values the model has are pulled, the column named in a warning.
-python3 - "$WORK/config/example-directory/BBMRI-BE/Biobanks.csv" <<'PY'
+# Columns the model lacks: the values the model has are pulled, the columns named in ONE warning.
+python3 - "$WORK/config/example-directory/BBMRI-BE" <<'PY'
 import csv, sys
-rows = list(csv.reader(open(sys.argv[1], newline="")))
-rows[0].append("colour")
-for r in rows[1:]:
-        r.append("blue")
-csv.writer(open(sys.argv[1], "w", newline=""), lineterminator="\n").writerows(rows)
+for table, column in (("Biobanks", "colour"), ("Biobanks", "shade"), ("Collections", "flavour")):
+        path = f"{sys.argv[1]}/{table}.csv"
+        rows = list(csv.reader(open(path, newline="")))
+        rows[0].append(column)
+        for r in rows[1:]:
+                r.append("blue")
+        csv.writer(open(path, "w", newline=""), lineterminator="\n").writerows(rows)
 PY
 sed -i "s|^master: .*|master: $out/drift.yaml|" "$cfg"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" pull
-expect_in "$WORK/err" "Biobanks has a column 'colour' that the model does not know"
+expect_in "$WORK/err" "model drift: BBMRI-BE has columns the model does not know; they are ignored, the other columns' values are kept: Biobanks.colour, Biobanks.shade, Collections.flavour"
+[ "$(grep -c "model drift" "$WORK/err")" = 1 ] || fail "the unknown columns are not one warning: $(grep "model drift" "$WORK/err")"
 expect_not_in "$out/drift.yaml" "colour"
+expect_not_in "$out/drift.yaml" "blue"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" diff
 expect_in "$WORK/out" "0 added, 0 changed, 0 removed"
+[ "$(grep -c "model drift" "$WORK/err")" = 1 ] || fail "diff does not name the unknown columns once"
 
 # A Directory that cannot be read: 69, nothing written.
 sed -i "s|^  url: .*|  url: file:$WORK/nowhere|" "$cfg"

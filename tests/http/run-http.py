@@ -583,6 +583,42 @@ def scenario_plain_http(env):
     converged(env, "plain http on loopback")
 
 
+def scenario_pull_unreadable(env):
+    # A Directory that cannot be read: pull exits as documented and writes no file.
+    out = os.path.join(env.work, "pulled.yaml")
+    facts = os.path.join(env.work, "pulled-facts.csv")
+
+    def nothing_written(what):
+        check(not os.path.exists(out) and not os.path.exists(facts), f"{what}: pull writes no file")
+
+    env.start()
+    env.config(token=False)
+    env.run("pull", "-o", out, expect=77, what="pull without a token")
+    check("no API token is configured" in env.err, "pull without a token: the message says so")
+    nothing_written("no token")
+    env.config()
+    env.start(faults=["expire-token@r3"])
+    env.run("pull", "-o", out, expect=77, what="pull with a token that expires")
+    check("refused the token" in env.err, "pull with an expired token: the message says the token was refused")
+    nothing_written("expired token")
+    env.start(faults=["503@r2-100"])
+    env.config(timeout="1s")
+    env.run("pull", "-o", out, expect=75, what="pull while every read gets 503")
+    check("503" in env.err, "pull through 503s: the message names the answer")
+    nothing_written("503 on every read")
+    env.start()
+    port = env.port
+    env.stop()
+    env.port = port
+    env.config()
+    env.run("pull", "-o", out, expect=69, what="pull from a Directory that is not there")
+    nothing_written("no server")
+    env.start()
+    env.config()
+    env.run("pull", "-o", out, expect=0, what="pull once the Directory answers")
+    check(os.path.exists(out) and os.path.exists(facts), "pull then writes the master and its facts")
+
+
 scenarios = {
     "zip-sync": lambda e: scenario_sync(e, "zip"),
     "csv-sync": lambda e: scenario_sync(e, "csv"),
@@ -605,6 +641,7 @@ scenarios = {
     "proxy-from-environment": scenario_proxy,
     "zip-deletions": lambda e: scenario_delete_policy(e, "zip"),
     "csv-deletions": lambda e: scenario_delete_policy(e, "csv"),
+    "pull-unreadable": scenario_pull_unreadable,
 }
 
 if scenario == "--list":
