@@ -10,6 +10,8 @@ extern const QualityFamily quality_family_ids;
 extern const QualityFamily quality_family_access;
 extern const QualityFamily quality_family_covid;
 extern const QualityFamily quality_family_contacts;
+extern const QualityFamily quality_family_contact_reuse;
+extern const QualityFamily quality_family_member_areas;
 extern const QualityFamily quality_family_fields;
 extern const QualityFamily quality_family_content;
 extern const QualityFamily quality_family_orphanet;

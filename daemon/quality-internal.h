@@ -44,6 +44,9 @@ bool quality_list_has(const char *cell, const char *item);
 /* A whole number, strictly parsed. */
 bool quality_parse_int(const char *s, long long *ret);
 
+/* s in lower case (ASCII), each run of whitespace one space, none at the ends, in the arena ("" for
+ * NULL): how BBMRI-ERIC's tool compares names, domains and addresses. NULL: out of memory. */
+char *quality_normalize_text(Arena *a, const char *s);
 /* Whether a cell is the boolean true. */
 bool quality_is_true(const char *cell);
 /* Whether BBMRI-ERIC's tool leaves the row out (it skips withdrawn entities by default): a withdrawn

@@ -15,8 +15,10 @@ static const QualityFamily *const families[] = {
         &quality_family_existence,
         &quality_family_partitioning,
         &quality_family_fields,
+        &quality_family_contact_reuse,
         &quality_family_contacts,
         &quality_family_facts,
+        &quality_family_member_areas,
         &quality_family_membership,
         &quality_family_text,
         &quality_family_ids,
@@ -46,6 +48,25 @@ bool quality_parse_int(const char *s, long long *ret) {
                 return false;
         *ret = v;
         return true;
+}
+
+char *quality_normalize_text(Arena *a, const char *s) {
+        size_t n = s ? strlen(s) : 0, k = 0;
+        char *out = arena_alloc(a, n + 1);
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+                if (isspace(c)) {
+                        if (k > 0 && out[k - 1] != ' ')
+                                out[k++] = ' ';
+                } else
+                        out[k++] = (char) tolower(c);
+        }
+        if (k > 0 && out[k - 1] == ' ')
+                k--;
+        out[k] = 0;
+        return out;
 }
 
 bool quality_is_true(const char *cell) {

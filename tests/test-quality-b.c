@@ -365,6 +365,113 @@ TEST(test_covid) {
                      "C19:DiagRange", false, NULL, NULL);
 }
 
+/* Contact reuse: a second biobank UZG (its own contact jan@uzgent.be) with collection 'general', whose
+ * contact is uzg_contact; UZA's collection's contact is uza_contact (NULL: UZA's own, inherited). */
+#define PERSONS_EXTRA                                                                                                \
+        "  - id: jan\n    first_name: Jan\n    last_name: Claes\n    email: jan@uzgent.be\n    country: BE\n"        \
+        "  - id: piet\n    first_name: Piet\n    last_name: Janssens\n    email: piet@uza.be\n    country: BE\n"     \
+        "  - id: desk\n    first_name: Help\n    last_name: Desk\n    email: desk@gmail.com\n"                       \
+        "    address: \" Drie   Eikenstraat 655\"\n    zip: \"2650\"\n    country: BE\n"                             \
+        "  - id: help\n    first_name: Help\n    last_name: Line\n    email: help@gmail.com\n    country: BE\n"
+static char *reuse_master(const char *jan_email, const char *uza_contact, const char *uzg_contact, const char *uzg_extra) {
+        _cleanup_free_ char *base = good_master();
+        _cleanup_free_ char *persons = strdup_printf("    phone: \"+3238213000\"\n    address: Drie Eikenstraat 655\n"
+                                                      "    zip: \"2650\"\n%snetworks:\n",
+                                                      PERSONS_EXTRA);
+        _cleanup_free_ char *a = pipeline_variant_of(base, "    phone: \"+3238213000\"\nnetworks:\n", persons);
+        _cleanup_free_ char *b = a ? pipeline_variant_of(a, "jan@uzgent.be", jan_email) : NULL;
+        _cleanup_free_ char *own = uza_contact ? strdup_printf(AGE_UNIT "        contact: %s\n", uza_contact) : strdup(AGE_UNIT);
+        _cleanup_free_ char *c = b && own ? pipeline_variant_of(b, AGE_UNIT, own) : NULL;
+        return c ? strdup_printf("%s  - id: UZG\n    name: Biobank UZ Gent\n    description: Hospital biobank of Ghent University Hospital\n"
+                                 "    juridical_person: Universitair Ziekenhuis Gent\n    country: BE\n    contact: jan\n%s"
+                                 "    collections:\n      - id: general\n        name: General collection\n"
+                                 "        description: Blood of hospital patients\n        type: [Hospital]\n"
+                                 "        data_categories: [Biological samples]\n        materials: [Serum]\n"
+                                 "        contact: %s\n",
+                                 c, uzg_extra, uzg_contact)
+                 : NULL;
+}
+
+static void expect_reuse(const char *jan_email, const char *uza_contact, const char *uzg_contact, const char *uzg_extra,
+                         const char *code, bool fires, const char *table, const char *id) {
+        _cleanup_free_ char *text = reuse_master(jan_email, uza_contact, uzg_contact, uzg_extra);
+        pipeline_expect_in(text, NULL, "", code, fires, table, id);
+}
+
+#define UZG_GENERAL "bbmri-eric:ID:BE_UZG:collection:general"
+#define CTA_PERSON "CTA:CrossBiobankInstitutionContact"
+#define CTA_COLL "CTA:CollectionForeignInstitutionContact"
+TEST(test_contact_reuse) {
+        /* each collection its biobank's own contact: no reuse */
+        expect_reuse("jan@uzgent.be", NULL, "jan", "", CTA_PERSON, false, NULL, NULL);
+        expect_reuse("jan@uzgent.be", NULL, "jan", "", CTA_COLL, false, NULL, NULL);
+        expect_reuse("jan@uzgent.be", NULL, "jan", "", "CTR:CrossBiobankReuse", false, NULL, NULL);
+        /* UZA's own contact used by a collection of UZG */
+        expect_reuse("jan@uzgent.be", NULL, "contact", "", CTA_PERSON, true, "Persons", CONTACT);
+        expect_reuse("jan@uzgent.be", NULL, "contact", "", CTA_COLL, true, "Collections", UZG_GENERAL);
+        expect_reuse("jan@uzgent.be", NULL, "contact", "", "CTR:CrossBiobankReuse", false, NULL, NULL);
+        /* the same institution (UZG's contact shares UZA's domain): nothing */
+        expect_reuse("jan@uza.be", NULL, "contact", "", CTA_PERSON, false, NULL, NULL);
+        expect_reuse("jan@uza.be", NULL, "contact", "", CTA_COLL, false, NULL, NULL);
+        expect_reuse("jan@uza.be", NULL, "contact", "", "CTR:CrossBiobankReuse", false, NULL, NULL);
+        /* a withdrawn biobank's collections are left out */
+        expect_reuse("jan@uzgent.be", NULL, "contact", "    withdrawn: true\n", CTA_PERSON, false, NULL, NULL);
+        /* UZA's e-mail domain */
+        expect_reuse("jan@uzgent.be", "piet", "piet", "", CTA_PERSON, true, "Persons", "bbmri-eric:contactID:BE_piet");
+        expect_reuse("jan@uzgent.be", "piet", "piet", "", CTA_COLL, true, "Collections", UZG_GENERAL);
+        /* UZA's contact's address (case and whitespace aside), with a public mail domain */
+        expect_reuse("jan@uzgent.be", "desk", "desk", "", CTA_PERSON, true, "Persons", "bbmri-eric:contactID:BE_desk");
+        expect_reuse("jan@uzgent.be", "desk", "desk", "", CTA_COLL, true, "Collections", UZG_GENERAL);
+        expect_reuse("jan@uzgent.be", "desk", "desk", "", "CTR:CrossBiobankReuse", false, NULL, NULL);
+        /* no evidence of an institution: only shown */
+        expect_reuse("jan@uzgent.be", "help", "help", "", "CTR:CrossBiobankReuse", true, "Persons",
+                     "bbmri-eric:contactID:BE_help");
+        expect_reuse("jan@uzgent.be", "help", "help", "", CTA_PERSON, false, NULL, NULL);
+        expect_reuse("jan@uzgent.be", "help", "help", "", CTA_COLL, false, NULL, NULL);
+        /* a contact that both biobanks have as their own is shared on purpose */
+        expect_reuse("jan@uzgent.be", NULL, "contact", "", CTA_PERSON, true, "Persons", CONTACT);
+        {
+                _cleanup_free_ char *text = reuse_master("jan@uzgent.be", NULL, "contact", "");
+                _cleanup_free_ char *both = text ? pipeline_variant_of(text, "    contact: jan\n", "    contact: contact\n") : NULL;
+                pipeline_expect_in(both, NULL, "", CTA_PERSON, false, NULL, NULL);
+                pipeline_expect_in(both, NULL, "", "CTR:CrossBiobankReuse", false, NULL, NULL);
+        }
+}
+
+/* Member areas: the quality checks alone (a biobank of another area is an error of the node's master). */
+#define UZA_COUNTRY "    juridical_person: Universitair Ziekenhuis Antwerpen\n    country: BE\n"
+static void expect_area(const char *from, const char *to, const char *code, bool fires, const char *id) {
+        expect_full(from, to, false, code, fires, "Biobanks", id);
+}
+#define OTHER_BIOBANK(id, jp)                                                                                  \
+        "  - id: \"" id "\"\n    name: Other biobank\n    description: A biobank in another staging area\n" \
+        "    juridical_person: " jp "\n    country: BE\n    contact: contact\n"
+
+TEST(test_member_areas) {
+        expect_area(UZA_COUNTRY, "    juridical_person: Universitair Ziekenhuis Antwerpen\n    country: NL\n",
+                    "MAC:IsoStageMismatch", true, BB);
+        expect_area(NULL, "", "MAC:IsoStageMismatch", false, NULL);
+        /* no member country: not this check's business */
+        expect_area(UZA_COUNTRY, "    juridical_person: Universitair Ziekenhuis Antwerpen\n    country: US\n",
+                    "MAC:IsoStageMismatch", false, NULL);
+        expect_area(NULL, OTHER_BIOBANK("bbmri-eric:ID:EXT_other", "Another Hospital"), "MAC:MemberNonMember", true,
+                    "bbmri-eric:ID:EXT_other");
+        expect_area(NULL, "", "MAC:MemberNonMember", false, NULL);
+        /* the same juridical person (case and whitespace aside) as UZA, in BE's own area */
+        expect_area(NULL, OTHER_BIOBANK("bbmri-eric:ID:EXT_other", "universitair  Ziekenhuis Antwerpen"),
+                    "MAC:MemberDupOtherArea", true, "bbmri-eric:ID:EXT_other");
+        expect_area(NULL, OTHER_BIOBANK("bbmri-eric:ID:EXT_other", "universitair  Ziekenhuis Antwerpen"),
+                    "MAC:MemberNonMember", false, NULL);
+        expect_area(NULL, OTHER_BIOBANK("bbmri-eric:ID:EU_other", "Universitair Ziekenhuis Antwerpen"),
+                    "MAC:MemberDupOtherArea", true, "bbmri-eric:ID:EU_other");
+        /* EU alone, or another institution: allowed */
+        expect_area(NULL, OTHER_BIOBANK("bbmri-eric:ID:EU_other", "European Hospital"), "MAC:MemberDupOtherArea", false,
+                    NULL);
+        expect_area(NULL, OTHER_BIOBANK("bbmri-eric:ID:EU_other", "European Hospital"), "MAC:MemberNonMember", false,
+                    NULL);
+}
+
 TEST_MAIN(RUN(test_good_master_is_clean); RUN(test_contacts); RUN(test_names_and_descriptions); RUN(test_biobank_fields);
           RUN(test_coordinates); RUN(test_withdrawn_left_out); RUN(test_ids); RUN(test_id_errors_under_their_ids);
-          RUN(test_access); RUN(test_covid))
+          RUN(test_access); RUN(test_covid); RUN(test_contact_reuse);
+          RUN(test_member_areas))
