@@ -195,12 +195,20 @@ static void file_free(Backend *b) {
         free(fb);
 }
 
+/* A push killed before its folder swap leaves <schema>.tmp-XXXXXX beside the staging schema (the
+ * swap itself is one system call, and the old contents it moves there are removed right after). */
+static int file_remove_temporaries(Backend *b) {
+        _cleanup_free_ char *stem = strdup_printf("%s.tmp-", b->config->staging_schema);
+        return stem ? remove_temporaries(file_backend(b)->folder, stem) : -ENOMEM;
+}
+
 static const BackendOps file_ops = {
         .name = "file",
         .fetch_table = file_fetch_table,
         .fetch_model = file_fetch_model,
         .push = file_push,
         .free = file_free,
+        .remove_temporaries = file_remove_temporaries,
 };
 
 int backend_file_open(const Config *config, const char *folder, Backend **ret) {

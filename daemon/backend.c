@@ -7,6 +7,10 @@ Backend *backend_free(Backend *b) {
         return NULL;
 }
 
+int backend_remove_temporaries(Backend *b) {
+        return b->ops->remove_temporaries ? b->ops->remove_temporaries(b) : 0;
+}
+
 const char *backend_schema_name(const Config *config, SchemaKind kind) {
         switch (kind) {
         case SCHEMA_STAGING:

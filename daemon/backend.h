@@ -73,6 +73,9 @@ typedef struct BackendOps {
         /* Applies the plan to the staging schema. 0 when everything was applied. */
         int (*push)(Backend *b, const Model *model, const PushPlan *plan, PushResult *result, Findings *findings);
         void (*free)(Backend *b);
+        /* Optional: removes the temporaries interrupted pushes left on the remote; called only by a
+         * run that holds the state directory's lock. Returns how many it removed. */
+        int (*remove_temporaries)(Backend *b);
 } BackendOps;
 
 struct Backend {
@@ -83,6 +86,9 @@ struct Backend {
 
 Backend *backend_free(Backend *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Backend, backend_free);
+
+/* The backend's remove_temporaries, or 0 when it has none. */
+int backend_remove_temporaries(Backend *b);
 
 /* Schema name for a kind, from the configuration. */
 const char *backend_schema_name(const Config *config, SchemaKind kind);

@@ -212,6 +212,16 @@ int run_check(Run *run) {
         return exit_code;
 }
 
+/* r: how many temporaries of an interrupted run (or push) were removed from where, or why not. */
+static void report_removed_temporaries(Run *run, const char *where, const char *what, int r) {
+        if (r < 0)
+                run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s: cannot remove what an interrupted %s left: %s", where,
+                         what, strerror(-r));
+        else if (r > 0)
+                run_emit(run, LOG_INFO, RUN_EVENT_NONE, "%s: removed %d temporar%s an interrupted %s left", where, r,
+                         r == 1 ? "y" : "ies", what);
+}
+
 static int open_state(Run *run) {
         int r = state_open(run->config->state_dir, &run->state);
         if (r < 0) {
@@ -235,6 +245,8 @@ static int open_state(Run *run) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot take the run lock: %s", run->config->state_dir, strerror(-r));
                 return EXIT_CANT_WRITE;
         }
+        /* The lock proves that whatever temporaries lie there belong to runs that are gone. */
+        report_removed_temporaries(run, run->config->state_dir, "run", state_remove_temporaries(run->state));
         return 0;
 }
 
@@ -471,6 +483,8 @@ static int compare_with_remote(Run *run, bool against_published) {
         int backend_error = backend_open(run->config, &run->backend, &backend_findings);
         if (backend_error >= 0) {
                 run->backend->state = run->state;
+                report_removed_temporaries(run, run->config->directory_url, "push",
+                                           backend_remove_temporaries(run->backend));
                 /* The Directory's lookup tables, at most daily, before the vocabularies load. */
                 if (run->config->directory_scheme == DIRECTORY_HTTPS) {
                         Findings cache_findings;

@@ -96,6 +96,30 @@ void state_unlock(StateDir *s) {
         }
 }
 
+int state_remove_temporaries(StateDir *s) {
+        if (s->lock_fd < 0)
+                return -ENOLCK;
+        _cleanup_free_ char *reports = path_join(s->path, "reports");
+        if (!reports)
+                return -ENOMEM;
+        struct {
+                const char *dir, *stem;
+        } places[] = {
+                { s->path, NULL },
+                { s->path, "snapshots.new-" },
+                { s->path, "snapshots.old-" },
+                { reports, NULL },
+        };
+        int n = 0;
+        for (size_t i = 0; i < ELEMENTSOF(places); i++) {
+                int r = remove_temporaries(places[i].dir, places[i].stem);
+                if (r < 0)
+                        return r;
+                n += r;
+        }
+        return n;
+}
+
 /* Schema and table names become path components: no separators, no "." or "..", no hidden
  * names. */
 static bool valid_component(const char *name) {

@@ -21,6 +21,11 @@ const char *state_path(const StateDir *s);
  * *ret_holder_pid then names it when known (0 otherwise). */
 int state_lock(StateDir *s, pid_t *ret_holder_pid);
 void state_unlock(StateDir *s);
+/* Removes what interrupted runs left: every <name>.tmp-XXXXXX in the state directory (files and
+ * the ontology cache's new folder) and in reports/, snapshots.new-XXXXXX, snapshots.old-XXXXXX. Only with the
+ * lock held (-ENOLCK otherwise), which proves that no run of this state directory is alive, and
+ * before this run writes anything. Returns how many entries were removed. */
+int state_remove_temporaries(StateDir *s);
 
 /* Snapshots: files written during a run go to a staging area and replace the last good set
  * atomically on commit. */

@@ -649,6 +649,46 @@ static int rm_rf_at(int parent_fd, const char *name) {
         return r;
 }
 
+bool is_temporary_name(const char *name, const char *stem) {
+        const char *suffix = NULL;
+        if (stem)
+                suffix = startswith(name, stem);
+        else {
+                /* The last ".tmp-": a base name may hold one of its own. */
+                for (const char *p = strstr(name, ".tmp-"); p; p = strstr(p + 1, ".tmp-"))
+                        if (p > name)
+                                suffix = p + strlen(".tmp-");
+        }
+        if (!suffix || strlen(suffix) != 6)
+                return false;
+        for (const char *p = suffix; *p; p++)
+                if (!isalnum((unsigned char) *p))
+                        return false;
+        return true;
+}
+
+int remove_temporaries(const char *dir, const char *stem) {
+        DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        int n = 0, r = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (!is_temporary_name(de->d_name, stem))
+                        continue;
+                int k = rm_rf_at(dirfd(d), de->d_name);
+                if (k < 0 && k != -ENOENT) {
+                        r = k;
+                        break;
+                }
+                n++;
+        }
+        closedir(d);
+        if (r >= 0 && n > 0)
+                r = fsync_directory_of(dir);
+        return r < 0 ? r : n;
+}
+
 int rm_rf(const char *path) {
         return rm_rf_at(AT_FDCWD, path);
 }

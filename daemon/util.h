@@ -184,6 +184,14 @@ int read_file_limited(const char *path, size_t max_bytes, char **ret_data, size_
 /* Writes data to path atomically: temporary file in the same directory, fsync, rename, fsync of
  * the directory. mode is the new file's permission bits. */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
+/* Temporaries of the atomic writes: "<stem>" and the six characters mkstemp()/mkdtemp() put in
+ * place of XXXXXX ("snapshots.new-" + "a1B2c3"); with stem NULL any "<name>.tmp-XXXXXX", as
+ * write_file_atomic() and replace_directory_atomic() make them. */
+bool is_temporary_name(const char *name, const char *stem);
+/* Removes the entries of dir (files or folders) that is_temporary_name(name, stem) picks: what an
+ * interrupted run left. Only for a caller that knows no live run writes there (it holds the run
+ * lock). Returns how many were removed (0 also when dir does not exist) or a negative errno. */
+int remove_temporaries(const char *dir, const char *stem);
 /* mkdir -p with the given mode for created directories. */
 int mkdir_p(const char *path, mode_t mode);
 /* Removes a directory tree (no symlinks followed). */

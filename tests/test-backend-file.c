@@ -146,6 +146,20 @@ TEST(test_interrupted_push_keeps_old_state) {
                 pclose(p);
         CHECK_INT(n, 1); /* no temporary folder left behind */
 
+        /* A push killed before the swap leaves its folder; the next run (holding the lock) removes
+         * it, and only it: another node's temporary stays. */
+        _cleanup_free_ char *killed = strdup_printf("%s/BBMRI-BE.tmp-k1LLed", root);
+        _cleanup_free_ char *other = strdup_printf("%s/BBMRI-NL.tmp-k1LLed", root);
+        free(write_table(killed, ".", "Persons", persons_csv));
+        CHECK_INT(mkdir_p(other, 0755), 0);
+        CHECK_INT(backend_remove_temporaries(b), 1);
+        struct stat st;
+        CHECK_INT(stat(killed, &st), -1);
+        CHECK_INT(stat(other, &st), 0);
+        CHECK_INT(stat(path, &st), 0);
+        CHECK_INT(backend_remove_temporaries(b), 0);
+        CHECK_INT(rm_rf(other), 0);
+
         /* The next run converges. */
         backend_file_set_fault_after_files(b, -1);
         CHECK_INT(b->ops->push(b, model, plan, &result, &f), 0);

@@ -270,5 +270,52 @@ TEST(test_reports) {
         CHECK_INT(rm_rf(tmp), 0);
 }
 
+static bool exists(const char *dir, const char *rel) {
+        _cleanup_free_ char *p = path_join(dir, rel);
+        struct stat st;
+        return p && lstat(p, &st) == 0;
+}
+
+TEST(test_remove_temporaries) {
+        _cleanup_free_ char *tmp = make_tmpdir();
+        CHECK(tmp);
+        _cleanup_(state_closep) StateDir *s = NULL;
+        CHECK_INT(state_open(tmp, &s), 0);
+        /* What runs killed at different points leave, and what must stay. */
+        static const char *const stale[] = {
+                "last.json.tmp-a1B2c3", "push-journal.json.tmp-XyZ789", "ontologies.tmp-Q1w2E3/Countries.csv",
+                "snapshots.new-abcdef/BBMRI-BE/Persons.csv", "snapshots.old-ABCDEF/ERIC/Persons.csv",
+                "reports/20261204T010000Z-0000000042-000000.json.tmp-zzzzzz",
+        };
+        static const char *const kept[] = {
+                "last.json", "snapshots/BBMRI-BE/Persons.csv", "reports/20261204T010000Z-0000000042-000000.json",
+                "notes.tmp-short", "snapshots.newer", "ontologies/Countries.csv", "x.tmp-abcdefg",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(stale) + ELEMENTSOF(kept); i++) {
+                const char *rel = i < ELEMENTSOF(stale) ? stale[i] : kept[i - ELEMENTSOF(stale)];
+                _cleanup_free_ char *p = path_join(tmp, rel);
+                _cleanup_free_ char *dir = path_dirname(p);
+                CHECK_INT(mkdir_p(dir, 0750), 0);
+                CHECK_INT(write_file_atomic(p, "x", 1, 0640), 0);
+        }
+        /* Only the lock holder may: a live run's temporaries are not touched. */
+        CHECK_INT(state_remove_temporaries(s), -ENOLCK);
+        CHECK(exists(tmp, "last.json.tmp-a1B2c3"));
+        CHECK_INT(state_lock(s, NULL), 0);
+        CHECK_INT(state_remove_temporaries(s), (int) ELEMENTSOF(stale));
+        for (size_t i = 0; i < ELEMENTSOF(stale); i++) {
+                _cleanup_free_ char *top = strndup(stale[i], strcspn(stale[i], "/"));
+                CHECK(!exists(tmp, stale[i]));
+                if (!startswith(stale[i], "reports/"))
+                        CHECK(!exists(tmp, top));
+        }
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+                CHECK(exists(tmp, kept[i]));
+        /* Nothing left: a second call removes nothing. */
+        CHECK_INT(state_remove_temporaries(s), 0);
+        s = state_close(s);
+        CHECK_INT(rm_rf(tmp), 0);
+}
+
 TEST_MAIN(RUN(test_open_creates_directory); RUN(test_lock); RUN(test_snapshots); RUN(test_snapshot_unchanged_is_linked);
-          RUN(test_reports))
+          RUN(test_reports); RUN(test_remove_temporaries))

@@ -158,5 +158,21 @@ TEST(test_byte_buffer) {
         free(b.data);
 }
 
+TEST(test_temporary_names) {
+        /* The names write_file_atomic() and mkdtemp() make, and near misses. */
+        CHECK(is_temporary_name("last.json.tmp-a1B2c3", NULL));
+        CHECK(is_temporary_name("BBMRI-BE.tmp-XXXXXX", NULL));
+        CHECK(is_temporary_name("a.tmp-b.tmp-123456", NULL));
+        CHECK(!is_temporary_name(".tmp-123456", NULL));
+        CHECK(!is_temporary_name("last.json", NULL));
+        CHECK(!is_temporary_name("x.tmp-12345", NULL));
+        CHECK(!is_temporary_name("x.tmp-1234567", NULL));
+        CHECK(!is_temporary_name("x.tmp-12.456", NULL));
+        CHECK(is_temporary_name("snapshots.new-abc123", "snapshots.new-"));
+        CHECK(!is_temporary_name("snapshots.new-abc123/", "snapshots.new-"));
+        CHECK(!is_temporary_name("snapshots", "snapshots.new-"));
+        CHECK(!is_temporary_name("BBMRI-NL.tmp-abc123", "BBMRI-BE.tmp-"));
+}
+
 TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_strmap_caseless); RUN(test_arena); RUN(test_timespan);
-          RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer))
+          RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer); RUN(test_temporary_names))
