@@ -334,7 +334,11 @@ int command_status(const Options *o) {
         if (!any)
                 printf("no run recorded yet in %s\n", run.config->state_dir);
         PushJournalSummary j = {};
-        if (run_load_push_journal(run.state, &j) >= 0) {
+        r = run_load_push_journal(run.state, &j);
+        if (r < 0 && r != -ENOENT)
+                log_warning("%s/%s: cannot read the journal an earlier push left (%s)", state_path(run.state),
+                            PUSH_JOURNAL_FILE, r == -EBADMSG ? "damaged" : strerror(-r));
+        if (r >= 0) {
                 if (!j.finished)
                         printf("unfinished push: started %s, %zu of %zu requests acknowledged (%zu upserts, %zu "
                                "deletions applied); the next sync sends the rest\n",

@@ -70,6 +70,9 @@ int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc
         unsigned line = 1, column = 1;
         int r = 0;
 
+        if (size >= 2 && (memcmp(data, "\xFF\xFE", 2) == 0 || memcmp(data, "\xFE\xFF", 2) == 0))
+                return parser_error(&p, 1, 1, -EBADMSG,
+                                    "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8");
         size_t bad;
         if (!utf8_is_valid(data, size, &bad)) {
                 for (size_t k = 0; k < bad; k++)
@@ -80,7 +83,7 @@ int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc
                                 column++;
                 return parser_error(&p, line, column, -EBADMSG, "invalid UTF-8 byte 0x%02x", (unsigned char) data[bad]);
         }
-        if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        if (size >= 3 && memcmp(data, UTF8_BOM, 3) == 0)
                 i = 3;
 
         while (i < size) {

@@ -558,6 +558,14 @@ static int convert_int(const char *value, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* The column derived from column `from` of table (a count's order_of_magnitude), or NULL. */
+static const char *derived_from(const Mapping *m, const char *table, const char *from) {
+        for (size_t i = 0; i < m->n_derived; i++)
+                if (streq(m->derived[i].table, table) && streq(m->derived[i].from, from))
+                        return m->derived[i].column;
+        return NULL;
+}
+
 static int convert_bool(const char *value, const char **ret) {
         if (strcaseeq(value, "true")) {
                 *ret = "true";
@@ -603,14 +611,24 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                          const char *value, const Location *loc, const char **ret, char **ret_owned) {
         *ret_owned = NULL;
         switch (col->type) {
-        case COLUMN_INT:
+        case COLUMN_INT: {
                 if (convert_int(value, ret_owned) < 0) {
                         int r = apply_error(a, row, "wrong-type", t->name, row->id, col->name, loc,
                                             "'%s' must be a whole number, not '%s'", col->name, value);
                         return r < 0 ? r : -EINVAL;
                 }
                 *ret = *ret_owned ?: value;
+                /* A count an order of magnitude is derived from: below zero it counts nothing. */
+                const char *derived = derived_from(a->m, t->name, col->name);
+                if (derived && strtoll(*ret, NULL, 10) < 0) {
+                        *ret_owned = mfree(*ret_owned);
+                        int r = apply_error(a, row, "wrong-type", t->name, row->id, col->name, loc,
+                                            "'%s' must not be negative, not '%s' (it counts, and %s is derived "
+                                            "from it)", col->name, value, derived);
+                        return r < 0 ? r : -EINVAL;
+                }
                 return 0;
+        }
         case COLUMN_BOOL:
                 if (convert_bool(value, ret) < 0) {
                         int r = apply_error(a, row, "wrong-type", t->name, row->id, col->name, loc,
@@ -729,9 +747,12 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
                 return r < 0 ? r : 0;
         }
         bool is_list = column_type_is_list(col->type);
-        if (f->is_list && !is_list && f->n_values != 1) {
+        /* Even a list of one: "size: [12000]" is not a number, and a list is no way to write one. */
+        if (f->is_list && !is_list) {
                 int r = apply_error(a, row, "wrong-type", t->name, row->id, f->name, &loc,
-                                    "'%s' takes a single value, not a list", f->name);
+                                    f->n_values == 1 ? "'%s' takes a single value, not a list ([%s])"
+                                                     : "'%s' takes a single value, not a list%.0s",
+                                    f->name, f->n_values == 1 ? f->values[0] : "");
                 return r < 0 ? r : 0;
         }
         if (row->cells[c] && f->inherited)

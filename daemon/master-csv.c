@@ -142,6 +142,14 @@ int master_csv_parse_table(const Model *model, size_t table, const char *data, s
         if (!tr.file)
                 return -ENOMEM;
         int r = csv_parse(data, size, tr.file, read_record, &tr, findings);
+        if (r >= 0 && !tr.slots) {
+                /* Not even a header: most likely a file cut short or saved empty by mistake. */
+                Location loc = { .file = tr.file };
+                r = findings_add(findings, SEVERITY_ERROR, "csv-table", tr.table->name, NULL, NULL, &loc,
+                                 "the table file is empty: a table without rows is its header line alone (at "
+                                 "least 'id'), or no file at all");
+                r = r < 0 ? r : -EBADMSG;
+        }
         free(tr.slots);
         free(tr.items);
         return r;

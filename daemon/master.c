@@ -197,6 +197,17 @@ static int facts_record(void *userdata, unsigned line, char **fields, size_t n) 
                                                   LIMIT_FACTS_COLUMNS);
                         return r < 0 ? r : -EBADMSG;
                 }
+                /* One error at the header, rather than one per row where the column is given twice. */
+                for (size_t i = 1; i < n; i++)
+                        for (size_t k = 0; k < i; k++)
+                                if (!isempty(fc->header[i]) && streq(fc->header[i], fc->header[k])) {
+                                        Location loc = { .file = fc->file, .line = line, .column = (unsigned) i + 1 };
+                                        int r = findings_error_at(rd->findings, "master-structure", &loc,
+                                                                  "column '%s' appears twice in the facts file's "
+                                                                  "header (first as column %zu)",
+                                                                  fc->header[i], k + 1);
+                                        return r < 0 ? r : -EBADMSG;
+                                }
                 if (!strv_contains(fc->header, "id")) {
                         Location loc = { .file = fc->file, .line = line, .column = 1 };
                         int r = findings_error_at(rd->findings, "master-structure", &loc,
@@ -297,6 +308,10 @@ int master_read_facts_file(const MasterFactsFile *p, RecordSet *set, Findings *f
         if (!fc.file)
                 return -ENOMEM;
         r = csv_parse(data, size, fc.file, facts_record, &fc, rd->findings);
+        if (r >= 0 && !fc.header)
+                r = findings_error_at(rd->findings, "master-structure", &p->location,
+                                      "facts file '%s' is empty: it needs at least its header line (with 'id')",
+                                      p->written);
         strv_free(fc.header);
         /* Syntax problems are findings already; the rest of the master is still worth reading. */
         return r == -ENOMEM ? r : 0;

@@ -149,9 +149,11 @@ static int read_local(Run *run) {
                         run_emit(run, LOG_ERR, RUN_EVENT_NONE, "out of memory");
                         return EXIT_TEMPORARY;
                 }
-                /* A master file the configuration names but that is not there is a configuration
+                /* A master path the configuration names that leads to no readable file (missing, a
+                 * symlink loop, a file where a folder should be, refused) is a configuration
                  * mistake; a master file that is there but unreadable as a whole is invalid data. */
-                if (r == -ENOENT || r == -EACCES || r == -EISDIR)
+                if (r == -ENOENT || r == -EACCES || r == -EISDIR || r == -ELOOP || r == -ENOTDIR ||
+                    r == -ENAMETOOLONG)
                         return EXIT_CONFIG;
                 return EXIT_INVALID_DATA;
         }
@@ -656,7 +658,14 @@ int run_sync(Run *run) {
          * plan comes from the staging area as it is now, so what was acknowledged is not sent again
          * and what was not is in the plan. */
         {
-                if (run_load_push_journal(run->state, &run->interrupted) >= 0 && !run->interrupted.finished) {
+                int k = run_load_push_journal(run->state, &run->interrupted);
+                if (k < 0 && k != -ENOENT)
+                        run_emit(run, LOG_WARNING, RUN_EVENT_NONE,
+                                 "%s/%s: cannot read the journal an earlier push left (%s); whether that push "
+                                 "finished cannot be told: this run's plan comes from the Directory as it is now",
+                                 state_path(run->state), PUSH_JOURNAL_FILE,
+                                 k == -EBADMSG ? "damaged" : strerror(-k));
+                if (k >= 0 && !run->interrupted.finished) {
                         run_emit(run, LOG_WARNING, RUN_EVENT_PUSH_FAILED,
                                   "the push started %s did not finish: %zu of %zu requests were acknowledged "
                                   "(%zu upserts, %zu deletions applied; not applied: %s); a push sends only what is "

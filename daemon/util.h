@@ -98,6 +98,8 @@ bool strv_contains(char *const *l, const char *value);
 
 /* UTF-8: true when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). When not,
  * *ret_offset (if non-NULL) is the byte offset of the first bad sequence. */
+/* The UTF-8 byte order mark some editors write at the start of a file (3 bytes). */
+#define UTF8_BOM "\xEF\xBB\xBF"
 bool utf8_is_valid(const char *s, size_t n, size_t *ret_offset);
 
 /* Arena: many small allocations freed together. Used for dataset cells and parse trees, where

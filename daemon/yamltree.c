@@ -344,6 +344,19 @@ int ydoc_parse_streamed(const char *data, size_t size, const char *filename, con
         if (!doc->filename)
                 return -ENOMEM;
 
+        /* Editors on Windows start UTF-8 with a byte order mark; libyaml, told the encoding, would
+         * take it for content. Positions on line 1 count from after it, as the editor shows. */
+        if (size >= 3 && memcmp(data, UTF8_BOM, 3) == 0) {
+                data += 3;
+                size -= 3;
+        }
+        if (size >= 2 && (memcmp(data, "\xFF\xFE", 2) == 0 || memcmp(data, "\xFE\xFF", 2) == 0)) {
+                Location loc = { .file = doc->filename, .line = 1, .column = 1 };
+                int k = findings_error_at(findings, "invalid-utf8", &loc,
+                                          "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as "
+                                          "UTF-8");
+                return k < 0 ? k : -EBADMSG;
+        }
         /* libyaml reports bad UTF-8 too, but with a vaguer position; a precise byte offset is
          * more use to a person with a text editor. */
         size_t bad;
