@@ -151,6 +151,32 @@ static int get_timespan(Parser *p, const YNode *map, const char *key, uint64_t *
         return 0;
 }
 
+/* A whole number of at least min. */
+static int get_count(Parser *p, const YNode *map, const char *key, uint64_t min, uint64_t *ret) {
+        const YNode *n = ynode_get(map, key);
+        if (!n || ynode_is_null(n))
+                return 0;
+        const char *s = n->type == YNODE_SCALAR ? n->value : "";
+        char *end = NULL;
+        errno = 0;
+        unsigned long long x = *s >= '0' && *s <= '9' ? strtoull(s, &end, 10) : 0;
+        if (!end || *end || errno != 0 || x < min)
+                return fail(p, n, key, "'%s' must be a whole number of at least %" PRIu64 ", not %s%s%s", key, min,
+                            n->type == YNODE_SCALAR ? "'" : "", n->type == YNODE_SCALAR ? s : ynode_type_name(n),
+                            n->type == YNODE_SCALAR ? "'" : "");
+        *ret = x;
+        return 0;
+}
+
+static int get_size(Parser *p, const YNode *map, const char *key, uint64_t *ret) {
+        const YNode *n = ynode_get(map, key);
+        if (!n || ynode_is_null(n))
+                return 0;
+        if (n->type != YNODE_SCALAR || parse_size(n->value, ret) < 0)
+                return fail(p, n, key, "'%s' must be a size such as 100M, 1G or 512K (bytes when bare)", key);
+        return 0;
+}
+
 /* Secrets never sit in the configuration (it is readable by more people than a credential). The
  * value is deliberately not quoted in the message. */
 static int refuse_secrets(Parser *p, const YNode *map) {
@@ -403,6 +429,9 @@ int config_parse(const char *data, size_t size, const char *path, const char *da
         c->run_timeout_usec = LIMIT_RUN_TIMEOUT_USEC;
         c->schedule_interval_usec = 3600ULL * 1000000ULL;
         c->schedule_random_delay_usec = 300ULL * 1000000ULL;
+        c->report_max_changes = LIMIT_REPORT_CHANGES;
+        c->report_keep = LIMIT_REPORTS_KEPT;
+        c->report_keep_bytes = LIMIT_REPORTS_BYTES;
         hex_digest(data, size, c->digest);
 
         Parser p = { .doc = doc, .findings = findings, .config = c, .base_dir = base_dir };
@@ -466,14 +495,17 @@ int config_parse(const char *data, size_t size, const char *path, const char *da
                     (r = fail(&p, ynode_get(schedule, "interval"), "interval", "'interval' must be longer than 0")) < 0)
                         return r;
         }
-        static const char *const report_keys[] = { "json", "html", "metrics", NULL };
+        static const char *const report_keys[] = { "json", "html", "metrics", "max_changes", "keep", "keep_size", NULL };
         const YNode *report = ynode_get(root, "report");
         r = parse_section(&p, report, "report", report_keys);
         if (r < 0)
                 return r;
         if (r == 0 && ((r = get_path(&p, report, "json", &c->report_json)) < 0 ||
                        (r = get_path(&p, report, "html", &c->report_html)) < 0 ||
-                       (r = get_path(&p, report, "metrics", &c->report_metrics)) < 0))
+                       (r = get_path(&p, report, "metrics", &c->report_metrics)) < 0 ||
+                       (r = get_count(&p, report, "max_changes", 0, &c->report_max_changes)) < 0 ||
+                       (r = get_count(&p, report, "keep", 1, &c->report_keep)) < 0 ||
+                       (r = get_size(&p, report, "keep_size", &c->report_keep_bytes)) < 0))
                 return r;
 
         static const char *const quality_keys[] = { "orphanet_file", NULL };

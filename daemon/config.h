@@ -67,6 +67,9 @@ typedef struct Config {
         char *report_json;          /* optional extra copy of the JSON report */
         char *report_html;          /* optional */
         char *report_metrics;       /* optional Prometheus textfile */
+        uint64_t report_max_changes; /* [10000] changes (and findings) a report lists in full */
+        uint64_t report_keep;        /* [30] reports kept in the state directory */
+        uint64_t report_keep_bytes;  /* [100M] their size together */
         char *quality_orphanet_file; /* Orphanet's en_product1.xml: the Orphanet checks run when given */
 
         char digest[65];            /* SHA-256 of the file's bytes, hex */

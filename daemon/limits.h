@@ -51,7 +51,9 @@
 #define LIMIT_QUALITY_CODE_BYTES       256u                        /* a list item the quality checks look up as a term */
 
 /* State directory. */
-#define LIMIT_REPORTS_KEPT             30u                         /* JSON reports kept in state_dir */
+#define LIMIT_REPORTS_KEPT             30u                         /* [report.keep] JSON reports kept in state_dir */
+#define LIMIT_REPORTS_BYTES            (100u * 1024 * 1024)        /* [report.keep_size] their size together */
+#define LIMIT_REPORT_CHANGES           10000u                      /* [report.max_changes] changes (and findings) a report lists */
 #define LIMIT_REPORT_FILE_BYTES        (256u * 1024 * 1024)        /* a saved report (every change and finding of a run) */
 #define LIMIT_PUSH_JOURNAL_BYTES       (1u * 1024 * 1024)          /* the push journal read back */
 #define LIMIT_PUBLICATION_BYTES        (64u * 1024 * 1024)         /* the publication watch's state file */

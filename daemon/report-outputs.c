@@ -2,6 +2,7 @@
 #include <time.h>
 
 #include "change-text.h"
+#include "limits.h"
 #include "quality.h"
 #include "report.h"
 
@@ -123,6 +124,7 @@ typedef struct HtmlContext {
         const RunReport *r;
         const Model *model;
         char *base_dir;       /* the configuration's folder, absolute, or NULL */
+        const bool *listed_findings; /* report.max_changes: which findings the page lists */
 } HtmlContext;
 
 static void html_file(const HtmlContext *h, const char *file) {
@@ -194,7 +196,7 @@ static void html_findings_table(const HtmlContext *h, const Severity *kinds, siz
               h->out);
         for (size_t i = 0; f && i < f->n_items; i++) {
                 const Finding *x = &f->items[i];
-                if (!finding_in(x, kinds, n_kinds))
+                if (!finding_in(x, kinds, n_kinds) || !h->listed_findings[i])
                         continue;
                 const char *kind = severity_to_string(x->severity);
                 fprintf(h->out, "<tr class=\"%s\"><td>%s</td><td>", severity_is_quality(x->severity) ? "quality" : kind,
@@ -330,24 +332,49 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
         const Model *model = r->local ? r->local->model : NULL;
         const Findings *f = r->findings;
         size_t n_changes = r->changes && model ? r->changes->n_changes : 0;
+        size_t n_findings = f ? f->n_items : 0;
+        /* Only what the page lists is grouped: report.max_changes bounds the page's size and time. */
+        _cleanup_free_ bool *listed = calloc(n_changes ?: 1, sizeof(bool));
+        _cleanup_free_ bool *listed_findings = calloc(n_findings ?: 1, sizeof(bool));
         _cleanup_free_ int *change_group = calloc(n_changes ?: 1, sizeof(int));
+        _cleanup_free_ size_t *by_group = calloc(n_changes ?: 1, sizeof(size_t));
         Group *groups = NULL;
-        size_t n_groups = 0, n_blocked = 0;
-        int k = change_group ? group_index(&groups, &n_groups, NULL) : -ENOMEM;
+        size_t n_groups = 0, n_blocked = 0, n_listed = 0, n_findings_listed = 0;
+        int k = listed && listed_findings && change_group && by_group ? group_index(&groups, &n_groups, NULL) : -ENOMEM;
+        if (k >= 0) {
+                n_listed = n_changes ? report_listed_changes(r, listed) : 0;
+                n_findings_listed = n_findings ? report_listed_findings(r, listed_findings) : 0;
+        }
         for (size_t i = 0; k >= 0 && i < n_changes; i++) {
                 const Change *c = &r->changes->changes[i];
                 n_blocked += c->blocked;
+                if (!listed[i])
+                        continue;
                 k = group_index(&groups, &n_groups, biobank_of(r->local, model->tables[c->table].name, c->id));
                 if (k >= 0) {
                         change_group[i] = k;
                         groups[k].n_changes++;
                 }
         }
+        /* The listed changes ordered by group (a counting sort): each group's table walks its own. */
+        _cleanup_free_ size_t *group_start = k >= 0 ? calloc(n_groups + 1, sizeof(size_t)) : NULL;
+        if (!group_start)
+                k = -ENOMEM;
+        for (size_t g = 0; k >= 0 && g < n_groups; g++)
+                group_start[g + 1] = group_start[g] + groups[g].n_changes;
+        for (size_t i = 0, *fill = group_start; k >= 0 && i < n_changes; i++)
+                if (listed[i])
+                        by_group[fill[change_group[i]]++] = i;
+        for (size_t g = n_groups; k >= 0 && g > 0; g--)
+                group_start[g] = group_start[g - 1];
+        if (group_start)
+                group_start[0] = 0;
         char *buf = NULL;
         size_t size = 0;
         FILE *out = k >= 0 ? open_memstream(&buf, &size) : NULL;
         _cleanup_free_ char *config_dir = r->config_path ? path_dirname(r->config_path) : NULL;
-        HtmlContext h = { .out = out, .r = r, .model = model, .base_dir = config_dir ? realpath(config_dir, NULL) : NULL };
+        HtmlContext h = { .out = out, .r = r, .model = model, .base_dir = config_dir ? realpath(config_dir, NULL) : NULL,
+                          .listed_findings = listed_findings };
         if (!out) {
                 for (size_t i = 0; i < n_groups; i++)
                         free(groups[i].biobank);
@@ -421,7 +448,7 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                         "are fixed</h2>\n", n_blocked);
                 html_changes_head(out);
                 for (size_t i = 0; i < n_changes; i++)
-                        if (r->changes->changes[i].blocked)
+                        if (r->changes->changes[i].blocked && listed[i])
                                 html_change(&h, &r->changes->changes[i]);
                 fputs("</tbody></table>\n", out);
         }
@@ -435,8 +462,8 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                 fputs("<h2 id=\"changes\">Changes</h2>\n", out);
                 for (size_t g = 0; g < n_groups; g++) {
                         size_t shown = 0;
-                        for (size_t i = 0; i < n_changes; i++)
-                                shown += change_group[i] == (int) g && !r->changes->changes[i].blocked;
+                        for (size_t j = group_start[g]; j < group_start[g + 1]; j++)
+                                shown += !r->changes->changes[by_group[j]].blocked;
                         if (shown == 0)
                                 continue;
                         fputs("<h3>", out);
@@ -450,12 +477,17 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                                 fputs("The whole node (persons, networks, the master file)", out);
                         fputs("</h3>\n", out);
                         html_changes_head(out);
-                        for (size_t i = 0; i < n_changes; i++)
-                                if (change_group[i] == (int) g && !r->changes->changes[i].blocked)
-                                        html_change(&h, &r->changes->changes[i]);
+                        for (size_t j = group_start[g]; j < group_start[g + 1]; j++)
+                                if (!r->changes->changes[by_group[j]].blocked)
+                                        html_change(&h, &r->changes->changes[by_group[j]]);
                         fputs("</tbody></table>\n", out);
                 }
         }
+        if (n_listed < n_changes || n_findings_listed < n_findings + (f ? f->n_dropped : 0))
+                fprintf(out, "<p class=\"not-listed\" id=\"not-listed\">This page lists %zu of %zu changes and %zu of %zu "
+                        "findings (report.max_changes: %zu); the counts above include them all.</p>\n",
+                        n_listed, n_changes, n_findings_listed, n_findings + (f ? f->n_dropped : 0),
+                        r->listing_bounded ? r->max_listed : (size_t) LIMIT_FINDINGS);
 
         /* Warnings and infos last, folded. */
         if (n_warnings > 0) {

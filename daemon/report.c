@@ -87,39 +87,109 @@ static json_t *change_columns_json(const ModelTable *t, const Change *c) {
         return columns;
 }
 
-static json_t *changes_json(const RunReport *r) {
-        json_t *list = json_array();
-        if (!r->changes || !r->local)
-                return list;
-        const Model *model = r->local->model;
-        for (size_t i = 0; list && i < r->changes->n_changes; i++) {
-                const Change *c = &r->changes->changes[i];
-                if (c->table >= model->n_tables)
-                        continue;
-                const ModelTable *t = &model->tables[c->table];
-                if (!append(&list, json_pack("{s:s, s:o, s:o, s:b, s:o}", "kind", change_kind_to_string(c->kind), "table",
-                                             string_or_null(t->name), "id", string_or_null(c->id), "blocked",
-                                             c->blocked, "columns", change_columns_json(t, c))))
-                        break;
-        }
-        return list;
+size_t report_listed_changes(const RunReport *r, bool *listed) {
+        size_t n = r->changes ? r->changes->n_changes : 0, k = 0;
+        size_t max = r->listing_bounded ? r->max_listed : SIZE_MAX;
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < n; i++) {
+                        bool wanted = pass == 0 ? r->changes->changes[i].blocked : !r->changes->changes[i].blocked;
+                        if (wanted) {
+                                listed[i] = k < max;
+                                k += listed[i];
+                        }
+                }
+        return k;
 }
 
-static json_t *findings_json(const Findings *f) {
-        json_t *list = json_array();
-        for (size_t i = 0; f && list && i < f->n_items; i++) {
-                const Finding *x = &f->items[i];
-                if (!append(&list, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "severity",
-                                             severity_to_string(x->severity), "code", string_or_null(x->code),
-                                             "table", string_or_null(x->table), "id", string_or_null(x->id),
-                                             "column", string_or_null(x->column), "file", string_or_null(x->file),
-                                             "line", x->file && x->line ? json_integer(x->line) : json_null(),
-                                             "column_number",
-                                             x->file && x->column_no ? json_integer(x->column_no) : json_null(),
-                                             "message", string_or_null(x->message))))
-                        break;
+size_t report_listed_findings(const RunReport *r, bool *listed) {
+        static const Severity order[] = { SEVERITY_ERROR,   SEVERITY_QUALITY_ERROR, SEVERITY_QUALITY_WARNING,
+                                          SEVERITY_WARNING, SEVERITY_QUALITY_INFO,  SEVERITY_INFO };
+        const Findings *f = r->findings;
+        size_t n = f ? f->n_items : 0, k = 0;
+        size_t max = r->listing_bounded ? r->max_listed : SIZE_MAX;
+        for (size_t s = 0; s < ELEMENTSOF(order); s++)
+                for (size_t i = 0; i < n; i++)
+                        if (f->items[i].severity == order[s]) {
+                                listed[i] = k < max;
+                                k += listed[i];
+                        }
+        return k;
+}
+
+static json_t *change_json(const RunReport *r, size_t i) {
+        const Change *c = &r->changes->changes[i];
+        const ModelTable *t = &r->local->model->tables[c->table];
+        return json_pack("{s:s, s:o, s:o, s:b, s:o}", "kind", change_kind_to_string(c->kind), "table",
+                         string_or_null(t->name), "id", string_or_null(c->id), "blocked", c->blocked, "columns",
+                         change_columns_json(t, c));
+}
+
+static json_t *finding_json(const RunReport *r, size_t i) {
+        const Finding *x = &r->findings->items[i];
+        return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "severity", severity_to_string(x->severity),
+                         "code", string_or_null(x->code), "table", string_or_null(x->table), "id",
+                         string_or_null(x->id), "column", string_or_null(x->column), "file", string_or_null(x->file),
+                         "line", x->file && x->line ? json_integer(x->line) : json_null(), "column_number",
+                         x->file && x->column_no ? json_integer(x->column_no) : json_null(), "message",
+                         string_or_null(x->message));
+}
+
+/* jansson's dump callback. */
+static int dump_append(const char *s, size_t n, void *userdata) {
+        return byte_buffer_append(userdata, s, n) < 0 ? -1 : 0;
+}
+
+/* The same, for an element of a top-level list: each line indented by two more levels. JSON text
+ * holds no raw newline inside a string, so every newline is layout. */
+static int dump_append_nested(const char *s, size_t n, void *userdata) {
+        for (const char *nl; n > 0 && (nl = memchr(s, '\n', n)); n -= (size_t) (nl + 1 - s), s = nl + 1)
+                if (dump_append(s, (size_t) (nl + 1 - s), userdata) < 0 || dump_append("    ", 4, userdata) < 0)
+                        return -1;
+        return n > 0 ? dump_append(s, n, userdata) : 0;
+}
+
+/* Writes a top-level list one element at a time, as json_dump() would lay it out at that depth:
+ * the elements' trees never exist all at once (a big first sync lists thousands of rows). */
+typedef json_t *(*ElementJson)(const RunReport *r, size_t i);
+static int dump_list(const RunReport *r, size_t n, const bool *listed, ElementJson element, ByteBuffer *out) {
+        bool first = true;
+        for (size_t i = 0; i < n; i++) {
+                if (!listed[i])
+                        continue;
+                json_t *e = element(r, i);
+                if (!e)
+                        return -ENOMEM;
+                int k = dump_append(first ? "[\n    " : ",\n    ", 6, out);
+                if (k == 0)
+                        k = json_dump_callback(e, dump_append_nested, out, JSON_INDENT(2) | JSON_SORT_KEYS);
+                json_decref(e);
+                if (k < 0)
+                        return -ENOMEM;
+                first = false;
         }
-        return list;
+        return dump_append(first ? "[]" : "\n  ]", first ? 2 : 4, out) < 0 ? -ENOMEM : 0;
+}
+
+static int dump_changes(const RunReport *r, ByteBuffer *out) {
+        size_t n = r->changes && r->local ? r->changes->n_changes : 0;
+        _cleanup_free_ bool *listed = calloc(n ?: 1, sizeof(bool));
+        if (!listed)
+                return -ENOMEM;
+        if (n > 0)
+                report_listed_changes(r, listed);
+        for (size_t i = 0; i < n; i++)
+                listed[i] = listed[i] && r->changes->changes[i].table < r->local->model->n_tables;
+        return dump_list(r, n, listed, change_json, out);
+}
+
+static int dump_findings(const RunReport *r, ByteBuffer *out) {
+        size_t n = r->findings ? r->findings->n_items : 0;
+        _cleanup_free_ bool *listed = calloc(n ?: 1, sizeof(bool));
+        if (!listed)
+                return -ENOMEM;
+        if (n > 0)
+                report_listed_findings(r, listed);
+        return dump_list(r, n, listed, finding_json, out);
 }
 
 static json_t *tables_json(const RunReport *r) {
@@ -149,9 +219,20 @@ static json_t *phases_json(const RunReport *r) {
         return list;
 }
 
-/* jansson's dump callback. */
-static int dump_append(const char *s, size_t n, void *userdata) {
-        return byte_buffer_append(userdata, s, n) < 0 ? -1 : 0;
+/* How much of the run the report lists (report.max_changes), and what it only counts. */
+static json_t *listing_json(const RunReport *r) {
+        size_t n_changes = r->changes && r->local ? r->changes->n_changes : 0;
+        size_t n_findings = r->findings ? r->findings->n_items : 0;
+        _cleanup_free_ bool *listed = calloc((n_changes > n_findings ? n_changes : n_findings) ?: 1, sizeof(bool));
+        if (!listed)
+                return NULL;
+        size_t changes = n_changes ? report_listed_changes(r, listed) : 0;
+        size_t findings = n_findings ? report_listed_findings(r, listed) : 0;
+        size_t dropped = r->findings ? r->findings->n_dropped : 0;
+        return json_pack("{s:o, s:I, s:I, s:I, s:I}", "max", r->listing_bounded ? json_integer((json_int_t) r->max_listed) : json_null(),
+                         "changes", (json_int_t) changes, "changes_not_listed", (json_int_t) (n_changes - changes),
+                         "findings", (json_int_t) findings, "findings_not_listed",
+                         (json_int_t) (n_findings - findings + dropped));
 }
 
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
@@ -183,8 +264,8 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                 (json_int_t) (r->findings ? r->findings->n_quality_warnings : 0), "quality_infos",
                 (json_int_t) (r->findings ? r->findings->n_quality_infos : 0),
                 "tables", tables_json(r),
-                "changes", changes_json(r),
-                "findings", findings_json(r->findings),
+                "changes", json_array(),
+                "findings", json_array(),
                 "push", "attempted", r->pushed, "requests", (json_int_t) r->n_requests, "applied_upserts",
                 (json_int_t) r->n_applied_upserts, "applied_deletes", (json_int_t) r->n_applied_deletes, "verified",
                 r->verified,
@@ -200,6 +281,7 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         json_t *push = json_object_get(j, "push");
         json_t *requests = push_requests_json(r->push_records, r->n_push_records);
         if (!requests || json_object_set_new(push, "request_list", requests) < 0 ||
+            json_object_set_new(j, "listed", listing_json(r)) < 0 ||
             json_object_set_new(j, "model_drift",
                                 json_pack("{s:I,s:I}", "differences", (json_int_t) r->n_model_drift, "blocking",
                                           (json_int_t) r->n_model_drift_blocking)) < 0 ||
@@ -212,10 +294,30 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                 json_decref(j);
                 return -ENOMEM;
         }
-        /* Dumped straight into our buffer (json_dumps() fills one of its own, then copies it). */
-        ByteBuffer out = {};
-        int k = json_dump_callback(j, dump_append, &out, JSON_INDENT(2) | JSON_SORT_KEYS);
+        /* Dumped straight into our buffer (json_dumps() fills one of its own, then copies it), with
+         * the two long lists, empty in the tree, written in their place element by element. */
+        ByteBuffer head = {}, out = {};
+        int k = json_dump_callback(j, dump_append, &head, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(j);
+        static const char changes_key[] = "\n  \"changes\": []", findings_key[] = "\n  \"findings\": []";
+        const char *at_changes = k == 0 ? strstr(head.data, changes_key) : NULL;
+        const char *at_findings = at_changes ? strstr(at_changes, findings_key) : NULL;
+        if (!at_findings) {
+                free(head.data);
+                return -ENOMEM;
+        }
+        size_t changes_value = (size_t) (at_changes - head.data) + strlen(changes_key) - 2;
+        size_t findings_value = (size_t) (at_findings - head.data) + strlen(findings_key) - 2;
+        k = dump_append(head.data, changes_value, &out);
+        if (k == 0 && dump_changes(r, &out) < 0)
+                k = -1;
+        if (k == 0)
+                k = dump_append(head.data + changes_value + 2, findings_value - changes_value - 2, &out);
+        if (k == 0 && dump_findings(r, &out) < 0)
+                k = -1;
+        if (k == 0)
+                k = dump_append(head.data + findings_value + 2, head.size - findings_value - 2, &out);
+        free(head.data);
         if (k < 0 || dump_append("\n", 1, &out) < 0) {
                 free(out.data);
                 return -ENOMEM;

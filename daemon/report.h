@@ -46,10 +46,21 @@ typedef struct RunReport {
         bool guard_limited;       /* false: no push.max_removals, guard_limit meaningless */
         bool guard_refused;
         size_t n_output_failures; /* configured report outputs that could not be written */
+        bool listing_bounded;     /* false: every change and finding is listed */
+        size_t max_listed;        /* report.max_changes: changes, and findings, listed in full */
         int exit_code;
         const char *outcome;      /* "success", "differences", "invalid-data", "refused", "failed", ... */
         const char *error;        /* message when failed, or NULL */
 } RunReport;
+
+/* Which changes and findings a report lists in full (report.max_changes): all when the listing is
+ * not bounded; otherwise the held-back changes are chosen first, then the others in their order,
+ * and the findings by what needs action (errors, quality errors, quality warnings, warnings,
+ * quality infos, infos), each kind in its order; what is chosen keeps its place in the list.
+ * listed[] has one entry per change / kept finding.
+ * Returns how many are listed. */
+size_t report_listed_changes(const RunReport *r, bool *listed);
+size_t report_listed_findings(const RunReport *r, bool *listed);
 
 /* JSON report (jansson), pretty-printed with sorted keys, trailing newline. */
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size);

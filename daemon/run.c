@@ -98,14 +98,20 @@ static void run_set_error(Run *run, const char *fmt, ...) {
         run->report.error = run->error;
 }
 
+static void report_from_config(Run *run) {
+        run->report.node = run->config->node;
+        run->report.mode = sync_mode_to_string(run->config->mode);
+        run->report.deletions = run->config->deletions;
+        run->report.config_digest = run->config->digest;
+        run->report.listing_bounded = true;
+        run->report.max_listed = (size_t) run->config->report_max_changes;
+}
+
 int run_load_config(Run *run) {
         if (run->options.config) {
                 run->config = (Config *) run->options.config;
                 run->config_borrowed = true;
-                run->report.node = run->config->node;
-                run->report.mode = sync_mode_to_string(run->config->mode);
-        run->report.deletions = run->config->deletions;
-                run->report.config_digest = run->config->digest;
+                report_from_config(run);
                 return 0;
         }
         int r = config_load(run->options.config_path, run->options.data_dir, &run->config, &run->findings);
@@ -115,10 +121,7 @@ int run_load_config(Run *run) {
                         run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot load configuration: %s", run->options.config_path, strerror(-r));
                 return EXIT_CONFIG;
         }
-        run->report.node = run->config->node;
-        run->report.mode = sync_mode_to_string(run->config->mode);
-        run->report.deletions = run->config->deletions;
-        run->report.config_digest = run->config->digest;
+        report_from_config(run);
         return 0;
 }
 
@@ -230,6 +233,8 @@ static int open_state(Run *run) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "%s: cannot use the state directory: %s", run->config->state_dir, strerror(-r));
                 return EXIT_CANT_WRITE;
         }
+        state_set_report_retention(run->state, (size_t) run->config->report_keep,
+                                   run->config->report_keep_bytes);
         pid_t holder = 0;
         r = state_lock(run->state, &holder);
         if (r == -EBUSY) {

@@ -15,6 +15,8 @@ struct StateDir {
         int lock_fd;
         char *snapshot_new; /* folder being filled, or NULL */
         unsigned report_seq;
+        size_t reports_keep;       /* report.keep */
+        uint64_t reports_keep_bytes; /* report.keep_size */
 };
 
 int state_open(const char *path, StateDir **ret) {
@@ -35,12 +37,19 @@ int state_open(const char *path, StateDir **ret) {
                 return -ENOMEM;
         s->path = strdup(path);
         s->lock_fd = -EBADF;
+        s->reports_keep = LIMIT_REPORTS_KEPT;
+        s->reports_keep_bytes = LIMIT_REPORTS_BYTES;
         if (!s->path) {
                 free(s);
                 return -ENOMEM;
         }
         *ret = s;
         return 0;
+}
+
+void state_set_report_retention(StateDir *s, size_t keep, uint64_t keep_bytes) {
+        s->reports_keep = keep > 0 ? keep : 1;
+        s->reports_keep_bytes = keep_bytes;
 }
 
 StateDir *state_close(StateDir *s) {
@@ -298,20 +307,32 @@ static int is_report(const struct dirent *e) {
         return endswith(e->d_name, ".json") && e->d_name[0] != '.';
 }
 
-/* Report file names sort by time: <yyyymmddThhmmssZ>-<pid>-<seq>.json with fixed widths. */
-static int prune_reports(const char *dir) {
+/* Report file names sort by time: <yyyymmddThhmmssZ>-<pid>-<seq>.json with fixed widths. Keeps the
+ * newest ones while they stay within the count and the size budget together, the newest always;
+ * the older ones are removed, oldest first. */
+static int prune_reports(const StateDir *s, const char *dir) {
         struct dirent **entries = NULL;
         int n = scandir(dir, &entries, is_report, compare_names);
         if (n < 0)
                 return -errno;
-        for (int i = 0; i < n; i++) {
-                if ((size_t) (n - i) > LIMIT_REPORTS_KEPT) {
-                        _cleanup_free_ char *p = path_join(dir, entries[i]->d_name);
+        size_t kept = 0;
+        uint64_t bytes = 0;
+        bool full = false;
+        for (int i = n - 1; i >= 0; i--) {
+                _cleanup_free_ char *p = path_join(dir, entries[i]->d_name);
+                struct stat st;
+                uint64_t size = p && stat(p, &st) == 0 ? (uint64_t) st.st_size : 0;
+                full = full || (kept > 0 && (kept >= s->reports_keep || bytes + size > s->reports_keep_bytes));
+                if (full) {
                         if (p)
                                 (void) unlink(p);
+                } else {
+                        kept++;
+                        bytes += size;
                 }
-                free(entries[i]);
         }
+        for (int i = 0; i < n; i++)
+                free(entries[i]);
         free(entries);
         return 0;
 }
@@ -342,7 +363,7 @@ int state_save_report(StateDir *s, const char *json, size_t size, bool good) {
         r = write_file_atomic(last, json, size, 0640);
         if (r < 0)
                 return r;
-        return prune_reports(dir);
+        return prune_reports(s, dir);
 }
 
 int state_read_last_report(StateDir *s, bool good, char **ret_data, size_t *ret_size) {

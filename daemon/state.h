@@ -4,7 +4,8 @@
 /* The state directory (design §10): a lock (one run at a time), the last fetched snapshots
  * (snapshots/<schema>/<Table>.csv, replaced as a set only after a good run), the last JSON
  * reports (reports/<yyyymmddThhmmssZ>-<pid>-<seq>.json, UTC, fixed widths so that name order is
- * time order; at most LIMIT_REPORTS_KEPT, plus last.json and last-failed.json), every write
+ * time order; the newest ones within report.keep and report.keep_size, plus last.json and
+ * last-failed.json), every write
  * atomic. */
 
 #include "findings.h"
@@ -14,6 +15,9 @@ typedef struct StateDir StateDir;
 /* Creates the directory when missing. -EACCES/-EROFS etc. when it cannot be written. */
 int state_open(const char *path, StateDir **ret);
 StateDir *state_close(StateDir *s);
+/* Reports kept (report.keep, report.keep_size): the newest while both hold, the newest always.
+ * Defaults LIMIT_REPORTS_KEPT and LIMIT_REPORTS_BYTES. */
+void state_set_report_retention(StateDir *s, size_t keep, uint64_t keep_bytes);
 DEFINE_TRIVIAL_CLEANUP_FUNC(StateDir, state_close);
 const char *state_path(const StateDir *s);
 
@@ -38,7 +42,7 @@ int state_snapshot_read(StateDir *s, const char *schema, const char *table, char
 
 /* Reports: saves a run's JSON report as reports/<utc timestamp>-<pid>-<seq>.json and last.json (when the
  * run was good: good == true; a failed run's report is kept as last-failed.json and in reports/,
- * and last.json still names the last good run). Prunes to LIMIT_REPORTS_KEPT. */
+ * and last.json still names the last good run). Prunes to the retention below. */
 int state_save_report(StateDir *s, const char *json, size_t size, bool good);
 /* Reads last.json (good == true) or the newest report of any outcome (good == false). */
 int state_read_last_report(StateDir *s, bool good, char **ret_data, size_t *ret_size);

@@ -757,6 +757,32 @@ int parse_timespan(const char *s, uint64_t *ret_usec) {
         return 0;
 }
 
+int parse_size(const char *s, uint64_t *ret_bytes) {
+        if (!isdigit((unsigned char) *s))
+                return -EINVAL;
+        uint64_t value = 0;
+        const char *p = s;
+        while (isdigit((unsigned char) *p)) {
+                if (value > (UINT64_MAX - 9) / 10)
+                        return -ERANGE;
+                value = value * 10 + (uint64_t) (*p - '0');
+                p++;
+        }
+        static const char units[] = "KMGT";
+        uint64_t factor = 1;
+        if (*p) {
+                const char *u = strchr(units, *p);
+                if (!u || p[1])
+                        return -EINVAL;
+                for (const char *k = units; k <= u; k++)
+                        factor *= 1024;
+        }
+        if (value > UINT64_MAX / factor)
+                return -ERANGE;
+        *ret_bytes = value * factor;
+        return 0;
+}
+
 const char *format_timespan(char *buf, size_t size, uint64_t usec) {
         static const struct {
                 const char *suffix;

@@ -209,6 +209,9 @@ int fsync_directory_of(const char *path);
  * Units: us usec ms msec s sec second seconds m min minute minutes h hr hour hours d day days
  * w week weeks M month months y year years. Returns -EINVAL on bad syntax, -ERANGE on overflow. */
 int parse_timespan(const char *s, uint64_t *ret_usec);
+/* Sizes as systemd writes them: "100M", "1G", "512K"; bare numbers are bytes; K, M, G, T
+ * are powers of 1024. Returns -EINVAL on bad syntax, -ERANGE on overflow. */
+int parse_size(const char *s, uint64_t *ret_bytes);
 /* Formats a time span back ("1h 30min"); buf of at least 64 bytes. */
 const char *format_timespan(char *buf, size_t size, uint64_t usec);
 

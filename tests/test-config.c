@@ -29,7 +29,8 @@ TEST(test_full) {
                                    "push: {method: csv, deletions: delete, max_removals: \"10%\"}\n"
                                    "schedule: {interval: 1h 30min, random_delay: 5min}\n"
                                    "state_dir: state\n"
-                                   "report: {json: r.json, html: r.html, metrics: m.prom}\n";
+                                   "report: {json: r.json, html: r.html, metrics: m.prom, max_changes: 500, keep: 7,\n"
+                                   "         keep_size: 20M}\n";
         Findings f;
         findings_init(&f);
         _cleanup_(config_freep) Config *c = NULL;
@@ -62,6 +63,9 @@ TEST(test_full) {
         CHECK_STR(c->state_dir, "/etc/bbmri-dirsync/state");
         CHECK_STR(c->report_json, "/etc/bbmri-dirsync/r.json");
         CHECK_STR(c->report_metrics, "/etc/bbmri-dirsync/m.prom");
+        CHECK_INT(c->report_max_changes, 500);
+        CHECK_INT(c->report_keep, 7);
+        CHECK_INT(c->report_keep_bytes, 20ULL * 1024 * 1024);
         findings_done(&f);
 }
 
@@ -85,6 +89,9 @@ TEST(test_defaults_and_digest) {
         CHECK(!c->max_removals_set);
         CHECK_INT(c->timeout_usec, 60000000LL);
         CHECK_INT(c->schedule_interval_usec, 3600000000LL);
+        CHECK_INT(c->report_max_changes, 10000);
+        CHECK_INT(c->report_keep, 30);
+        CHECK_INT(c->report_keep_bytes, 100ULL * 1024 * 1024);
         CHECK_STR(c->mappings[0], "/usr/share/bbmri-dirsync/miabis-2.0.yaml");
         CHECK_STR(c->model, "/usr/share/bbmri-dirsync/directory-model.yaml");
         CHECK_STR(c->state_dir, "/var/lib/bbmri-dirsync");
@@ -143,6 +150,14 @@ TEST(test_errors) {
                   "'interval' must be a time span" },
                 { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nschedule: {interval: 0}\n",
                   "'interval' must be longer than 0" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nreport: {keep: 0}\n",
+                  "config.yaml:4:16: error: 'keep' must be a whole number of at least 1, not '0'" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nreport: {max_changes: -5}\n",
+                  "'max_changes' must be a whole number of at least 0, not '-5'" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nreport: {max_changes: [10]}\n",
+                  "'max_changes' must be a whole number of at least 0, not a list" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nreport: {keep_size: 100MB}\n",
+                  "'keep_size' must be a size such as 100M, 1G or 512K" },
                 { "master: m.yaml\ndirectory: {url: file:r}\n", "'node' (the node code, e.g. BE) is required" },
                 { "node: be\nmaster: m.yaml\ndirectory: {url: file:r}\n", "config.yaml:1:7: error: 'node' must be" },
                 { "node: BE\ndirectory: {url: file:r}\n", "'master' is required" },

@@ -272,6 +272,115 @@ TEST(test_json) {
         findings_done(&f);
 }
 
+/* The lists are written element by element: the text must be what jansson itself lays out. */
+static void check_layout_is_janssons(const char *text, size_t size) {
+        json_error_t error;
+        json_t *j = json_loadb(text, size, 0, &error);
+        CHECK(j);
+        char *again = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        CHECK(again);
+        if (again) {
+                CHECK_INT(strlen(again) + 1, size);
+                CHECK(strncmp(again, text, strlen(again)) == 0);
+        }
+        free(again);
+        json_decref(j);
+}
+
+/* report.max_changes: held-back changes chosen first, findings by what needs action, the rest
+ * counted in "listed"; the HTML page says what it left out. */
+TEST(test_listing_bounded) {
+        _cleanup_(dataset_freep) Dataset *d = make_dataset(2, 6);
+        CHECK(d);
+        Findings f;
+        findings_init(&f);
+        add_quality_findings(&f, 0, 0, 3); /* quality infos first in order, listed last */
+        add_findings(&f, 2, 3);
+        Change many[6];
+        _cleanup_free_ char *ids[6] = {};
+        for (size_t i = 0; i < ELEMENTSOF(many); i++) {
+                ids[i] = i == 0 ? strdup(collection_id) : strdup_printf("bbmri-eric:ID:BE_B0:collection:c%zu", i);
+                many[i] = (Change) { .kind = CHANGE_ADDED, .table = (size_t) t_collections, .id = ids[i],
+                                     .blocked = i == 4 };
+        }
+        ChangeSet cs = make_changes();
+        cs.changes = many;
+        cs.n_changes = ELEMENTSOF(many);
+        RunReport r = make_report(d, &cs, &f);
+        r.listing_bounded = true;
+        r.max_listed = 3;
+
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        CHECK_INT(report_to_json(&r, &text, &size), 0);
+        json_error_t error;
+        json_t *j = text ? json_loadb(text, size, 0, &error) : NULL;
+        CHECK(j);
+        json_t *changes = json_object_get(j, "changes");
+        CHECK_INT(json_array_size(changes), 3);
+        /* c0 (the collection_id) and c1, the first in order, and the held-back one (c4), which is
+         * chosen before any other; listed in their order. */
+        CHECK_STR(json_string_value(json_object_get(json_array_get(changes, 0), "id")), collection_id);
+        CHECK_STR(json_string_value(json_object_get(json_array_get(changes, 1), "id")),
+                  "bbmri-eric:ID:BE_B0:collection:c1");
+        CHECK_STR(json_string_value(json_object_get(json_array_get(changes, 2), "id")),
+                  "bbmri-eric:ID:BE_B0:collection:c4");
+        CHECK(json_is_true(json_object_get(json_array_get(changes, 2), "blocked")));
+        json_t *findings = json_object_get(j, "findings");
+        CHECK_INT(json_array_size(findings), 3);
+        CHECK_STR(json_string_value(json_object_get(json_array_get(findings, 0), "severity")), "error");
+        CHECK_STR(json_string_value(json_object_get(json_array_get(findings, 1), "severity")), "error");
+        CHECK_STR(json_string_value(json_object_get(json_array_get(findings, 2), "severity")), "warning");
+        json_t *listed = json_object_get(j, "listed");
+        CHECK_INT(int_at(listed, "max"), 3);
+        CHECK_INT(int_at(listed, "changes"), 3);
+        CHECK_INT(int_at(listed, "changes_not_listed"), 3);
+        CHECK_INT(int_at(listed, "findings"), 3);
+        CHECK_INT(int_at(listed, "findings_not_listed"), 5);
+        /* The counts still cover everything. */
+        CHECK_INT(int_at(json_object_get(j, "counts"), "warnings"), 3);
+        CHECK_INT(int_at(json_object_get(j, "counts"), "quality_infos"), 3);
+        json_decref(j);
+        check_layout_is_janssons(text, size);
+
+        /* 0 lists none, and the lists are still JSON arrays laid out as jansson would. */
+        r.max_listed = 0;
+        text = mfree(text);
+        CHECK_INT(report_to_json(&r, &text, &size), 0);
+        j = text ? json_loadb(text, size, 0, &error) : NULL;
+        CHECK_INT(json_array_size(json_object_get(j, "changes")), 0);
+        CHECK_INT(json_array_size(json_object_get(j, "findings")), 0);
+        CHECK_INT(int_at(json_object_get(j, "listed"), "changes_not_listed"), 6);
+        json_decref(j);
+        check_layout_is_janssons(text, size);
+
+        /* Not bounded: everything, and "max" is null. */
+        r.listing_bounded = false;
+        text = mfree(text);
+        CHECK_INT(report_to_json(&r, &text, &size), 0);
+        j = text ? json_loadb(text, size, 0, &error) : NULL;
+        CHECK_INT(json_array_size(json_object_get(j, "changes")), 6);
+        CHECK_INT(json_array_size(json_object_get(j, "findings")), 8);
+        CHECK(json_is_null(json_object_get(json_object_get(j, "listed"), "max")));
+        json_decref(j);
+        check_layout_is_janssons(text, size);
+
+        /* The HTML page lists as many and says so. */
+        r.listing_bounded = true;
+        r.max_listed = 3;
+        _cleanup_free_ char *html = NULL;
+        CHECK_INT(report_to_html(&r, &html, &size), 0);
+        CHECK_CONTAINS(html, "This page lists 3 of 6 changes and 3 of 8 findings (report.max_changes: 3)");
+        CHECK(!strstr(html, "collection:c2<"));
+        CHECK_CONTAINS(html, "collection:c4");
+        r.listing_bounded = false;
+        html = mfree(html);
+        CHECK_INT(report_to_html(&r, &html, &size), 0);
+        CHECK(!strstr(html, "This page lists"));
+        CHECK_CONTAINS(html, "collection:c2<");
+        findings_done(&f);
+}
+
 TEST(test_summary_sync) {
         _cleanup_(dataset_freep) Dataset *d = make_dataset(2, 3);
         Findings f;
@@ -409,5 +518,5 @@ static bool setup_model(void) {
         return c_size >= 0 && c_materials >= 0 && c_acronym >= 0;
 }
 
-TEST_MAIN(if (!setup_model()) { fprintf(stderr, "cannot load the model\n"); return 1; } RUN(test_json);
+TEST_MAIN(if (!setup_model()) { fprintf(stderr, "cannot load the model\n"); return 1; } RUN(test_json); RUN(test_listing_bounded);
           RUN(test_summary_sync); RUN(test_summary_check); model = model_free(model))

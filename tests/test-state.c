@@ -317,5 +317,40 @@ TEST(test_remove_temporaries) {
         CHECK_INT(rm_rf(tmp), 0);
 }
 
+/* report.keep and report.keep_size: the newest reports while both hold, the newest always. */
+TEST(test_report_retention) {
+        _cleanup_free_ char *tmp = make_tmpdir();
+        CHECK(tmp);
+        _cleanup_(state_closep) StateDir *s = NULL;
+        CHECK_INT(state_open(tmp, &s), 0);
+        _cleanup_free_ char *reports = strdup_printf("%s/reports", tmp);
+        char body[1000];
+        memset(body, 'x', sizeof body);
+
+        state_set_report_retention(s, 4, 1ULL << 30);
+        for (unsigned i = 0; i < 6; i++)
+                CHECK_INT(state_save_report(s, body, sizeof body, true), 0);
+        CHECK_INT(count_entries(reports, "2"), 4);
+
+        /* 2,500 bytes hold two reports of 1,000 bytes: the older two go. */
+        state_set_report_retention(s, 30, 2500);
+        CHECK_INT(state_save_report(s, body, sizeof body, true), 0);
+        CHECK_INT(count_entries(reports, "2"), 2);
+
+        /* A report larger than the whole budget is still kept, alone. */
+        char big[3000];
+        memset(big, 'y', sizeof big);
+        CHECK_INT(state_save_report(s, big, sizeof big, true), 0);
+        CHECK_INT(count_entries(reports, "2"), 1);
+        char *data = NULL;
+        size_t size = 0;
+        CHECK_INT(state_read_last_report(s, false, &data, &size), 0);
+        CHECK_INT(size, sizeof big);
+        free(data);
+
+        s = state_close(s);
+        CHECK_INT(rm_rf(tmp), 0);
+}
+
 TEST_MAIN(RUN(test_open_creates_directory); RUN(test_lock); RUN(test_snapshots); RUN(test_snapshot_unchanged_is_linked);
-          RUN(test_reports); RUN(test_remove_temporaries))
+          RUN(test_reports); RUN(test_remove_temporaries); RUN(test_report_retention))

@@ -87,6 +87,25 @@ TEST(test_timespan) {
         CHECK_STR(format_timespan(buf, sizeof buf, 0), "0");
 }
 
+TEST(test_size) {
+        uint64_t v = 0;
+        CHECK_INT(parse_size("100M", &v), 0);
+        CHECK_INT(v, 100ULL * 1024 * 1024);
+        CHECK_INT(parse_size("512K", &v), 0);
+        CHECK_INT(v, 512ULL * 1024);
+        CHECK_INT(parse_size("2G", &v), 0);
+        CHECK_INT(v, 2ULL * 1024 * 1024 * 1024);
+        CHECK_INT(parse_size("1T", &v), 0);
+        CHECK_INT(v, 1ULL << 40);
+        CHECK_INT(parse_size("4096", &v), 0);
+        CHECK_INT(v, 4096);
+        static const char *const bad[] = { "", "M", "-1M", "1.5G", "100MB", "10 M", "5m", "1K1" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                CHECK_INT(parse_size(bad[i], &v), -EINVAL);
+        CHECK_INT(parse_size("99999999999999999999", &v), -ERANGE);
+        CHECK_INT(parse_size("17000000000T", &v), -ERANGE);
+}
+
 TEST(test_utf8) {
         size_t off = 99;
         CHECK(utf8_is_valid("Biothèque", strlen("Biothèque"), NULL));
@@ -174,5 +193,5 @@ TEST(test_temporary_names) {
         CHECK(!is_temporary_name("BBMRI-NL.tmp-abc123", "BBMRI-BE.tmp-"));
 }
 
-TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_strmap_caseless); RUN(test_arena); RUN(test_timespan);
+TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_strmap_caseless); RUN(test_arena); RUN(test_timespan); RUN(test_size);
           RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer); RUN(test_temporary_names))
