@@ -48,6 +48,7 @@
 
 /* Vocabularies. */
 #define LIMIT_VOCABULARY_TERMS         (1u * 1024 * 1024)          /* terms in one ontology table */
+#define LIMIT_SCHEMA_LOOKUP_TERMS      1000u                       /* a larger table (DiseaseTypes) is any text in the master's JSON Schema */
 #define LIMIT_QUALITY_CODE_BYTES       256u                        /* a list item the quality checks look up as a term */
 
 /* State directory. */

@@ -311,7 +311,7 @@ static char *apply_prefix(const Mapping *m, const char *table, const char *value
                 const Prefix *p = &m->prefixes[i];
                 if (!streq(p->table, table) || startswith(value, p->prefix))
                         continue;
-                if (p->match == PREFIX_MATCH_ICD10 && icd10_code_is_valid(value))
+                if (p->match == PREFIX_MATCH_ICD10 && (icd10_code_is_valid(value) || icd10_range_is_valid(value)))
                         return strdup_printf("%s%s", p->prefix, value);
         }
         return NULL;
@@ -649,8 +649,11 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
         if (col->ontology) {
                 _cleanup_free_ char *prefixed = apply_prefix(a->m, col->ontology, value);
                 const char *id = NULL;
-                if (mapping_lookup(a->m, a->v, col->ontology, prefixed ?: value, &id) < 0) {
-                        _cleanup_free_ char *closest = suggest_value(a->m, a->v, col->ontology, value);
+                /* A range the Directory lacks goes on as written: validation reports it as
+                 * CC:DiagRange, not as an unknown value as well. */
+                if (mapping_lookup(a->m, a->v, col->ontology, prefixed ?: value, &id) < 0 &&
+                    !vocab_is_diagnosis_range(col->ontology, prefixed ?: value)) {
+                        _cleanup_free_ char *closest = suggest_value(a->m, a->v, col->ontology, prefixed ?: value);
                         const char *const *files = (const char *const *) a->m->files;
                         size_t n_files = strv_length(a->m->files);
                         int r = apply_error(a, row, "unmapped-value", t->name, row->id, col->name, loc,
@@ -662,6 +665,8 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                                             n_files > 0 ? files[n_files - 1] : "a mapping file", col->ontology);
                         return r < 0 ? r : -ENOENT;
                 }
+                if (!id)
+                        id = prefixed ?: value;
                 if (id == prefixed) {
                         *ret_owned = TAKE_PTR(prefixed);
                         *ret = *ret_owned;

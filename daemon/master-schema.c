@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <jansson.h>
 
+#include "limits.h"
 #include "master-schema.h"
 #include "master.h"
 
@@ -59,8 +60,12 @@ static json_t *group(const char *description, json_t *values) {
 }
 
 /* The values a lookup table accepts: Directory ids, labels and the mapping files' terms. NULL
- * when nothing is known of the table (any text then). */
+ * when nothing is known of the table, or when it is too big to list (DiseaseTypes' 23,000 terms,
+ * written as bare codes the mapping files' prefixes complete): any text then, and `check` says
+ * what it makes of it. */
 static json_t *lookup_schema(const Mapping *m, const Vocabularies *v, const char *ontology) {
+        if (vocab_table_size(v, ontology) > LIMIT_SCHEMA_LOOKUP_TERMS)
+                return NULL;
         json_t *ids = json_array(), *labels = json_array(), *terms = json_array();
         Terms t = { ids, labels };
         json_t *any = NULL;

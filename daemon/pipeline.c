@@ -23,12 +23,12 @@ int local_setup(const Config *config, Local *l, Findings *findings) {
         if (r < 0)
                 return r == -ENOMEM ? r : -EINVAL;
 
-        r = vocab_new_builtin(&l->vocab, findings);
+        r = vocab_new_builtin(&l->vocab);
         if (r < 0)
                 return r;
-        /* A file backend carries the Directory's lookup tables beside the schemas; when they are
-         * there, vocabulary checks use the full tables instead of the built-in subset. */
-        /* An https backend keeps its copy in the state directory (ontology_cache_refresh()). */
+        /* A file backend carries the Directory's lookup tables beside the schemas, an https backend
+         * keeps its copy in the state directory (ontology_cache_refresh()); a table there that is
+         * newer than the built-in one replaces it. */
         {
                 _cleanup_free_ char *dir = config->directory_scheme == DIRECTORY_FILE
                                                    ? path_join(config->directory_path, config->ontology_schema)

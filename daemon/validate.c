@@ -261,7 +261,7 @@ static int check_value(Validator *vd, size_t table, Row *row, size_t c, const ch
                         if (vocab_check(vd->v, column->ontology, v) == VOCAB_NOT_MEMBER) {
                                 /* BBMRI-ERIC's CC:DiagRange; the range is refused anyway, so the
                                  * error kind wins and the quality check leaves this value alone */
-                                if (streq(column->ontology, "DiseaseTypes") && strchr(v, '-'))
+                                if (vocab_is_diagnosis_range(column->ontology, v))
                                         REPORT(vd, SEVERITY_ERROR, "CC:DiagRange", table, row, (int) c,
                                                "'%s' is a range of codes; list the codes themselves", v);
                                 else

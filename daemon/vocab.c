@@ -1,38 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
-#include <dirent.h>
+#include <sys/stat.h>
 
 #include "csv.h"
 #include "limits.h"
+#include "vocab-builtin.h"
 #include "vocab.h"
-#include "yamltree.h"
 
-/* Generated at build time from mappings/vocabularies.yaml (daemon/embed-file.py). */
-extern const char vocab_builtin_yaml[];
-extern const size_t vocab_builtin_yaml_size;
-
+/* One lookup table, in the one form built-in and loaded tables share: ids and labels as C
+ * strings in one block, terms sorted by id, and two orders of the term numbers for the caseless
+ * look-ups; everything is found by bisection. A built-in table points into the program's
+ * read-only data (vocab-builtin.c) and costs nothing until looked at. */
 typedef struct VocabTable {
         const char *name;
-        StrMap *labels_by_id;   /* id -> label */
-        StrMap *ids_by_label;   /* label (caseless) -> id */
-        StrMap *ids_caseless;   /* id (caseless) -> id, or AMBIGUOUS */
-        Arena arena;
+        const char *strings;
+        const uint32_t *terms;          /* per term: offsets of its id and its label ("" when none) */
+        const uint32_t *by_label;       /* term numbers by label, ignoring ASCII case; ties by number */
+        const uint32_t *by_id_caseless; /* term numbers by id, ignoring ASCII case */
+        size_t n_terms;
+        /* What a table loaded from a copy owns (NULL for a built-in one). */
+        char *owned_name, *owned_strings;
+        uint32_t *owned_index; /* terms, by_label and by_id_caseless in one allocation */
 } VocabTable;
 
 struct Vocabularies {
         StrMap *tables; /* name -> VocabTable */
-        Arena arena;    /* table names */
 };
-
-static const char AMBIGUOUS[] = "";
 
 static VocabTable *vocab_table_free(VocabTable *t) {
         if (!t)
                 return NULL;
-        strmap_free(t->labels_by_id);
-        strmap_free(t->ids_by_label);
-        strmap_free(t->ids_caseless);
-        arena_done(&t->arena);
+        free(t->owned_name);
+        free(t->owned_strings);
+        free(t->owned_index);
         free(t);
         return NULL;
 }
@@ -46,58 +46,8 @@ Vocabularies *vocab_free(Vocabularies *v) {
         while (strmap_iterate(v->tables, &i, NULL, &t))
                 vocab_table_free(t);
         strmap_free(v->tables);
-        arena_done(&v->arena);
         free(v);
         return NULL;
-}
-
-static int vocab_new_empty(Vocabularies **ret) {
-        _cleanup_(vocab_freep) Vocabularies *v = calloc(1, sizeof(Vocabularies));
-        if (!v)
-                return -ENOMEM;
-        arena_init(&v->arena);
-        v->tables = strmap_new();
-        if (!v->tables)
-                return -ENOMEM;
-        *ret = TAKE_PTR(v);
-        return 0;
-}
-
-static int vocab_table_new(const char *name, VocabTable **ret) {
-        _cleanup_(vocab_table_freep) VocabTable *t = calloc(1, sizeof(VocabTable));
-        if (!t)
-                return -ENOMEM;
-        arena_init(&t->arena);
-        t->name = arena_strdup(&t->arena, name);
-        t->labels_by_id = strmap_new();
-        t->ids_by_label = strmap_new_caseless();
-        t->ids_caseless = strmap_new_caseless();
-        if (!t->name || !t->labels_by_id || !t->ids_by_label || !t->ids_caseless)
-                return -ENOMEM;
-        *ret = TAKE_PTR(t);
-        return 0;
-}
-
-/* Adds a term; a repeated id keeps its first label (-EEXIST). */
-static int vocab_table_add(VocabTable *t, const char *id, const char *label) {
-        if (strmap_size(t->labels_by_id) >= LIMIT_VOCABULARY_TERMS)
-                return -E2BIG;
-        const char *i = arena_strdup(&t->arena, id);
-        const char *l = label && *label ? arena_strdup(&t->arena, label) : NULL;
-        if (!i || (label && *label && !l))
-                return -ENOMEM;
-        int r = strmap_put(t->labels_by_id, i, (void *) l);
-        if (r < 0)
-                return r;
-        /* Two terms with one label (it happens): the first keeps it. */
-        if (l && (r = strmap_put(t->ids_by_label, l, (void *) i)) < 0 && r != -EEXIST)
-                return r;
-        const char *other = strmap_get(t->ids_caseless, i);
-        if (other && !streq(other, i))
-                return strmap_replace(t->ids_caseless, i, (void *) AMBIGUOUS);
-        if (!other && (r = strmap_put(t->ids_caseless, i, (void *) i)) < 0)
-                return r;
-        return 0;
 }
 
 /* Installs t under its name, replacing a table of the same name. Takes ownership. */
@@ -113,71 +63,194 @@ static int vocab_install(Vocabularies *v, VocabTable *t) {
         return r;
 }
 
-static int vocab_error(const YDoc *d, const YNode *n, Findings *f, const char *fmt, ...) _printf_(4, 5);
-static int vocab_error(const YDoc *d, const YNode *n, Findings *f, const char *fmt, ...) {
-        Location loc;
-        ynode_location(d, n, &loc);
-        va_list ap;
-        va_start(ap, fmt);
-        int r = findings_addv(f, SEVERITY_ERROR, "vocabulary-file", NULL, NULL, NULL, &loc, fmt, ap);
-        va_end(ap);
-        return r < 0 ? r : -EBADMSG;
-}
-
-int vocab_parse_yaml(Vocabularies *v, const char *data, size_t size, const char *filename, Findings *findings) {
-        _cleanup_(ydoc_freep) YDoc *d = NULL;
-        int r = ydoc_parse(data, size, filename, &d, findings);
-        if (r < 0)
-                return r;
-        static const char *const keys[] = { "version", "tables", NULL };
-        r = ynode_check_keys(d, d->root, "a vocabulary file", keys, findings);
-        if (r < 0)
-                return r == -EINVAL ? -EBADMSG : r;
-        const YNode *tables = ynode_get(d->root, "tables");
-        if (!tables || tables->type != YNODE_MAPPING)
-                return vocab_error(d, tables ?: d->root, findings, "'tables' must be a mapping of lookup tables");
-        for (size_t i = 0; i < tables->n_items; i++) {
-                const YNode *list = tables->items[i];
-                if (list->type != YNODE_SEQUENCE)
-                        return vocab_error(d, list, findings, "table '%s' must be a list of [id, label] pairs",
-                                           tables->keys[i]->value);
-                _cleanup_(vocab_table_freep) VocabTable *t = NULL;
-                r = vocab_table_new(tables->keys[i]->value, &t);
-                if (r < 0)
-                        return r;
-                for (size_t k = 0; k < list->n_items; k++) {
-                        const YNode *pair = list->items[k];
-                        if (pair->type != YNODE_SEQUENCE || pair->n_items != 2 || pair->items[0]->type != YNODE_SCALAR ||
-                            pair->items[1]->type != YNODE_SCALAR || isempty(pair->items[0]->value))
-                                return vocab_error(d, pair, findings, "each term must be an [id, label] pair");
-                        r = vocab_table_add(t, pair->items[0]->value, pair->items[1]->value);
-                        if (r == -EEXIST)
-                                return vocab_error(d, pair, findings, "term '%s' is listed twice in %s",
-                                                   pair->items[0]->value, t->name);
-                        if (r < 0)
-                                return r;
-                }
-                r = vocab_install(v, TAKE_PTR(t));
+int vocab_new_builtin(Vocabularies **ret) {
+        _cleanup_(vocab_freep) Vocabularies *v = calloc(1, sizeof(Vocabularies));
+        if (!v)
+                return -ENOMEM;
+        v->tables = strmap_new();
+        if (!v->tables)
+                return -ENOMEM;
+        for (size_t i = 0; i < vocab_builtin_n_tables; i++) {
+                const VocabBuiltinTable *b = &vocab_builtin_tables[i];
+                VocabTable *t = calloc(1, sizeof(VocabTable));
+                if (!t)
+                        return -ENOMEM;
+                *t = (VocabTable) {
+                        .name = vocab_builtin_table_names[i],
+                        .strings = vocab_builtin_strings,
+                        .terms = vocab_builtin_terms + 2 * (size_t) b->first,
+                        .by_label = vocab_builtin_by_label + b->first,
+                        .by_id_caseless = vocab_builtin_by_id_caseless + b->first,
+                        .n_terms = b->n_terms,
+                };
+                int r = vocab_install(v, t);
                 if (r < 0)
                         return r;
         }
-        return 0;
-}
-
-int vocab_new_builtin(Vocabularies **ret, Findings *findings) {
-        _cleanup_(vocab_freep) Vocabularies *v = NULL;
-        int r = vocab_new_empty(&v);
-        if (r < 0)
-                return r;
-        r = vocab_parse_yaml(v, vocab_builtin_yaml, vocab_builtin_yaml_size, "(built-in vocabularies)", findings);
-        if (r < 0)
-                return r;
         *ret = TAKE_PTR(v);
         return 0;
 }
 
+uint64_t vocab_builtin_exported_at(void) {
+        return vocab_builtin_exported_usec;
+}
+
+static const char *term_id(const VocabTable *t, size_t i) {
+        return t->strings + t->terms[2 * i];
+}
+
+static const char *term_label(const VocabTable *t, size_t i) {
+        return t->strings + t->terms[2 * i + 1];
+}
+
+static char ascii_tolower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
+/* Byte order after folding ASCII letters: the order embed-vocabularies.py sorts by. */
+static int fold_compare(const char *a, const char *b) {
+        for (;; a++, b++) {
+                unsigned char x = (unsigned char) ascii_tolower(*a), y = (unsigned char) ascii_tolower(*b);
+                if (x != y || !x)
+                        return (int) x - (int) y;
+        }
+}
+
+/* The term number of id, or -1. */
+static ssize_t find_id(const VocabTable *t, const char *id) {
+        size_t lo = 0, hi = t->n_terms;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(term_id(t, mid), id);
+                if (c == 0)
+                        return (ssize_t) mid;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
+/* The first position in order (term numbers sorted by field, ignoring ASCII case) whose field
+ * equals key ignoring case; n_terms when none does. */
+static size_t find_folded(const VocabTable *t, const uint32_t *order, const char *(*field)(const VocabTable *, size_t),
+                          const char *key) {
+        size_t lo = 0, hi = t->n_terms;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (fold_compare(field(t, order[mid]), key) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < t->n_terms && fold_compare(field(t, order[lo]), key) == 0 ? lo : t->n_terms;
+}
+
+/* A table loaded from a copy, while it is read: strings and (id, label) offsets in file order. */
+typedef struct TableBuilder {
+        ByteBuffer strings;
+        uint32_t *pairs;
+        size_t n_pairs, allocated;
+} TableBuilder;
+
+static void table_builder_done(TableBuilder *b) {
+        free(b->strings.data);
+        free(b->pairs);
+}
+
+static int table_builder_add(TableBuilder *b, const char *id, const char *label) {
+        if (b->n_pairs >= LIMIT_VOCABULARY_TERMS)
+                return -E2BIG;
+        if (!label)
+                label = "";
+        size_t id_len = strlen(id), label_len = strlen(label);
+        if (b->strings.size + id_len + label_len + 2 > UINT32_MAX)
+                return -E2BIG;
+        if (b->n_pairs == b->allocated) {
+                size_t n = b->allocated ? b->allocated * 2 : 64;
+                uint32_t *p = reallocarray(b->pairs, n, 2 * sizeof(uint32_t));
+                if (!p)
+                        return -ENOMEM;
+                b->pairs = p;
+                b->allocated = n;
+        }
+        uint32_t at = (uint32_t) b->strings.size;
+        int r = byte_buffer_append(&b->strings, id, id_len + 1);
+        if (r < 0)
+                return r;
+        r = byte_buffer_append(&b->strings, label, label_len + 1);
+        if (r < 0)
+                return r;
+        b->pairs[2 * b->n_pairs] = at;
+        b->pairs[2 * b->n_pairs + 1] = at + (uint32_t) id_len + 1;
+        b->n_pairs++;
+        return 0;
+}
+
+typedef struct SortKey {
+        const char *key;
+        uint32_t number;
+} SortKey;
+
+static int compare_exact(const void *a, const void *b) {
+        const SortKey *x = a, *y = b;
+        int c = strcmp(x->key, y->key);
+        return c ? c : (x->number > y->number) - (x->number < y->number);
+}
+
+static int compare_folded(const void *a, const void *b) {
+        const SortKey *x = a, *y = b;
+        int c = fold_compare(x->key, y->key);
+        return c ? c : (x->number > y->number) - (x->number < y->number);
+}
+
+/* Sorts the terms read by id (a repeated id keeps its first label: the Directory's own tables
+ * repeat a few terms) and builds the caseless orders; takes the builder's strings. */
+static int table_builder_finish(TableBuilder *b, const char *name, VocabTable **ret) {
+        size_t n = b->n_pairs;
+        _cleanup_free_ SortKey *keys = calloc(n ?: 1, sizeof(SortKey));
+        _cleanup_(vocab_table_freep) VocabTable *t = calloc(1, sizeof(VocabTable));
+        if (!keys || !t)
+                return -ENOMEM;
+        t->owned_name = strdup(name);
+        t->owned_index = calloc(4 * (n ?: 1), sizeof(uint32_t));
+        if (!t->owned_name || !t->owned_index)
+                return -ENOMEM;
+        const char *strings = b->strings.data ?: "";
+        for (size_t i = 0; i < n; i++)
+                keys[i] = (SortKey) { strings + b->pairs[2 * i], (uint32_t) i };
+        qsort(keys, n, sizeof(SortKey), compare_exact);
+        uint32_t *terms = t->owned_index;
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (k > 0 && streq(keys[i].key, strings + terms[2 * (k - 1)]))
+                        continue;
+                terms[2 * k] = b->pairs[2 * keys[i].number];
+                terms[2 * k + 1] = b->pairs[2 * keys[i].number + 1];
+                k++;
+        }
+        uint32_t *by_label = terms + 2 * k, *by_id_caseless = by_label + k;
+        for (int pass = 0; pass < 2; pass++) {
+                for (size_t i = 0; i < k; i++)
+                        keys[i] = (SortKey) { strings + terms[2 * i + (pass == 0)], (uint32_t) i };
+                qsort(keys, k, sizeof(SortKey), compare_folded);
+                for (size_t i = 0; i < k; i++)
+                        (pass == 0 ? by_label : by_id_caseless)[i] = keys[i].number;
+        }
+        t->name = t->owned_name;
+        t->owned_strings = TAKE_PTR(b->strings.data);
+        t->strings = t->owned_strings ?: "";
+        t->terms = terms;
+        t->by_label = by_label;
+        t->by_id_caseless = by_id_caseless;
+        t->n_terms = k;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
 typedef struct CsvLoad {
-        VocabTable *t;
+        TableBuilder b;
         const char *filename;
         Findings *findings;
         int name_column, label_column;
@@ -206,9 +279,7 @@ static int load_record(void *userdata, unsigned line, char **fields, size_t n) {
         if ((size_t) l->name_column >= n || isempty(fields[l->name_column]))
                 return 0;
         const char *label = l->label_column >= 0 && (size_t) l->label_column < n ? fields[l->label_column] : NULL;
-        int r = vocab_table_add(l->t, fields[l->name_column], label);
-        if (r == -EEXIST)
-                return 0; /* the Directory's own tables repeat a few terms; the first wins */
+        int r = table_builder_add(&l->b, fields[l->name_column], label);
         if (r == -E2BIG) {
                 Location loc = { .file = l->filename, .line = line, .column = 1 };
                 int k = findings_error_at(l->findings, "vocabulary-file", &loc, "more than %u terms",
@@ -220,20 +291,18 @@ static int load_record(void *userdata, unsigned line, char **fields, size_t n) {
 
 int vocab_load_csv(Vocabularies *v, const char *table, const char *data, size_t size, const char *filename,
                    Findings *findings) {
-        _cleanup_(vocab_table_freep) VocabTable *t = NULL;
-        int r = vocab_table_new(table, &t);
-        if (r < 0)
-                return r;
-        CsvLoad l = { .t = t, .filename = filename, .findings = findings };
-        r = csv_parse(data, size, filename, load_record, &l, findings);
-        if (r < 0)
-                return r;
-        if (!l.header_done) {
+        CsvLoad l = { .filename = filename, .findings = findings };
+        int r = csv_parse(data, size, filename, load_record, &l, findings);
+        if (r >= 0 && !l.header_done) {
                 Location loc = { .file = filename, .line = 1, .column = 1 };
                 r = findings_error_at(findings, "vocabulary-file", &loc, "the lookup table is empty");
-                return r < 0 ? r : -EBADMSG;
+                r = r < 0 ? r : -EBADMSG;
         }
-        return vocab_install(v, TAKE_PTR(t));
+        VocabTable *t = NULL;
+        if (r >= 0)
+                r = table_builder_finish(&l.b, table, &t);
+        table_builder_done(&l.b);
+        return r < 0 ? r : vocab_install(v, t);
 }
 
 int vocab_load_folder_table(Vocabularies *v, const char *dir, const char *table, Findings *findings) {
@@ -255,23 +324,37 @@ int vocab_load_folder_table(Vocabularies *v, const char *dir, const char *table,
         return vocab_load_csv(v, table, data, size, path, findings);
 }
 
-/* Lookup tables worth loading from a copy: the built-in ones and the big ones never built in. */
-static const char *const folder_tables[] = {
-        "Countries", "MaterialTypes", "DataCategories", "CollectionTypes", "SampleSizes", "SexTypes",
-        "AgeUnits", "StorageTemperatureTypes", "AccessTypes", "SOPs", "CommonNetworkElements",
-        "DataUseOntologies", "AgeRanges", "TRLs", "ServiceTypes", "DiseaseTypes", "BodyParts",
-        "ImagingModalities", "ImageDatasetTypes",
-};
-
 const char *const *vocab_folder_tables(size_t *ret_n) {
-        *ret_n = ELEMENTSOF(folder_tables);
-        return folder_tables;
+        *ret_n = vocab_builtin_n_tables;
+        return vocab_builtin_table_names;
+}
+
+/* Whether the copy at dir/<table>.csv was written after the built-in tables were exported:
+ * -ENOENT when there is none. */
+static int copy_is_newer(const char *dir, const char *table) {
+        _cleanup_free_ char *name = strdup_printf("%s.csv", table);
+        _cleanup_free_ char *path = name ? path_join(dir, name) : NULL;
+        if (!path)
+                return -ENOMEM;
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return errno == ENOENT ? -ENOENT : 1; /* loading it says what is wrong */
+        if (st.st_mtim.tv_sec < 0)
+                return 0;
+        uint64_t mtime = (uint64_t) st.st_mtim.tv_sec * 1000000 + (uint64_t) st.st_mtim.tv_nsec / 1000;
+        return mtime > vocab_builtin_exported_usec;
 }
 
 int vocab_load_folder(Vocabularies *v, const char *dir, Findings *findings) {
         int n = 0;
-        for (size_t i = 0; i < ELEMENTSOF(folder_tables); i++) {
-                int r = vocab_load_folder_table(v, dir, folder_tables[i], findings);
+        for (size_t i = 0; i < vocab_builtin_n_tables; i++) {
+                const char *table = vocab_builtin_table_names[i];
+                int r = copy_is_newer(dir, table);
+                if (r == -ENOENT || r == 0)
+                        continue;
+                if (r < 0)
+                        return r;
+                r = vocab_load_folder_table(v, dir, table, findings);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)
@@ -307,6 +390,20 @@ bool icd10_code_is_valid(const char *code) {
         return n >= 1 && n <= 2 && p[n] == 0;
 }
 
+bool icd10_range_is_valid(const char *code) {
+        const char *dash = strchr(code, '-');
+        if (!dash || dash - code > 8)
+                return false;
+        char first[9];
+        memcpy(first, code, (size_t) (dash - code));
+        first[dash - code] = 0;
+        return icd10_code_is_valid(first) && icd10_code_is_valid(dash + 1);
+}
+
+bool vocab_is_diagnosis_range(const char *table, const char *value) {
+        return table && streq(table, "DiseaseTypes") && strchr(value, '-');
+}
+
 bool orpha_code_is_valid(const char *code) {
         const char *p = startswith(code, "ORPHA:");
         if (!p || !*p)
@@ -319,41 +416,47 @@ bool orpha_code_is_valid(const char *code) {
 
 VocabAnswer vocab_check(const Vocabularies *v, const char *table, const char *id) {
         const VocabTable *t = find_table(v, table);
-        if (t)
-                return strmap_contains(t->labels_by_id, id) ? VOCAB_MEMBER : VOCAB_NOT_MEMBER;
-        if (table && streq(table, "DiseaseTypes")) {
-                const char *icd = startswith(id, "urn:miriam:icd:");
-                if ((icd && icd10_code_is_valid(icd)) || orpha_code_is_valid(id))
-                        return VOCAB_MEMBER;
-                return VOCAB_NOT_MEMBER;
-        }
-        return VOCAB_UNKNOWN_TABLE;
+        if (!t)
+                return VOCAB_UNKNOWN_TABLE;
+        return find_id(t, id) >= 0 ? VOCAB_MEMBER : VOCAB_NOT_MEMBER;
 }
 
 const char *vocab_id_for_label(const Vocabularies *v, const char *table, const char *label) {
         const VocabTable *t = find_table(v, table);
-        return t ? strmap_get(t->ids_by_label, label) : NULL;
+        if (!t || isempty(label))
+                return NULL;
+        size_t at = find_folded(t, t->by_label, term_label, label);
+        return at < t->n_terms ? term_id(t, t->by_label[at]) : NULL;
 }
 
 const char *vocab_id_caseless(const Vocabularies *v, const char *table, const char *value) {
         const VocabTable *t = find_table(v, table);
-        const char *id = t ? strmap_get(t->ids_caseless, value) : NULL;
-        return id == AMBIGUOUS ? NULL : id;
+        if (!t)
+                return NULL;
+        size_t at = find_folded(t, t->by_id_caseless, term_id, value);
+        if (at >= t->n_terms)
+                return NULL;
+        /* Two ids that differ only in case: which one was meant cannot be told. */
+        if (at + 1 < t->n_terms && fold_compare(term_id(t, t->by_id_caseless[at + 1]), value) == 0)
+                return NULL;
+        return term_id(t, t->by_id_caseless[at]);
 }
 
 const char *vocab_label(const Vocabularies *v, const char *table, const char *id) {
         const VocabTable *t = find_table(v, table);
-        return t ? strmap_get(t->labels_by_id, id) : NULL;
+        ssize_t i = t ? find_id(t, id) : -1;
+        if (i < 0)
+                return NULL;
+        const char *label = term_label(t, (size_t) i);
+        return *label ? label : NULL;
 }
 
 int vocab_for_each_term(const Vocabularies *v, const char *table,
                         int (*func)(void *userdata, const char *id, const char *label), void *userdata) {
         const VocabTable *t = find_table(v, table);
-        size_t i = 0;
-        const char *id;
-        void *label;
-        while (t && strmap_iterate(t->labels_by_id, &i, &id, &label)) {
-                int r = func(userdata, id, label);
+        for (size_t i = 0; t && i < t->n_terms; i++) {
+                const char *label = term_label(t, i);
+                int r = func(userdata, term_id(t, i), *label ? label : NULL);
                 if (r < 0)
                         return r;
         }
@@ -362,7 +465,7 @@ int vocab_for_each_term(const Vocabularies *v, const char *table,
 
 size_t vocab_table_size(const Vocabularies *v, const char *table) {
         const VocabTable *t = find_table(v, table);
-        return t ? strmap_size(t->labels_by_id) : 0;
+        return t ? t->n_terms : 0;
 }
 
 const char **vocab_tables(const Vocabularies *v) {

@@ -20,7 +20,7 @@ static inline void kit_init(Kit *k) {
         *k = (Kit) {};
         findings_init(&k->findings);
         CHECK_INT(model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &k->model, &k->findings), 0);
-        CHECK_INT(vocab_new_builtin(&k->vocab, &k->findings), 0);
+        CHECK_INT(vocab_new_builtin(&k->vocab), 0);
         CHECK_INT(mapping_new(&k->mapping), 0);
         CHECK_INT(mapping_load(k->mapping, SOURCE_ROOT "/mappings/miabis-2.0.yaml", &k->findings), 0);
         CHECK_INT(mapping_load(k->mapping, SOURCE_ROOT "/mappings/example-local.yaml", &k->findings), 0);

@@ -113,16 +113,16 @@ TEST(test_orphanet) {
         if (!o)
                 return;
         _cleanup_free_ char *rd = pipeline_variant("[Disease specific]", "[Rare disease collection]");
-        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:12345, C50.9]", "CC:OrphaInvalid", true);
+        expect_orpha(o, NULL, "[C50.9]", "[ORPHA:50918, C50.9]", "CC:OrphaInvalid", true);
         expect_orpha(o, NULL, "[C50.9]", "[ORPHA:558, C50.9]", "CC:OrphaInvalid", false);
         /* with the file, an unknown ORPHA code is no ORPHA code for the other checks */
-        expect_orpha(o, rd, "[C50.9]", "[ORPHA:12345, C50.9]", "CC:RDOrphaMissing", true);
+        expect_orpha(o, rd, "[C50.9]", "[ORPHA:50918, C50.9]", "CC:RDOrphaMissing", true);
         expect_orpha(o, rd, "[C50.9]", "[ORPHA:558, C50.9]", "CC:RDOrphaMissing", false);
-        /* C50.9: exactly to 999002 (safe), broader to 180250 (risky) */
+        /* C50.9: exactly to 101 (safe), broader to 180250 (risky) */
         expect_orpha(o, rd, NULL, "", "CC:DiagCrosswalkOrphaSuggest", true);
         expect_orpha(o, NULL, NULL, "", "CC:DiagCrosswalkOrphaSuggest", false); /* no RD, no ORPHA code */
-        expect_orpha(o, rd, "[C50.9]", "[ORPHA:999002, C50.9]", "CC:DiagCrosswalkOrphaAmbiguous", true);
-        expect_orpha(o, rd, "[C50.9]", "[ORPHA:999002, ORPHA:180250, C50.9]", "CC:DiagCrosswalkOrphaAmbiguous",
+        expect_orpha(o, rd, "[C50.9]", "[ORPHA:101, C50.9]", "CC:DiagCrosswalkOrphaAmbiguous", true);
+        expect_orpha(o, rd, "[C50.9]", "[ORPHA:101, ORPHA:180250, C50.9]", "CC:DiagCrosswalkOrphaAmbiguous",
                      false);
         expect_orpha(o, NULL, "[C50.9]", "[ORPHA:558, C50.9]", "CC:DiagCrosswalkIcdSuggest", true);
         expect_orpha(o, NULL, "[C50.9]", "[ORPHA:558, Q87.4]", "CC:DiagCrosswalkIcdSuggest", false);
@@ -186,7 +186,7 @@ TEST(test_imaging) {
                     "        imaging_modality: [MR]\n#", "CC:ImgModMissing");
         expect_coll("[Biological samples, Medical records]", imaging, "CC:ImgDataMissing");
         expect_none("[Biological samples, Medical records]", "[Biological samples, Medical records, Imaging data]\n"
-                    "        image_dataset_type: [Video]\n#", "CC:ImgDataMissing");
+                    "        image_dataset_type: [Video Photographic Image IOD]\n#", "CC:ImgDataMissing");
         expect_coll("        materials", "        imaging_modality: [MR]\n        materials", "CC:ImageCatMissing");
         expect_none("[Biological samples, Medical records]", "[Biological samples, Medical records, Imaging data]\n"
                     "        imaging_modality: [MR]\n#", "CC:ImageCatMissing");

@@ -348,7 +348,7 @@ TEST(test_covid) {
                      "C19:ProsOoMNonZero", false, NULL, NULL);
         expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [J18.9]\n",
                      "C19:ProsDataMissing", true, "Collections", PID);
-        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [Z03.818]\n",
+        expect_covid(PROS "        type: [Prospective study, Disease specific]\n        diagnosis_available: [U07.1]\n",
                      "C19:ProsDataMissing", false, NULL, NULL);
 #define ABLE "able\n        name: Ability to collect COVID-19 samples\n        description: Samples of future COVID-19 patients\n" \
              "        data_categories: [Biological samples]\n        materials: [Serum]\n        type: [Disease specific]\n" \

@@ -40,7 +40,7 @@ TEST(test_rules) {
                 { "        type: [Disease specific]\n", "", "CC:TypeMissing", SEVERITY_QUALITY_ERROR, "Collections", COLL, NULL },
                 { "        diagnosis_available: [C50.9]\n", "", "CC:DiagMissingDisease", SEVERITY_QUALITY_ERROR, "Collections", COLL, "type" },
                 { "[C50.9]", "[C50-C52]", "CC:DiagRange", SEVERITY_ERROR, "Collections", COLL, "diagnosis_available" },
-                { "[C50.9]", "[Z99.99.9]", "vocabulary", SEVERITY_ERROR, "Collections", COLL, "diagnosis_available" },
+                { "[C50.9]", "[Z99.99.9]", "unmapped-value", SEVERITY_ERROR, "Collections", COLL, "diagnosis_available" },
                 { "        materials: [Serum]\n", "", "CC:MaterialsMissing", SEVERITY_QUALITY_ERROR, "Collections", COLL, "data_categories" },
                 { "[Biological samples, Medical records]", "[Medical records]", "CC:SampleCatMismatch", SEVERITY_QUALITY_ERROR, "Collections", COLL, "materials" },
                 { "        size: 12000\n", "        size: 12000\n        order_of_magnitude: 2\n", "CC:SizeOoMMismatch", SEVERITY_QUALITY_ERROR, "Collections", COLL, "size" },

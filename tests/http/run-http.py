@@ -64,20 +64,23 @@ class Env:
     @staticmethod
     def write_ontologies(folder):
         """The lookup tables the Directory serves, as CSV (name, label), from the project's own
-        built-in vocabularies (mappings/vocabularies.yaml: "  Table:" then "    - [id, label]")."""
+        built-in vocabularies (mappings/vocabularies.tsv: "@table<TAB>NAME", then "ID<TAB>LABEL")."""
         os.makedirs(folder, exist_ok=True)
         tables, current = {}, None
-        for line in open(os.path.join(root, "mappings", "vocabularies.yaml"), encoding="utf-8"):
-            if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
-                current = tables.setdefault(line.strip()[:-1], [])
-            elif line.startswith("    - [") and current is not None:
-                current.append(json.loads(line.strip()[2:]))
+        for line in open(os.path.join(root, "mappings", "vocabularies.tsv"), encoding="utf-8"):
+            if line.startswith("#"):
+                continue
+            key, value = line.rstrip("\n").split("\t")
+            if key == "@table":
+                current = tables.setdefault(value, [])
+            elif not key.startswith("@"):
+                current.append((key, value))
         for name, terms in tables.items():
             with open(os.path.join(folder, name + ".csv"), "w", encoding="utf-8", newline="") as f:
                 w = csv.writer(f, lineterminator="\n")
                 w.writerow(["name", "label"])
                 for term in terms:
-                    w.writerow(term[:2])
+                    w.writerow(term)
 
     @staticmethod
     def write_secret(path, value):
@@ -406,7 +409,7 @@ def scenario_interrupted_csv(env):
 
 def scenario_sign_in(env):
     # E-mail and password: signed in once, renewed when the token expires mid-run.
-    env.start(faults=["expire-token@r24"])
+    env.start(faults=["expire-token@r32"])
     env.config(token=False, email=True)
     env.mark()
     env.run("sync", expect=0, what="sync with password sign-in and an expiring token")
