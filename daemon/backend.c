@@ -38,3 +38,40 @@ int backend_fetch_into(Backend *b, SchemaKind schema, const char *node, Dataset 
                 return -ENOMEM;
         return emx2_read_table(d, table, data, size, label, stats, findings);
 }
+
+void backend_read_init(BackendRead *r, SchemaKind schema, const char *table, const char *node) {
+        *r = (BackendRead) { .schema = schema, .table = table, .node = node };
+        findings_init(&r->findings);
+}
+
+void backend_read_done(BackendRead *r) {
+        r->data = mfree(r->data);
+        r->size = 0;
+        findings_done(&r->findings);
+}
+
+int backend_fetch_many(Backend *b, BackendRead *reads, size_t n_reads, const BackendBatch *batch) {
+        if (b->ops->fetch_many)
+                return b->ops->fetch_many(b, reads, n_reads, batch);
+        /* One after the other, a schema's reads stop at its first failure: the rest could only
+         * fail the same way, each after its own retries. */
+        bool failed[SCHEMA_ONTOLOGY + 1] = {};
+        for (size_t i = 0; i < n_reads; i++) {
+                BackendRead *rd = &reads[i];
+                if ((batch->cancel && atomic_load(batch->cancel)) || failed[rd->schema])
+                        rd->error = -ECANCELED;
+                else {
+                        int r = rd->table ? b->ops->fetch_table(b, rd->schema, rd->table, rd->node, &rd->data,
+                                                                &rd->size, &rd->findings)
+                                          : b->ops->fetch_model(b, &rd->data, &rd->size, &rd->findings);
+                        rd->error = r < 0 ? r : 0;
+                        if (r == -ENOMEM)
+                                return -ENOMEM;
+                        if (r < 0 && r != -ENOENT && r != -EOPNOTSUPP)
+                                failed[rd->schema] = true;
+                }
+                if (batch->on_read_done)
+                        batch->on_read_done(i, batch->userdata);
+        }
+        return 0;
+}

@@ -6,6 +6,8 @@
  * a URL. Backends: file:// (backend-file.h) and https:// (backend-https.h), opened by scheme
  * through backends.h; this interface knows none of them. */
 
+#include <stdatomic.h>
+
 #include "config.h"
 #include "dataset.h"
 #include "emx2csv.h"
@@ -60,6 +62,28 @@ typedef struct PushResult {
 int push_result_add_record(PushResult *r, const char *what, const char *tables, size_t n_upserts, size_t n_deletes);
 void push_result_done(PushResult *r);
 
+/* One read of a batch (backend_fetch_many()): a table, or the staging schema's live model. */
+typedef struct BackendRead {
+        SchemaKind schema;
+        const char *table;          /* NULL: the live model of the staging schema */
+        const char *node;           /* SCHEMA_PUBLISHED: only this node's rows; NULL: every row */
+        /* Outcome, as fetch_table() and fetch_model() return it. */
+        int error;                  /* 0, -ENOENT (no such table), -EOPNOTSUPP (no model), ... */
+        char *data;                 /* the raw CSV, on success */
+        size_t size;
+        Findings findings;          /* what went wrong with this read */
+} BackendRead;
+void backend_read_init(BackendRead *r, SchemaKind schema, const char *table, const char *node);
+void backend_read_done(BackendRead *r);
+
+/* How a batch reports progress and is stopped. */
+typedef struct BackendBatch {
+        /* Called on the batch's thread as each read ends (in any order), once per read; may be NULL. */
+        void (*on_read_done)(size_t index, void *userdata);
+        void *userdata;
+        const atomic_bool *cancel;  /* once set, reads not yet done end with -ECANCELED; may be NULL */
+} BackendBatch;
+
 typedef struct Backend Backend;
 typedef struct BackendOps {
         const char *name;           /* "file", "https" */
@@ -70,6 +94,9 @@ typedef struct BackendOps {
                            size_t *ret_size, Findings *findings);
         /* Raw model CSV of the staging schema (-EOPNOTSUPP when the backend has none). */
         int (*fetch_model)(Backend *b, char **ret_data, size_t *ret_size, Findings *findings);
+        /* Every read at once, where the backend can (NULL: one after the other through fetch_table
+         * and fetch_model): see backend_fetch_many(). */
+        int (*fetch_many)(Backend *b, BackendRead *reads, size_t n_reads, const BackendBatch *batch);
         /* Applies the plan to the staging schema. 0 when everything was applied. */
         int (*push)(Backend *b, const Model *model, const PushPlan *plan, PushResult *result, Findings *findings);
         void (*free)(Backend *b);
@@ -92,6 +119,11 @@ int backend_remove_temporaries(Backend *b);
 
 /* Schema name for a kind, from the configuration. */
 const char *backend_schema_name(const Config *config, SchemaKind kind);
+
+/* Runs a batch of reads: the backend's fetch_many, or one read after the other. Each read's outcome
+ * is in it when this returns (batch->on_read_done() saw it end, and may have taken its data).
+ * Returns 0, or -ENOMEM when the batch could not be run. */
+int backend_fetch_many(Backend *b, BackendRead *reads, size_t n_reads, const BackendBatch *batch);
 
 /* Fetches a whole table into d (parsing the CSV with emx2_read_table()); unknown columns are
  * added to stats. */

@@ -6,17 +6,27 @@
 #include "limits.h"
 #include "vocab.h"
 
-void remote_fetch_init(RemoteFetch *f, Backend *backend, const Model *model, SchemaKind schema, const char *node,
-                       StateDir *state) {
+void remote_fetch_init(RemoteFetch *f, Backend *backend, const Model *model, StateDir *state) {
         *f = (RemoteFetch) {
                 .backend = backend,
                 .model = model,
-                .schema = schema,
-                .node = node,
                 .state = state,
         };
         findings_init(&f->findings);
+        findings_init(&f->lookup_findings);
         atomic_init(&f->cancel, false);
+}
+
+SchemaRead *remote_fetch_add(RemoteFetch *f, SchemaKind schema, const char *node) {
+        if (f->n_reads >= ELEMENTSOF(f->reads))
+                return NULL;
+        SchemaRead *s = &f->reads[f->n_reads++];
+        *s = (SchemaRead) { .schema = schema, .node = node, .snapshot = f->state != NULL };
+        return s;
+}
+
+void remote_fetch_refresh_lookups(RemoteFetch *f) {
+        f->refresh_lookups = f->state != NULL;
 }
 
 void remote_fetch_done(RemoteFetch *f) {
@@ -25,79 +35,228 @@ void remote_fetch_done(RemoteFetch *f) {
                 (void) pthread_join(f->thread, NULL);
                 f->started = false;
         }
-        f->dataset = dataset_free(f->dataset);
+        for (size_t i = 0; i < f->n_reads; i++) {
+                SchemaRead *s = &f->reads[i];
+                s->dataset = dataset_free(s->dataset);
+                s->model_drift = model_drift_free(s->model_drift);
+                strv_free(s->drift_tables);
+                strv_free(s->drift_columns);
+                s->drift_tables = s->drift_columns = NULL;
+        }
         findings_done(&f->findings);
-        f->model_drift = model_drift_free(f->model_drift);
-        strv_free(f->drift_tables);
-        strv_free(f->drift_columns);
-        f->drift_tables = f->drift_columns = NULL;
+        findings_done(&f->lookup_findings);
 }
 
-static int fetch_table(RemoteFetch *f, Dataset *d, size_t table) {
+static bool reads_table(const SchemaRead *s, size_t table) {
+        return !s->tables || s->tables[table];
+}
+
+/* Reads one fetched table into the schema read's dataset and keeps its snapshot. */
+static int read_table(RemoteFetch *f, SchemaRead *s, Dataset *d, size_t table, BackendRead *rd) {
         const char *name = f->model->tables[table].name;
-        _cleanup_free_ char *data = NULL;
-        size_t size = 0;
-        int r = f->backend->ops->fetch_table(f->backend, f->schema, name, f->node, &data, &size, &f->findings);
-        if (r == -ENOENT && f->schema == SCHEMA_STAGING)
+        if (rd->error == -ENOENT && s->schema == SCHEMA_STAGING)
                 return 0; /* a staging table that does not exist yet is empty */
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *label = strdup_printf("%s/%s.csv", backend_schema_name(f->backend->config, f->schema),
-                                                   name);
+        if (rd->error < 0)
+                return findings_move(&f->findings, &rd->findings) < 0 ? -ENOMEM : rd->error;
+        const char *schema_name = backend_schema_name(f->backend->config, s->schema);
+        _cleanup_free_ char *label = strdup_printf("%s/%s.csv", schema_name, name);
         if (!label)
                 return -ENOMEM;
         Emx2ReadStats stats = {};
-        r = emx2_read_table(d, table, data, size, label, &stats, &f->findings);
+        int r = emx2_read_table(d, table, rd->data, rd->size, label, &stats, &f->findings);
         for (char **c = stats.unknown_columns; r >= 0 && c && *c; c++)
-                if (strv_extend(&f->drift_tables, name) < 0 || strv_extend(&f->drift_columns, *c) < 0)
+                if (strv_extend(&s->drift_tables, name) < 0 || strv_extend(&s->drift_columns, *c) < 0)
                         r = -ENOMEM;
         emx2_read_stats_done(&stats);
         if (r < 0) {
-                f->error_in_table = r != -ENOMEM;
+                s->error_in_table = r != -ENOMEM;
                 return r;
         }
-        if (f->state && state_snapshot_add(f->state, backend_schema_name(f->backend->config, f->schema), name,
-                                           data, size) < 0)
-                f->n_snapshot_failures++;
+        if (s->snapshot && state_snapshot_add(f->state, schema_name, name, rd->data, rd->size) < 0)
+                s->n_snapshot_failures++;
         return 0;
+}
+
+/* The live model against ours. */
+static int read_model(RemoteFetch *f, SchemaRead *s, BackendRead *rd) {
+        if (rd->error == -EOPNOTSUPP)
+                return 0;
+        if (rd->error < 0)
+                return findings_move(&f->findings, &rd->findings) < 0 ? -ENOMEM : rd->error;
+        _cleanup_free_ char *label = strdup_printf("%s/api/csv (model)", f->backend->config->staging_schema);
+        if (!label)
+                return -ENOMEM;
+        int r = model_drift_compare(f->model, rd->data, rd->size, label, &s->model_drift, &f->findings);
+        if (r < 0)
+                s->error_in_table = r != -ENOMEM;
+        return r;
+}
+
+typedef struct LookupFill {
+        BackendRead *reads;
+        size_t n_reads;
+} LookupFill;
+
+static int fill_lookups(void *userdata, const char *tmp_dir) {
+        LookupFill *lf = userdata;
+        for (size_t i = 0; i < lf->n_reads; i++) {
+                BackendRead *rd = &lf->reads[i];
+                if (rd->error == -ENOENT)
+                        continue; /* a lookup table this Directory does not have */
+                _cleanup_free_ char *name = strdup_printf("%s.csv", rd->table);
+                _cleanup_free_ char *path = name ? path_join(tmp_dir, name) : NULL;
+                if (!path)
+                        return -ENOMEM;
+                int r = write_file_atomic(path, rd->data, rd->size, 0640);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The fetched lookup tables replace the cache as a whole, or not at all. */
+static int store_lookups(StateDir *state, BackendRead *reads, size_t n_reads, Findings *findings) {
+        for (size_t i = 0; i < n_reads; i++)
+                if (reads[i].error < 0 && reads[i].error != -ENOENT)
+                        return findings_move(findings, &reads[i].findings) < 0 ? -ENOMEM : reads[i].error;
+        _cleanup_free_ char *dir = path_join(state_path(state), ONTOLOGY_CACHE_DIR);
+        if (!dir)
+                return -ENOMEM;
+        LookupFill lf = { .reads = reads, .n_reads = n_reads };
+        int r = replace_directory_atomic(dir, fill_lookups, &lf);
+        return r < 0 ? r : 1;
+}
+
+/* The batch: each schema's model (when checked) and tables, then the lookup tables. Reads are
+ * taken in batch order as soon as they and all before them have ended, so that a schema's
+ * findings come in a fixed order and a table's raw CSV is freed once read, whatever order the
+ * answers arrive in. */
+typedef struct Batch {
+        RemoteFetch *fetch;
+        BackendRead *reads;
+        SchemaRead **owner;           /* per read: its schema read, NULL for a lookup table */
+        size_t *table;                /* per read: its model table, SIZE_MAX for the live model */
+        Dataset *datasets[REMOTE_FETCH_MAX_SCHEMAS];
+        bool *done;
+        size_t n, n_taken, first_lookup;
+        int error;                    /* -ENOMEM while taking reads */
+} Batch;
+
+static void batch_done(Batch *b) {
+        for (size_t i = 0; i < b->n; i++)
+                backend_read_done(&b->reads[i]);
+        for (size_t i = 0; i < ELEMENTSOF(b->datasets); i++)
+                dataset_free(b->datasets[i]);
+        free(b->reads);
+        free(b->owner);
+        free(b->table);
+        free(b->done);
+}
+
+static int batch_build(Batch *b, RemoteFetch *f) {
+        *b = (Batch) { .fetch = f };
+        size_t n_lookups = 0;
+        const char *const *lookups = vocab_folder_tables(&n_lookups);
+        if (!f->refresh_lookups)
+                n_lookups = 0;
+        size_t n = n_lookups;
+        for (size_t i = 0; i < f->n_reads; i++) {
+                const SchemaRead *s = &f->reads[i];
+                n += s->check_model;
+                for (size_t t = 0; t < f->model->n_tables; t++)
+                        n += reads_table(s, t);
+        }
+        b->reads = calloc(n ?: 1, sizeof(BackendRead));
+        b->owner = calloc(n ?: 1, sizeof(SchemaRead *));
+        b->table = calloc(n ?: 1, sizeof(size_t));
+        b->done = calloc(n ?: 1, sizeof(bool));
+        if (!b->reads || !b->owner || !b->table || !b->done)
+                return -ENOMEM;
+        size_t k = 0;
+        for (size_t i = 0; i < f->n_reads; i++) {
+                SchemaRead *s = &f->reads[i];
+                int r = dataset_new(f->model, &b->datasets[i]);
+                if (r < 0)
+                        return r;
+                dataset_keep_cell_locations(b->datasets[i], false);
+                if (s->check_model) {
+                        b->owner[k] = s;
+                        b->table[k] = SIZE_MAX;
+                        backend_read_init(&b->reads[k++], s->schema, NULL, NULL);
+                }
+                for (size_t t = 0; t < f->model->n_tables; t++)
+                        if (reads_table(s, t)) {
+                                b->owner[k] = s;
+                                b->table[k] = t;
+                                backend_read_init(&b->reads[k++], s->schema, f->model->tables[t].name, s->node);
+                        }
+        }
+        b->first_lookup = k;
+        for (size_t i = 0; i < n_lookups; i++)
+                backend_read_init(&b->reads[k++], SCHEMA_ONTOLOGY, lookups[i], NULL);
+        b->n = n;
+        return 0;
+}
+
+/* Takes one ended read: into its schema's dataset, unless that schema failed already. Lookup
+ * tables stay until the cache is replaced. */
+static void batch_take(Batch *b, size_t k) {
+        SchemaRead *s = b->owner[k];
+        BackendRead *rd = &b->reads[k];
+        if (!s)
+                return;
+        if (s->error == 0 && b->error == 0) {
+                RemoteFetch *f = b->fetch;
+                Dataset *d = b->datasets[s - f->reads];
+                int r = b->table[k] == SIZE_MAX ? read_model(f, s, rd) : read_table(f, s, d, b->table[k], rd);
+                if (r == -ENOMEM)
+                        b->error = r;
+                else if (r < 0) {
+                        s->error = r;
+                        s->failed_table = b->table[k] == SIZE_MAX ? "api/csv (its model)"
+                                                                  : f->model->tables[b->table[k]].name;
+                }
+        }
+        backend_read_done(rd);
+}
+
+static void on_read_done(size_t index, void *userdata) {
+        Batch *b = userdata;
+        b->done[index] = true;
+        while (b->n_taken < b->n && b->done[b->n_taken])
+                batch_take(b, b->n_taken++);
 }
 
 int remote_fetch_run(RemoteFetch *f) {
         uint64_t start = now_usec_monotonic();
-        _cleanup_(dataset_freep) Dataset *d = NULL;
-        int r = dataset_new(f->model, &d);
-        if (r >= 0)
-                dataset_keep_cell_locations(d, false);
-        if (r >= 0 && f->check_model && f->schema == SCHEMA_STAGING) {
-                /* The live model first: a drift that blocks the push is known before the tables. */
-                _cleanup_free_ char *data = NULL;
-                size_t size = 0;
-                r = f->backend->ops->fetch_model(f->backend, &data, &size, &f->findings);
-                if (r == -EOPNOTSUPP)
-                        r = 0;
-                else if (r >= 0) {
-                        _cleanup_free_ char *label = strdup_printf("%s/api/csv (model)", f->backend->config->staging_schema);
-                        r = label ? model_drift_compare(f->model, data, size, label, &f->model_drift, &f->findings)
-                                  : -ENOMEM;
-                        if (r < 0)
-                                f->error_in_table = r != -ENOMEM;
-                }
+        Batch b;
+        int r = batch_build(&b, f);
+        if (r >= 0) {
+                BackendBatch batch = { .on_read_done = on_read_done, .userdata = &b, .cancel = &f->cancel };
+                r = backend_fetch_many(f->backend, b.reads, b.n, &batch);
+        }
+        /* Reads the backend did not report (a batch that stopped short) are taken as they are. */
+        while (r >= 0 && b.n_taken < b.n)
+                batch_take(&b, b.n_taken++);
+        if (r >= 0 && b.error < 0)
+                r = b.error;
+        if (r >= 0 && atomic_load(&f->cancel))
+                r = -ECANCELED;
+        f->error = 0;
+        for (size_t i = 0; i < f->n_reads; i++) {
+                SchemaRead *s = &f->reads[i];
                 if (r < 0)
-                        f->failed_table = "api/csv (its model)";
+                        s->error = r;
+                else if (s->error == 0)
+                        s->dataset = TAKE_PTR(b.datasets[i]);
+                if (s->error < 0 && f->error == 0)
+                        f->error = s->error;
         }
-        for (size_t t = 0; r >= 0 && t < f->model->n_tables; t++) {
-                if (atomic_load(&f->cancel)) {
-                        r = -ECANCELED;
-                        break;
-                }
-                r = fetch_table(f, d, t);
-                if (r < 0 && !f->failed_table)
-                        f->failed_table = f->model->tables[t].name;
-        }
+        if (f->refresh_lookups)
+                f->lookups_result = r < 0 ? r : store_lookups(f->state, b.reads + b.first_lookup,
+                                                              b.n - b.first_lookup, &f->lookup_findings);
+        batch_done(&b);
         f->usec = now_usec_monotonic() - start;
-        f->error = r < 0 ? r : 0;
-        if (r >= 0)
-                f->dataset = TAKE_PTR(d);
         return f->error;
 }
 
@@ -122,49 +281,26 @@ int remote_fetch_wait(RemoteFetch *f) {
         return f->error;
 }
 
-typedef struct OntologyFill {
-        Backend *backend;
-        Findings *findings;
-        size_t n_written;
-} OntologyFill;
-
-static int fill_ontologies(void *userdata, const char *tmp_dir) {
-        OntologyFill *of = userdata;
-        size_t n = 0;
-        const char *const *tables = vocab_folder_tables(&n);
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *data = NULL;
-                size_t size = 0;
-                int r = of->backend->ops->fetch_table(of->backend, SCHEMA_ONTOLOGY, tables[i], NULL, &data, &size,
-                                                      of->findings);
-                if (r == -ENOENT)
-                        continue; /* a lookup table this Directory does not have */
-                if (r < 0)
-                        return r;
-                _cleanup_free_ char *name = strdup_printf("%s.csv", tables[i]);
-                _cleanup_free_ char *path = name ? path_join(tmp_dir, name) : NULL;
-                if (!path)
-                        return -ENOMEM;
-                r = write_file_atomic(path, data, size, 0640);
-                if (r < 0)
-                        return r;
-                of->n_written++;
-        }
-        return 0;
+LookupCacheState lookup_cache_state(StateDir *state) {
+        _cleanup_free_ char *dir = path_join(state_path(state), ONTOLOGY_CACHE_DIR);
+        struct stat st;
+        if (!dir || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                return LOOKUP_CACHE_MISSING;
+        uint64_t now = now_usec_realtime();
+        uint64_t mtime = (uint64_t) st.st_mtim.tv_sec * 1000000 + (uint64_t) st.st_mtim.tv_nsec / 1000;
+        return mtime <= now && now - mtime < LIMIT_ONTOLOGY_CACHE_USEC ? LOOKUP_CACHE_FRESH : LOOKUP_CACHE_STALE;
 }
 
 int ontology_cache_refresh(Backend *backend, StateDir *state, Findings *findings) {
-        _cleanup_free_ char *dir = path_join(state_path(state), ONTOLOGY_CACHE_DIR);
-        if (!dir)
-                return -ENOMEM;
-        struct stat st;
-        uint64_t now = now_usec_realtime();
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
-                uint64_t mtime = (uint64_t) st.st_mtim.tv_sec * 1000000 + (uint64_t) st.st_mtim.tv_nsec / 1000;
-                if (mtime <= now && now - mtime < LIMIT_ONTOLOGY_CACHE_USEC)
-                        return 0;
-        }
-        OntologyFill of = { .backend = backend, .findings = findings };
-        int r = replace_directory_atomic(dir, fill_ontologies, &of);
-        return r < 0 ? r : 1;
+        if (lookup_cache_state(state) == LOOKUP_CACHE_FRESH)
+                return 0;
+        RemoteFetch f;
+        remote_fetch_init(&f, backend, NULL, state);
+        remote_fetch_refresh_lookups(&f);
+        (void) remote_fetch_run(&f);
+        int r = f.lookups_result;
+        if (findings_move(findings, &f.lookup_findings) < 0)
+                r = -ENOMEM;
+        remote_fetch_done(&f);
+        return r;
 }

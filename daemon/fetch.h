@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The fetch stage: every table of one schema, read through the backend into a dataset, the raw
- * CSV kept as the state directory's snapshot. It can run on a thread of its own while the master
- * is read and mapped (the two are independent, and this machine has two cores): it touches only
- * the backend, the model (read-only), its own dataset and findings, and the snapshot area of the
- * state directory. Core code: it returns errors and findings, the caller logs them. */
+/* The fetch stage, the one place every read of a run goes through: the schemas a run needs (the
+ * staging tables with the live model, the published rows, ...) and the lookup-table refresh are
+ * sent to the backend as ONE batch (backend_fetch_many(): concurrently over https), then each
+ * schema's tables are read into a dataset of its own, the raw CSV kept as the state directory's
+ * snapshot. It can run on a thread of its own while the master is read and mapped (the two are
+ * independent, and this machine has two cores): it touches only the backend, the model
+ * (read-only), its own datasets and findings, the snapshot area and the lookup cache of the state
+ * directory. Core code: it returns errors and findings, the caller logs them.
+ *
+ * Use: remote_fetch_init(), remote_fetch_add() once per schema to read (and
+ * remote_fetch_refresh_lookups()), remote_fetch_run() or _start()/_wait(), read each SchemaRead's
+ * results, remote_fetch_done(). */
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,24 +21,42 @@
 #include "model-drift.h"
 #include "state.h"
 
-typedef struct RemoteFetch {
-        /* What to fetch (not owned). */
-        Backend *backend;
-        const Model *model;
+#define REMOTE_FETCH_MAX_SCHEMAS 4
+
+/* One schema's tables into one dataset. */
+typedef struct SchemaRead {
+        /* What to read (set by remote_fetch_add(); the caller may change them before the run). */
         SchemaKind schema;
-        const char *node;
-        StateDir *state;              /* NULL: no snapshots */
-        bool check_model;             /* also read the live model and compare it (staging) */
+        const char *node;             /* SCHEMA_PUBLISHED: only this node's rows; NULL: every node's */
+        const bool *tables;           /* n_tables flags of the model: the tables to read; NULL: all
+                                       * (not owned); a table not read stays empty in the dataset */
+        bool check_model;             /* also read the live model and compare it (staging only) */
+        bool snapshot;                /* keep the raw CSV as snapshot (default: when a state is given) */
 
         /* Results. */
-        Dataset *dataset;             /* on success */
-        Findings findings;
+        Dataset *dataset;             /* on success; taken by the caller or freed by remote_fetch_done() */
         int error;                    /* 0 or a negative errno */
         bool error_in_table;          /* the table arrived but could not be read as a table */
         const char *failed_table;     /* the table that failed (model string), with error */
         char **drift_tables, **drift_columns; /* columns the model does not know, pairwise */
         ModelDrift *model_drift;      /* the live model against ours, when checked and available */
         size_t n_snapshot_failures;
+} SchemaRead;
+
+typedef struct RemoteFetch {
+        /* What to fetch (not owned). */
+        Backend *backend;
+        const Model *model;
+        StateDir *state;              /* NULL: no snapshots, no lookup refresh */
+        SchemaRead reads[REMOTE_FETCH_MAX_SCHEMAS];
+        size_t n_reads;
+        bool refresh_lookups;         /* also fetch the lookup tables into the cache (remote_fetch_refresh_lookups()) */
+
+        /* Results. */
+        Findings findings;            /* of the schema reads, in the order they were added */
+        Findings lookup_findings;     /* of the lookup refresh */
+        int error;                    /* the first failed schema read's error, or 0 */
+        int lookups_result;           /* 1 when the cache was replaced, else a negative errno */
         uint64_t usec;                /* time the fetch itself took */
 
         pthread_t thread;
@@ -39,9 +64,11 @@ typedef struct RemoteFetch {
         atomic_bool cancel;
 } RemoteFetch;
 
-void remote_fetch_init(RemoteFetch *f, Backend *backend, const Model *model, SchemaKind schema, const char *node,
-                       StateDir *state);
-/* Cancels and waits for a running fetch (it stops between tables), then frees the results. */
+void remote_fetch_init(RemoteFetch *f, Backend *backend, const Model *model, StateDir *state);
+/* Adds a schema to the batch; NULL when REMOTE_FETCH_MAX_SCHEMAS are there already. The pointer
+ * stays valid until remote_fetch_done(). */
+SchemaRead *remote_fetch_add(RemoteFetch *f, SchemaKind schema, const char *node);
+/* Cancels and waits for a running fetch, then frees the results. */
 void remote_fetch_done(RemoteFetch *f);
 
 /* Fetches on the calling thread; returns f->error. */
@@ -53,7 +80,16 @@ int remote_fetch_wait(RemoteFetch *f);
 
 /* The ontology cache of an https backend: state_dir/ontologies/<Table>.csv, the lookup tables
  * vocab_folder_tables() names, fetched again when older than LIMIT_ONTOLOGY_CACHE_USEC (the
- * folder is replaced as a whole; a failed refresh keeps the old copy). Returns 1 when it fetched,
- * 0 when the copy was fresh, or a negative errno (findings say why). */
+ * folder is replaced as a whole; a failed refresh keeps the old copy). */
 #define ONTOLOGY_CACHE_DIR "ontologies"
+typedef enum LookupCacheState {
+        LOOKUP_CACHE_FRESH,           /* young enough: nothing to fetch */
+        LOOKUP_CACHE_STALE,           /* there, but due: it serves this run, the refresh rides along */
+        LOOKUP_CACHE_MISSING,         /* none yet: the run needs it before the vocabularies load */
+} LookupCacheState;
+LookupCacheState lookup_cache_state(StateDir *state);
+/* Adds the lookup refresh to the batch of f. */
+void remote_fetch_refresh_lookups(RemoteFetch *f);
+/* Refreshes the cache now, in one batch of its own. Returns 1 when it fetched, 0 when the copy was
+ * fresh, or a negative errno (findings say why). */
 int ontology_cache_refresh(Backend *backend, StateDir *state, Findings *findings);

@@ -304,10 +304,10 @@ static void emit_unknown_columns(Run *run, const char *schema_name, char **table
 
 /* Logs what a fetch found (model drift, snapshot trouble, findings) and turns a failed fetch into
  * an exit code; on success hands over the dataset. */
-static int finish_fetch(Run *run, RemoteFetch *f, Dataset **ret) {
+static int finish_fetch(Run *run, RemoteFetch *fetch, SchemaRead *f, Dataset **ret) {
         const char *schema_name = backend_schema_name(run->config, f->schema);
         size_t first_finding = run->findings.n_items;
-        int r = findings_move(&run->findings, &f->findings);
+        int r = findings_move(&run->findings, &fetch->findings);
         if (r < 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "out of memory");
                 return EXIT_TEMPORARY;
@@ -371,13 +371,15 @@ static int finish_fetch(Run *run, RemoteFetch *f, Dataset **ret) {
         return exit_code_for_remote_error(f->error);
 }
 
-/* Fetches every table of a schema into a new dataset (on this thread), saving the raw CSV as a
- * snapshot. */
-static int fetch_schema(Run *run, SchemaKind schema, Dataset **ret) {
+/* Fetches the tables of a schema (NULL: every table) into a new dataset (on this thread), saving
+ * the raw CSV as a snapshot. */
+static int fetch_schema(Run *run, SchemaKind schema, const bool *tables, Dataset **ret) {
         RemoteFetch f;
-        remote_fetch_init(&f, run->backend, run->local.model, schema, run->config->node, run->state);
+        remote_fetch_init(&f, run->backend, run->local.model, run->state);
+        SchemaRead *read = remote_fetch_add(&f, schema, run->config->node);
+        read->tables = tables;
         (void) remote_fetch_run(&f);
-        int r = finish_fetch(run, &f, ret);
+        int r = finish_fetch(run, &f, read, ret);
         remote_fetch_done(&f);
         return r;
 }
@@ -472,6 +474,18 @@ int run_load_push_journal(StateDir *state, PushJournalSummary *ret) {
         return r < 0 ? r : push_journal_parse(journal, size, ret);
 }
 
+/* What a refresh of the lookup tables came to (k as ontology_cache_refresh() returns it). */
+static void report_lookup_refresh(Run *run, int k, Findings *findings) {
+        if (k < 0) {
+                run_emit_findings(run, findings, 0);
+                run_emit(run, LOG_WARNING, RUN_EVENT_NONE,
+                         "cannot refresh the lookup tables from %s/%s (%s); the last copy is used",
+                         run->config->directory_url, run->config->ontology_schema, strerror(-k));
+        } else if (k > 0)
+                run_emit(run, LOG_INFO, RUN_EVENT_NONE, "lookup tables fetched from %s/%s", run->config->directory_url,
+                         run->config->ontology_schema);
+}
+
 /* diff and sync share the first half: config, state, local, fetch, compare. */
 static int compare_with_remote(Run *run, bool against_published) {
         int r = run_load_config(run);
@@ -488,23 +502,21 @@ static int compare_with_remote(Run *run, bool against_published) {
         Findings backend_findings;
         findings_init(&backend_findings);
         int backend_error = backend_open(run->config, &run->backend, &backend_findings);
+        LookupCacheState lookups = LOOKUP_CACHE_FRESH;
         if (backend_error >= 0) {
                 run->backend->state = run->state;
                 report_removed_temporaries(run, run->config->directory_url, "push",
                                            backend_remove_temporaries(run->backend));
-                /* The Directory's lookup tables, at most daily, before the vocabularies load. */
-                if (run->config->directory_scheme == DIRECTORY_HTTPS) {
+                /* The Directory's lookup tables, at most daily. A copy that is due serves this run
+                 * while the refresh rides along with the reads; without any copy the vocabularies
+                 * need it first. */
+                if (run->config->directory_scheme == DIRECTORY_HTTPS)
+                        lookups = lookup_cache_state(run->state);
+                if (lookups == LOOKUP_CACHE_MISSING) {
                         Findings cache_findings;
                         findings_init(&cache_findings);
                         int k = ontology_cache_refresh(run->backend, run->state, &cache_findings);
-                        if (k < 0) {
-                                run_emit_findings(run, &cache_findings, 0);
-                                run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "cannot refresh the lookup tables from %s/%s (%s); the last copy is used",
-                                            run->config->directory_url, run->config->ontology_schema,
-                                            strerror(-k));
-                        } else if (k > 0)
-                                run_emit(run, LOG_INFO, RUN_EVENT_NONE, "lookup tables fetched from %s/%s", run->config->directory_url,
-                                         run->config->ontology_schema);
+                        report_lookup_refresh(run, k, &cache_findings);
                         findings_done(&cache_findings);
                 }
         }
@@ -513,15 +525,20 @@ static int compare_with_remote(Run *run, bool against_published) {
                 findings_done(&backend_findings);
                 return r;
         }
+        /* Every read of the run goes in this one batch: further schemas join it through
+         * remote_fetch_add(). */
         RemoteFetch fetch;
-        remote_fetch_init(&fetch, run->backend, run->local.model,
-                          against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING, run->config->node, run->state);
-        fetch.check_model = !against_published;
+        remote_fetch_init(&fetch, run->backend, run->local.model, run->state);
+        SchemaRead *main_read = remote_fetch_add(&fetch, against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING,
+                                                 run->config->node);
+        main_read->check_model = !against_published;
+        if (lookups == LOOKUP_CACHE_STALE)
+                remote_fetch_refresh_lookups(&fetch);
         bool snapshots = false;
         if (backend_error >= 0) {
                 snapshots = state_snapshot_begin(run->state) >= 0;
-                if (!snapshots)
-                        fetch.state = NULL;
+                for (size_t i = 0; !snapshots && i < fetch.n_reads; i++)
+                        fetch.reads[i].snapshot = false;
                 if (remote_fetch_start(&fetch) < 0)
                         (void) remote_fetch_run(&fetch); /* no thread: in sequence then */
         }
@@ -553,7 +570,11 @@ static int compare_with_remote(Run *run, bool against_published) {
         if (!snapshots)
                 run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s: cannot prepare snapshots", run->config->state_dir);
         run->report.against = against_published ? "published" : "staging";
-        r = finish_fetch(run, &fetch, &run->remote);
+        if (fetch.refresh_lookups) {
+                report_lookup_refresh(run, fetch.lookups_result, &fetch.lookup_findings);
+                findings_done(&fetch.lookup_findings);
+        }
+        r = finish_fetch(run, &fetch, main_read, &run->remote);
         uint64_t fetch_usec = fetch.usec;
         remote_fetch_done(&fetch);
         if (r != 0) {
@@ -609,11 +630,11 @@ int run_diff(Run *run, bool against_published) {
 }
 
 /* Count of changes a push could act on (not blocked; removals only when the policy acts). */
-static size_t actionable_changes(const ChangeSet *c, DeletionPolicy policy) {
+static size_t actionable_changes(const ChangeSet *c, DeletionPolicy policy, const bool *tables) {
         size_t n = 0;
         for (size_t i = 0; i < c->n_changes; i++) {
                 const Change *ch = &c->changes[i];
-                if (ch->blocked)
+                if (ch->blocked || (tables && !tables[ch->table]))
                         continue;
                 if (ch->kind == CHANGE_REMOVED && policy == DELETIONS_KEEP)
                         continue;
@@ -622,16 +643,27 @@ static size_t actionable_changes(const ChangeSet *c, DeletionPolicy policy) {
         return n;
 }
 
+/* Reads back only the tables the push wrote: the others are as this run read them. */
 static int verify_push(Run *run) {
+        const Model *model = run->local.model;
+        _cleanup_free_ bool *pushed = calloc(model->n_tables ?: 1, sizeof(bool));
+        if (!pushed)
+                return EXIT_TEMPORARY;
+        for (size_t i = 0; i < run->plan->n_tables; i++)
+                pushed[run->plan->tables[i].table] = true;
         _cleanup_(dataset_freep) Dataset *after = NULL;
-        /* What the Directory holds after the push becomes the last fetched snapshot. */
+        /* What the Directory holds after the push becomes the last fetched snapshot, the tables
+         * not read again carried over. */
         if (state_snapshot_begin(run->state) < 0)
                 run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s: cannot prepare snapshots", run->config->state_dir);
-        int r = fetch_schema(run, SCHEMA_STAGING, &after);
+        int r = fetch_schema(run, SCHEMA_STAGING, pushed, &after);
         if (r != 0) {
                 state_snapshot_abort(run->state);
                 return r;
         }
+        for (size_t t = 0; t < model->n_tables; t++)
+                if (!pushed[t])
+                        (void) state_snapshot_keep(run->state, run->config->staging_schema, model->tables[t].name);
         (void) state_snapshot_commit(run->state);
         DiffOptions opts = {
                 .node = run->config->node,
@@ -640,7 +672,7 @@ static int verify_push(Run *run) {
         _cleanup_(change_set_freep) ChangeSet *left = NULL;
         if (diff_datasets(run->local.dataset, after, &opts, &left) < 0)
                 return EXIT_TEMPORARY;
-        size_t n = actionable_changes(left, run->config->deletions);
+        size_t n = actionable_changes(left, run->config->deletions, pushed);
         if (n > 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_PUSH_FAILED,
                           "after the push the Directory still differs from the master in %zu row%s", n, n == 1 ? "" : "s");
@@ -816,7 +848,7 @@ int run_pull(Run *run, bool from_published, const char *output) {
                 return r == -EPROTONOSUPPORT || r == -EINVAL ? EXIT_CONFIG : EXIT_UNAVAILABLE;
         }
         SchemaKind schema = from_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING;
-        r = fetch_schema(run, schema, &run->remote);
+        r = fetch_schema(run, schema, NULL, &run->remote);
         if (r != 0)
                 return r;
         run_phase(run, "fetch");

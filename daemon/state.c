@@ -191,6 +191,22 @@ int state_snapshot_add(StateDir *s, const char *schema, const char *table, const
         return write_file_atomic(path, data, size, 0640);
 }
 
+int state_snapshot_keep(StateDir *s, const char *schema, const char *table) {
+        if (!s || !s->snapshot_new || !valid_component(schema) || !valid_component(table))
+                return -EINVAL;
+        _cleanup_free_ char *dir = path_join(s->snapshot_new, schema);
+        _cleanup_free_ char *path = dir ? strdup_printf("%s/%s.csv", dir, table) : NULL;
+        _cleanup_free_ char *last = strdup_printf("%s/snapshots/%s/%s.csv", s->path, schema, table);
+        if (!path || !last)
+                return -ENOMEM;
+        if (access(last, F_OK) < 0)
+                return -errno;
+        int r = mkdir_p(dir, 0750);
+        if (r < 0)
+                return r;
+        return link(last, path) < 0 ? -errno : 0;
+}
+
 /* Filesystems without RENAME_EXCHANGE (some network and FUSE filesystems) answer EINVAL. */
 static bool exchange_unsupported(int r) {
         return r == -EINVAL || r == -ENOSYS || r == -EOPNOTSUPP;

@@ -35,6 +35,9 @@ int state_remove_temporaries(StateDir *s);
  * atomically on commit. */
 int state_snapshot_begin(StateDir *s);
 int state_snapshot_add(StateDir *s, const char *schema, const char *table, const char *data, size_t size);
+/* Carries a table of the last good set over into the new one unchanged (a table this run did not
+ * read again); -ENOENT when the last set lacks it. */
+int state_snapshot_keep(StateDir *s, const char *schema, const char *table);
 int state_snapshot_commit(StateDir *s);
 void state_snapshot_abort(StateDir *s);
 /* Reads a snapshot table of the last good set; -ENOENT when absent. */
