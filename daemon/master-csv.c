@@ -79,25 +79,9 @@ static int read_header(TableReader *tr, unsigned line, char **fields, size_t n) 
         return 0;
 }
 
-static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
-        TableReader *tr = userdata;
-        if (!tr->slots)
-                return read_header(tr, line, fields, n);
-
+static int read_fields(TableReader *tr, Record *rec, unsigned line, const char *id, char **fields, size_t n) {
         const ModelTable *t = tr->table;
-        if (n > tr->n_header)
-                return table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) tr->n_header + 1, NULL, NULL,
-                                     "row has %zu fields, the header only %zu", n, tr->n_header);
-        const char *id = (size_t) tr->id_slot < n ? fields[tr->id_slot] : "";
-        if (isempty(id))
-                return table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) tr->id_slot + 1, NULL, "id",
-                                     "row without an id");
-
-        Location origin = { .file = tr->file, .line = line, .column = 1 };
-        Record *rec = NULL;
-        int r = record_set_add(tr->set, t->name, id, &origin, &rec);
-        if (r < 0)
-                return r;
+        int r = 0;
         if ((r = record_reserve_fields(tr->set, rec, n)) < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -127,6 +111,36 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
                         return r;
         }
         return 0;
+}
+
+static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
+        TableReader *tr = userdata;
+        if (!tr->slots)
+                return read_header(tr, line, fields, n);
+
+        const ModelTable *t = tr->table;
+        if (n > tr->n_header)
+                return table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) tr->n_header + 1, NULL, NULL,
+                                     "row has %zu fields, the header only %zu", n, tr->n_header);
+        const char *id = (size_t) tr->id_slot < n ? fields[tr->id_slot] : "";
+        if (isempty(id))
+                return table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) tr->id_slot + 1, NULL, "id",
+                                     "row without an id");
+
+        Location origin = { .file = tr->file, .line = line, .column = 1 };
+        RecordSetMark mark = record_set_mark(tr->set);
+        Record *rec = NULL;
+        int r = record_set_add(tr->set, t->name, id, &origin, &rec);
+        if (r < 0)
+                return r;
+        r = read_fields(tr, rec, line, id, fields, n);
+        if (r < 0 || !tr->set->sink)
+                return r;
+        /* Mapped as soon as it is read, its memory reused for the next row, as the YAML reader
+         * does with its entities: a big folder's rows never all exist as records. */
+        r = record_set_sink_since(tr->set, &mark);
+        record_set_release(tr->set, &mark);
+        return r;
 }
 
 int master_csv_parse_table(const Model *model, size_t table, const char *data, size_t size, const char *filename,

@@ -129,4 +129,48 @@ TEST(test_folder_round_trip) {
         kit_done(&k);
 }
 
-TEST_MAIN(RUN(test_columns); RUN(test_bad_rows); RUN(test_folder_round_trip))
+typedef struct Seen {
+        size_t n;
+        char ids[4][64];
+        size_t fields[4];
+} Seen;
+
+static int count_record(void *userdata, const Record *rec) {
+        Seen *seen = userdata;
+        if (seen->n < ELEMENTSOF(seen->ids)) {
+                snprintf(seen->ids[seen->n], sizeof seen->ids[0], "%s", rec->id);
+                seen->fields[seen->n] = rec->n_fields;
+        }
+        seen->n++;
+        return 0;
+}
+
+/* With a sink (the pipeline's mapping), every row is handed over as it is read and forgotten:
+ * the set holds no records afterwards, and each row arrived whole. */
+TEST(test_rows_streamed_to_sink) {
+        Kit k;
+        kit_init(&k);
+        RecordSet *set = NULL;
+        CHECK_INT(record_set_new(&set), 0);
+        Seen seen = {};
+        record_set_set_sink(set, count_record, &seen);
+        CHECK_INT(parse_table(&k, set, "Biobanks",
+                              "id,name,network\n"
+                              "bbmri-eric:ID:BE_A,A,\"bbmri-eric:networkID:BE_n1, bbmri-eric:networkID:BE_n2\"\n"
+                              "bbmri-eric:ID:BE_B,B,\n"
+                              "bbmri-eric:ID:BE_C,C,bbmri-eric:networkID:BE_n1\n"),
+                  0);
+        CHECK_INT(seen.n, 3);
+        CHECK_INT(set->n_records, 0);
+        CHECK_STR(seen.ids[0], "bbmri-eric:ID:BE_A");
+        CHECK_INT(seen.fields[0], 2);
+        CHECK_STR(seen.ids[1], "bbmri-eric:ID:BE_B");
+        CHECK_INT(seen.fields[1], 1);
+        CHECK_STR(seen.ids[2], "bbmri-eric:ID:BE_C");
+        CHECK_INT(seen.fields[2], 2);
+        CHECK_INT(k.findings.n_errors, 0);
+        record_set_free(set);
+        kit_done(&k);
+}
+
+TEST_MAIN(RUN(test_columns); RUN(test_rows_streamed_to_sink); RUN(test_bad_rows); RUN(test_folder_round_trip))
