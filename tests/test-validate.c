@@ -190,4 +190,68 @@ TEST(test_many_references) {
 #undef LONG_COLL
 }
 
-TEST_MAIN(RUN(test_valid_master); RUN(test_rules); RUN(test_blocking); RUN(test_many_references))
+/* The number of findings with this code, of any kind. */
+static size_t count_code(const Pipeline *p, const char *code) {
+        size_t n = 0;
+        for (size_t i = 0; i < p->findings.n_items; i++)
+                n += streq_ptr(p->findings.items[i].code, code);
+        return n;
+}
+
+TEST(test_lookup_tables) {
+        /* With the built-in DiseaseTypes, a term known only to the full table is accepted: a
+         * label, or a range the Directory keeps as a term... */
+        _cleanup_free_ char *label = variant("[C50.9]", "[Kikuchi-Fujimoto disease, C00-C14]");
+        Pipeline p;
+        pipeline_run(&p, label, true);
+        CHECK_INT(p.findings.n_errors, 0);
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "diagnosis_available"), "ORPHA:50918\x1f" "urn:miriam:icd:C00-C14");
+        /* ... which is one CC:DiagRange, a quality error, and no unknown term. */
+        CHECK_INT(count_code(&p, "CC:DiagRange"), 1);
+        const Finding *f = pipeline_finding(&p, "CC:DiagRange");
+        CHECK(f && f->severity == SEVERITY_QUALITY_ERROR);
+        pipeline_done(&p);
+
+        /* A range the Directory lacks: one CC:DiagRange, of kind error, and nothing else about it. */
+        _cleanup_free_ char *range = variant("[C50.9]", "[C50.9, C50-C52]");
+        pipeline_run(&p, range, true);
+        CHECK_INT(count_code(&p, "CC:DiagRange"), 1);
+        f = pipeline_finding(&p, "CC:DiagRange");
+        CHECK(f && f->severity == SEVERITY_ERROR);
+        CHECK_INT(p.findings.n_errors, 1);
+        CHECK(!pipeline_finding(&p, "unmapped-value") && !pipeline_finding(&p, "vocabulary"));
+        pipeline_done(&p);
+
+        /* Well-formed codes the Directory does not have are refused, the closest term named. */
+        _cleanup_free_ char *wrong = variant("[C50.9]", "[C5O.9]");
+        pipeline_run(&p, wrong, true);
+        f = pipeline_finding(&p, "unmapped-value");
+        CHECK(f && f->severity == SEVERITY_ERROR);
+        if (f)
+                CHECK_CONTAINS(f->message, "closest: 'urn:miriam:icd:C50.9'");
+        pipeline_done(&p);
+        static const char *const unknown[] = { "[A90]", "[C99.1]", "[ORPHA:12345]" };
+        for (size_t i = 0; i < ELEMENTSOF(unknown); i++) {
+                _cleanup_free_ char *text = variant("[C50.9]", unknown[i]);
+                pipeline_run(&p, text, true);
+                CHECK_INT(count_code(&p, "unmapped-value"), 1);
+                pipeline_done(&p);
+        }
+
+        /* The fact sheets' '*' (any) in each of its columns. */
+        _cleanup_free_ char *facts = variant(NULL,
+                "        facts:\n"
+                "          - {id: f0, sex: \"*\", age_range: \"*\", sample_type: \"*\", disease: \"*\", number_of_samples: 12000, "
+                "number_of_donors: 500, last_update: 2026-01-15}\n"
+                "          - {id: f1, sex: Female, age_range: \"*\", sample_type: Serum, disease: C50.9, number_of_samples: 100, "
+                "number_of_donors: 50, last_update: 2026-01-15}\n");
+        pipeline_run(&p, facts, true);
+        CHECK_INT(p.findings.n_errors, 0);
+        static const char *const columns[] = { "sex", "age_range", "sample_type", "disease" };
+        for (size_t i = 0; i < ELEMENTSOF(columns); i++)
+                CHECK_STR(pipeline_cell(&p, "CollectionFacts", "bbmri-eric:factID:BE_f0", columns[i]),
+                          "*");
+        pipeline_done(&p);
+}
+
+TEST_MAIN(RUN(test_valid_master); RUN(test_lookup_tables); RUN(test_rules); RUN(test_blocking); RUN(test_many_references))

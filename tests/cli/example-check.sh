@@ -44,4 +44,19 @@ expect_in "$WORK/out" "Exit codes:"
 expect_exit 64 -- "$PROGRAM" -c "$cfg" frobnicate
 expect_in "$WORK/err" "unknown command 'frobnicate'"
 expect_exit 64 -- "$PROGRAM" -c "$cfg" export -f pdf -o x
+
+# A copy of a lookup table beside the Directory's schemas replaces the built-in one when it is
+# newer than the built-in tables' export, and is left alone when it is older.
+onto="$WORK/config/example-directory/DirectoryOntologies"
+mkdir -p "$onto"
+{ echo "name,label"
+  awk -F'\t' '/^@table/ { on = ($2 == "MaterialTypes") } on && !/^[@#]/ { print $1 "," $2 }' \
+          "$SOURCE_ROOT/mappings/vocabularies.tsv"  # no label of it holds a comma or quote
+  echo "NEW_MATERIAL,A material the built-in table lacks"; } >"$onto/MaterialTypes.csv"
+sed -i '0,/materials: \[Plasma, Sérum\]/s//materials: [Plasma, Sérum, NEW_MATERIAL]/' "$WORK/config/example-master.yaml"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" check
+expect_in "$WORK/out" " 0 errors"
+touch -d 2020-01-01 "$onto/MaterialTypes.csv"
+expect_exit 65 -- "$PROGRAM" -c "$cfg" check
+expect_in "$WORK/err" "value 'NEW_MATERIAL' of field 'materials'"
 finish
