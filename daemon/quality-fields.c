@@ -4,7 +4,8 @@
  * contact is the model's required rule here (error "required"): SE:*NameMissing and
  * SE:*DescMissing fire on the values the server accepts but BBMRI-ERIC counts as empty ("N/A"), and
  * BBF:JuridicalMissing and BBF:ContactMissing are merged into that error. BG's reverse geocoding
- * (BBOutsideCountry, CollOutsideCountry, *RevGeoFail) needs the network and is not run. */
+ * (BBOutsideCountry, CollOutsideCountry, *RevGeoFail) needs the network and is not run. Of CheckURLs
+ * (URL) only the offline URL:BBMissing runs (their tool reports it only when its URL checks run). */
 #include <ctype.h>
 #include <math.h>
 
@@ -40,6 +41,8 @@ static const QualityCheckInfo field_checks[] = {
           "Write the longitude like 4.4139: digits, a point, digits, no spaces." },
         { "BG:BBCoordsMissing", SEVERITY_QUALITY_INFO, "Biobanks", "The biobank has no latitude or no longitude.",
           "Give the biobank's latitude and longitude in decimal degrees." },
+        { "URL:BBMissing", SEVERITY_QUALITY_WARNING, "Biobanks", "The biobank has no web site (url).",
+          "Give the biobank's url." },
         { "BG:CollLatInvalid", SEVERITY_QUALITY_ERROR, "Collections",
           "The collection's latitude is not decimal degrees with a decimal point between -90 and 90.",
           "Write the latitude like 51.1557: digits, a point, digits, no spaces." },
@@ -127,7 +130,8 @@ static int check_table(QualityContext *q, int table, const FieldCodes *k) {
         const DatasetTable *dt = &q->d->tables[table];
         int name = quality_column(q, table, "name"), desc = quality_column(q, table, "description"),
             lat = quality_column(q, table, "latitude"), lon = quality_column(q, table, "longitude"),
-            jur = table == q->biobanks ? quality_column(q, table, "juridical_person") : -1;
+            jur = table == q->biobanks ? quality_column(q, table, "juridical_person") : -1,
+            url = table == q->biobanks ? quality_column(q, table, "url") : -1;
         for (size_t i = 0; i < dt->n_rows; i++) {
                 const Row *row = dt->rows[i];
                 if (quality_withdrawn(q, table, row))
@@ -148,6 +152,9 @@ static int check_table(QualityContext *q, int table, const FieldCodes *k) {
                           has_word_unknown(j)))
                         QUALITY_REPORT(q, "BBF:JuridicalInvalid", (size_t) table, row, jur,
                                        "the juridical person '%s' is a placeholder", j);
+                const char *u = quality_cell(row, url);
+                if (url >= 0 && (!u || !u[strspn(u, " \t\r\n")]))
+                        QUALITY_REPORT(q, "URL:BBMissing", (size_t) table, row, -1, "the biobank has no url");
                 const char *la = quality_cell(row, lat), *lo = quality_cell(row, lon);
                 /* like theirs: the form is checked when both are given */
                 if (la && lo && !is_empty_like(la, false) && !is_empty_like(lo, false)) {

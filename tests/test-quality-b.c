@@ -8,10 +8,13 @@
 #define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
 #define CONTACT "bbmri-eric:contactID:BE_contact"
 
-/* VALID_MASTER with a phone and a longitude: none of this part's checks fires on it. */
+/* VALID_MASTER with a phone, a longitude and a url: none of this part's checks fires on it. */
 static char *good_master(void) {
         _cleanup_free_ char *a = pipeline_variant("    country: BE\nnetworks", "    country: BE\n    phone: \"+3238213000\"\nnetworks");
-        return a ? pipeline_variant_of(a, "    latitude: \"51.1557\"\n", "    latitude: \"51.1557\"\n    longitude: \"4.4139\"\n")
+        _cleanup_free_ char *b = a ? pipeline_variant_of(a, "    latitude: \"51.1557\"\n",
+                                                          "    latitude: \"51.1557\"\n    longitude: \"4.4139\"\n") : NULL;
+        return b ? pipeline_variant_of(b, "    country: BE\n    contact: contact\n",
+                                       "    country: BE\n    url: https://www.uza.example/biobank\n    contact: contact\n")
                  : NULL;
 }
 
@@ -55,7 +58,7 @@ TEST(test_good_master_is_clean) {
         for (size_t i = 0; i < p.findings.n_items; i++) {
                 const char *code = p.findings.items[i].code;
                 bool mine = startswith(code, "VID:") || startswith(code, "CTF:") || startswith(code, "SE:") ||
-                            startswith(code, "BBF:") || startswith(code, "BG:");
+                            startswith(code, "BBF:") || startswith(code, "BG:") || startswith(code, "URL:");
                 if (mine)
                         fprintf(stderr, "unexpected %s on %s\n", code, p.findings.items[i].id);
                 CHECK(!mine);
@@ -132,6 +135,9 @@ TEST(test_coordinates) {
         expect(NULL, "", "BG:BBLonInvalid", false, NULL, NULL);
         expect("    longitude: \"4.4139\"\n", "", "BG:BBCoordsMissing", true, "Biobanks", BB);
         expect(NULL, "", "BG:BBCoordsMissing", false, NULL, NULL);
+        expect("    url: https://www.uza.example/biobank\n", "", "URL:BBMissing", true, "Biobanks", BB);
+        expect("    url: https://www.uza.example/biobank\n", "    url: \" \"\n", "URL:BBMissing", true, "Biobanks", BB);
+        expect(NULL, "", "URL:BBMissing", false, NULL, NULL);
         /* the form is checked when both are given, as theirs does */
         expect("    latitude: \"51.1557\"\n    longitude: \"4.4139\"\n", "    latitude: \"51,1557\"\n", "BG:BBLatInvalid",
                false, NULL, NULL);
