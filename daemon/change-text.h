@@ -22,7 +22,10 @@ const char *change_action(ChangeKind kind, DeletionPolicy deletions);
  * <message>)" for a blocked row. malloc()ed. */
 char *change_headline(const Model *model, const Change *c, const ChangeTextOptions *o);
 
-/* Why a blocked row is held back: "2 errors; first: <message>", or "it has errors". malloc()ed. */
+/* Why a blocked row is held back: "2 errors; first: <message>"; for the quality policy
+ * "quality error CC:X: <message>" or "2 quality errors (CC:X, CC:Y); first: CC:X: <message>", or
+ * "it refers to <table> <id>, which is held back and not in the Directory yet"; else "it has
+ * errors". malloc()ed. */
 char *change_held_back_reason(const Model *model, const Change *c, const Findings *findings, bool full);
 
 /* One column: "size: 100 → 12000", "materials: +SERUM -PLASMA", "description: (empty) → Long…".

@@ -10,6 +10,10 @@ const char *sync_mode_to_string(SyncMode m) {
         return m == SYNC_MODE_PUSH ? "push" : "report";
 }
 
+const char *quality_block_to_string(QualityBlock b) {
+        return b == QUALITY_BLOCK_ALL ? "all" : b == QUALITY_BLOCK_NONE ? "none" : "new";
+}
+
 const char *push_method_to_string(PushMethod m) {
         return m == PUSH_METHOD_CSV ? "csv" : "zip";
 }
@@ -508,13 +512,21 @@ int config_parse(const char *data, size_t size, const char *path, const char *da
                        (r = get_size(&p, report, "keep_size", &c->report_keep_bytes)) < 0))
                 return r;
 
-        static const char *const quality_keys[] = { "orphanet_file", NULL };
+        static const char *const quality_keys[] = { "block", "orphanet_file", NULL };
         const YNode *quality = ynode_get(root, "quality");
         r = parse_section(&p, quality, "quality", quality_keys);
         if (r < 0)
                 return r;
-        if (r == 0 && (r = get_path(&p, quality, "orphanet_file", &c->quality_orphanet_file)) < 0)
-                return r;
+        if (r == 0) {
+                static const char *const blocks[] = { "new", "all", "none", NULL };
+                int block = -1;
+                if ((r = get_choice(&p, quality, "block", blocks, &block)) < 0)
+                        return r;
+                if (block >= 0)
+                        c->quality_block = (QualityBlock) block;
+                if ((r = get_path(&p, quality, "orphanet_file", &c->quality_orphanet_file)) < 0)
+                        return r;
+        }
 
         if (p.failed)
                 return -EINVAL;

@@ -24,7 +24,15 @@ typedef enum DeletionPolicy {
         DELETIONS_KEEP,
 } DeletionPolicy;
 
+/* Which quality errors hold a row back from the push (errors always do). */
+typedef enum QualityBlock {
+        QUALITY_BLOCK_NEW,  /* only a quality error the Directory's current row does not have yet */
+        QUALITY_BLOCK_ALL,  /* any quality error */
+        QUALITY_BLOCK_NONE, /* none: quality findings are reported only */
+} QualityBlock;
+
 const char *sync_mode_to_string(SyncMode m);
+const char *quality_block_to_string(QualityBlock b);
 const char *push_method_to_string(PushMethod m);
 const char *deletion_policy_to_string(DeletionPolicy p);
 
@@ -70,6 +78,7 @@ typedef struct Config {
         uint64_t report_max_changes; /* [10000] changes (and findings) a report lists in full */
         uint64_t report_keep;        /* [30] reports kept in the state directory */
         uint64_t report_keep_bytes;  /* [100M] their size together */
+        QualityBlock quality_block; /* [new] */
         char *quality_orphanet_file; /* Orphanet's en_product1.xml: the Orphanet checks run when given */
 
         char digest[65];            /* SHA-256 of the file's bytes, hex */

@@ -16,7 +16,8 @@
 
 enum {
         ROW_HAS_ERROR = 1u << 0, /* validation found an error in this row */
-        ROW_BLOCKED = 1u << 1,   /* not to be pushed: an error here or in a row it depends on */
+        ROW_BLOCKED = 1u << 1,   /* not to be pushed: an error here or in a row it depends on, or
+                                  * the quality policy's decision (quality-policy.h) */
         /* Scratch bits for one stage's walk over the rows; clear again when the stage returns. */
         ROW_SCRATCH_ACTIVE = 1u << 6,
         ROW_SCRATCH_DONE = 1u << 7,

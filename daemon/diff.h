@@ -31,6 +31,9 @@ typedef struct Change {
         ColumnChange *columns;   /* changed: the differing columns; added: every non-empty column */
         size_t n_columns;
         bool blocked;            /* the local row is ROW_BLOCKED: reported, not pushed */
+        /* Held back by the quality policy because it refers to this added row, itself held back
+         * (the Directory lacks it, so the reference would be refused); else NULL. */
+        const struct Change *needs;
 } Change;
 
 typedef struct DiffTableCounts {

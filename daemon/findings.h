@@ -46,6 +46,9 @@ typedef struct Finding {
         char *file;    /* file position, or NULL */
         unsigned line, column_no;
         char *message; /* one sentence, no trailing period needed, never contains a secret */
+        /* Quality errors, set by the policy (quality.block): it holds its row back; or the
+         * Directory's current row has it already, so it is tolerated. */
+        bool holds_back, in_directory;
 } Finding;
 
 typedef struct Findings {

@@ -546,7 +546,7 @@ int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret
                 "bbmri_dirsync_changes" LABELS ",kind=\"changed\"} %zu\n"
                 "bbmri_dirsync_changes" LABELS ",kind=\"removed\"} %zu\n"
                 "bbmri_dirsync_changes" LABELS ",kind=\"blocked\"} %zu\n"
-                SERIES("held_back_rows", "Rows of the master left out of pushes: an error in them or a row they need.")
+                SERIES("held_back_rows", "Rows of the master left out of pushes: an error in them or a row they need, or the quality policy.")
                 "bbmri_dirsync_held_back_rows" LABELS "} %zu\n"
                 SERIES("findings", "Problems found in the last run.")
                 "bbmri_dirsync_findings" LABELS ",severity=\"error\"} %zu\n"

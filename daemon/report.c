@@ -116,22 +116,101 @@ size_t report_listed_findings(const RunReport *r, bool *listed) {
         return k;
 }
 
-static json_t *change_json(const RunReport *r, size_t i) {
-        const Change *c = &r->changes->changes[i];
-        const ModelTable *t = &r->local->model->tables[c->table];
-        return json_pack("{s:s, s:o, s:o, s:b, s:o}", "kind", change_kind_to_string(c->kind), "table",
-                         string_or_null(t->name), "id", string_or_null(c->id), "blocked", c->blocked, "columns",
-                         change_columns_json(t, c));
+/* The findings that hold rows back (errors, and the quality errors the policy holds against their
+ * row), by "table\x1fid": read once for all the held-back changes listed. */
+typedef struct HeldBackIndex {
+        StrMap *first; /* "table\x1fid" -> index of its first such finding + 1 */
+        size_t *next;  /* per finding: the index of the row's next one + 1, or 0 */
+        Arena keys;
+} HeldBackIndex;
+
+static void held_back_index_done(HeldBackIndex *h) {
+        strmap_free(h->first);
+        free(h->next);
+        arena_done(&h->keys);
 }
 
-static json_t *finding_json(const RunReport *r, size_t i) {
+static char *row_key(Arena *arena, const char *table, const char *id) {
+        size_t a = strlen(table), b = strlen(id);
+        char *key = arena_alloc(arena, a + b + 2);
+        if (key) {
+                memcpy(key, table, a);
+                key[a] = DATASET_LIST_SEP;
+                memcpy(key + a + 1, id, b + 1);
+        }
+        return key;
+}
+
+static int held_back_index_build(HeldBackIndex *h, const Findings *f) {
+        size_t n = f ? f->n_items : 0;
+        *h = (HeldBackIndex) { .first = strmap_new(), .next = calloc(n ?: 1, sizeof(size_t)) };
+        arena_init(&h->keys);
+        if (!h->first || !h->next)
+                return -ENOMEM;
+        /* Backwards, so that each row's chain lists its findings in the report's order. */
+        for (size_t i = n; i-- > 0;) {
+                const Finding *x = &f->items[i];
+                if ((x->severity != SEVERITY_ERROR && !x->holds_back) || !x->table || !x->id)
+                        continue;
+                char *key = row_key(&h->keys, x->table, x->id);
+                if (!key)
+                        return -ENOMEM;
+                h->next[i] = (size_t) (uintptr_t) strmap_get(h->first, key);
+                if (strmap_replace(h->first, key, (void *) (uintptr_t) (i + 1)) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* A held-back change's "held_back_by" [{code, severity, message}] and "needs" {table, id}. */
+static int add_held_back(const RunReport *r, HeldBackIndex *h, const Change *c, json_t *change) {
+        const Model *model = r->local->model;
+        json_t *by = json_array();
+        if (!by || json_object_set_new(change, "held_back_by", by) < 0)
+                return -ENOMEM;
+        if (c->needs &&
+            json_object_set_new(change, "needs",
+                                json_pack("{s:o, s:o}", "table", string_or_null(model->tables[c->needs->table].name),
+                                          "id", string_or_null(c->needs->id))) < 0)
+                return -ENOMEM;
+        _cleanup_free_ char *key = strdup_printf("%s%c%s", model->tables[c->table].name, DATASET_LIST_SEP, c->id);
+        if (!key)
+                return -ENOMEM;
+        for (size_t k = (size_t) (uintptr_t) strmap_get(h->first, key); k > 0; k = h->next[k - 1]) {
+                const Finding *x = &r->findings->items[k - 1];
+                if (json_array_append_new(by, json_pack("{s:o, s:s, s:o}", "code", string_or_null(x->code), "severity",
+                                                        severity_to_string(x->severity), "message",
+                                                        string_or_null(x->message))) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static json_t *change_json(const RunReport *r, size_t i, void *userdata) {
+        const Change *c = &r->changes->changes[i];
+        const ModelTable *t = &r->local->model->tables[c->table];
+        json_t *change = json_pack("{s:s, s:o, s:o, s:b, s:o}", "kind", change_kind_to_string(c->kind), "table",
+                                   string_or_null(t->name), "id", string_or_null(c->id), "blocked", c->blocked,
+                                   "columns", change_columns_json(t, c));
+        if (change && c->blocked && add_held_back(r, userdata, c, change) < 0)
+                change = (json_decref(change), NULL);
+        return change;
+}
+
+static json_t *finding_json(const RunReport *r, size_t i, void *userdata) {
         const Finding *x = &r->findings->items[i];
-        return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "severity", severity_to_string(x->severity),
-                         "code", string_or_null(x->code), "table", string_or_null(x->table), "id",
-                         string_or_null(x->id), "column", string_or_null(x->column), "file", string_or_null(x->file),
-                         "line", x->file && x->line ? json_integer(x->line) : json_null(), "column_number",
-                         x->file && x->column_no ? json_integer(x->column_no) : json_null(), "message",
-                         string_or_null(x->message));
+        json_t *finding = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "severity",
+                                    severity_to_string(x->severity), "code", string_or_null(x->code), "table",
+                                    string_or_null(x->table), "id", string_or_null(x->id), "column",
+                                    string_or_null(x->column), "file", string_or_null(x->file), "line",
+                                    x->file && x->line ? json_integer(x->line) : json_null(), "column_number",
+                                    x->file && x->column_no ? json_integer(x->column_no) : json_null(), "message",
+                                    string_or_null(x->message));
+        /* The quality policy's verdict, on the quality errors it concerns. */
+        if (finding && ((x->holds_back && json_object_set_new(finding, "holds_back", json_true()) < 0) ||
+                        (x->in_directory && json_object_set_new(finding, "in_directory", json_true()) < 0)))
+                finding = (json_decref(finding), NULL);
+        return finding;
 }
 
 /* jansson's dump callback. */
@@ -150,13 +229,14 @@ static int dump_append_nested(const char *s, size_t n, void *userdata) {
 
 /* Writes a top-level list one element at a time, as json_dump() would lay it out at that depth:
  * the elements' trees never exist all at once (a big first sync lists thousands of rows). */
-typedef json_t *(*ElementJson)(const RunReport *r, size_t i);
-static int dump_list(const RunReport *r, size_t n, const bool *listed, ElementJson element, ByteBuffer *out) {
+typedef json_t *(*ElementJson)(const RunReport *r, size_t i, void *userdata);
+static int dump_list(const RunReport *r, size_t n, const bool *listed, ElementJson element, void *userdata,
+                     ByteBuffer *out) {
         bool first = true;
         for (size_t i = 0; i < n; i++) {
                 if (!listed[i])
                         continue;
-                json_t *e = element(r, i);
+                json_t *e = element(r, i, userdata);
                 if (!e)
                         return -ENOMEM;
                 int k = dump_append(first ? "[\n    " : ",\n    ", 6, out);
@@ -179,7 +259,10 @@ static int dump_changes(const RunReport *r, ByteBuffer *out) {
                 report_listed_changes(r, listed);
         for (size_t i = 0; i < n; i++)
                 listed[i] = listed[i] && r->changes->changes[i].table < r->local->model->n_tables;
-        return dump_list(r, n, listed, change_json, out);
+        _cleanup_(held_back_index_done) HeldBackIndex h = {};
+        if (held_back_index_build(&h, r->findings) < 0)
+                return -ENOMEM;
+        return dump_list(r, n, listed, change_json, &h, out);
 }
 
 static int dump_findings(const RunReport *r, ByteBuffer *out) {
@@ -189,7 +272,7 @@ static int dump_findings(const RunReport *r, ByteBuffer *out) {
                 return -ENOMEM;
         if (n > 0)
                 report_listed_findings(r, listed);
-        return dump_list(r, n, listed, finding_json, out);
+        return dump_list(r, n, listed, finding_json, NULL, out);
 }
 
 static json_t *tables_json(const RunReport *r) {
@@ -242,7 +325,7 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         json_t *j = json_pack(
                 "{s:i, s:{s:s, s:o}, s:o, s:o, s:o, s:b, s:o, s:{s:o, s:o}, s:o, s:o, s:f, s:o,"
                 " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o,"
-                " s:{s:b, s:I, s:I, s:I, s:b}, s:{s:I, s:o, s:b}, s:o, s:i, s:o}",
+                " s:{s:b, s:I, s:I, s:I, s:b}, s:{s:o, s:I, s:I}, s:{s:I, s:o, s:b}, s:o, s:i, s:o}",
                 "format_version", REPORT_FORMAT_VERSION,
                 "program", "name", "bbmri-dirsync", "version", string_or_null(r->program_version),
                 "command", string_or_null(r->command),
@@ -269,6 +352,8 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                 "push", "attempted", r->pushed, "requests", (json_int_t) r->n_requests, "applied_upserts",
                 (json_int_t) r->n_applied_upserts, "applied_deletes", (json_int_t) r->n_applied_deletes, "verified",
                 r->verified,
+                "quality_policy", "block", string_or_null(r->quality_block), "held_back",
+                (json_int_t) r->n_quality_held_back, "tolerated", (json_int_t) r->n_quality_tolerated,
                 "guard", "removals", (json_int_t) r->guard_removals, "limit",
                 r->guard_limited ? json_integer((json_int_t) r->guard_limit) : json_null(), "refused",
                 r->guard_refused,

@@ -13,7 +13,7 @@
 #define REPORT_FORMAT_VERSION 1
 
 typedef struct ReportPhase {
-        const char *name;         /* "read", "map", "validate", "fetch", "diff", "push", "verify" */
+        const char *name;         /* "read", "map", "validate", "fetch", "diff", "quality-policy", "push", "verify" */
         uint64_t usec;
 } ReportPhase;
 
@@ -48,6 +48,9 @@ typedef struct RunReport {
         size_t n_output_failures; /* configured report outputs that could not be written */
         bool listing_bounded;     /* false: every change and finding is listed */
         size_t max_listed;        /* report.max_changes: changes, and findings, listed in full */
+        const char *quality_block;   /* quality.block, when the policy ran (diff, sync) */
+        size_t n_quality_held_back;  /* changes the quality policy held back (own or a row they need) */
+        size_t n_quality_tolerated;  /* quality errors the Directory's rows have already */
         int exit_code;
         const char *outcome;      /* "success", "differences", "invalid-data", "refused", "failed", ... */
         const char *error;        /* message when failed, or NULL */

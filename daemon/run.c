@@ -6,6 +6,7 @@
 #include "limits.h"
 #include "master-schema.h"
 #include "master-write.h"
+#include "quality-policy.h"
 #include "run.h"
 
 void run_init(Run *run, const RunOptions *options, const char *command, const char *program_version) {
@@ -486,6 +487,24 @@ static void report_lookup_refresh(Run *run, int k, Findings *findings) {
                          run->config->ontology_schema);
 }
 
+/* quality.block over the change set, which needs the Directory's current rows: which quality
+ * errors hold rows back (the findings and changes say which and why). */
+static int apply_quality_policy(Run *run) {
+        QualityOptions options = { .node = run->config->node, .orphanet = run->local.orphanet };
+        QualityPolicyResult result;
+        int r = quality_policy_apply(run->config->quality_block, run->local.dataset, run->remote, run->local.vocab,
+                                     &options, run->changes, &run->findings, &result);
+        if (r < 0) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot apply the quality policy: %s", strerror(-r));
+                return EXIT_TEMPORARY;
+        }
+        run->report.quality_block = quality_block_to_string(run->config->quality_block);
+        run->report.n_quality_held_back = result.n_held_back + result.n_held_needing;
+        run->report.n_quality_tolerated = result.n_tolerated;
+        run_phase(run, "quality-policy");
+        return 0;
+}
+
 /* diff and sync share the first half: config, state, local, fetch, compare. */
 static int compare_with_remote(Run *run, bool against_published) {
         int r = run_load_config(run);
@@ -597,6 +616,9 @@ static int compare_with_remote(Run *run, bool against_published) {
         }
         run->report.changes = run->changes;
         run_phase(run, "diff");
+        r = apply_quality_policy(run);
+        if (r != 0)
+                return r;
         /* With --json, stdout carries the report alone. */
         RunEvent e = { .kind = RUN_EVENT_CHANGES, .priority = LOG_INFO };
         run_deliver(run, &e);
@@ -716,7 +738,9 @@ int run_sync(Run *run) {
                 }
         }
 
-        int data_exit = run->findings.n_errors > 0 ? EXIT_INVALID_DATA : EXIT_OK;
+        /* Rows held back (errors, or quality errors after quality.block) make the run fail, so that
+         * the unit's failure shows what the push left out. */
+        int data_exit = run->findings.n_errors > 0 || run->report.n_quality_held_back > 0 ? EXIT_INVALID_DATA : EXIT_OK;
         const char *outcome = data_exit == EXIT_OK ? "success" : "invalid-data";
 
         r = sync_build_plan(run->local.model, run->changes, run->remote, run->config->deletions, &run->plan);

@@ -30,7 +30,8 @@ TEST(test_full) {
                                    "schedule: {interval: 1h 30min, random_delay: 5min}\n"
                                    "state_dir: state\n"
                                    "report: {json: r.json, html: r.html, metrics: m.prom, max_changes: 500, keep: 7,\n"
-                                   "         keep_size: 20M}\n";
+                                   "         keep_size: 20M}\n"
+                                   "quality: {block: all}\n";
         Findings f;
         findings_init(&f);
         _cleanup_(config_freep) Config *c = NULL;
@@ -66,6 +67,7 @@ TEST(test_full) {
         CHECK_INT(c->report_max_changes, 500);
         CHECK_INT(c->report_keep, 7);
         CHECK_INT(c->report_keep_bytes, 20ULL * 1024 * 1024);
+        CHECK(c->quality_block == QUALITY_BLOCK_ALL);
         findings_done(&f);
 }
 
@@ -87,6 +89,7 @@ TEST(test_defaults_and_digest) {
         CHECK(c->push_method == PUSH_METHOD_ZIP);
         CHECK(c->deletions == DELETIONS_WITHDRAW);
         CHECK(!c->max_removals_set);
+        CHECK(c->quality_block == QUALITY_BLOCK_NEW);
         CHECK_INT(c->timeout_usec, 60000000LL);
         CHECK_INT(c->schedule_interval_usec, 3600000000LL);
         CHECK_INT(c->report_max_changes, 10000);
@@ -140,6 +143,8 @@ TEST(test_errors) {
                   "config.yaml:5:3: error: unknown key 'speed' in 'push'" },
                 { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nmode: maybe\n",
                   "config.yaml:4:7: error: 'mode' must be report or push, not 'maybe'" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nquality:\n  block: some\n",
+                  "config.yaml:5:10: error: 'block' must be new, all or none, not 'some'" },
                 { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\npush: {method: tar}\n",
                   "'method' must be zip or csv, not 'tar'" },
                 { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\npush: {max_removals: \"120%\"}\n",
@@ -187,6 +192,28 @@ TEST(test_errors) {
         }
 }
 
+TEST(test_quality_block) {
+        static const struct {
+                const char *text;
+                QualityBlock block;
+        } cases[] = {
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nquality: {block: new}\n", QUALITY_BLOCK_NEW },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nquality: {block: all}\n", QUALITY_BLOCK_ALL },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nquality: {block: none}\n", QUALITY_BLOCK_NONE },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nquality: {orphanet_file: o.xml}\n",
+                  QUALITY_BLOCK_NEW },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Findings f;
+                findings_init(&f);
+                _cleanup_(config_freep) Config *c = NULL;
+                CHECK_INT(parse(cases[i].text, &c, &f), 0);
+                CHECK(c && c->quality_block == cases[i].block);
+                CHECK_STR(quality_block_to_string(cases[i].block), i == 1 ? "all" : i == 2 ? "none" : "new");
+                findings_done(&f);
+        }
+}
+
 TEST(test_schema_names_emx2_accepts) {
         Findings f;
         findings_init(&f);
@@ -229,5 +256,6 @@ TEST(test_load_files) {
         findings_done(&f);
 }
 
-TEST_MAIN(RUN(test_full); RUN(test_defaults_and_digest); RUN(test_urls); RUN(test_errors); RUN(test_schema_names_emx2_accepts);
+TEST_MAIN(RUN(test_full); RUN(test_defaults_and_digest); RUN(test_urls); RUN(test_errors); RUN(test_quality_block);
+          RUN(test_schema_names_emx2_accepts);
           RUN(test_secret_refused_without_echo); RUN(test_load_files))

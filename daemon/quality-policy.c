@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+#include "quality-policy.h"
+
+/* The changes a push would send (added or changed), per table by row id; and, for `new`, the
+ * (row id, check id) pairs of the Directory's quality errors per table. */
+typedef struct Policy {
+        const Model *model;
+        StrMap **pushed;     /* per table: id -> Change */
+        StrMap **in_remote;  /* per table: "id\x1fcheck id" -> NULL; `new` only */
+        Arena keys;
+} Policy;
+
+static void policy_done(Policy *p) {
+        for (size_t t = 0; t < p->model->n_tables; t++) {
+                if (p->pushed)
+                        strmap_free(p->pushed[t]);
+                if (p->in_remote)
+                        strmap_free(p->in_remote[t]);
+        }
+        free(p->pushed);
+        free(p->in_remote);
+        arena_done(&p->keys);
+}
+
+static StrMap **new_maps(size_t n) {
+        StrMap **maps = calloc(n, sizeof(StrMap *));
+        for (size_t t = 0; maps && t < n; t++)
+                if (!(maps[t] = strmap_new())) {
+                        for (size_t k = 0; k < t; k++)
+                                strmap_free(maps[k]);
+                        return mfree(maps);
+                }
+        return maps;
+}
+
+/* "id\x1fcode" in the policy's arena. */
+static const char *pair_key(Policy *p, const char *id, const char *code) {
+        size_t a = strlen(id), b = strlen(code);
+        char *key = arena_alloc(&p->keys, a + b + 2);
+        if (!key)
+                return NULL;
+        memcpy(key, id, a);
+        key[a] = DATASET_LIST_SEP;
+        memcpy(key + a + 1, code, b + 1);
+        return key;
+}
+
+static bool is_row_quality_error(const Finding *f) {
+        return f->severity == SEVERITY_QUALITY_ERROR && f->table && f->id && f->code;
+}
+
+/* The Directory's current rows, through the same checks: what it has already is tolerated. */
+static int collect_remote(Policy *p, const Dataset *remote, const Vocabularies *v, const QualityOptions *options) {
+        Findings found;
+        findings_init(&found);
+        int r = quality_check_dataset(remote, v, options, &found);
+        for (size_t i = 0; r >= 0 && i < found.n_items; i++) {
+                const Finding *f = &found.items[i];
+                int t = is_row_quality_error(f) ? model_table_index(p->model, f->table) : -1;
+                if (t < 0)
+                        continue;
+                const char *key = pair_key(p, f->id, f->code);
+                r = key ? strmap_put(p->in_remote[t], key, NULL) : -ENOMEM;
+                if (r == -EEXIST)
+                        r = 0;
+        }
+        findings_done(&found);
+        return r < 0 ? r : 0;
+}
+
+static void hold_back(ChangeSet *changes, Dataset *local, Change *c) {
+        c->blocked = true;
+        changes->per_table[c->table].blocked++;
+        changes->total.blocked++;
+        Row *row = dataset_find(local, c->table, c->id);
+        if (row)
+                row->flags |= ROW_BLOCKED;
+}
+
+static const Change *held_back_added(const StrMap *pushed, const char *id) {
+        const Change *target = strmap_get(pushed, id);
+        return target && target->blocked && target->kind == CHANGE_ADDED ? target : NULL;
+}
+
+/* The held-back added row that c's row refers to (the references validation follows), or NULL. */
+static int held_back_target(const Policy *p, const Change *c, const Change **ret) {
+        const ModelTable *t = &p->model->tables[c->table];
+        const Change *found = NULL;
+        for (size_t k = 0; k < t->n_columns && !found; k++) {
+                const ModelColumn *column = &t->columns[k];
+                const char *cell = c->local->cells[k];
+                if (!cell || !column->node_owned || column->ontology || !column->ref_table || column->ref_table_index < 0)
+                        continue;
+                const StrMap *pushed = p->pushed[column->ref_table_index];
+                if (!column_type_is_list(column->type)) {
+                        found = held_back_added(pushed, cell);
+                        continue;
+                }
+                const char *state = cell, *item;
+                size_t n;
+                while (!found && dataset_list_next(&state, &item, &n)) {
+                        _cleanup_free_ char *id = strndup(item, n);
+                        if (!id)
+                                return -ENOMEM;
+                        found = held_back_added(pushed, id);
+                }
+        }
+        *ret = found;
+        return 0;
+}
+
+int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remote, const Vocabularies *v,
+                         const QualityOptions *options, ChangeSet *changes, Findings *findings,
+                         QualityPolicyResult *ret) {
+        QualityPolicyResult result = {};
+        if (block == QUALITY_BLOCK_NONE) {
+                *ret = result;
+                return 0;
+        }
+        Policy p = { .model = local->model };
+        arena_init(&p.keys);
+        int r = -ENOMEM;
+        p.pushed = new_maps(p.model->n_tables);
+        if (!p.pushed)
+                goto finish;
+        for (size_t i = 0; i < changes->n_changes; i++) {
+                Change *c = &changes->changes[i];
+                if (c->kind != CHANGE_REMOVED && (r = strmap_put(p.pushed[c->table], c->id, c)) < 0)
+                        goto finish;
+        }
+        if (block == QUALITY_BLOCK_NEW) {
+                r = -ENOMEM;
+                if (!(p.in_remote = new_maps(p.model->n_tables)) || (r = collect_remote(&p, remote, v, options)) < 0)
+                        goto finish;
+        }
+
+        for (size_t i = 0; i < findings->n_items; i++) {
+                Finding *f = &findings->items[i];
+                int t = is_row_quality_error(f) ? model_table_index(p.model, f->table) : -1;
+                Change *c = t >= 0 ? strmap_get(p.pushed[t], f->id) : NULL;
+                if (!c)
+                        continue; /* an unchanged row: pushing nothing brings nothing */
+                if (block == QUALITY_BLOCK_NEW) {
+                        const char *key = pair_key(&p, f->id, f->code);
+                        if (!key) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                        if (strmap_contains(p.in_remote[t], key)) {
+                                f->in_directory = true;
+                                result.n_tolerated++;
+                                continue;
+                        }
+                }
+                f->holds_back = true;
+                if (c->blocked)
+                        continue; /* an error holds it back already, or an earlier finding */
+                hold_back(changes, local, c);
+                result.n_held_back++;
+        }
+
+        /* Rows referring to a held-back added row, until none is left: each pass holds back at least
+         * one more row or ends, and chains are short (a collection's parents). */
+        for (bool more = result.n_held_back > 0; more;) {
+                more = false;
+                for (size_t i = 0; i < changes->n_changes; i++) {
+                        Change *c = &changes->changes[i];
+                        if (c->kind == CHANGE_REMOVED || c->blocked)
+                                continue;
+                        const Change *target;
+                        if ((r = held_back_target(&p, c, &target)) < 0)
+                                goto finish;
+                        if (!target)
+                                continue;
+                        c->needs = target;
+                        hold_back(changes, local, c);
+                        result.n_held_needing++;
+                        more = true;
+                }
+        }
+        r = 0;
+finish:
+        policy_done(&p);
+        if (r >= 0)
+                *ret = result;
+        return r < 0 ? r : 0;
+}

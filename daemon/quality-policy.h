@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The quality policy (quality.block): which quality errors hold a row back from the push. Errors
+ * hold their rows back already (validation's ROW_BLOCKED walk); this decides for quality errors,
+ * once the run has the Directory's current rows and the change set. Core code: it marks the
+ * changes, the local rows and the findings, and never logs. */
+
+#include "config.h"
+#include "diff.h"
+#include "quality.h"
+
+typedef struct QualityPolicyResult {
+        size_t n_held_back;    /* changes held back by a quality error of their own */
+        size_t n_held_needing; /* changes held back because they refer to a held-back new row */
+        size_t n_tolerated;    /* quality errors of changed rows that the Directory's rows have already */
+} QualityPolicyResult;
+
+/* Applies block to changes (the diff of local against remote):
+ *  - new: a quality error of an added or changed row holds it back unless remote (the
+ *    Directory's current rows, checked here with the same checks) has the same (table, row id,
+ *    check id); such a tolerated finding gets in_directory;
+ *  - all: every quality error of an added or changed row holds it back;
+ *  - none: nothing is held back by quality.
+ * A finding that holds its row back gets holds_back; the change becomes blocked and its local row
+ * ROW_BLOCKED (so that the push leaves it out and the verification does not miss it). An added
+ * or changed row that refers to a held-back added row (not in the Directory: the server would
+ * refuse the reference) is held back too, with needs naming that row; a held-back changed row
+ * holds nobody back, as the Directory keeps its current version to refer to. The change set's
+ * blocked counts follow. Returns 0 or -ENOMEM. */
+int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remote, const Vocabularies *v,
+                         const QualityOptions *options, ChangeSet *changes, Findings *findings,
+                         QualityPolicyResult *ret);

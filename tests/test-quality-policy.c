@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/* The quality policy (quality.block new | all | none): a master diffed against a "Directory" built
+ * from another master, then the policy; for each: whether the row is held back, why, and the
+ * findings' marks. */
+#include "change-text.h"
+#include "diff.h"
+#include "quality-policy.h"
+#include "test-pipeline.h"
+
+#define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
+#define CHILD "bbmri-eric:ID:BE_UZA:collection:oncology-serum"
+#define BOTH_CATEGORIES "data_categories: [Biological samples, Medical records]"
+#define NO_SAMPLES "data_categories: [Medical records]" /* with materials: CC:SampleCatMismatch */
+
+/* A sub-collection of oncology, appended to VALID_MASTER (whose last collection is oncology). */
+#define CHILD_COLLECTION                                                            \
+        "        collections:\n"                                                    \
+        "          - id: oncology-serum\n"                                          \
+        "            name: Oncology serum\n"                                        \
+        "            description: Serum of the oncology collection's patients\n"    \
+        "            access_fee: [Samples, Data]\n"                                  \
+        "            access_description: On request to the access committee\n"       \
+        "            data_use: [DUO_0000007]\n"                                      \
+        "            type: [Disease specific]\n"                                    \
+        "            data_categories: [Biological samples, Medical records]\n"      \
+        "            materials: [Serum]\n"                                          \
+        "            size: SIZE\n"                                                  \
+        "            diagnosis_available: [C50.9]\n"                                \
+        "            age_low: 18\n"                                                 \
+        "            age_high: 90\n"                                                \
+        "            age_unit: year\n"
+
+/* VALID_MASTER with the access fields and the biobank's collaboration that it needs to have no
+ * quality error at all. */
+static char *base_master(void) {
+        _cleanup_free_ char *a = pipeline_variant("    network: [bbmri-be]\n", "    network: [bbmri-be]\n"
+                                                                             "    collaboration_non_for_profit: true\n");
+        return a ? pipeline_variant_of(a, "        type: [Disease specific]\n",
+                                       "        access_fee: [Samples, Data]\n"
+                                       "        access_description: On request to the access committee\n"
+                                       "        data_use: [DUO_0000007]\n"
+                                       "        type: [Disease specific]\n")
+                 : NULL;
+}
+
+/* The base master with `from` replaced by `to` (from NULL: appended). */
+static char *variant(const char *from, const char *to) {
+        _cleanup_free_ char *base = base_master();
+        return base ? pipeline_variant_of(base, from, to) : NULL;
+}
+
+typedef struct PolicyCase {
+        Pipeline local;
+        Dataset *remote;
+        ChangeSet *changes;
+        QualityPolicyResult result;
+        int collections;
+} PolicyCase;
+
+/* local_master against a Directory holding remote_master's rows (mapped with the same model). */
+static void policy_run(PolicyCase *pc, const char *local_master, const char *remote_master, QualityBlock block) {
+        *pc = (PolicyCase) {};
+        pipeline_run(&pc->local, local_master, true);
+        Pipeline *p = &pc->local;
+        CHECK(p->dataset != NULL);
+        CHECK_INT(p->findings.n_errors, 0);
+        pc->collections = model_table_index(p->model, "Collections");
+        pipeline_write(p, "remote.yaml", remote_master);
+        _cleanup_free_ char *path = path_join(p->dir, "remote.yaml");
+        RecordSet *records = NULL;
+        Findings ignored;
+        findings_init(&ignored);
+        CHECK_INT(record_set_new(&records), 0);
+        CHECK_INT(master_load_file(path, records, &ignored), 0);
+        CHECK_INT(mapping_apply(p->mapping, p->model, p->vocab, "BE", records, &pc->remote, &ignored), 0);
+        CHECK_INT(ignored.n_errors, 0);
+        record_set_free(records);
+        findings_done(&ignored);
+        if (!p->dataset || !pc->remote)
+                return;
+        CHECK_INT(diff_datasets(p->dataset, pc->remote, &(DiffOptions) { .node = "BE" }, &pc->changes), 0);
+        CHECK_INT(quality_policy_apply(block, p->dataset, pc->remote, p->vocab, &(QualityOptions) { .node = "BE" },
+                                       pc->changes, &p->findings, &pc->result),
+                  0);
+}
+
+static void policy_done(PolicyCase *pc) {
+        change_set_free(pc->changes);
+        dataset_free(pc->remote);
+        pipeline_done(&pc->local);
+}
+
+static const Change *change_of(const PolicyCase *pc, const char *id) {
+        for (size_t i = 0; pc->changes && i < pc->changes->n_changes; i++)
+                if (streq(pc->changes->changes[i].id, id))
+                        return &pc->changes->changes[i];
+        return NULL;
+}
+
+static const Finding *sample_cat_finding(const PolicyCase *pc, const char *id) {
+        for (size_t i = 0; i < pc->local.findings.n_items; i++) {
+                const Finding *f = &pc->local.findings.items[i];
+                if (streq_ptr(f->code, "CC:SampleCatMismatch") && streq_ptr(f->id, id))
+                        return f;
+        }
+        return NULL;
+}
+
+static bool row_blocked(const PolicyCase *pc, const char *id) {
+        const Row *row = pc->collections >= 0 && pc->local.dataset
+                                 ? dataset_find(pc->local.dataset, (size_t) pc->collections, id)
+                                 : NULL;
+        return row && (row->flags & ROW_BLOCKED);
+}
+
+/* The master's size change of a collection that lacks Biological samples, against a Directory
+ * whose row lacks them too (tolerated) or not (a new quality error). */
+static char *changed_master(bool samples) {
+        _cleanup_free_ char *a = variant("size: 12000", "size: 13000");
+        return a ? pipeline_variant_of(a, BOTH_CATEGORIES, samples ? BOTH_CATEGORIES : NO_SAMPLES) : NULL;
+}
+
+/* The base master with oncology's sub-collection of the given size, and oncology's categories. */
+static char *with_child(const char *size, const char *categories) {
+        _cleanup_free_ char *child = pipeline_variant_of(CHILD_COLLECTION, "SIZE", size);
+        _cleanup_free_ char *a = child ? variant(NULL, child) : NULL;
+        return a ? pipeline_variant_of(a, BOTH_CATEGORIES, categories) : NULL;
+}
+
+TEST(test_data_trips_the_check) {
+        /* What the cases below rest on: the base master (and with the sub-collection) has no
+         * quality error; without Biological samples it has CC:SampleCatMismatch, and only that. */
+        _cleanup_free_ char *base = base_master(), *child = with_child("500", BOTH_CATEGORIES);
+        _cleanup_free_ char *bad = variant(BOTH_CATEGORIES, NO_SAMPLES);
+        const char *const masters[] = { base, child, bad };
+        for (size_t i = 0; i < ELEMENTSOF(masters); i++) {
+                Pipeline p;
+                pipeline_run(&p, masters[i], true);
+                CHECK(p.dataset != NULL);
+                CHECK_INT(p.findings.n_errors, 0);
+                CHECK_INT(p.findings.n_quality_errors, i == 2);
+                CHECK_INT(!!pipeline_finding(&p, "CC:SampleCatMismatch"), i == 2);
+                pipeline_done(&p);
+        }
+}
+
+TEST(test_policy_directory_has_it_already) {
+        _cleanup_free_ char *local = changed_master(false);
+        _cleanup_free_ char *remote = variant(BOTH_CATEGORIES, NO_SAMPLES);
+        static const struct {
+                QualityBlock block;
+                bool held;
+        } cases[] = {
+                { QUALITY_BLOCK_NEW, false }, /* the Directory's row has it: the size update goes */
+                { QUALITY_BLOCK_ALL, true },
+                { QUALITY_BLOCK_NONE, false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                PolicyCase pc;
+                policy_run(&pc, local, remote, cases[i].block);
+                const Change *c = change_of(&pc, COLL);
+                const Finding *f = sample_cat_finding(&pc, COLL);
+                CHECK(c && c->kind == CHANGE_CHANGED);
+                CHECK(f != NULL);
+                if (c && f) {
+                        CHECK_INT(c->blocked, cases[i].held);
+                        CHECK_INT(row_blocked(&pc, COLL), cases[i].held);
+                        CHECK_INT(f->holds_back, cases[i].held);
+                        CHECK_INT(f->in_directory, cases[i].block == QUALITY_BLOCK_NEW);
+                        CHECK_INT(pc.changes->total.blocked, cases[i].held);
+                        CHECK_INT(pc.result.n_held_back, cases[i].held);
+                        CHECK_INT(pc.result.n_tolerated, cases[i].block == QUALITY_BLOCK_NEW);
+                }
+                policy_done(&pc);
+        }
+}
+
+TEST(test_policy_new_quality_error) {
+        _cleanup_free_ char *local = changed_master(false);
+        static const struct {
+                QualityBlock block;
+                bool held;
+        } cases[] = {
+                { QUALITY_BLOCK_NEW, true }, /* the change brings the error into the Directory */
+                { QUALITY_BLOCK_ALL, true },
+                { QUALITY_BLOCK_NONE, false },
+        };
+        _cleanup_free_ char *remote = base_master();
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                PolicyCase pc;
+                policy_run(&pc, local, remote, cases[i].block);
+                const Change *c = change_of(&pc, COLL);
+                const Finding *f = sample_cat_finding(&pc, COLL);
+                CHECK(c && f);
+                if (!c || !f) {
+                        policy_done(&pc);
+                        continue;
+                }
+                CHECK_INT(c->blocked, cases[i].held);
+                CHECK_INT(row_blocked(&pc, COLL), cases[i].held);
+                CHECK_INT(f->holds_back, cases[i].held);
+                CHECK(!f->in_directory);
+                CHECK_INT(pc.result.n_held_back, cases[i].held);
+                CHECK_INT(pc.result.n_tolerated, 0);
+                _cleanup_free_ char *why = c->blocked ? change_held_back_reason(pc.local.model, c, &pc.local.findings, true)
+                                                      : NULL;
+                if (cases[i].held)
+                        CHECK_STR(why, "quality error CC:SampleCatMismatch: material types are listed but Biological "
+                                       "samples is not among the data categories");
+                policy_done(&pc);
+        }
+}
+
+TEST(test_policy_unchanged_row_not_held) {
+        /* A quality error of a row the push does not send holds nothing back, even with all. */
+        _cleanup_free_ char *both = variant(BOTH_CATEGORIES, NO_SAMPLES);
+        PolicyCase pc;
+        policy_run(&pc, both, both, QUALITY_BLOCK_ALL);
+        CHECK(pc.changes && pc.changes->n_changes == 0);
+        CHECK(!row_blocked(&pc, COLL));
+        const Finding *f = sample_cat_finding(&pc, COLL);
+        CHECK(f && !f->holds_back);
+        policy_done(&pc);
+}
+
+TEST(test_policy_dependants_of_a_new_row) {
+        /* oncology is new and held back: its new sub-collection cannot go without it. */
+        _cleanup_free_ char *local = with_child("500", NO_SAMPLES);
+        _cleanup_free_ char *base = base_master();
+        const char *collections = base ? strstr(base, "    collections:\n") : NULL;
+        _cleanup_free_ char *remote = collections ? strndup(base, (size_t) (collections - base)) : NULL;
+        CHECK(local && remote && !strstr(remote, "oncology"));
+        PolicyCase pc;
+        policy_run(&pc, local, remote, QUALITY_BLOCK_NEW);
+        const Change *parent = change_of(&pc, COLL), *child = change_of(&pc, CHILD);
+        CHECK(parent && parent->kind == CHANGE_ADDED && parent->blocked);
+        CHECK(child && child->kind == CHANGE_ADDED && child->blocked && child->needs == parent);
+        CHECK(row_blocked(&pc, CHILD));
+        CHECK_INT(pc.result.n_held_back, 1);
+        CHECK_INT(pc.result.n_held_needing, 1);
+        CHECK_INT(pc.changes->total.blocked, 2);
+        if (child) {
+                _cleanup_free_ char *why = change_held_back_reason(pc.local.model, child, &pc.local.findings, true);
+                CHECK_STR(why, "it refers to Collections " COLL ", which is held back and not in the Directory yet");
+        }
+        policy_done(&pc);
+
+        /* With none, both go. */
+        policy_run(&pc, local, remote, QUALITY_BLOCK_NONE);
+        CHECK(change_of(&pc, CHILD) && !change_of(&pc, CHILD)->blocked);
+        CHECK_INT(pc.changes ? pc.changes->total.blocked : 1, 0);
+        policy_done(&pc);
+}
+
+TEST(test_policy_dependants_of_a_changed_row) {
+        /* oncology is in the Directory: its change is held back, its sub-collection's change goes
+         * (it refers to the Directory's current oncology). */
+        _cleanup_free_ char *local = with_child("600", NO_SAMPLES);
+        _cleanup_free_ char *remote = with_child("500", BOTH_CATEGORIES);
+        PolicyCase pc;
+        policy_run(&pc, local, remote, QUALITY_BLOCK_NEW);
+        const Change *parent = change_of(&pc, COLL), *child = change_of(&pc, CHILD);
+        CHECK(parent && parent->kind == CHANGE_CHANGED && parent->blocked);
+        CHECK(child && child->kind == CHANGE_CHANGED && !child->blocked && !child->needs);
+        CHECK(!row_blocked(&pc, CHILD));
+        CHECK_INT(pc.result.n_held_needing, 0);
+        policy_done(&pc);
+}
+
+TEST_MAIN(RUN(test_data_trips_the_check); RUN(test_policy_directory_has_it_already); RUN(test_policy_new_quality_error);
+          RUN(test_policy_unchanged_row_not_held); RUN(test_policy_dependants_of_a_new_row);
+          RUN(test_policy_dependants_of_a_changed_row))
