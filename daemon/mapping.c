@@ -646,6 +646,10 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                 return 0;
         }
 
+        if (col->ontology && col->takes_any && streq(value, "*")) {
+                *ret = value; /* any value, whatever a copy of the lookup table holds */
+                return 0;
+        }
         if (col->ontology) {
                 _cleanup_free_ char *prefixed = apply_prefix(a->m, col->ontology, value);
                 const char *id = NULL;

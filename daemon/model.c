@@ -221,7 +221,7 @@ static void parse_id_pattern(Parser *p, const YNode *tmap, ModelTable *t) {
 static void parse_column(Parser *p, const YNode *cmap, ModelTable *t, ModelColumn *c, bool *ret_server_owned) {
         static const char *const keys[] = {
                 "name", "type", "key", "required", "ref", "ontology", "refback_via", "default", "owner",
-                "ordered", "description", NULL,
+                "ordered", "description", "any", NULL,
         };
         *ret_server_owned = false;
         if (!cmap || cmap->type != YNODE_MAPPING) {
@@ -254,6 +254,7 @@ static void parse_column(Parser *p, const YNode *cmap, ModelTable *t, ModelColum
         (void) get_bool(p, cmap, "key", &c->key);
         (void) get_bool(p, cmap, "required", &c->required);
         (void) get_bool(p, cmap, "ordered", &c->ordered);
+        (void) get_bool(p, cmap, "any", &c->takes_any);
 
         /* Kept as written ('false', '0'): empty is allowed, a list or mapping is not. */
         const YNode *dn = ynode_get(cmap, "default");
@@ -318,6 +319,8 @@ static void parse_column(Parser *p, const YNode *cmap, ModelTable *t, ModelColum
                                      cname, type);
                 break;
         }
+        if (c->takes_any && !c->ontology)
+                parser_error(p, ynode_get(cmap, "any"), "only a lookup column (with 'ontology') can take '*' (any)");
         if (c->refback_via && c->type != COLUMN_REFBACK)
                 parser_error(p, ynode_get(cmap, "refback_via"), "only a refback column can have 'refback_via'");
         if (c->key && (c->type == COLUMN_REFBACK || c->type == COLUMN_HEADING || column_type_is_list(c->type)))

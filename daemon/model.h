@@ -42,6 +42,7 @@ typedef struct ModelColumn {
         char *ref_table;     /* ref/ref_array/refback: target table in the same schema */
         int ref_table_index; /* its index in the model (resolved on load), -1 without ref_table */
         char *ontology;      /* ontology/ontology_array, or ref to DirectoryOntologies: lookup table */
+        bool takes_any;      /* a fact sheet's '*' (any value) belongs here (`any: true`) */
         char *default_value; /* e.g. "false" for withdrawn, or NULL */
         char *refback_via;   /* refback: the column of ref_table pointing here */
         char *description;   /* short, for messages and docs, may be NULL */

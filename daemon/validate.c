@@ -257,8 +257,14 @@ static int check_value(Validator *vd, size_t table, Row *row, size_t c, const ch
         case COLUMN_REF_ARRAY:
         case COLUMN_ONTOLOGY:
         case COLUMN_ONTOLOGY_ARRAY:
+                if (column->ontology && streq(v, "*") && column->takes_any)
+                        break; /* a fact sheet's any value */
                 if (column->ontology) {
-                        if (vocab_check(vd->v, column->ontology, v) == VOCAB_NOT_MEMBER) {
+                        VocabAnswer answer = vocab_check(vd->v, column->ontology, v);
+                        if (answer == VOCAB_MEMBER && streq(v, "*"))
+                                REPORT(vd, SEVERITY_WARNING, "any-value", table, row, (int) c,
+                                       "'*' stands for any value in a fact sheet; list the values themselves");
+                        if (answer == VOCAB_NOT_MEMBER) {
                                 /* BBMRI-ERIC's CC:DiagRange; the range is refused anyway, so the
                                  * error kind wins and the quality check leaves this value alone */
                                 if (vocab_is_diagnosis_range(column->ontology, v))

@@ -128,6 +128,15 @@ TEST(test_load_reference_model) {
         CHECK(!id_matches(persons, "bbmri-eric:ID:BE_x"));
         CHECK(!id_matches(persons, "bbmri-eric:contactID:BE_a b"));
         CHECK(id_matches(model_find_table(m, "CollectionFacts"), "bbmri-eric:factID:BE_UZA_f1"));
+        /* '*' (any) belongs to the fact sheets' lookup columns, and to no other. */
+        size_t n_any = 0;
+        for (size_t t = 0; t < m->n_tables; t++)
+                for (size_t c = 0; c < m->tables[t].n_columns; c++)
+                        if (m->tables[t].columns[c].takes_any) {
+                                CHECK_STR(m->tables[t].name, "CollectionFacts");
+                                n_any++;
+                        }
+        CHECK_INT(n_any, 4);
 
         findings_done(&f);
 }
@@ -239,6 +248,9 @@ TEST(test_errors) {
         check_error(HEAD "      - {name: id, type: string, key: true}\n"
                          "      - {name: x, type: ontology}\n",
                     "column 'x' of type ontology needs 'ontology'");
+        check_error(HEAD "      - {name: id, type: string, key: true}\n"
+                         "      - {name: x, type: int, any: true}\n",
+                    "m.yaml:8:35: error: only a lookup column (with 'ontology') can take '*' (any)");
         check_error(HEAD "      - {name: id, type: string, key: true}\n"
                          "      - {name: x, type: refback, ref: A, refback_via: nope}\n",
                     "m.yaml:8:55: error: refback column 'x' of table 'A': 'nope' is not a column of 'A' referring to 'A'");

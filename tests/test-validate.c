@@ -247,10 +247,36 @@ TEST(test_lookup_tables) {
                 "number_of_donors: 50, last_update: 2026-01-15}\n");
         pipeline_run(&p, facts, true);
         CHECK_INT(p.findings.n_errors, 0);
+        CHECK_INT(p.findings.n_warnings, 0);
         static const char *const columns[] = { "sex", "age_range", "sample_type", "disease" };
         for (size_t i = 0; i < ELEMENTSOF(columns); i++)
                 CHECK_STR(pipeline_cell(&p, "CollectionFacts", "bbmri-eric:factID:BE_f0", columns[i]),
                           "*");
+        /* The model says so (any: true), so '*' stays valid there with copies of the tables that
+         * lack it. */
+        static const char *const tables[] = { "SexTypes", "AgeRanges", "MaterialTypes", "DiseaseTypes" };
+        static const char *const copies[] = { "name\nFEMALE\n", "name\nAdult\n", "name\nSERUM\n",
+                                              "name\nurn:miriam:icd:C50.9\n" };
+        for (size_t i = 0; i < ELEMENTSOF(tables); i++)
+                CHECK_INT(vocab_load_csv(p.vocab, tables[i], copies[i], strlen(copies[i]), "copy.csv", &p.findings), 0);
+        Findings again;
+        findings_init(&again);
+        Dataset *d = NULL;
+        CHECK_INT(mapping_apply(p.mapping, p.model, p.vocab, "BE", p.records, &d, &again), 0);
+        if (d)
+                CHECK_INT(validate_dataset(d, p.vocab, "BE", &again), 0);
+        CHECK_INT(again.n_errors, 0);
+        findings_done(&again);
+        dataset_free(d); /* before the model it uses */
+        pipeline_done(&p);
+
+        /* Elsewhere '*' is a warning: a collection lists what it has. */
+        _cleanup_free_ char *any = variant("[Serum]", "[Serum, \"*\"]");
+        pipeline_run(&p, any, true);
+        CHECK_INT(p.findings.n_errors, 0);
+        CHECK_INT(count_code(&p, "any-value"), 1);
+        f = pipeline_finding(&p, "any-value");
+        CHECK(f && f->severity == SEVERITY_WARNING && streq_ptr(f->column, "materials"));
         pipeline_done(&p);
 }
 
