@@ -106,11 +106,85 @@ static int sign_in(HttpsBackend *hb, char **reterr_message) {
         return r;
 }
 
-/* One API call. 0 with the response for a 2xx; otherwise a negative errno and a message saying
- * what failed in terms a person can act on (server messages included, secrets scrubbed):
- * -EACCES refused token or permission, -ETIMEDOUT statement timeout, -ENOENT unknown table or
- * schema, -EBADMSG the server rejected the data, -EREMOTEIO an answer that is no API answer, and
- * the transport errors of http_send(). */
+/* What an answer to one API call means. 0 with the response for a 2xx; 1 when the token expired
+ * and signing in again may help (the request is to be sent again); otherwise a negative errno and
+ * a message saying what failed in terms a person can act on (server messages included, secrets
+ * scrubbed): -EACCES refused token or permission, -ETIMEDOUT statement timeout, -ENOENT unknown
+ * table or schema, -EBADMSG the server rejected the data, -EREMOTEIO an answer that is no API
+ * answer. resp is consumed. */
+static int interpret(HttpsBackend *hb, const HttpRequest *rq, bool with_token, HttpResponse *resp, HttpResponse *ret,
+                     char **reterr_message) {
+        if (resp->status >= 200 && resp->status < 300) {
+                *ret = *resp;
+                *resp = (HttpResponse) {};
+                return 0;
+        }
+        _cleanup_free_ char *server = NULL;
+        bool json = emx2_parse_error(resp->body, resp->size, &server) >= 0;
+        long status = resp->status;
+        http_response_done(resp);
+        _cleanup_free_ char *what = strdup_printf("%s %s%s%s", rq->method, rq->path, rq->query ? "?" : "",
+                                                  rq->query ?: "");
+        if (!what)
+                return -ENOMEM;
+        Emx2ErrorKind kind = json ? emx2_error_kind(server)
+                             : status == 401 || status == 403 ? EMX2_ERROR_PERMISSION
+                             : status == 404                  ? EMX2_ERROR_NOT_FOUND
+                                                              : EMX2_ERROR_OTHER;
+        _cleanup_free_ char *text = NULL;
+        int r;
+        switch (kind) {
+        case EMX2_ERROR_TOKEN:
+                if (hb->sign_in && hb->n_sign_ins < LIMIT_SIGNIN_ATTEMPTS)
+                        return 1; /* signed-in tokens live 30 minutes: sign in again and repeat */
+                text = strdup_printf("%s: the Directory refused the token (%s); %s", what, server,
+                                     hb->sign_in ? "signing in again did not help"
+                                                 : "create a new token and put it in the token file");
+                r = -EACCES;
+                break;
+        case EMX2_ERROR_PERMISSION:
+                if (!with_token)
+                        text = strdup_printf("%s: %s (this schema should be readable without a token: is the "
+                                             "schema name right?)",
+                                             what, server ?: "permission denied");
+                else if (!hb->token.value)
+                        text = strdup_printf("%s: %s: no API token is configured (directory.token_file, the "
+                                             "credentials folder's token, or directory.email with a password)",
+                                             what, server ?: "permission denied");
+                else
+                        text = strdup_printf("%s: %s (the token%s has no %s access to this schema)", what,
+                                             server ?: "permission denied",
+                                             hb->token_source ? hb->token_source : "",
+                                             streq(rq->method, "GET") ? "read" : "write");
+                r = -EACCES;
+                break;
+        case EMX2_ERROR_TIMEOUT:
+                text = strdup_printf("%s: the Directory's database timed out (%s); try again later", what, server);
+                r = -ETIMEDOUT;
+                break;
+        case EMX2_ERROR_NOT_FOUND:
+                text = strdup_printf("%s: %s", what, server ?: "not found");
+                r = -ENOENT;
+                break;
+        case EMX2_ERROR_OTHER:
+        default:
+                if (json) {
+                        text = strdup_printf("%s: the Directory refused it: %s", what, server);
+                        r = -EBADMSG;
+                } else {
+                        text = strdup_printf("%s: HTTP %ld without an API error message", what, status);
+                        r = -EREMOTEIO;
+                }
+                break;
+        }
+        if (!text)
+                return -ENOMEM;
+        *reterr_message = scrubbed(hb, text);
+        return r;
+}
+
+/* One API call: sent (signing in first when tokens come from signing in), then interpret()ed;
+ * the transport errors of http_send() besides. */
 static int call(HttpsBackend *hb, const HttpRequest *proto, bool with_token, HttpResponse *ret, char **reterr_message) {
         HttpRequest rq = *proto;
         for (;;) {
@@ -127,74 +201,10 @@ static int call(HttpsBackend *hb, const HttpRequest *proto, bool with_token, Htt
                         *reterr_message = scrubbed(hb, message);
                         return r;
                 }
-                if (resp.status >= 200 && resp.status < 300) {
-                        *ret = resp;
-                        return 0;
-                }
-                _cleanup_free_ char *server = NULL;
-                bool json = emx2_parse_error(resp.body, resp.size, &server) >= 0;
-                long status = resp.status;
-                http_response_done(&resp);
-                _cleanup_free_ char *what = strdup_printf("%s %s%s%s", rq.method, rq.path, rq.query ? "?" : "",
-                                                          rq.query ?: "");
-                if (!what)
-                        return -ENOMEM;
-                Emx2ErrorKind kind = json ? emx2_error_kind(server)
-                                     : status == 401 || status == 403 ? EMX2_ERROR_PERMISSION
-                                     : status == 404                  ? EMX2_ERROR_NOT_FOUND
-                                                                      : EMX2_ERROR_OTHER;
-                _cleanup_free_ char *text = NULL;
-                switch (kind) {
-                case EMX2_ERROR_TOKEN:
-                        if (hb->sign_in && hb->n_sign_ins < LIMIT_SIGNIN_ATTEMPTS) {
-                                /* Signed-in tokens live 30 minutes: sign in again and repeat. */
-                                secret_done(&hb->token);
-                                continue;
-                        }
-                        text = strdup_printf("%s: the Directory refused the token (%s); %s", what, server,
-                                             hb->sign_in ? "signing in again did not help"
-                                                         : "create a new token and put it in the token file");
-                        r = -EACCES;
-                        break;
-                case EMX2_ERROR_PERMISSION:
-                        if (!with_token)
-                                text = strdup_printf("%s: %s (this schema should be readable without a token: is the "
-                                                     "schema name right?)",
-                                                     what, server ?: "permission denied");
-                        else if (!hb->token.value)
-                                text = strdup_printf("%s: %s: no API token is configured (directory.token_file, the "
-                                                     "credentials folder's token, or directory.email with a password)",
-                                                     what, server ?: "permission denied");
-                        else
-                                text = strdup_printf("%s: %s (the token%s has no %s access to this schema)", what,
-                                                     server ?: "permission denied",
-                                                     hb->token_source ? hb->token_source : "",
-                                                     streq(rq.method, "GET") ? "read" : "write");
-                        r = -EACCES;
-                        break;
-                case EMX2_ERROR_TIMEOUT:
-                        text = strdup_printf("%s: the Directory's database timed out (%s); try again later", what,
-                                             server);
-                        r = -ETIMEDOUT;
-                        break;
-                case EMX2_ERROR_NOT_FOUND:
-                        text = strdup_printf("%s: %s", what, server ?: "not found");
-                        r = -ENOENT;
-                        break;
-                case EMX2_ERROR_OTHER:
-                        if (json) {
-                                text = strdup_printf("%s: the Directory refused it: %s", what, server);
-                                r = -EBADMSG;
-                        } else {
-                                text = strdup_printf("%s: HTTP %ld without an API error message", what, status);
-                                r = -EREMOTEIO;
-                        }
-                        break;
-                }
-                if (!text)
-                        return -ENOMEM;
-                *reterr_message = scrubbed(hb, text);
-                return r;
+                r = interpret(hb, &rq, with_token, &resp, ret, reterr_message);
+                if (r != 1)
+                        return r;
+                secret_done(&hb->token);
         }
 }
 
@@ -202,67 +212,191 @@ static bool is_html(const HttpResponse *r) {
         return r->content_type && strncasecmp(r->content_type, "text/html", 9) == 0;
 }
 
-static int https_fetch_table(Backend *b, SchemaKind schema, const char *table, const char *node, char **ret_data,
-                             size_t *ret_size, Findings *findings) {
-        HttpsBackend *hb = https_backend(b);
-        const char *schema_name = backend_schema_name(b->config, schema);
-        _cleanup_free_ char *path = table_path(schema_name, table);
-        _cleanup_free_ char *query = NULL;
-        if (!path)
+/* One read's request: the table's CSV (the published schema filtered to the node), or the staging
+ * schema's model. Only the staging schema needs the token; the others are public. */
+typedef struct ReadRequest {
+        HttpRequest rq;
+        char *path, *query;
+        bool with_token;
+} ReadRequest;
+
+static void read_request_done(ReadRequest *q) {
+        free(q->path);
+        free(q->query);
+}
+
+static int read_request(const Config *config, const BackendRead *rd, ReadRequest *ret) {
+        const char *schema_name = backend_schema_name(config, rd->schema);
+        *ret = (ReadRequest) { .with_token = rd->schema == SCHEMA_STAGING };
+        ret->path = rd->table ? table_path(schema_name, rd->table) : schema_path(config->staging_schema, "/api/csv");
+        if (!ret->path)
                 return -ENOMEM;
-        if (schema == SCHEMA_PUBLISHED && node) {
+        if (rd->table && rd->schema == SCHEMA_PUBLISHED && rd->node) {
                 /* The published schema holds every country: only this node's rows. */
-                json_auto_t *filter = json_pack("{s:{s:{s:s}}}", "national_node", "id", "equals", node);
+                json_auto_t *filter = json_pack("{s:{s:{s:s}}}", "national_node", "id", "equals", rd->node);
                 _cleanup_free_ char *text = filter ? json_dumps(filter, JSON_COMPACT) : NULL;
                 _cleanup_free_ char *escaped = text ? http_escape(text) : NULL;
-                query = escaped ? strdup_printf("filter=%s", escaped) : NULL;
-                if (!query)
+                ret->query = escaped ? strdup_printf("filter=%s", escaped) : NULL;
+                if (!ret->query)
                         return -ENOMEM;
         }
-        HttpRequest rq = { .method = "GET", .path = path, .query = query };
-        HttpResponse resp = {};
-        _cleanup_free_ char *message = NULL;
-        /* Only the staging schema needs the token; the others are public. */
-        int r = call(hb, &rq, schema == SCHEMA_STAGING, &resp, &message);
-        if (r >= 0 && is_html(&resp)) {
-                http_response_done(&resp);
-                message = strdup_printf("GET %s: an HTML page came instead of CSV (a proxy or a login page?)", path);
-                r = -EREMOTEIO;
-        }
-        if (r < 0) {
-                if (r == -ENOENT)
-                        return r; /* the caller decides whether a missing table matters (model drift says so) */
-                int k = add_remote_finding(hb, findings, table, NULL, message ?: "failed");
-                return k < 0 ? k : r;
-        }
-        *ret_data = TAKE_PTR(resp.body);
-        *ret_size = resp.size;
-        http_response_done(&resp);
+        ret->rq = (HttpRequest) { .method = "GET", .path = ret->path, .query = ret->query };
         return 0;
 }
 
-static int https_fetch_model(Backend *b, char **ret_data, size_t *ret_size, Findings *findings) {
-        HttpsBackend *hb = https_backend(b);
-        _cleanup_free_ char *path = schema_path(b->config->staging_schema, "/api/csv");
-        if (!path)
-                return -ENOMEM;
-        HttpRequest rq = { .method = "GET", .path = path };
-        HttpResponse resp = {};
-        _cleanup_free_ char *message = NULL;
-        int r = call(hb, &rq, true, &resp, &message);
+/* The outcome of a read from the call's: the CSV, or a finding saying what failed (a table that is
+ * not there is the caller's to judge: model drift says whether it matters). */
+static int read_complete(HttpsBackend *hb, BackendRead *rd, const char *path, int r, HttpResponse *resp,
+                         const char *message) {
+        _cleanup_free_ char *text = NULL;
+        if (r >= 0 && rd->table && is_html(resp)) {
+                text = strdup_printf("GET %s: an HTML page came instead of CSV (a proxy or a login page?)", path);
+                message = text ?: "an HTML page came instead of CSV";
+                r = -EREMOTEIO;
+        } else if (r >= 0 && !rd->table && (resp->size > LIMIT_LIVE_MODEL_BYTES || is_html(resp))) {
+                message = "the staging schema's model is no model CSV";
+                r = -EREMOTEIO;
+        }
         if (r < 0) {
-                int k = add_remote_finding(hb, findings, NULL, NULL, message ?: "failed");
+                http_response_done(resp);
+                if (r == -ENOENT && rd->table)
+                        return r;
+                int k = add_remote_finding(hb, &rd->findings, rd->table, NULL, message ?: "failed");
                 return k < 0 ? k : r;
         }
-        if (resp.size > LIMIT_LIVE_MODEL_BYTES || is_html(&resp)) {
-                http_response_done(&resp);
-                int k = add_remote_finding(hb, findings, NULL, NULL, "the staging schema's model is no model CSV");
-                return k < 0 ? k : -EREMOTEIO;
-        }
-        *ret_data = TAKE_PTR(resp.body);
-        *ret_size = resp.size;
-        http_response_done(&resp);
+        rd->data = TAKE_PTR(resp->body);
+        rd->size = resp->size;
+        http_response_done(resp);
         return 0;
+}
+
+static int https_read(HttpsBackend *hb, BackendRead *rd) {
+        ReadRequest q;
+        int r = read_request(hb->backend.config, rd, &q);
+        if (r >= 0) {
+                HttpResponse resp = {};
+                _cleanup_free_ char *message = NULL;
+                r = call(hb, &q.rq, q.with_token, &resp, &message);
+                r = read_complete(hb, rd, q.path, r, &resp, message);
+        }
+        read_request_done(&q);
+        return r;
+}
+
+static int https_fetch_table(Backend *b, SchemaKind schema, const char *table, const char *node, char **ret_data,
+                             size_t *ret_size, Findings *findings) {
+        BackendRead rd;
+        backend_read_init(&rd, schema, table, node);
+        int r = https_read(https_backend(b), &rd);
+        if (findings_move(findings, &rd.findings) < 0)
+                r = -ENOMEM;
+        if (r >= 0) {
+                *ret_data = TAKE_PTR(rd.data);
+                *ret_size = rd.size;
+        }
+        backend_read_done(&rd);
+        return r;
+}
+
+static int https_fetch_model(Backend *b, char **ret_data, size_t *ret_size, Findings *findings) {
+        return https_fetch_table(b, SCHEMA_STAGING, NULL, NULL, ret_data, ret_size, findings);
+}
+
+/* A batch of reads, sent at once through http_send_many(). */
+typedef struct ReadBatch {
+        HttpsBackend *hb;
+        BackendRead *reads;
+        ReadRequest *requests;       /* per read */
+        HttpExchange *exchanges;     /* per read sent */
+        size_t *read_of;             /* per exchange: its read */
+        bool *again;                 /* per read: the token expired, sent again on its own after the batch */
+        const BackendBatch *batch;
+} ReadBatch;
+
+static void read_done(ReadBatch *rb, size_t i, int r) {
+        rb->reads[i].error = r;
+        if (rb->batch->on_read_done)
+                rb->batch->on_read_done(i, rb->batch->userdata);
+}
+
+static void on_exchange_done(size_t j, void *userdata) {
+        ReadBatch *rb = userdata;
+        HttpExchange *x = &rb->exchanges[j];
+        size_t i = rb->read_of[j];
+        HttpResponse resp = {};
+        _cleanup_free_ char *message = NULL;
+        int r = x->error;
+        if (r < 0)
+                message = scrubbed(rb->hb, x->message);
+        else
+                r = interpret(rb->hb, &rb->requests[i].rq, rb->requests[i].with_token, &x->response, &resp, &message);
+        http_response_done(&x->response);
+        /* The token other requests of the batch still carry stays until the batch is over. */
+        if (r == 1)
+                rb->again[i] = true;
+        else
+                read_done(rb, i, read_complete(rb->hb, &rb->reads[i], rb->requests[i].path, r, &resp, message));
+}
+
+static int https_fetch_many(Backend *b, BackendRead *reads, size_t n_reads, const BackendBatch *batch) {
+        HttpsBackend *hb = https_backend(b);
+        ReadBatch rb = { .hb = hb, .reads = reads, .batch = batch };
+        rb.requests = calloc(n_reads ?: 1, sizeof(ReadRequest));
+        rb.exchanges = calloc(n_reads ?: 1, sizeof(HttpExchange));
+        rb.read_of = calloc(n_reads ?: 1, sizeof(size_t));
+        rb.again = calloc(n_reads ?: 1, sizeof(bool));
+        int r = rb.requests && rb.exchanges && rb.read_of && rb.again ? 0 : -ENOMEM;
+        bool token_needed = false;
+        for (size_t i = 0; r >= 0 && i < n_reads; i++) {
+                r = read_request(b->config, &reads[i], &rb.requests[i]);
+                token_needed = token_needed || rb.requests[i].with_token;
+        }
+        /* Signing in comes first: the token goes with every staging read of the batch. */
+        _cleanup_free_ char *sign_in_message = NULL;
+        int sign_in_error = 0;
+        if (r >= 0 && token_needed && hb->sign_in && !hb->token.value)
+                sign_in_error = sign_in(hb, &sign_in_message);
+        size_t n_sent = 0;
+        for (size_t i = 0; r >= 0 && i < n_reads; i++) {
+                ReadRequest *q = &rb.requests[i];
+                if (q->with_token && sign_in_error < 0) {
+                        int k = add_remote_finding(hb, &reads[i].findings, reads[i].table, NULL,
+                                                   sign_in_message ?: "signing in failed");
+                        read_done(&rb, i, k < 0 ? k : sign_in_error);
+                        continue;
+                }
+                q->rq.token = q->with_token ? hb->token.value : NULL;
+                rb.exchanges[n_sent].request = &q->rq;
+                rb.read_of[n_sent++] = i;
+        }
+        if (r >= 0) {
+                HttpBatchOptions o = { .on_done = on_exchange_done, .userdata = &rb, .cancel = batch->cancel };
+                r = http_send_many(hb->http, rb.exchanges, n_sent, &o);
+        }
+        /* Reads whose token expired, once more each: call() signs in again. */
+        bool renewed = false;
+        for (size_t i = 0; r >= 0 && i < n_reads; i++) {
+                if (!rb.again[i])
+                        continue;
+                if (!renewed)
+                        secret_done(&hb->token);
+                renewed = true;
+                HttpResponse resp = {};
+                _cleanup_free_ char *message = NULL;
+                int k = call(hb, &rb.requests[i].rq, true, &resp, &message);
+                read_done(&rb, i, read_complete(hb, &reads[i], rb.requests[i].path, k, &resp, message));
+        }
+        for (size_t j = 0; j < n_sent; j++) {
+                http_response_done(&rb.exchanges[j].response);
+                free(rb.exchanges[j].message);
+        }
+        for (size_t i = 0; rb.requests && i < n_reads; i++)
+                read_request_done(&rb.requests[i]);
+        free(rb.requests);
+        free(rb.exchanges);
+        free(rb.read_of);
+        free(rb.again);
+        return r;
 }
 
 /* ---- push ---- */
@@ -537,10 +671,17 @@ static void https_free(Backend *b) {
         free(hb);
 }
 
+static void forward_attempt(const HttpAttempt *attempt, void *userdata) {
+        HttpsBackend *hb = userdata;
+        if (hb->backend.observe)
+                hb->backend.observe(attempt, hb->backend.observe_userdata);
+}
+
 static const BackendOps https_ops = {
         .name = "https",
         .fetch_table = https_fetch_table,
         .fetch_model = https_fetch_model,
+        .fetch_many = https_fetch_many,
         .push = https_push,
         .free = https_free,
 };
@@ -593,6 +734,8 @@ int backend_https_open(const Config *config, Backend **ret, Findings *findings) 
                 .user_agent = "bbmri-dirsync/" PROGRAM_VERSION,
         };
         int r = http_client_new(&o, &hb->http);
+        if (r >= 0)
+                http_client_set_observer(hb->http, forward_attempt, hb);
         if (r < 0) {
                 int k = findings_add(findings, SEVERITY_ERROR, "backend", NULL, NULL, NULL, NULL,
                                      "directory.url %s cannot be used: https:// is needed (plain http only to a "

@@ -12,6 +12,7 @@
 #include "dataset.h"
 #include "emx2csv.h"
 #include "findings.h"
+#include "http.h"
 #include "state.h"
 
 typedef enum SchemaKind {
@@ -109,6 +110,9 @@ struct Backend {
         const BackendOps *ops;
         const Config *config;       /* not owned */
         StateDir *state;            /* not owned, may be NULL: where the push journal and caches go */
+        /* Told of each request as it ends (-v shows them), on the thread that sends it; NULL: nobody. */
+        HttpObserver observe;
+        void *observe_userdata;
 };
 
 Backend *backend_free(Backend *b);

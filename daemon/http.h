@@ -11,6 +11,8 @@
  * dropped transfers, 429/502/503/504 and Retry-After, never on other statuses. Core code: it
  * returns errors and a message, never logs, and no message it writes holds a token. */
 
+#include <stdatomic.h>
+
 #include "util.h"
 
 typedef struct HttpOptions {
@@ -57,6 +59,21 @@ int http_client_new(const HttpOptions *options, HttpClient **ret);
 HttpClient *http_client_free(HttpClient *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(HttpClient, http_client_free);
 
+/* What one attempt of a request came to, for an observer (-v shows each). Never a secret: the
+ * path is the URL's path alone, without host or query. */
+typedef struct HttpAttempt {
+        const char *method;
+        const char *path;
+        long status;                 /* 0: no answer (failure says why) */
+        const char *failure;
+        unsigned attempt;            /* 1, 2, ... */
+        uint64_t usec;
+        size_t bytes;                /* of the answer's body */
+} HttpAttempt;
+typedef void (*HttpObserver)(const HttpAttempt *attempt, void *userdata);
+/* Called as each attempt ends, on the thread that sends. */
+void http_client_set_observer(HttpClient *c, HttpObserver observe, void *userdata);
+
 /* Sends the request, retrying transient failures. Returns 0 when a response with a status that is
  * not transient arrived (*ret is filled; the caller reads 4xx bodies). Otherwise a negative errno
  * and *reterr_message (malloc()ed, no secret in it) says what failed:
@@ -70,6 +87,27 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(HttpClient, http_client_free);
  *   -ELOOP         a redirect to another origin, or too many
  *   -ENOMEM, -EIO  other failures */
 int http_send(HttpClient *c, const HttpRequest *request, HttpResponse *ret, char **reterr_message);
+
+/* One request of a batch and what came of it: error 0 and the response, or as http_send() says. */
+typedef struct HttpExchange {
+        const HttpRequest *request;
+        int error;
+        HttpResponse response;
+        char *message;               /* with an error; malloc()ed, may be NULL on -ENOMEM */
+} HttpExchange;
+
+typedef struct HttpBatchOptions {
+        void (*on_done)(size_t index, void *userdata); /* as each exchange ends (any order) */
+        void *userdata;
+        const atomic_bool *cancel;   /* once set, exchanges not yet done end with -ECANCELED */
+} HttpBatchOptions;
+
+/* Sends the requests concurrently, at most LIMIT_HTTP_CONNECTIONS at once in the order given, each
+ * with every rule of http_send() (its own tries, pauses and redirects), and at most
+ * LIMIT_HTTP_BATCH_BYTES of answers in all. Each exchange's outcome is in it on return. Returns 0,
+ * or a negative errno when the batch could not be run (each exchange then says so). options may
+ * be NULL. */
+int http_send_many(HttpClient *c, HttpExchange *exchanges, size_t n, const HttpBatchOptions *options);
 
 /* Waits usec or until the deadline, whichever is first; -ETIME when the deadline cuts it short. */
 int http_pause(HttpClient *c, uint64_t usec);

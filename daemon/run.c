@@ -19,6 +19,7 @@ void run_init(Run *run, const RunOptions *options, const char *command, const ch
                 .config_path = options->config_path,
         };
         run->phase_start = now_usec_monotonic();
+        (void) pthread_mutex_init(&run->sink_lock, NULL);
 }
 
 /* Structured fields for the next event; copied. */
@@ -34,8 +35,11 @@ static void run_deliver(Run *run, RunEvent *e) {
         for (size_t i = 0; i < run->n_pending_fields; i++)
                 e->fields[i] = run->pending_fields[i];
         e->n_fields = run->n_pending_fields;
-        if (run->options.sink)
+        if (run->options.sink) {
+                pthread_mutex_lock(&run->sink_lock);
                 run->options.sink(run, e, run->options.userdata);
+                pthread_mutex_unlock(&run->sink_lock);
+        }
         for (size_t i = 0; i < run->n_pending_fields; i++)
                 free((char *) run->pending_fields[i]);
         run->n_pending_fields = 0;
@@ -74,6 +78,26 @@ void run_done(Run *run) {
         free(run->report_json);
         free(run->error);
         free(run->summary);
+        (void) pthread_mutex_destroy(&run->sink_lock);
+}
+
+/* Each request as it ends (shown with -v): method, the URL's path alone (a query may carry
+ * anything), status or why there was none, time, size and which try. On the fetch's thread too:
+ * no pending fields, the sink under its lock. */
+static void run_observe_request(const HttpAttempt *a, void *userdata) {
+        Run *run = userdata;
+        _cleanup_free_ char *tries = a->attempt > 1 ? strdup_printf(" (try %u)", a->attempt) : NULL;
+        _cleanup_free_ char *message =
+                a->status > 0 ? strdup_printf("%s %s: %ld in %.3f s (%zu bytes)%s", a->method, a->path, a->status,
+                                              (double) a->usec / 1e6, a->bytes, tries ?: "")
+                              : strdup_printf("%s %s: %s in %.3f s%s", a->method, a->path, a->failure ?: "failed",
+                                              (double) a->usec / 1e6, tries ?: "");
+        if (!message || !run->options.sink)
+                return;
+        RunEvent e = { .kind = RUN_EVENT_REQUEST, .priority = LOG_DEBUG, .message = message };
+        pthread_mutex_lock(&run->sink_lock);
+        run->options.sink(run, &e, run->options.userdata);
+        pthread_mutex_unlock(&run->sink_lock);
 }
 
 /* Records a finished phase in the report and tells the sink (shown with -v). */
@@ -524,6 +548,8 @@ static int compare_with_remote(Run *run, bool against_published) {
         LookupCacheState lookups = LOOKUP_CACHE_FRESH;
         if (backend_error >= 0) {
                 run->backend->state = run->state;
+                run->backend->observe = run_observe_request;
+                run->backend->observe_userdata = run;
                 report_removed_temporaries(run, run->config->directory_url, "push",
                                            backend_remove_temporaries(run->backend));
                 /* The Directory's lookup tables, at most daily. A copy that is due serves this run
@@ -861,6 +887,10 @@ int run_pull(Run *run, bool from_published, const char *output) {
         Findings backend_findings;
         findings_init(&backend_findings);
         r = backend_open(run->config, &run->backend, &backend_findings);
+        if (r >= 0) {
+                run->backend->observe = run_observe_request;
+                run->backend->observe_userdata = run;
+        }
         size_t first_finding = run->findings.n_items;
         if (findings_move(&run->findings, &backend_findings) < 0)
                 r = -ENOMEM;

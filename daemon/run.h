@@ -6,6 +6,7 @@
  * logs; it keeps what happened (findings, changes, the report) in the Run and hands each event to
  * the caller's sink as it happens, in order, so the program can log it. */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <syslog.h>
 
@@ -32,6 +33,8 @@ typedef enum RunEventKind {
         RUN_EVENT_FINDINGS,        /* findings->items[findings_from..n_items) are ready to be shown */
         RUN_EVENT_CHANGES,         /* the run's changes are ready to be shown */
         RUN_EVENT_PHASE,           /* a phase finished: "phase fetch: 1.234 s" (LOG_DEBUG) */
+        RUN_EVENT_REQUEST,         /* a request to the Directory ended: "GET /path: 200 in 0.120 s" (LOG_DEBUG);
+                                    * may come from the fetch's thread (never two at once) */
 } RunEventKind;
 
 #define RUN_EVENT_FIELDS_MAX 4
@@ -86,6 +89,7 @@ struct Run {
         char *summary;           /* pull: the outcome in one line for people */
         const char *pending_fields[RUN_EVENT_FIELDS_MAX]; /* for the next event; owned */
         size_t n_pending_fields;
+        pthread_mutex_t sink_lock;  /* one event at a time: requests end on the fetch's thread */
 };
 
 void run_init(Run *run, const RunOptions *options, const char *command, const char *program_version);

@@ -147,6 +147,7 @@ typedef struct Request {
         uint64_t bytes_in;
         bool too_big;
         bool started;
+        uint64_t start_usec;    /* CLOCK_MONOTONIC when the request arrived, for the log */
         bool write;             /* method is not GET */
         unsigned n, nth;        /* number overall; number among writes or among reads */
 } Request;
@@ -325,6 +326,10 @@ static void log_request(Emulator *e, const Request *req, const char *method, con
         json_object_set_new(j, "bytes_in", json_integer((json_int_t) req->bytes_in));
         json_object_set_new(j, "bytes_out", json_integer((json_int_t) (r->drop ? sizeof drop_prefix - 1 : r->size)));
         json_object_set_new(j, "tables", r->tables ? json_incref(r->tables) : json_object());
+        /* When it came and when its answer was ready (ms, CLOCK_MONOTONIC): a test finds which
+         * requests overlapped and how many waited on each other. */
+        json_object_set_new(j, "start_ms", json_real((double) req->start_usec / 1000.0));
+        json_object_set_new(j, "end_ms", json_real((double) now_usec_monotonic() / 1000.0));
         _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
         if (!text)
                 return;
@@ -1941,6 +1946,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 return MHD_NO; /* the URI callback ran out of memory */
         if (!req->started) {
                 req->started = true;
+                req->start_usec = now_usec_monotonic();
                 req->write = !streq(method, "GET");
                 pthread_mutex_lock(&e->lock);
                 req->n = ++e->n_requests;

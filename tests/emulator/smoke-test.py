@@ -344,7 +344,8 @@ def test_main(tmp):
 
     # The request log.
     log = emu.log()
-    fields = {"n", "method", "path", "query", "status", "write", "token", "fault", "bytes_in", "bytes_out", "tables"}
+    fields = {"n", "method", "path", "query", "status", "write", "token", "fault", "bytes_in", "bytes_out", "tables",
+              "start_ms", "end_ms"}
     check(len(log) > 30 and all(set(e) == fields for e in log), "request log: every line has the documented fields")
     check([e["n"] for e in log] == list(range(1, len(log) + 1)), "request log: n counts every request")
     check(all(e["write"] == (e["method"] != "GET") and e["token"] in ("present", "absent") for e in log),
@@ -417,6 +418,8 @@ def test_faults(tmp):
           "request log: fault names %s" % [e["fault"] for e in log[:11]])
     check(log[1]["bytes_out"] < 100 and log[2]["tables"]["CollectionFacts"]["upserts"] == 150 and
           len(log[2]["tables"]["CollectionFacts"]["ids"]) == 150, "request log: drop bytes_out, the batch's rows")
+    check(all(e["start_ms"] <= e["end_ms"] for e in log) and log[3]["end_ms"] - log[3]["start_ms"] >= 300 * SLOW and
+          log[4]["start_ms"] >= log[3]["end_ms"], "request log: start_ms and end_ms, the latency between them")
     emu.stop("faults")
 
     # Signed-in tokens expire after --token-ttl seconds; --live-model is served verbatim.

@@ -21,6 +21,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from emulator_helpers import waves, write_ontologies  # noqa: E402
+
 program, emulator, root, scenario = sys.argv[1:5]
 root = os.path.abspath(root)
 use_valgrind = "--valgrind" in sys.argv[5:]
@@ -43,7 +46,7 @@ class Env:
             (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(work, name))
         self.remote = os.path.join(work, "remote")
         shutil.copytree(os.path.join(root, "config", "example-directory"), self.remote)
-        self.write_ontologies(os.path.join(self.remote, "DirectoryOntologies"))
+        write_ontologies(os.path.join(self.remote, "DirectoryOntologies"), root)
         self.ca = os.path.join(work, "ca")
         subprocess.run(["bash", os.path.join(root, "tests", "http", "make-test-ca.sh"), self.ca], check=True)
         self.token = "tok-" + secrets.token_hex(16)
@@ -60,27 +63,6 @@ class Env:
         self.port = None
         self.log_mark = 0
         self.config_args = None
-
-    @staticmethod
-    def write_ontologies(folder):
-        """The lookup tables the Directory serves, as CSV (name, label), from the project's own
-        built-in vocabularies (mappings/vocabularies.tsv: "@table<TAB>NAME", then "ID<TAB>LABEL")."""
-        os.makedirs(folder, exist_ok=True)
-        tables, current = {}, None
-        for line in open(os.path.join(root, "mappings", "vocabularies.tsv"), encoding="utf-8"):
-            if line.startswith("#"):
-                continue
-            key, value = line.rstrip("\n").split("\t")
-            if key == "@table":
-                current = tables.setdefault(value, [])
-            elif not key.startswith("@"):
-                current.append((key, value))
-        for name, terms in tables.items():
-            with open(os.path.join(folder, name + ".csv"), "w", encoding="utf-8", newline="") as f:
-                w = csv.writer(f, lineterminator="\n")
-                w.writerow(["name", "label"])
-                for term in terms:
-                    w.writerow(term)
 
     @staticmethod
     def write_secret(path, value):
@@ -417,7 +399,14 @@ def scenario_sign_in(env):
     signins = [r for r in reqs if r["path"] == "/api/graphql"]
     check(len(signins) == 2, f"signed in, then again after the token expired ({len(signins)} sign-ins)")
     expired = [r for r in reqs if r["status"] == 400 and r["path"].startswith("/BBMRI-BE/")]
-    check(len(expired) == 1, f"exactly one request met the expired token ({[(r['n'], r['path']) for r in expired]})")
+    # Reads go out together: those sent with the token before it was renewed meet the expiry (at
+    # most one batch of staging reads), none sent after the second sign-in does, and each is sent
+    # again with the new token.
+    second_signin = max((r["end_ms"] for r in signins), default=0)
+    check(expired and len(expired) <= len(TABLES) + 1 and all(r["start_ms"] < second_signin for r in expired),
+          f"only reads sent before signing in again met the expired token ({[(r['n'], r['path']) for r in expired]})")
+    check(all(any(q["path"] == r["path"] and q["status"] == 200 and q["start_ms"] >= second_signin for q in reqs)
+              for r in expired), "each was sent again after signing in again, and answered")
     check("1 added, 2 changed, 1 removed" in env.out, "the renewed token pushes the changes")
     env.start()
     converged(env, "after sign-in")
@@ -579,6 +568,71 @@ def scenario_proxy(env):
     env.run("diff", expect=1, what="diff without the proxy")
 
 
+LATENCY_MS = 250
+
+
+def age_lookup_cache(env, days):
+    folder = os.path.join(env.work, "state", "ontologies")
+    old = time.time() - days * 86400
+    os.utime(folder, (old, old))
+
+
+def scenario_parallel_reads(env):
+    # Every request waits LATENCY_MS at the server: what the client waits for in sequence shows as
+    # waves of requests (design targets: a no-change sync 2, with the lookup refresh 3, a push
+    # with its verification 6; the requests each wave holds are printed).
+    env.start(faults=[f"latency:{LATENCY_MS}@1-1000000"])
+    env.config()
+    env.mark()
+    env.run("sync", "--dry-run", expect=0, what="first run (no lookup cache yet)")
+    reqs = env.requests()
+    print(f"info first run: {len(reqs)} requests in {waves(reqs)} waves")
+    check(waves(reqs) <= 3, f"a run that must fetch the lookup tables first waits at most 3 round trips ({waves(reqs)})")
+    check(len(reqs) >= 28, f"it read the lookup tables, the live model and the staging tables ({len(reqs)} requests)")
+
+    env.mark()
+    start = time.monotonic()
+    env.run("sync", "--dry-run", expect=0, what="no-change run")
+    reqs = env.requests()
+    print(f"info no-change run: {len(reqs)} requests in {waves(reqs)} waves, {time.monotonic() - start:.2f} s "
+          f"at {LATENCY_MS} ms a request")
+    check(len(reqs) == len(TABLES) + 1, f"a run with a fresh lookup cache reads the model and the tables ({len(reqs)})")
+    check(waves(reqs) <= 2, f"a no-change sync waits at most 2 round trips ({waves(reqs)})")
+
+    age_lookup_cache(env, 2)
+    env.mark()
+    env.run("sync", "--dry-run", expect=0, what="run with the lookup refresh due")
+    reqs = env.requests()
+    onto = [r for r in reqs if r["path"].startswith("/DirectoryOntologies/")]
+    print(f"info run with the lookup refresh: {len(reqs)} requests in {waves(reqs)} waves")
+    check(len(onto) >= 19, f"the refresh read the lookup tables ({len(onto)})")
+    check(waves(reqs) <= 3, f"a run with the lookup refresh waits at most 3 round trips ({waves(reqs)})")
+    folder = os.path.join(env.work, "state", "ontologies")
+    check(time.time() - os.stat(folder).st_mtime < 3600, "the refreshed copy replaced the one that was due")
+
+    for method in ("zip", "csv"):
+        if method == "csv":
+            # Undo the push, so that the CSV push has the same changes to make.
+            shutil.rmtree(os.path.join(env.remote, "BBMRI-BE"))
+            shutil.copytree(os.path.join(root, "config", "example-directory", "BBMRI-BE"),
+                            os.path.join(env.remote, "BBMRI-BE"))
+            env.start(faults=[f"latency:{LATENCY_MS}@1-1000000"])
+            env.config(method="csv")
+        env.mark()
+        env.run("sync", expect=0, what=f"{method}: push with verification")
+        reqs = env.requests()
+        print(f"info {method} push: {len(reqs)} requests in {waves(reqs)} waves")
+        check(waves(reqs) <= 6, f"{method}: a push with its verification waits at most 6 round trips ({waves(reqs)})")
+        w = writes(reqs)
+        pushed = sorted({t for r in w for t in r["tables"]})
+        last_write = max(r["end_ms"] for r in w) if w else 0
+        reread = sorted(r["path"].rsplit("/", 1)[1] for r in reqs
+                        if r["method"] == "GET" and r["start_ms"] >= last_write and r["path"].startswith("/BBMRI-BE/api/csv/"))
+        check(pushed and reread == pushed, f"{method}: the verification reads only the tables the push changed "
+                                           f"(pushed {pushed}, read again {reread})")
+        converged(env, f"{method} after the parallel push")
+
+
 def scenario_plain_http(env):
     env.start(tls=False)
     env.config()
@@ -641,6 +695,7 @@ scenarios = {
     "model-drift": scenario_model_drift,
     "deadline": scenario_deadline,
     "plain-http": scenario_plain_http,
+    "parallel-reads": scenario_parallel_reads,
     "proxy-from-environment": scenario_proxy,
     "zip-deletions": lambda e: scenario_delete_policy(e, "zip"),
     "csv-deletions": lambda e: scenario_delete_policy(e, "csv"),
