@@ -24,73 +24,41 @@ static const char *change_word(const Change *c, DeletionPolicy deletions) {
         return change_kind_to_string(c->kind);
 }
 
-static bool listed_code(const char *codes, const char *code) {
-        size_t n = strlen(code);
-        if (n == 0)
-                return true;
-        for (const char *p = codes; (p = strstr(p, code)); p += n)
-                if ((p == codes || p[-1] == ' ') && (p[n] == ',' || p[n] == 0))
-                        return true;
-        return false;
-}
-
-/* The quality errors that hold a row back, by check id, each once: "CC:A, CC:B". */
-static char *held_back_codes(const Findings *findings, const char *table, const char *id) {
-        _cleanup_free_ char *codes = strdup("");
-        for (size_t i = 0; codes && i < findings->n_items; i++) {
-                const Finding *f = &findings->items[i];
-                if (!f->holds_back || !streq_ptr(f->table, table) || !streq_ptr(f->id, id))
-                        continue;
-                if (listed_code(codes, f->code))
-                        continue;
-                char *more = strdup_printf("%s%s%s", codes, *codes ? ", " : "", f->code);
-                free(codes);
-                codes = more;
-        }
-        return TAKE_PTR(codes);
-}
-
 char *change_held_back_reason(const Model *model, const Change *c, const Findings *findings, bool full) {
-        const char *table = c->table < model->n_tables ? model->tables[c->table].name : "?";
-        size_t n = 0, n_quality = 0;
-        const Finding *first = NULL, *first_quality = NULL;
-        for (size_t i = 0; findings && i < findings->n_items; i++) {
-                const Finding *f = &findings->items[i];
-                if ((f->severity != SEVERITY_ERROR && !f->holds_back) || !streq_ptr(f->table, table) ||
-                    !streq_ptr(f->id, c->id))
-                        continue;
-                if (f->severity == SEVERITY_ERROR) {
-                        if (!first)
-                                first = f;
-                        n++;
-                } else {
-                        if (!first_quality)
-                                first_quality = f;
-                        n_quality++;
-                }
-        }
-        if (first) {
-                _cleanup_free_ char *why = change_shown_value(first->message, full);
-                return why ? strdup_printf("%zu error%s; first: %s", n, n == 1 ? "" : "s", why) : NULL;
-        }
-        if (first_quality) {
-                /* The quality policy's reason: which checks, and the first one's message. */
-                _cleanup_free_ char *why = change_shown_value(first_quality->message, full);
+        if (c->n_held_by > 0) {
+                /* Noted by the quality policy: its errors, or the quality errors it holds against it. */
+                _cleanup_free_ char *why = change_shown_value(c->held_by_message, full);
                 if (!why)
                         return NULL;
-                if (n_quality == 1)
-                        return strdup_printf("quality error %s: %s", first_quality->code, why);
-                _cleanup_free_ char *codes = held_back_codes(findings, table, c->id);
-                return codes ? strdup_printf("%zu quality errors (%s); first: %s: %s", n_quality, codes,
-                                             first_quality->code, why)
-                             : NULL;
+                if (c->held_by_errors)
+                        return strdup_printf("%zu error%s; first: %s", c->n_held_by, c->n_held_by == 1 ? "" : "s", why);
+                if (c->n_held_by == 1)
+                        return strdup_printf("quality error %s: %s", c->held_by_code, why);
+                return strdup_printf("%zu quality errors (%s); first: %s: %s", c->n_held_by,
+                                     c->held_by_codes ?: c->held_by_code, c->held_by_code, why);
         }
-        if (c->needs) {
-                const char *needed = c->needs->table < model->n_tables ? model->tables[c->needs->table].name : "?";
-                return strdup_printf("it refers to %s %s, which is held back and not in the Directory yet", needed,
-                                     c->needs->id);
+        if (c->needs_id) {
+                const char *needed = c->needs_table < model->n_tables ? model->tables[c->needs_table].name : "?";
+                return strdup_printf("it refers to %s %s, which %s", needed, c->needs_id,
+                                     c->needs_errors ? "is held back for errors"
+                                                     : "is held back and not in the Directory yet");
         }
-        return strdup("it has errors");
+        /* Not noted (a change set the policy did not see): the row's errors, if any. */
+        const char *table = c->table < model->n_tables ? model->tables[c->table].name : "?";
+        size_t n = 0;
+        const Finding *first = NULL;
+        for (size_t i = 0; findings && i < findings->n_items; i++) {
+                const Finding *f = &findings->items[i];
+                if (f->severity != SEVERITY_ERROR || !streq_ptr(f->table, table) || !streq_ptr(f->id, c->id))
+                        continue;
+                if (!first)
+                        first = f;
+                n++;
+        }
+        if (!first)
+                return strdup("it has errors");
+        _cleanup_free_ char *why = change_shown_value(first->message, full);
+        return why ? strdup_printf("%zu error%s; first: %s", n, n == 1 ? "" : "s", why) : NULL;
 }
 
 char *change_headline(const Model *model, const Change *c, const ChangeTextOptions *o) {

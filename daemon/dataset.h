@@ -18,6 +18,7 @@ enum {
         ROW_HAS_ERROR = 1u << 0, /* validation found an error in this row */
         ROW_BLOCKED = 1u << 1,   /* not to be pushed: an error here or in a row it depends on, or
                                   * the quality policy's decision (quality-policy.h) */
+        ROW_HELD_BY_POLICY = 1u << 2, /* ROW_BLOCKED by the quality policy alone */
         /* Scratch bits for one stage's walk over the rows; clear again when the stage returns. */
         ROW_SCRATCH_ACTIVE = 1u << 6,
         ROW_SCRATCH_DONE = 1u << 7,

@@ -31,8 +31,10 @@ const char *directory_id_node(const char *id, char *buf, size_t size) {
 ChangeSet *change_set_free(ChangeSet *c) {
         if (!c)
                 return NULL;
-        for (size_t i = 0; i < c->n_changes; i++)
+        for (size_t i = 0; i < c->n_changes; i++) {
                 free(c->changes[i].columns);
+                free(c->changes[i].held_by_codes);
+        }
         free(c->changes);
         free(c->per_table);
         free(c);

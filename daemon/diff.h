@@ -31,9 +31,20 @@ typedef struct Change {
         ColumnChange *columns;   /* changed: the differing columns; added: every non-empty column */
         size_t n_columns;
         bool blocked;            /* the local row is ROW_BLOCKED: reported, not pushed */
-        /* Held back by the quality policy because it refers to this added row, itself held back
-         * (the Directory lacks it, so the reference would be refused); else NULL. */
-        const struct Change *needs;
+        /* Held back for a row it refers to (noted by quality_policy_apply()): an added row the
+         * policy holds back (the Directory lacks it, so the reference would be refused), or,
+         * with needs_errors, a row with errors or held back for them; needs_id NULL otherwise. */
+        size_t needs_table;
+        const char *needs_id;
+        bool needs_errors;
+        /* Why it is held back, found once for all held-back changes (quality_policy_apply()) so that
+         * showing thousands of them stays linear: its errors, or without any the quality errors
+         * the policy holds against it; n_held_by of them, the first one's code and message
+         * (strings of the run's findings), and the quality errors' check ids, each once. */
+        size_t n_held_by;
+        bool held_by_errors;
+        const char *held_by_code, *held_by_message;
+        char *held_by_codes;     /* "CC:A, CC:B" (owned), or NULL */
 } Change;
 
 typedef struct DiffTableCounts {

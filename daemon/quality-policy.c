@@ -5,6 +5,7 @@
  * (row id, check id) pairs of the Directory's quality errors per table. */
 typedef struct Policy {
         const Model *model;
+        const Dataset *local;
         StrMap **pushed;     /* per table: id -> Change */
         StrMap **in_remote;  /* per table: "id\x1fcheck id" -> NULL; `new` only */
         Arena keys;
@@ -74,26 +75,38 @@ static void hold_back(ChangeSet *changes, Dataset *local, Change *c) {
         changes->total.blocked++;
         Row *row = dataset_find(local, c->table, c->id);
         if (row)
-                row->flags |= ROW_BLOCKED;
+                row->flags |= ROW_BLOCKED | ROW_HELD_BY_POLICY;
 }
 
-static const Change *held_back_added(const StrMap *pushed, const char *id) {
-        const Change *target = strmap_get(pushed, id);
-        return target && target->blocked && target->kind == CHANGE_ADDED ? target : NULL;
+/* A referenced row that holds its referrer back: the id to name (stable), or NULL. */
+typedef const char *(*HoldingRow)(const Policy *p, size_t table, const char *id);
+
+/* An added row the policy holds back. */
+static const char *held_back_added(const Policy *p, size_t table, const char *id) {
+        const Change *target = strmap_get(p->pushed[table], id);
+        return target && target->blocked && target->kind == CHANGE_ADDED ? target->id : NULL;
 }
 
-/* The held-back added row that c's row refers to (the references validation follows), or NULL. */
-static int held_back_target(const Policy *p, const Change *c, const Change **ret) {
+/* A row held back for errors (its own or those of a row it needs), as validation marked it. */
+static const char *held_back_for_errors(const Policy *p, size_t table, const char *id) {
+        const Row *row = dataset_find(p->local, table, id);
+        return row && (row->flags & ROW_BLOCKED) && !(row->flags & ROW_HELD_BY_POLICY) ? row->id : NULL;
+}
+
+/* The first row c's row refers to (the references validation follows) that holding() names. */
+static int first_holding_reference(const Policy *p, const Change *c, HoldingRow holding, size_t *ret_table,
+                                   const char **ret_id) {
         const ModelTable *t = &p->model->tables[c->table];
-        const Change *found = NULL;
-        for (size_t k = 0; k < t->n_columns && !found; k++) {
+        const char *found = NULL;
+        size_t k = 0;
+        for (; k < t->n_columns && !found; k++) {
                 const ModelColumn *column = &t->columns[k];
                 const char *cell = c->local->cells[k];
                 if (!cell || !column->node_owned || column->ontology || !column->ref_table || column->ref_table_index < 0)
                         continue;
-                const StrMap *pushed = p->pushed[column->ref_table_index];
+                size_t target = (size_t) column->ref_table_index;
                 if (!column_type_is_list(column->type)) {
-                        found = held_back_added(pushed, cell);
+                        found = holding(p, target, cell);
                         continue;
                 }
                 const char *state = cell, *item;
@@ -102,10 +115,67 @@ static int held_back_target(const Policy *p, const Change *c, const Change **ret
                         _cleanup_free_ char *id = strndup(item, n);
                         if (!id)
                                 return -ENOMEM;
-                        found = held_back_added(pushed, id);
+                        found = holding(p, target, id);
                 }
         }
-        *ret = found;
+        *ret_id = found;
+        if (found)
+                *ret_table = (size_t) t->columns[k - 1].ref_table_index;
+        return 0;
+}
+
+static bool listed_code(const char *codes, const char *code) {
+        size_t n = strlen(code);
+        for (const char *at = codes; n > 0 && at && (at = strstr(at, code)); at += n)
+                if ((at == codes || at[-1] == ' ') && (at[n] == ',' || at[n] == 0))
+                        return true;
+        return false;
+}
+
+/* Each held-back change's reason, from one pass over the findings: its errors (which win), or the
+ * quality errors held against it, counted, the first kept, the check ids listed once. */
+static int note_reasons(const Policy *p, const Findings *findings) {
+        for (size_t i = 0; i < findings->n_items; i++) {
+                const Finding *f = &findings->items[i];
+                bool error = f->severity == SEVERITY_ERROR;
+                if ((!error && !f->holds_back) || !f->table || !f->id || !f->code)
+                        continue;
+                int t = model_table_index(p->model, f->table);
+                Change *c = t >= 0 ? strmap_get(p->pushed[t], f->id) : NULL;
+                if (!c || !c->blocked || (!error && c->held_by_errors))
+                        continue;
+                if (error && !c->held_by_errors) {
+                        c->held_by_errors = true;
+                        c->n_held_by = 0;
+                        c->held_by_codes = mfree(c->held_by_codes);
+                }
+                if (c->n_held_by++ == 0) {
+                        c->held_by_code = f->code;
+                        c->held_by_message = f->message;
+                }
+                if (error || listed_code(c->held_by_codes, f->code))
+                        continue;
+                char *codes = c->held_by_codes ? strdup_printf("%s, %s", c->held_by_codes, f->code) : strdup(f->code);
+                if (!codes)
+                        return -ENOMEM;
+                free(c->held_by_codes);
+                c->held_by_codes = codes;
+        }
+        /* Held back with no error or quality error of its own and no new row it waits for:
+         * validation held it back for a row it needs; name that row. */
+        for (size_t t = 0; t < p->model->n_tables; t++) {
+                size_t i = 0;
+                void *value;
+                while (strmap_iterate(p->pushed[t], &i, NULL, &value)) {
+                        Change *c = value;
+                        if (!c->blocked || c->n_held_by > 0 || c->needs_id)
+                                continue;
+                        int r = first_holding_reference(p, c, held_back_for_errors, &c->needs_table, &c->needs_id);
+                        if (r < 0)
+                                return r;
+                        c->needs_errors = c->needs_id != NULL;
+                }
+        }
         return 0;
 }
 
@@ -113,11 +183,7 @@ int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remo
                          const QualityOptions *options, ChangeSet *changes, Findings *findings,
                          QualityPolicyResult *ret) {
         QualityPolicyResult result = {};
-        if (block == QUALITY_BLOCK_NONE) {
-                *ret = result;
-                return 0;
-        }
-        Policy p = { .model = local->model };
+        Policy p = { .model = local->model, .local = local };
         arena_init(&p.keys);
         int r = -ENOMEM;
         p.pushed = new_maps(p.model->n_tables);
@@ -134,7 +200,7 @@ int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remo
                         goto finish;
         }
 
-        for (size_t i = 0; i < findings->n_items; i++) {
+        for (size_t i = 0; block != QUALITY_BLOCK_NONE && i < findings->n_items; i++) {
                 Finding *f = &findings->items[i];
                 int t = is_row_quality_error(f) ? model_table_index(p.model, f->table) : -1;
                 Change *c = t >= 0 ? strmap_get(p.pushed[t], f->id) : NULL;
@@ -167,18 +233,20 @@ int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remo
                         Change *c = &changes->changes[i];
                         if (c->kind == CHANGE_REMOVED || c->blocked)
                                 continue;
-                        const Change *target;
-                        if ((r = held_back_target(&p, c, &target)) < 0)
+                        size_t table;
+                        const char *target;
+                        if ((r = first_holding_reference(&p, c, held_back_added, &table, &target)) < 0)
                                 goto finish;
                         if (!target)
                                 continue;
-                        c->needs = target;
+                        c->needs_table = table;
+                        c->needs_id = target;
                         hold_back(changes, local, c);
                         result.n_held_needing++;
                         more = true;
                 }
         }
-        r = 0;
+        r = note_reasons(&p, findings);
 finish:
         policy_done(&p);
         if (r >= 0)

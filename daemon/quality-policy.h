@@ -16,7 +16,8 @@ typedef struct QualityPolicyResult {
         size_t n_tolerated;    /* quality errors of changed rows that the Directory's rows have already */
 } QualityPolicyResult;
 
-/* Applies block to changes (the diff of local against remote):
+/* Applies block to changes (the diff of local against remote), and notes for every held-back change
+ * why (Change.n_held_by ..., also for errors, also with none):
  *  - new: a quality error of an added or changed row holds it back unless remote (the
  *    Directory's current rows, checked here with the same checks) has the same (table, row id,
  *    check id); such a tolerated finding gets in_directory;

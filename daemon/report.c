@@ -168,10 +168,10 @@ static int add_held_back(const RunReport *r, HeldBackIndex *h, const Change *c, 
         json_t *by = json_array();
         if (!by || json_object_set_new(change, "held_back_by", by) < 0)
                 return -ENOMEM;
-        if (c->needs &&
+        if (c->needs_id &&
             json_object_set_new(change, "needs",
-                                json_pack("{s:o, s:o}", "table", string_or_null(model->tables[c->needs->table].name),
-                                          "id", string_or_null(c->needs->id))) < 0)
+                                json_pack("{s:o, s:o}", "table", string_or_null(model->tables[c->needs_table].name),
+                                          "id", string_or_null(c->needs_id))) < 0)
                 return -ENOMEM;
         _cleanup_free_ char *key = strdup_printf("%s%c%s", model->tables[c->table].name, DATASET_LIST_SEP, c->id);
         if (!key)
