@@ -297,7 +297,7 @@ TEST(test_listing_bounded) {
         add_quality_findings(&f, 0, 0, 3); /* quality infos first in order, listed last */
         add_findings(&f, 2, 3);
         Change many[6];
-        _cleanup_free_ char *ids[6] = {};
+        char *ids[6] = {};
         for (size_t i = 0; i < ELEMENTSOF(many); i++) {
                 ids[i] = i == 0 ? strdup(collection_id) : strdup_printf("bbmri-eric:ID:BE_B0:collection:c%zu", i);
                 many[i] = (Change) { .kind = CHANGE_ADDED, .table = (size_t) t_collections, .id = ids[i],
@@ -378,6 +378,8 @@ TEST(test_listing_bounded) {
         CHECK_INT(report_to_html(&r, &html, &size), 0);
         CHECK(!strstr(html, "This page lists"));
         CHECK_CONTAINS(html, "collection:c2<");
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++)
+                free(ids[i]);
         findings_done(&f);
 }
 
