@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# The example passes check with warnings at most, and both exports produce the eight tables.
+# The example passes check with no finding at all, and both exports produce the eight tables.
 . "$(dirname "$0")/lib.sh"
 copy_example
 cfg="$WORK/config/example.yaml"
 
 expect_exit 0 -- "$PROGRAM" -c "$cfg" check
-expect_in "$WORK/out" "check BE: 19 biobanks, 35 collections, 0 errors"
-expect_not_in "$WORK/err" "error:"
-# Quality warnings and infos alone pass.
-expect_in "$WORK/out" " quality warnings, "
+# The example is clean: no error, no warning, no quality finding of any level.
+expect_in "$WORK/out" "check BE: 19 biobanks, 35 collections, 0 errors, 0 quality errors, 0 quality warnings, 0 quality infos, 0 warnings"
+if [ -s "$WORK/err" ]; then fail "check of the example printed findings"; fi
+# Quality warnings and infos alone pass: a fact sheet without its all-star row.
+cp -r "$WORK/config" "$WORK/no-star"
+sed -i '/^71030031000-oncology-[0-9]*,\*,\*,\*,\*,/d' "$WORK/no-star/example-facts/uza-oncology.csv"
+expect_exit 0 -- "$PROGRAM" -c "$WORK/no-star/example.yaml" check
+expect_in "$WORK/err" "quality warning: expected exactly one all-star fact row, found 0"
+expect_in "$WORK/out" "0 errors, 0 quality errors, 1 quality warning, 0 quality infos, 0 warnings"
 
 expect_exit 0 -- "$PROGRAM" -c "$cfg" export -f emx2-csv -o "$WORK/csv"
 for t in Persons AlsoKnownIn Networks Biobanks Services Studies Collections CollectionFacts; do

@@ -9,11 +9,11 @@ out="$WORK/pulled"
 mkdir "$out"
 
 expect_exit 0 -- "$PROGRAM" -c "$cfg" pull -o "$out/be.yaml"
-expect_in "$WORK/out" "pull BE: 135 rows of BBMRI-BE written to $out/be.yaml and $out/be-facts.csv"
+expect_in "$WORK/out" "pull BE: 177 rows of BBMRI-BE written to $out/be.yaml and $out/be-facts.csv"
 [ "$(ls "$out")" = "be-facts.csv
 be.yaml" ] || fail "pull left other files: $(ls "$out")"
 # What a person would have written: nested collections, local ids, labels, no derived values.
-expect_in "$out/be.yaml" "# Rows: Persons 20, Networks 1, Biobanks 19, Collections 35, CollectionFacts 60"
+expect_in "$out/be.yaml" "# Rows: Persons 20, Networks 1, Biobanks 19, Collections 35, CollectionFacts 102"
 expect_in "$out/be.yaml" "  - id: UZG1"
 expect_in "$out/be.yaml" "    collections:"
 expect_in "$out/be.yaml" "      - id: onco"

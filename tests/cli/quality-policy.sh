@@ -68,7 +68,7 @@ PY
 # size change still goes (it refers to the Directory's oncology). A new collection with the error
 # is held back, and so is its new sub-collection, which needs it.
 edit_master 71030031000/oncology "data_categories: [Biological samples, Medical records]" "data_categories: [Medical records]"
-edit_master 71030031000/colorectal "size: 4300" "size: 4400"
+edit_master 71030031000/colorectal "size: 5769" "size: 5800"
 python3 - "$master" <<'PY'
 import sys
 path = sys.argv[1]
@@ -128,7 +128,7 @@ expect_in "$WORK/out" "changed Collections $UZA:oncology (held back: quality err
 expect_in "$WORK/out" "added Collections $UZA:biopsies (held back: quality error CC:SampleCatMismatch: "
 expect_in "$WORK/out" "added Collections $UZA:biopsies-colon (held back: it refers to Collections $UZA:biopsies, which is held back and not in the Directory yet)"
 expect_in "$WORK/out" "pushed in 1 request"
-[ "$(cell "$UZA:colorectal" size)" = 4400 ] || fail "the sub-collection of a held-back changed collection was not pushed"
+[ "$(cell "$UZA:colorectal" size)" = 5800 ] || fail "the sub-collection of a held-back changed collection was not pushed"
 [ "$(cell "$UZA:oncology" data_categories)" = "BIOLOGICAL_SAMPLES,MEDICAL_RECORDS" ] || fail "the held-back change reached the Directory"
 [ "$(cell "$UZA:biopsies" id)" = "(absent)" ] || fail "the held-back new collection reached the Directory"
 [ "$(cell "$UZA:biopsies-colon" id)" = "(absent)" ] || fail "the new sub-collection of a held-back new collection reached the Directory"
