@@ -228,7 +228,9 @@ static void read_request_done(ReadRequest *q) {
 static int read_request(const Config *config, const BackendRead *rd, ReadRequest *ret) {
         const char *schema_name = backend_schema_name(config, rd->schema);
         *ret = (ReadRequest) { .with_token = rd->schema == SCHEMA_STAGING };
-        ret->path = rd->table ? table_path(schema_name, rd->table) : schema_path(config->staging_schema, "/api/csv");
+        ret->path = rd->archive ? schema_path(schema_name, "/api/zip")
+                    : rd->table ? table_path(schema_name, rd->table)
+                                : schema_path(config->staging_schema, "/api/csv");
         if (!ret->path)
                 return -ENOMEM;
         if (rd->table && rd->schema == SCHEMA_PUBLISHED && rd->node) {
@@ -249,17 +251,18 @@ static int read_request(const Config *config, const BackendRead *rd, ReadRequest
 static int read_complete(HttpsBackend *hb, BackendRead *rd, const char *path, int r, HttpResponse *resp,
                          const char *message) {
         _cleanup_free_ char *text = NULL;
-        if (r >= 0 && rd->table && is_html(resp)) {
-                text = strdup_printf("GET %s: an HTML page came instead of CSV (a proxy or a login page?)", path);
+        if (r >= 0 && (rd->table || rd->archive) && is_html(resp)) {
+                text = strdup_printf("GET %s: an HTML page came instead of %s (a proxy or a login page?)", path,
+                                     rd->archive ? "a ZIP" : "CSV");
                 message = text ?: "an HTML page came instead of CSV";
                 r = -EREMOTEIO;
-        } else if (r >= 0 && !rd->table && (resp->size > LIMIT_LIVE_MODEL_BYTES || is_html(resp))) {
+        } else if (r >= 0 && !rd->table && !rd->archive && (resp->size > LIMIT_LIVE_MODEL_BYTES || is_html(resp))) {
                 message = "the staging schema's model is no model CSV";
                 r = -EREMOTEIO;
         }
         if (r < 0) {
                 http_response_done(resp);
-                if (r == -ENOENT && rd->table)
+                if (r == -ENOENT && (rd->table || rd->archive))
                         return r;
                 int k = add_remote_finding(hb, &rd->findings, rd->table, NULL, message ?: "failed");
                 return k < 0 ? k : r;

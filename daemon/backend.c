@@ -60,6 +60,8 @@ int backend_fetch_many(Backend *b, BackendRead *reads, size_t n_reads, const Bac
                 BackendRead *rd = &reads[i];
                 if ((batch->cancel && atomic_load(batch->cancel)) || failed[rd->schema])
                         rd->error = -ECANCELED;
+                else if (rd->archive)
+                        rd->error = -EOPNOTSUPP;
                 else {
                         int r = rd->table ? b->ops->fetch_table(b, rd->schema, rd->table, rd->node, &rd->data,
                                                                 &rd->size, &rd->findings)

@@ -68,6 +68,8 @@ typedef struct BackendRead {
         SchemaKind schema;
         const char *table;          /* NULL: the live model of the staging schema */
         const char *node;           /* SCHEMA_PUBLISHED: only this node's rows; NULL: every row */
+        bool archive;               /* instead: every table of the schema as one ZIP (GET /<schema>/api/zip;
+                                     * -EOPNOTSUPP from backends without one) */
         /* Outcome, as fetch_table() and fetch_model() return it. */
         int error;                  /* 0, -ENOENT (no such table), -EOPNOTSUPP (no model), ... */
         char *data;                 /* the raw CSV, on success */

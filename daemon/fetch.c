@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <sys/stat.h>
 
+#include "archive.h"
 #include "export.h"
 #include "fetch.h"
 #include "limits.h"
@@ -127,6 +128,59 @@ static int store_lookups(StateDir *state, BackendRead *reads, size_t n_reads, Fi
         return r < 0 ? r : 1;
 }
 
+/* A failed archive read that says the server has no such export (or sent none that can be read),
+ * rather than that it cannot be reached. */
+static bool archive_unsupported(int error) {
+        return error == -ENOENT || error == -EOPNOTSUPP || error == -EREMOTEIO || error == -EBADMSG;
+}
+
+/* The lookup tables as members of the ontology schema's archive; -ENOENT for those it lacks. */
+static int lookups_from_archive(const BackendRead *archive, const char *const *tables, size_t n, BackendRead *reads) {
+        _cleanup_free_ ArchiveMember *members = calloc(n ?: 1, sizeof(ArchiveMember));
+        _cleanup_free_ char **names = calloc(n + 1, sizeof(char *));
+        int r = members && names ? 0 : -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                if (!(names[i] = strdup_printf("%s.csv", tables[i])))
+                        r = -ENOMEM;
+        _cleanup_free_ char *message = NULL;
+        if (r >= 0)
+                r = archive_read_members(archive->data, archive->size, (const char *const *) names, n,
+                                         LIMIT_CSV_FILE_BYTES, LIMIT_ARCHIVE_BYTES, members, &message);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                reads[i].data = TAKE_PTR(members[i].data);
+                reads[i].size = members[i].size;
+                reads[i].error = reads[i].data ? 0 : -ENOENT;
+        }
+        strv_free(names);
+        names = NULL;
+        return r;
+}
+
+/* The lookup tables from the archive read in the batch, or, when the server has no such export,
+ * one by one in a batch of their own; then into the cache. */
+static int refresh_lookups(RemoteFetch *f, BackendRead *archive) {
+        size_t n = 0;
+        const char *const *tables = vocab_folder_tables(&n);
+        BackendRead *reads = calloc(n ?: 1, sizeof(BackendRead));
+        if (!reads)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                backend_read_init(&reads[i], SCHEMA_ONTOLOGY, tables[i], NULL);
+        int r = archive->error;
+        if (r == 0)
+                r = lookups_from_archive(archive, tables, n, reads);
+        if (r < 0 && r != -ENOMEM && (archive->error == 0 || archive_unsupported(archive->error)))
+                r = backend_fetch_many(f->backend, reads, n, &(BackendBatch) { .cancel = &f->cancel });
+        else if (r < 0 && r != -ENOMEM)
+                r = findings_move(&f->lookup_findings, &archive->findings) < 0 ? -ENOMEM : r;
+        if (r >= 0)
+                r = store_lookups(f->state, reads, n, &f->lookup_findings);
+        for (size_t i = 0; i < n; i++)
+                backend_read_done(&reads[i]);
+        free(reads);
+        return r;
+}
+
 /* The batch: each schema's model (when checked) and tables, then the lookup tables. Reads are
  * taken in batch order as soon as they and all before them have ended, so that a schema's
  * findings come in a fixed order and a table's raw CSV is freed once read, whatever order the
@@ -155,10 +209,7 @@ static void batch_done(Batch *b) {
 
 static int batch_build(Batch *b, RemoteFetch *f) {
         *b = (Batch) { .fetch = f };
-        size_t n_lookups = 0;
-        const char *const *lookups = vocab_folder_tables(&n_lookups);
-        if (!f->refresh_lookups)
-                n_lookups = 0;
+        size_t n_lookups = f->refresh_lookups;
         size_t n = n_lookups;
         for (size_t i = 0; i < f->n_reads; i++) {
                 const SchemaRead *s = &f->reads[i];
@@ -192,8 +243,12 @@ static int batch_build(Batch *b, RemoteFetch *f) {
                         }
         }
         b->first_lookup = k;
-        for (size_t i = 0; i < n_lookups; i++)
-                backend_read_init(&b->reads[k++], SCHEMA_ONTOLOGY, lookups[i], NULL);
+        if (n_lookups > 0) {
+                /* The lookup tables come as the ontology schema's ZIP: one request instead of one
+                 * a table (refresh_lookups() reads them one by one from a server without it). */
+                backend_read_init(&b->reads[k], SCHEMA_ONTOLOGY, NULL, NULL);
+                b->reads[k++].archive = true;
+        }
         b->n = n;
         return 0;
 }
@@ -253,8 +308,7 @@ int remote_fetch_run(RemoteFetch *f) {
                         f->error = s->error;
         }
         if (f->refresh_lookups)
-                f->lookups_result = r < 0 ? r : store_lookups(f->state, b.reads + b.first_lookup,
-                                                              b.n - b.first_lookup, &f->lookup_findings);
+                f->lookups_result = r < 0 ? r : refresh_lookups(f, &b.reads[b.first_lookup]);
         batch_done(&b);
         f->usec = now_usec_monotonic() - start;
         return f->error;

@@ -82,6 +82,8 @@
 #define LIMIT_HTTP_LOW_SPEED_SECONDS   30u                         /* ... for this long is abandoned (and retried) */
 #define LIMIT_HTTP_CONNECTIONS         14u                         /* requests at once (HTTP/1.1: a connection each; HTTP/2: one in all) */
 #define LIMIT_HTTP_BATCH_BYTES         (1024ull * 1024 * 1024)     /* answers of one batch held at once, in all */
+#define LIMIT_ARCHIVE_MEMBERS          10000u                      /* members of a schema's ZIP (the lookup tables') */
+#define LIMIT_ARCHIVE_BYTES            (1024ull * 1024 * 1024)     /* what its members read inflate to, in all */
 #define LIMIT_HTTP_REDIRECTS           3u                          /* redirects followed, never to another host */
 #define LIMIT_RUN_TIMEOUT_USEC         (20ull * 60 * 1000 * 1000)  /* default directory.run_timeout: opening to last request */
 #define LIMIT_TASK_POLL_FIRST_USEC     (200u * 1000)               /* first pause before polling an async import */

@@ -25,6 +25,7 @@
 #include "dataset.h"
 #include "diff.h"
 #include "emx2csv.h"
+#include "export.h"
 #include "limits.h"
 #include "model.h"
 #include "util.h"
@@ -126,6 +127,7 @@ typedef struct Emulator {
         size_t n_tasks, tasks_allocated;
         FILE *request_log;
         char *live_model;       /* --live-model, served verbatim */
+        bool no_schema_zip;     /* --no-schema-zip: GET /<schema>/api/zip is "not found" */
         size_t live_model_size;
         char *model_csv;        /* generated from the model */
         size_t model_csv_size;
@@ -1426,6 +1428,47 @@ static void handle_get_raw_table(Emulator *e, Schema *s, const char *table, cons
         reply_set(r, 200, "text/csv", buf, bsize);
 }
 
+static int is_csv_file(const struct dirent *d) {
+        return d->d_name[0] != '.' && endswith(d->d_name, ".csv");
+}
+
+/* GET /<schema>/api/zip of a schema served from its files: every CSV file of its folder in one
+ * ZIP, as EMX2 exports a schema. */
+static void handle_get_raw_zip(Emulator *e, Schema *s, Reply *r) {
+        _cleanup_free_ char *dir = strdup_printf("%s/%s", e->root, s->name);
+        struct dirent **files = NULL;
+        int n = dir ? scandir(dir, &files, is_csv_file, alphasort) : -1;
+        if (n < 0) {
+                reply_errno(r, NULL, -ENOMEM);
+                return;
+        }
+        ExportZipEntry *entries = calloc((size_t) n + 1, sizeof(ExportZipEntry));
+        int k = entries ? 0 : -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                _cleanup_free_ char *path = k >= 0 ? strdup_printf("%s/%s", dir, files[i]->d_name) : NULL;
+                char *data = NULL;
+                size_t size = 0;
+                if (k >= 0 && path && (k = read_file_limited(path, EMULATOR_MAX_FILE_BYTES, &data, &size)) >= 0) {
+                        entries[i] = (ExportZipEntry) { .name = strdup(files[i]->d_name), .data = data, .size = size };
+                        if (!entries[i].name)
+                                k = -ENOMEM;
+                }
+                free(files[i]);
+        }
+        free(files);
+        void *zip = NULL;
+        size_t zip_size = 0;
+        if (k >= 0)
+                k = export_zip_buffer(entries, (size_t) n, &zip, &zip_size);
+        if (entries)
+                export_zip_entries_free(entries, (size_t) n);
+        if (k < 0) {
+                reply_errno(r, NULL, k);
+                return;
+        }
+        reply_set(r, 200, "application/zip", zip, zip_size);
+}
+
 static void handle_get_table(Emulator *e, struct MHD_Connection *c, Schema *s, const char *table, Reply *r) {
         int t = s->kind == SCHEMA_STAGING ? model_table_index(e->model, table) : 0;
         if (t < 0) {
@@ -1794,6 +1837,7 @@ typedef enum Route {
         ROUTE_TABLE_POST,
         ROUTE_TABLE_DELETE,
         ROUTE_ZIP,
+        ROUTE_ZIP_GET,
 } Route;
 
 static void process(Emulator *e, struct MHD_Connection *c, Request *req, const char *url, const char *method,
@@ -1872,6 +1916,8 @@ static void process(Emulator *e, struct MHD_Connection *c, Request *req, const c
                                                                             : ROUTE_NONE;
                 else if (streq(seg[2], "zip") && n == 3 && post)
                         route = ROUTE_ZIP;
+                else if (streq(seg[2], "zip") && n == 3 && get && !e->no_schema_zip)
+                        route = ROUTE_ZIP_GET;
                 else if (streq(seg[2], "tasks") && n == 4 && get)
                         route = ROUTE_TASK;
         }
@@ -1907,6 +1953,10 @@ static void process(Emulator *e, struct MHD_Connection *c, Request *req, const c
                 handle_get_model(e, s, r);
         else if (route == ROUTE_TABLE_GET)
                 handle_get_table(e, c, s, seg[3], r);
+        else if (route == ROUTE_ZIP_GET && s->kind != SCHEMA_RAW)
+                reply_error(r, "not found"); /* the client never exports a staging schema */
+        else if (route == ROUTE_ZIP_GET)
+                handle_get_raw_zip(e, s, r);
         else if (route == ROUTE_ZIP)
                 handle_zip(e, c, req, s, fail, r);
         else {
@@ -2050,7 +2100,8 @@ static int usage(void) {
         fprintf(stderr,
                 "usage: emx2-emulator --root DIR [--model FILE] [--port N] [--port-file FILE] [--cert PEM --key PEM]\n"
                 "                     [--token TOKEN=editor|viewer]... [--user EMAIL:PASSWORD=editor|viewer]...\n"
-                "                     [--token-ttl SECONDS] [--request-log FILE] [--live-model FILE] [--fault SPEC]...\n"
+                "                     [--token-ttl SECONDS] [--request-log FILE] [--live-model FILE] [--no-schema-zip]\n"
+                "                     [--fault SPEC]...\n"
                 "  SPEC: KIND[:ARG]@SELECTOR, KIND latency:MS 502 503[:SECONDS] 504 drop expire-token\n"
                 "        statement-timeout fail-batch:K, SELECTOR N[-M] (requests) wN[-M] (writes) rN[-M] (reads)\n");
         return 64;
@@ -2060,7 +2111,7 @@ static int parse_args(Emulator *e, int argc, char **argv, const char **model_pat
                       const char **cert_path, const char **key_path, const char **log_path, const char **live_model,
                       uint16_t *port) {
         enum { ARG_ROOT = 0x100, ARG_MODEL, ARG_PORT, ARG_PORT_FILE, ARG_CERT, ARG_KEY, ARG_TOKEN, ARG_USER,
-               ARG_TOKEN_TTL, ARG_REQUEST_LOG, ARG_LIVE_MODEL, ARG_FAULT };
+               ARG_TOKEN_TTL, ARG_REQUEST_LOG, ARG_LIVE_MODEL, ARG_FAULT, ARG_NO_SCHEMA_ZIP };
         static const struct option options[] = {
                 { "root", required_argument, NULL, ARG_ROOT },
                 { "model", required_argument, NULL, ARG_MODEL },
@@ -2073,6 +2124,7 @@ static int parse_args(Emulator *e, int argc, char **argv, const char **model_pat
                 { "token-ttl", required_argument, NULL, ARG_TOKEN_TTL },
                 { "request-log", required_argument, NULL, ARG_REQUEST_LOG },
                 { "live-model", required_argument, NULL, ARG_LIVE_MODEL },
+                { "no-schema-zip", no_argument, NULL, ARG_NO_SCHEMA_ZIP },
                 { "fault", required_argument, NULL, ARG_FAULT },
                 {},
         };
@@ -2150,6 +2202,9 @@ static int parse_args(Emulator *e, int argc, char **argv, const char **model_pat
                         break;
                 case ARG_LIVE_MODEL:
                         *live_model = optarg;
+                        break;
+                case ARG_NO_SCHEMA_ZIP:
+                        e->no_schema_zip = true;
                         break;
                 case ARG_FAULT:
                         if (e->n_faults >= EMULATOR_MAX_FAULTS || GROW(e->faults, e->faults_allocated, e->n_faults + 1) < 0)

@@ -258,11 +258,12 @@ def scenario_sync(env, method):
     check(len(pub) == len(TABLES) and all("national_node" in r["query"] and r["token"] == "absent" for r in pub),
           "the published tables are read once each, with the node filter, anonymously")
     onto = [r for r in reqs if r["path"].startswith("/DirectoryOntologies/")]
+    check([(r["method"], r["path"], r["token"], r["status"]) for r in onto] ==
+          [("GET", "/DirectoryOntologies/api/zip", "absent", 200)],
+          f"the first run reads the lookup tables as the ontology schema's ZIP, once, anonymously ({onto})")
     served = {f[:-4] for f in os.listdir(os.path.join(env.remote, "DirectoryOntologies"))}
-    read = {r["path"].rsplit("/", 1)[1] for r in onto if r["status"] == 200}
-    check(onto and all(r["token"] == "absent" for r in onto) and read == served,
-          f"the first run reads every lookup table there is, anonymously ({sorted(served - read)} missed)")
-    check(len({r["path"] for r in onto}) == len(onto), "each lookup table is read once")
+    cached = {f[:-4] for f in os.listdir(os.path.join(env.work, "state", "ontologies"))}
+    check(cached == served, f"every lookup table there is is kept ({sorted(served ^ cached)} differ)")
     check(os.path.exists(os.path.join(env.work, "state", "ontologies", "Countries.csv")),
           "the lookup tables are kept in the state directory")
     env.run("sync", "--dry-run", expect=0, what="dry run")
@@ -391,7 +392,7 @@ def scenario_interrupted_csv(env):
 
 def scenario_sign_in(env):
     # E-mail and password: signed in once, renewed when the token expires mid-run.
-    env.start(faults=["expire-token@r32"])
+    env.start(faults=["expire-token@r5"])
     env.config(token=False, email=True)
     env.mark()
     env.run("sync", expect=0, what="sync with password sign-in and an expiring token")
@@ -577,6 +578,16 @@ def age_lookup_cache(env, days):
     os.utime(folder, (old, old))
 
 
+def run_with_refresh_due(env, what, prefix):
+    """A dry run whose lookup refresh is due: its requests, and those whose path starts with prefix."""
+    age_lookup_cache(env, 2)
+    env.mark()
+    env.run("sync", "--dry-run", expect=0, what=what)
+    reqs = env.requests()
+    print(f"info {what}: {len(reqs)} requests in {waves(reqs)} waves")
+    return reqs, [r for r in reqs if r["path"].startswith(prefix)]
+
+
 def scenario_parallel_reads(env):
     # Every request waits LATENCY_MS at the server: what the client waits for in sequence shows as
     # waves of requests (design targets: a no-change sync 2, with the lookup refresh 3, a push
@@ -588,7 +599,8 @@ def scenario_parallel_reads(env):
     reqs = env.requests()
     print(f"info first run: {len(reqs)} requests in {waves(reqs)} waves")
     check(waves(reqs) <= 3, f"a run that must fetch the lookup tables first waits at most 3 round trips ({waves(reqs)})")
-    check(len(reqs) >= 28, f"it read the lookup tables, the live model and the staging tables ({len(reqs)} requests)")
+    check(len(reqs) == len(TABLES) + 2, f"it read the lookup tables' ZIP, the live model and the staging tables "
+                                        f"({len(reqs)} requests)")
 
     env.mark()
     start = time.monotonic()
@@ -599,16 +611,21 @@ def scenario_parallel_reads(env):
     check(len(reqs) == len(TABLES) + 1, f"a run with a fresh lookup cache reads the model and the tables ({len(reqs)})")
     check(waves(reqs) <= 2, f"a no-change sync waits at most 2 round trips ({waves(reqs)})")
 
-    age_lookup_cache(env, 2)
-    env.mark()
-    env.run("sync", "--dry-run", expect=0, what="run with the lookup refresh due")
-    reqs = env.requests()
-    onto = [r for r in reqs if r["path"].startswith("/DirectoryOntologies/")]
-    print(f"info run with the lookup refresh: {len(reqs)} requests in {waves(reqs)} waves")
-    check(len(onto) >= 19, f"the refresh read the lookup tables ({len(onto)})")
+    reqs, onto = run_with_refresh_due(env, "run with the lookup refresh due", "/DirectoryOntologies/")
+    check([r["path"] for r in onto] == ["/DirectoryOntologies/api/zip"], f"the refresh read the lookup tables' ZIP ({len(onto)})")
     check(waves(reqs) <= 3, f"a run with the lookup refresh waits at most 3 round trips ({waves(reqs)})")
     folder = os.path.join(env.work, "state", "ontologies")
     check(time.time() - os.stat(folder).st_mtime < 3600, "the refreshed copy replaced the one that was due")
+
+    # A server without the schema export: the lookup tables one by one, after the batch.
+    env.start(faults=[f"latency:{LATENCY_MS}@1-1000000"], extra=["--no-schema-zip"])
+    os.unlink(os.path.join(folder, "Countries.csv"))
+    reqs, onto = run_with_refresh_due(env, "lookup refresh from a server without the schema ZIP",
+                                      "/DirectoryOntologies/api/csv/")
+    check(len(onto) >= 19, f"without the ZIP the refresh reads the lookup tables one by one ({len(onto)})")
+    check(os.path.exists(os.path.join(folder, "Countries.csv")), "and replaces the copy with them")
+    check(waves(reqs) <= 3, f"that run waits at most 3 round trips ({waves(reqs)})")
+    env.start(faults=[f"latency:{LATENCY_MS}@1-1000000"])
 
     for method in ("zip", "csv"):
         if method == "csv":
