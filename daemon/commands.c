@@ -41,6 +41,8 @@ static LogEvent log_event_of(RunEventKind kind) {
                 return LOG_EVENT_REMOVAL_GUARD;
         case RUN_EVENT_LOCK_BUSY:
                 return LOG_EVENT_LOCK_BUSY;
+        case RUN_EVENT_UNPUBLISHED:
+                return LOG_EVENT_UNPUBLISHED;
         default:
                 return LOG_EVENT_NONE;
         }

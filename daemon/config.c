@@ -436,12 +436,14 @@ int config_parse(const char *data, size_t size, const char *path, const char *da
         c->report_max_changes = LIMIT_REPORT_CHANGES;
         c->report_keep = LIMIT_REPORTS_KEPT;
         c->report_keep_bytes = LIMIT_REPORTS_BYTES;
+        c->publication_grace_usec = 36ULL * 3600ULL * 1000000ULL; /* the nightly copy, and a day's slack */
         hex_digest(data, size, c->digest);
 
         Parser p = { .doc = doc, .findings = findings, .config = c, .base_dir = base_dir };
         const YNode *root = doc->root;
         static const char *const keys[] = { "node", "master", "mappings", "model", "directory", "mode", "push",
-                                            "schedule", "state_dir", "report", "quality", "token", "password", NULL };
+                                            "schedule", "state_dir", "report", "quality", "publication", "token",
+                                            "password", NULL };
         r = ynode_check_keys(doc, root, "the configuration", keys, findings);
         if (r == -ENOMEM)
                 return r;
@@ -499,6 +501,13 @@ int config_parse(const char *data, size_t size, const char *path, const char *da
                     (r = fail(&p, ynode_get(schedule, "interval"), "interval", "'interval' must be longer than 0")) < 0)
                         return r;
         }
+        static const char *const publication_keys[] = { "grace", NULL };
+        const YNode *publication = ynode_get(root, "publication");
+        r = parse_section(&p, publication, "publication", publication_keys);
+        if (r < 0)
+                return r;
+        if (r == 0 && (r = get_timespan(&p, publication, "grace", &c->publication_grace_usec)) < 0)
+                return r;
         static const char *const report_keys[] = { "json", "html", "metrics", "max_changes", "keep", "keep_size", NULL };
         const YNode *report = ynode_get(root, "report");
         r = parse_section(&p, report, "report", report_keys);

@@ -70,6 +70,8 @@ typedef struct Config {
 
         uint64_t schedule_interval_usec;      /* [1h] */
         uint64_t schedule_random_delay_usec;  /* [5min] */
+        /* A pushed change the published Directory does not show after this long is reported [36h]. */
+        uint64_t publication_grace_usec;
 
         char *state_dir;            /* [$STATE_DIRECTORY or /var/lib/bbmri-dirsync] */
         char *report_json;          /* optional extra copy of the JSON report */

@@ -20,6 +20,7 @@ static const char *const message_ids[_LOG_EVENT_MAX] = {
         [LOG_EVENT_MODEL_DRIFT] = "a30f711d2c2b4b85bb18d7609edd30e9",
         [LOG_EVENT_REMOVAL_GUARD] = "88811a356a9a430d963212f9a5accb8e",
         [LOG_EVENT_LOCK_BUSY] = "26021d23c27a46529af7550f468bf0f0",
+        [LOG_EVENT_UNPUBLISHED] = "f847e0d39f344ea3903a1669ecdc84ed",
 };
 
 /* Fields of one journal entry: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, MESSAGE_ID, the BBMRI_*

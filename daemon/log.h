@@ -33,6 +33,7 @@ typedef enum LogEvent {
         LOG_EVENT_MODEL_DRIFT,
         LOG_EVENT_REMOVAL_GUARD,
         LOG_EVENT_LOCK_BUSY,
+        LOG_EVENT_UNPUBLISHED,
         _LOG_EVENT_MAX,
 } LogEvent;
 

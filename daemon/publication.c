@@ -103,6 +103,9 @@ int publication_note_push(PublicationWatch *w, const Model *model, const ChangeS
                 PendingChange *hit = n_known ? bsearch(&key, w->items, n_known, sizeof(PendingChange), compare_pending)
                                              : NULL;
                 if (hit) {
+                        /* Pushed again: the grace starts anew. */
+                        w->n_overdue -= hit->overdue;
+                        hit->overdue = false;
                         hit->pushed_usec = pushed_usec;
                         continue;
                 }
@@ -132,18 +135,24 @@ int publication_check(PublicationWatch *w, const Model *model, const ChangeSet *
                         unpublished[hit - w->items] = true;
         }
         size_t kept = 0;
-        w->n_overdue = 0;
         for (size_t i = 0; i < w->n_items; i++) {
                 if (!unpublished[i]) {
                         free(w->items[i].table);
                         free(w->items[i].id);
                         continue;
                 }
-                PendingChange c = w->items[i];
-                c.overdue = now_usec >= c.pushed_usec && now_usec - c.pushed_usec >= grace_usec;
-                w->n_overdue += c.overdue;
-                w->items[kept++] = c;
+                w->items[kept++] = w->items[i];
         }
         w->n_items = kept;
+        publication_mark_overdue(w, now_usec, grace_usec);
         return 0;
+}
+
+void publication_mark_overdue(PublicationWatch *w, uint64_t now_usec, uint64_t grace_usec) {
+        w->n_overdue = 0;
+        for (size_t i = 0; i < w->n_items; i++) {
+                PendingChange *c = &w->items[i];
+                c->overdue = now_usec >= c->pushed_usec && now_usec - c->pushed_usec >= grace_usec;
+                w->n_overdue += c->overdue;
+        }
 }

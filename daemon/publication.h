@@ -32,7 +32,7 @@ int publication_parse(const char *data, size_t size, PublicationWatch *ret);
 int publication_to_json(const PublicationWatch *w, char **ret_data, size_t *ret_size);
 
 /* The changes a push sent at pushed_usec (every change not blocked; removals unless
- * removals_kept): added, or their time moved to this push. */
+ * removals_kept): added, or their time moved to this push (no longer overdue then). */
 int publication_note_push(PublicationWatch *w, const Model *model, const ChangeSet *changes, bool removals_kept,
                           uint64_t pushed_usec);
 
@@ -41,3 +41,6 @@ int publication_note_push(PublicationWatch *w, const Model *model, const ChangeS
  * once pushed longer than grace_usec before now_usec. */
 int publication_check(PublicationWatch *w, const Model *model, const ChangeSet *published_diff, uint64_t now_usec,
                       uint64_t grace_usec);
+/* Without the published rows at hand (diff): the pending changes as the last check left them,
+ * overdue once pushed longer than grace_usec before now_usec. */
+void publication_mark_overdue(PublicationWatch *w, uint64_t now_usec, uint64_t grace_usec);

@@ -315,6 +315,34 @@ static void html_check_explanations(const HtmlContext *h) {
                 fputs("</dl>\n", h->out);
 }
 
+/* Pushed changes the published Directory does not show after the grace: the central job may have
+ * left them out. */
+static void html_unpublished(FILE *out, const RunReport *r) {
+        const PublicationWatch *w = r->publication;
+        char grace[64];
+        fprintf(out, "<h2 id=\"unpublished\" class=\"quality\">Pushed, not yet published (%zu)</h2>\n<p>The published "
+                "Directory does not show these changes %s or longer after they were pushed%s; the central job that "
+                "publishes the staging area may have left them out.</p>\n",
+                w->n_overdue, format_timespan(grace, sizeof grace, r->publication_grace_usec),
+                r->publication_checked ? "" : " (as the last sync found)");
+        fputs("<table><thead><tr><th>Table</th><th>Id</th><th>Pushed</th></tr></thead>\n<tbody>\n", out);
+        for (size_t i = 0; i < w->n_items; i++) {
+                if (!w->items[i].overdue)
+                        continue;
+                char stamp[32] = "";
+                time_t t = (time_t) (w->items[i].pushed_usec / 1000000);
+                struct tm tm;
+                if (gmtime_r(&t, &tm))
+                        strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", &tm);
+                fputs("<tr class=\"warning\"><td>", out);
+                html_text(out, w->items[i].table);
+                fputs("</td><td><code>", out);
+                html_text(out, w->items[i].id);
+                fprintf(out, "</code></td><td>%s</td></tr>\n", stamp);
+        }
+        fputs("</tbody></table>\n", out);
+}
+
 /* One line of the summary table: a count that links to its section (plain when there is none). */
 static void html_summary_row(FILE *out, const char *cls, const char *label, size_t n, const char *anchor) {
         fprintf(out, "<tr class=\"%s\"><td>%s</td><td>", cls, label);
@@ -434,6 +462,9 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
         html_summary_row(out, change_class, "Rows added", total.added, "changes");
         html_summary_row(out, change_class, "Rows changed", total.changed, "changes");
         html_summary_row(out, change_class, "Rows removed", total.removed, "changes");
+        size_t n_unpublished = r->publication ? r->publication->n_overdue : 0;
+        if (r->publication)
+                html_summary_row(out, "quality", "Pushed, not yet published", n_unpublished, "unpublished");
         html_summary_row(out, "warning", "Warnings", n_warnings, "warnings");
         html_summary_row(out, "info", "Infos", n_infos, "infos");
         fputs("</tbody></table>\n", out);
@@ -456,6 +487,9 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                 fprintf(out, "<h2 id=\"quality-errors\" class=\"quality\">Quality errors (%zu)</h2>\n", n_quality_errors);
                 html_findings_table(&h, quality_errors, ELEMENTSOF(quality_errors));
         }
+
+        if (n_unpublished > 0)
+                html_unpublished(out, r);
 
         /* Then the changes, per biobank (rows of the whole node first). */
         if (n_changes > n_blocked) {
@@ -500,7 +534,7 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                 html_findings_table(&h, infos, ELEMENTSOF(infos));
                 fputs("</details>\n", out);
         }
-        if (n_changes + n_errors + n_quality_errors + n_warnings + n_infos == 0)
+        if (n_changes + n_errors + n_quality_errors + n_warnings + n_infos + n_unpublished == 0)
                 fputs("<p>Nothing changed and nothing is wrong.</p>\n", out);
         html_check_explanations(&h);
         fputs("</body></html>\n", out);
@@ -557,7 +591,11 @@ int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret
                 SERIES("push_requests", "Write requests of the last run's push.")
                 "bbmri_dirsync_push_requests" LABELS "} %zu\n"
                 SERIES("report_output_failures", "Report outputs the last run could not write (before this file).")
-                "bbmri_dirsync_report_output_failures" LABELS "} %zu\n",
+                "bbmri_dirsync_report_output_failures" LABELS "} %zu\n"
+                SERIES("unpublished_changes",
+                       "Changes pushed longer than publication.grace ago that the published Directory does not show "
+                       "(as the last sync found).")
+                "bbmri_dirsync_unpublished_changes" LABELS "} %zu\n",
                 node, command, (double) r->finished_usec / 1e6, node, (double) last_success_usec / 1e6, node, command,
                 r->finished_usec > r->started_usec ? (double) (r->finished_usec - r->started_usec) / 1e6 : 0.0, node,
                 command, r->exit_code, node, command, total.added, node, command, total.changed, node, command,
@@ -565,7 +603,8 @@ int report_to_metrics(const RunReport *r, uint64_t last_success_usec, char **ret
                 r->findings ? r->findings->n_errors : 0, node, command, r->findings ? r->findings->n_warnings : 0, node,
                 command, r->findings ? r->findings->n_quality_errors : 0, node, command,
                 r->findings ? r->findings->n_quality_warnings : 0, node, command,
-                r->findings ? r->findings->n_quality_infos : 0, node, command, r->n_requests, node, command, r->n_output_failures);
+                r->findings ? r->findings->n_quality_infos : 0, node, command, r->n_requests, node, command, r->n_output_failures, node, command,
+                r->publication ? r->publication->n_overdue : 0);
 #undef LABELS
 #undef SERIES
         return memstream_done(out, &buf, &size, 0, ret_data, ret_size);

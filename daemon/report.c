@@ -318,6 +318,25 @@ static json_t *listing_json(const RunReport *r) {
                          (json_int_t) (n_findings - findings + dropped));
 }
 
+/* The changes pushed longer than the grace ago that the published Directory does not show. */
+static json_t *publication_json(const RunReport *r) {
+        const PublicationWatch *w = r->publication;
+        if (!w)
+                return json_null();
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < w->n_items; i++)
+                if (w->items[i].overdue &&
+                    !append(&list, json_pack("{s:o, s:o, s:o}", "table", string_or_null(w->items[i].table), "id",
+                                             string_or_null(w->items[i].id), "pushed",
+                                             time_json(w->items[i].pushed_usec))))
+                        break;
+        return list ? json_pack("{s:b, s:I, s:I, s:I, s:o}", "checked", r->publication_checked, "grace_seconds",
+                                (json_int_t) (r->publication_grace_usec / 1000000), "pending",
+                                (json_int_t) w->n_items, "unpublished_count", (json_int_t) w->n_overdue,
+                                "unpublished", list)
+                    : NULL;
+}
+
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         DiffTableCounts total = r->changes ? r->changes->total : (DiffTableCounts) {};
         json_t *phases = phases_json(r);
@@ -370,6 +389,7 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
             json_object_set_new(j, "model_drift",
                                 json_pack("{s:I,s:I}", "differences", (json_int_t) r->n_model_drift, "blocking",
                                           (json_int_t) r->n_model_drift_blocking)) < 0 ||
+            json_object_set_new(j, "publication", publication_json(r)) < 0 ||
             json_object_set_new(j, "interrupted_push",
                                 r->interrupted_push_started
                                         ? json_pack("{s:s,s:I,s:I}", "started", r->interrupted_push_started,

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "diff.h"
 #include "findings.h"
+#include "publication.h"
 
 #define REPORT_FORMAT_VERSION 1
 
@@ -51,6 +52,12 @@ typedef struct RunReport {
         const char *quality_block;   /* quality.block, when the policy ran (diff, sync) */
         size_t n_quality_held_back;  /* changes the quality policy held back (own or a row they need) */
         size_t n_quality_tolerated;  /* quality errors the Directory's rows have already */
+        /* The publication watch: pushed changes not yet published (overdue ones after the grace);
+         * NULL when the run has none to show. publication_checked: this run compared them with
+         * the published rows (sync), else they are as the last sync left them. */
+        const PublicationWatch *publication;
+        bool publication_checked;
+        uint64_t publication_grace_usec;
         int exit_code;
         const char *outcome;      /* "success", "differences", "invalid-data", "refused", "failed", ... */
         const char *error;        /* message when failed, or NULL */

@@ -65,6 +65,7 @@ void run_done(Run *run) {
         for (size_t i = 0; i < run->n_pending_fields; i++)
                 free((char *) run->pending_fields[i]);
         push_journal_summary_done(&run->interrupted);
+        publication_watch_done(&run->publication);
         push_result_done(&run->push);
         push_plan_free(run->plan);
         change_set_free(run->changes);
@@ -448,6 +449,111 @@ static void write_output(Run *run, const char *which, const char *path, int buil
         run_emit(run, LOG_ERR, RUN_EVENT_NONE, "report.%s: cannot write %s: %s", which, path, strerror(-r));
 }
 
+/* ---- the publication watch ---- */
+
+/* The changes earlier pushes sent that the published Directory did not show yet. A state file
+ * that cannot be read is started afresh, with a warning. */
+static void publication_load(Run *run) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = state_read_file(run->state, PUBLICATION_FILE, LIMIT_PUBLICATION_BYTES, &data, &size);
+        if (r >= 0)
+                r = publication_parse(data, size, &run->publication);
+        if (r < 0 && r != -ENOENT)
+                run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s/%s: cannot read the publication watch's state (%s); "
+                         "it starts afresh", run->config->state_dir, PUBLICATION_FILE, strerror(-r));
+        run->report.publication = &run->publication;
+        run->report.publication_grace_usec = run->config->publication_grace_usec;
+}
+
+/* The node's published rows (filtered by national_node), read like the staging tables; no
+ * snapshot is kept of them. A published schema that cannot be read is a warning: the sync goes
+ * on, and the watch keeps what it had. */
+static int read_published(Run *run, Dataset **ret) {
+        RemoteFetch f;
+        remote_fetch_init(&f, run->backend, run->local.model, SCHEMA_PUBLISHED, run->config->node, NULL);
+        int r = remote_fetch_run(&f);
+        if (r >= 0)
+                *ret = TAKE_PTR(f.dataset);
+        else
+                run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "cannot read %s/%s from %s (%s): the publication watch "
+                         "checks again next run", run->config->published_schema, f.failed_table ?: "?",
+                         run->config->directory_url, strerror(-r));
+        remote_fetch_done(&f);
+        return r;
+}
+
+/* sync: the pending changes compared with the published rows (diff_datasets(master, published)):
+ * those the published Directory shows are dropped, the others overdue after publication.grace.
+ * Returns 0 or an exit code. */
+static int publication_watch(Run *run) {
+        publication_load(run);
+        run->publication_loaded = true;
+        _cleanup_(dataset_freep) Dataset *published = NULL;
+        if (read_published(run, &published) < 0)
+                return 0;
+        DiffOptions opts = {
+                .node = run->config->node,
+                .remote_is_node = true,
+                .withdrawn_is_removed = run->config->deletions == DELETIONS_WITHDRAW,
+        };
+        _cleanup_(change_set_freep) ChangeSet *diff = NULL;
+        int r = diff_datasets(run->local.dataset, published, &opts, &diff);
+        if (r >= 0)
+                r = publication_check(&run->publication, run->local.model, diff, now_usec_realtime(),
+                                      run->config->publication_grace_usec);
+        if (r < 0) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot compare with the published rows: %s", strerror(-r));
+                return EXIT_TEMPORARY;
+        }
+        run->report.publication_checked = true;
+        return 0;
+}
+
+/* diff: the watch as the last sync left it, the time moved on. */
+static void publication_show(Run *run) {
+        publication_load(run);
+        publication_mark_overdue(&run->publication, now_usec_realtime(), run->config->publication_grace_usec);
+}
+
+/* The one warning of a run about overdue changes (their ids, up to LIMIT_UNPUBLISHED_LISTED; the
+ * reports list all), then the state saved for the next run. */
+static void publication_finish(Run *run) {
+        PublicationWatch *w = &run->publication;
+        if (run->report.publication_checked && w->n_overdue > 0) {
+                ByteBuffer ids = {};
+                size_t listed = 0;
+                for (size_t i = 0; i < w->n_items && listed < LIMIT_UNPUBLISHED_LISTED; i++) {
+                        if (!w->items[i].overdue)
+                                continue;
+                        _cleanup_free_ char *item = strdup_printf("%s%s %s", listed ? ", " : "", w->items[i].table,
+                                                                  w->items[i].id);
+                        if (!item || byte_buffer_append(&ids, item, strlen(item)) < 0)
+                                break;
+                        listed++;
+                }
+                char grace[64];
+                _cleanup_free_ char *field = strdup_printf("BBMRI_UNPUBLISHED=%zu", w->n_overdue);
+                run_add_field(run, field);
+                run_emit(run, LOG_WARNING, RUN_EVENT_UNPUBLISHED,
+                         "%zu change%s pushed %s or longer ago %s not in the published Directory (%s): %s%s%s",
+                         w->n_overdue, w->n_overdue == 1 ? "" : "s",
+                         format_timespan(grace, sizeof grace, run->config->publication_grace_usec),
+                         w->n_overdue == 1 ? "is" : "are", run->config->published_schema, ids.data ?: "",
+                         w->n_overdue > listed ? "; more in the report" : "",
+                         "; the central job that publishes the staging area may have left them out");
+                free(ids.data);
+        }
+        _cleanup_free_ char *json = NULL;
+        size_t size = 0;
+        int r = publication_to_json(w, &json, &size);
+        if (r >= 0)
+                r = state_write_file(run->state, PUBLICATION_FILE, json, size);
+        if (r < 0)
+                run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s/%s: cannot save the publication watch's state: %s",
+                         run->config->state_dir, PUBLICATION_FILE, strerror(-r));
+}
+
 /* Saves the report in the state directory, then the configured outputs (JSON copy, HTML,
  * metrics last, so that they count the failures before them). The run's own work is recorded
  * first; an output that cannot be written then turns a run that would end with 0 or 1 into 73,
@@ -455,6 +561,8 @@ static void write_output(Run *run, const char *which, const char *path, int buil
 static int save_report(Run *run, bool good) {
         const char *json;
         size_t size;
+        if (run->publication_loaded && run->state)
+                publication_finish(run);
         if (run_report_json(run, &json, &size) < 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot build the JSON report");
                 return run->report.exit_code;
@@ -665,6 +773,7 @@ int run_diff(Run *run, bool against_published) {
         if (r != 0)
                 return run_failed(run, r);
         (void) state_snapshot_commit(run->state);
+        publication_show(run);
         const DiffTableCounts *t = &run->changes->total;
         /* Errors in the master come before differences: a script must tell the two apart. */
         int exit_code = run->findings.n_errors > 0 ? EXIT_INVALID_DATA
@@ -764,6 +873,10 @@ int run_sync(Run *run) {
                 }
         }
 
+        r = publication_watch(run);
+        if (r != 0)
+                return run_failed(run, r);
+
         /* Rows held back (errors, or quality errors after quality.block) make the run fail, so that
          * the unit's failure shows what the push left out. */
         int data_exit = run->findings.n_errors > 0 || run->report.n_quality_held_back > 0 ? EXIT_INVALID_DATA : EXIT_OK;
@@ -827,6 +940,11 @@ int run_sync(Run *run) {
                         finish_report(run, code, "failed");
                         return save_report(run, false);
                 }
+                /* Each change sent waits for the published Directory from now on. */
+                if (publication_note_push(&run->publication, run->local.model, run->changes,
+                                          run->config->deletions == DELETIONS_KEEP, now_usec_realtime()) < 0)
+                        run_emit(run, LOG_WARNING, RUN_EVENT_NONE,
+                                 "the publication watch cannot keep this push's changes: out of memory or too many");
                 run_emit(run, LOG_INFO, RUN_EVENT_PUSH_DONE, "pushed %zu upsert%s and %zu deletion%s in %zu request%s",
                           run->plan->n_upserts, run->plan->n_upserts == 1 ? "" : "s", run->plan->n_deletes,
                           run->plan->n_deletes == 1 ? "" : "s", run->report.n_requests,

@@ -16,6 +16,7 @@
 #include "exit-codes.h"
 #include "findings.h"
 #include "pipeline.h"
+#include "publication.h"
 #include "push-journal.h"
 #include "report.h"
 #include "state.h"
@@ -35,6 +36,7 @@ typedef enum RunEventKind {
         RUN_EVENT_PHASE,           /* a phase finished: "phase fetch: 1.234 s" (LOG_DEBUG) */
         RUN_EVENT_REQUEST,         /* a request to the Directory ended: "GET /path: 200 in 0.120 s" (LOG_DEBUG);
                                     * may come from the fetch's thread (never two at once) */
+        RUN_EVENT_UNPUBLISHED,     /* pushed changes the published Directory does not show after the grace */
 } RunEventKind;
 
 #define RUN_EVENT_FIELDS_MAX 4
@@ -81,6 +83,8 @@ struct Run {
         Dataset *remote;
         ChangeSet *changes;
         PushPlan *plan;
+        PublicationWatch publication; /* sync, diff: pushed changes not yet published (state file) */
+        bool publication_loaded; /* publication holds the state file's, to be saved again (sync) */
         RunReport report;        /* finished when report.outcome is set */
         char *report_json;       /* the finished report, built once for the state and stdout */
         size_t report_json_size;

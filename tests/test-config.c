@@ -28,6 +28,7 @@ TEST(test_full) {
                                    "mode: push\n"
                                    "push: {method: csv, deletions: delete, max_removals: \"10%\"}\n"
                                    "schedule: {interval: 1h 30min, random_delay: 5min}\n"
+                                   "publication: {grace: 2d}\n"
                                    "state_dir: state\n"
                                    "report: {json: r.json, html: r.html, metrics: m.prom, max_changes: 500, keep: 7,\n"
                                    "         keep_size: 20M}\n"
@@ -61,6 +62,7 @@ TEST(test_full) {
         CHECK_INT(c->max_removals, 10);
         CHECK_INT(c->schedule_interval_usec, 5400000000LL);
         CHECK_INT(c->schedule_random_delay_usec, 300000000LL);
+        CHECK_INT(c->publication_grace_usec, 172800000000LL);
         CHECK_STR(c->state_dir, "/etc/bbmri-dirsync/state");
         CHECK_STR(c->report_json, "/etc/bbmri-dirsync/r.json");
         CHECK_STR(c->report_metrics, "/etc/bbmri-dirsync/m.prom");
@@ -95,6 +97,7 @@ TEST(test_defaults_and_digest) {
         CHECK_INT(c->report_max_changes, 10000);
         CHECK_INT(c->report_keep, 30);
         CHECK_INT(c->report_keep_bytes, 100ULL * 1024 * 1024);
+        CHECK_INT(c->publication_grace_usec, 129600000000LL);
         CHECK_STR(c->mappings[0], "/usr/share/bbmri-dirsync/miabis-2.0.yaml");
         CHECK_STR(c->model, "/usr/share/bbmri-dirsync/directory-model.yaml");
         CHECK_STR(c->state_dir, "/var/lib/bbmri-dirsync");
@@ -163,6 +166,10 @@ TEST(test_errors) {
                   "'max_changes' must be a whole number of at least 0, not a list" },
                 { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\nreport: {keep_size: 100MB}\n",
                   "'keep_size' must be a size such as 100M, 1G or 512K" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\npublication: {grace: soon}\n",
+                  "config.yaml:4:22: error: 'grace' must be a time span" },
+                { "node: BE\nmaster: m.yaml\ndirectory: {url: file:r}\npublication: {graze: 1d}\n",
+                  "graze" },
                 { "master: m.yaml\ndirectory: {url: file:r}\n", "'node' (the node code, e.g. BE) is required" },
                 { "node: be\nmaster: m.yaml\ndirectory: {url: file:r}\n", "config.yaml:1:7: error: 'node' must be" },
                 { "node: BE\ndirectory: {url: file:r}\n", "'master' is required" },

@@ -43,6 +43,18 @@ TEST(test_push_then_published) {
                 CHECK_INT(w.items[i].pushed_usec, 20 * HOUR);
         }
 
+        /* Pushed again (the master changed the row again): its grace starts anew. */
+        ChangeSet again = changes_of(pushed + 1, 1);
+        CHECK_INT(publication_note_push(&w, &model, &again, false, 57 * HOUR), 0);
+        CHECK_INT(w.n_items, 2);
+        CHECK_INT(w.n_overdue, 1);
+        CHECK(!w.items[1].overdue);
+        CHECK_INT(w.items[1].pushed_usec, 57 * HOUR);
+        CHECK_INT(publication_check(&w, &model, &still, 58 * HOUR, 36 * HOUR), 0);
+        CHECK_INT(w.n_overdue, 1);
+        CHECK(w.items[0].overdue && !w.items[1].overdue);
+        w.items[1].pushed_usec = 20 * HOUR;
+
         /* What is kept reads back the same. */
         char *json = NULL;
         size_t size = 0;
