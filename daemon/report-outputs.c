@@ -326,9 +326,11 @@ static void html_unpublished(FILE *out, const RunReport *r) {
                 w->n_overdue, format_timespan(grace, sizeof grace, r->publication_grace_usec),
                 r->publication_checked ? "" : " (as the last sync found)");
         fputs("<table><thead><tr><th>Table</th><th>Id</th><th>Pushed</th></tr></thead>\n<tbody>\n", out);
-        for (size_t i = 0; i < w->n_items; i++) {
+        size_t max = r->listing_bounded ? r->max_listed : SIZE_MAX, listed = 0;
+        for (size_t i = 0; i < w->n_items && listed < max; i++) {
                 if (!w->items[i].overdue)
                         continue;
+                listed++;
                 char stamp[32] = "";
                 time_t t = (time_t) (w->items[i].pushed_usec / 1000000);
                 struct tm tm;
@@ -341,6 +343,8 @@ static void html_unpublished(FILE *out, const RunReport *r) {
                 fprintf(out, "</code></td><td>%s</td></tr>\n", stamp);
         }
         fputs("</tbody></table>\n", out);
+        if (listed < w->n_overdue)
+                fprintf(out, "<p>%zu more not listed (report.max_changes).</p>\n", w->n_overdue - listed);
 }
 
 /* One line of the summary table: a count that links to its section (plain when there is none). */

@@ -318,13 +318,15 @@ static json_t *listing_json(const RunReport *r) {
                          (json_int_t) (n_findings - findings + dropped));
 }
 
-/* The changes pushed longer than the grace ago that the published Directory does not show. */
+/* The changes pushed longer than the grace ago that the published Directory does not show (as
+ * many as report.max_changes lists; unpublished_count counts all). */
 static json_t *publication_json(const RunReport *r) {
         const PublicationWatch *w = r->publication;
         if (!w)
                 return json_null();
+        size_t max = r->listing_bounded ? r->max_listed : SIZE_MAX;
         json_t *list = json_array();
-        for (size_t i = 0; list && i < w->n_items; i++)
+        for (size_t i = 0; list && i < w->n_items && json_array_size(list) < max; i++)
                 if (w->items[i].overdue &&
                     !append(&list, json_pack("{s:o, s:o, s:o}", "table", string_or_null(w->items[i].table), "id",
                                              string_or_null(w->items[i].id), "pushed",

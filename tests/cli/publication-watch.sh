@@ -77,8 +77,15 @@ expect_exit 0 -- "$PROGRAM" -c "$cfg" diff
         fail "diff: $(publication)"
 expect_metric diff 4
 expect_not_in "$WORK/err" "not in the published Directory"
-# A longer grace: not overdue yet.
 cp "$cfg" "$WORK/config.saved"
+# The reports list at most report.max_changes of them, and count all.
+echo "  max_changes: 2" >>"$cfg"
+expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
+[ "$(publication)" = "True 4 4 $oncology,bbmri-eric:ID:BE_AZSJ1:collection:stroke" ] || fail "max_changes 2: $(publication)"
+expect_in "$WORK/report.html" "<p>2 more not listed (report.max_changes).</p>"
+expect_metric sync 4
+cp "$WORK/config.saved" "$cfg"
+# A longer grace: not overdue yet.
 echo "publication: {grace: 2d}" >>"$cfg"
 expect_exit 0 -- "$PROGRAM" -c "$cfg" sync
 [ "$(publication)" = "True 4 0 " ] || fail "grace 2d: $(publication)"
