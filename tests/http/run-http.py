@@ -657,6 +657,70 @@ def scenario_plain_http(env):
     converged(env, "plain http on loopback")
 
 
+def scenario_publication_watch(env):
+    # The publication watch against the emulator: a push, a published schema that lags past the
+    # grace (the state written as a sync 37 hours earlier would have left it), then catches up.
+    metrics = os.path.join(env.work, "metrics.prom")
+    env.start()
+    env.config(extra=f"report:\n  metrics: {metrics}")
+    state = os.path.join(env.work, "state", "publication.json")
+
+    def publication():
+        return env.last_report(good=True)["publication"]
+
+    def unpublished_metric():
+        for line in open(metrics):
+            if line.startswith('bbmri_dirsync_unpublished_changes{node="BE",command="sync"}'):
+                return int(line.split()[-1])
+        return None
+
+    env.mark()
+    first_push(env, "zip")
+    reqs = env.requests()
+    for t in TABLES:
+        published = [r for r in gets(reqs, f"/ERIC/api/csv/{t}") if "national_node" in r.get("query", "")]
+        check(len(published) == 1, f"the sync reads the node's published {t} once, filtered to the node "
+                                   f"({[(r['path'], r.get('query')) for r in gets(reqs, f'/ERIC/api/csv/{t}')]})")
+    p = publication()
+    check(p["checked"] and p["pending"] == 4 and p["unpublished_count"] == 0,
+          f"after the push four changes wait for the published schema, none overdue ({p})")
+    check(unpublished_metric() == 0, "the metric is 0 after the push")
+
+    watch = json.load(open(state))
+    for c in watch["pending"]:
+        c["pushed_usec"] -= 37 * 3600 * 10**6
+    json.dump(watch, open(state, "w"))
+    env.run("sync", expect=0, what="sync 37 hours after the push")
+    check(env.err.count("not in the published Directory") == 1, "one warning about the unpublished changes")
+    check("4 changes pushed 1d 12h or longer ago are not in the published Directory (ERIC)" in env.err and
+          "Collections bbmri-eric:ID:BE_AZSJ1:collection:stroke" in env.err,
+          "the warning counts the changes and names them")
+    p = publication()
+    check(p["unpublished_count"] == 4 and {c["id"] for c in p["unpublished"]} >= {
+          "bbmri-eric:ID:BE_AZSJ1:collection:stroke", "bbmri-eric:contactID:BE_biobank-uzgent"},
+          f"the report lists the unpublished changes ({p})")
+    check(unpublished_metric() == 4, f"the metric counts them ({unpublished_metric()})")
+
+    # The central job copies the staging area to the published schema.
+    for table in TABLES:
+        path = os.path.join(env.remote, "ERIC", table + ".csv")
+        published = list(csv.reader(open(path, newline="", encoding="utf-8")))
+        header, node = published[0], published[0].index("national_node")
+        rows = [r for r in published[1:] if r[node] != "BE"]
+        for row in csv.DictReader(open(os.path.join(env.remote, "BBMRI-BE", table + ".csv"), newline="",
+                                       encoding="utf-8")):
+            row["national_node"] = "BE"
+            rows.append([row.get(c, "") for c in header])
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerows([header] + rows)
+    env.run("sync", expect=0, what="sync once the published schema caught up")
+    check("not in the published Directory" not in env.err, "no warning once the changes are published")
+    p = publication()
+    check(p["pending"] == 0 and p["unpublished_count"] == 0, f"the published changes are cleared ({p})")
+    check(unpublished_metric() == 0, "the metric is 0 again")
+    check("bbmri-eric" not in open(state).read(), "the state keeps no published change")
+
+
 def scenario_pull_unreadable(env):
     # A Directory that cannot be read: pull exits as documented and writes no file.
     out = os.path.join(env.work, "pulled.yaml")
@@ -717,6 +781,7 @@ scenarios = {
     "zip-deletions": lambda e: scenario_delete_policy(e, "zip"),
     "csv-deletions": lambda e: scenario_delete_policy(e, "csv"),
     "pull-unreadable": scenario_pull_unreadable,
+    "publication-watch": scenario_publication_watch,
 }
 
 if scenario == "--list":
