@@ -383,6 +383,63 @@ TEST(test_listing_bounded) {
         findings_done(&f);
 }
 
+TEST(test_publication) {
+        _cleanup_(dataset_freep) Dataset *d = make_dataset(1, 1);
+        CHECK(d);
+        ChangeSet cs = make_changes();
+        RunReport r = make_report(d, &cs, NULL);
+        PendingChange items[] = {
+                { .table = (char *) "Collections", .id = (char *) collection_id, .pushed_usec = 1767052800000000ULL,
+                  .overdue = true }, /* 2025-12-30T00:00:00Z */
+                { .table = (char *) "Persons", .id = (char *) "bbmri-eric:contactID:BE_x",
+                  .pushed_usec = 1767225000000000ULL },
+        };
+        PublicationWatch w = { .items = items, .n_items = 2, .n_overdue = 1 };
+        r.publication = &w;
+        r.publication_checked = true;
+        r.publication_grace_usec = 36ULL * 3600 * 1000000;
+
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        CHECK_INT(report_to_json(&r, &text, &size), 0);
+        json_error_t error;
+        json_t *j = text ? json_loadb(text, size, 0, &error) : NULL;
+        json_t *p = json_object_get(j, "publication");
+        CHECK(json_is_true(json_object_get(p, "checked")));
+        CHECK_INT(int_at(p, "grace_seconds"), 129600);
+        CHECK_INT(int_at(p, "pending"), 2);
+        CHECK_INT(int_at(p, "unpublished_count"), 1);
+        json_t *list = json_object_get(p, "unpublished");
+        CHECK_INT(json_array_size(list), 1);
+        CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "id")), collection_id);
+        CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "pushed")), "2025-12-30T00:00:00Z");
+        json_decref(j);
+
+        _cleanup_free_ char *html = NULL;
+        CHECK_INT(report_to_html(&r, &html, &size), 0);
+        CHECK_CONTAINS(html, "<h2 id=\"unpublished\" class=\"quality\">Pushed, not yet published (1)</h2>");
+        CHECK_CONTAINS(html, "changes 1d 12h or longer after they were pushed;");
+        CHECK_CONTAINS(html, "2025-12-30 00:00 UTC");
+        CHECK(!strstr(html, "BE_x"));
+        _cleanup_free_ char *metrics = NULL;
+        CHECK_INT(report_to_metrics(&r, 0, &metrics, &size), 0);
+        CHECK_CONTAINS(metrics, "bbmri_dirsync_unpublished_changes{node=\"BE\",command=\"sync\"} 1\n");
+
+        /* Without a watch: null, no section, the metric 0. */
+        r.publication = NULL;
+        text = mfree(text);
+        CHECK_INT(report_to_json(&r, &text, &size), 0);
+        j = text ? json_loadb(text, size, 0, &error) : NULL;
+        CHECK(json_is_null(json_object_get(j, "publication")));
+        json_decref(j);
+        html = mfree(html);
+        CHECK_INT(report_to_html(&r, &html, &size), 0);
+        CHECK(!strstr(html, "unpublished"));
+        metrics = mfree(metrics);
+        CHECK_INT(report_to_metrics(&r, 0, &metrics, &size), 0);
+        CHECK_CONTAINS(metrics, "bbmri_dirsync_unpublished_changes{node=\"BE\",command=\"sync\"} 0\n");
+}
+
 TEST(test_summary_sync) {
         _cleanup_(dataset_freep) Dataset *d = make_dataset(2, 3);
         Findings f;
@@ -520,5 +577,5 @@ static bool setup_model(void) {
         return c_size >= 0 && c_materials >= 0 && c_acronym >= 0;
 }
 
-TEST_MAIN(if (!setup_model()) { fprintf(stderr, "cannot load the model\n"); return 1; } RUN(test_json); RUN(test_listing_bounded);
+TEST_MAIN(if (!setup_model()) { fprintf(stderr, "cannot load the model\n"); return 1; } RUN(test_json); RUN(test_listing_bounded); RUN(test_publication);
           RUN(test_summary_sync); RUN(test_summary_check); model = model_free(model))
