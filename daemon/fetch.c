@@ -23,6 +23,7 @@ SchemaRead *remote_fetch_add(RemoteFetch *f, SchemaKind schema, const char *node
                 return NULL;
         SchemaRead *s = &f->reads[f->n_reads++];
         *s = (SchemaRead) { .schema = schema, .node = node, .snapshot = f->state != NULL };
+        findings_init(&s->findings);
         return s;
 }
 
@@ -43,6 +44,7 @@ void remote_fetch_done(RemoteFetch *f) {
                 strv_free(s->drift_tables);
                 strv_free(s->drift_columns);
                 s->drift_tables = s->drift_columns = NULL;
+                findings_done(&s->findings);
         }
         findings_done(&f->findings);
         findings_done(&f->lookup_findings);
@@ -52,19 +54,23 @@ static bool reads_table(const SchemaRead *s, size_t table) {
         return !s->tables || s->tables[table];
 }
 
+static Findings *read_findings(RemoteFetch *f, SchemaRead *s) {
+        return s->findings_apart ? &s->findings : &f->findings;
+}
+
 /* Reads one fetched table into the schema read's dataset and keeps its snapshot. */
 static int read_table(RemoteFetch *f, SchemaRead *s, Dataset *d, size_t table, BackendRead *rd) {
         const char *name = f->model->tables[table].name;
         if (rd->error == -ENOENT && s->schema == SCHEMA_STAGING)
                 return 0; /* a staging table that does not exist yet is empty */
         if (rd->error < 0)
-                return findings_move(&f->findings, &rd->findings) < 0 ? -ENOMEM : rd->error;
+                return findings_move(read_findings(f, s), &rd->findings) < 0 ? -ENOMEM : rd->error;
         const char *schema_name = backend_schema_name(f->backend->config, s->schema);
         _cleanup_free_ char *label = strdup_printf("%s/%s.csv", schema_name, name);
         if (!label)
                 return -ENOMEM;
         Emx2ReadStats stats = {};
-        int r = emx2_read_table(d, table, rd->data, rd->size, label, &stats, &f->findings);
+        int r = emx2_read_table(d, table, rd->data, rd->size, label, &stats, read_findings(f, s));
         for (char **c = stats.unknown_columns; r >= 0 && c && *c; c++)
                 if (strv_extend(&s->drift_tables, name) < 0 || strv_extend(&s->drift_columns, *c) < 0)
                         r = -ENOMEM;
@@ -83,11 +89,11 @@ static int read_model(RemoteFetch *f, SchemaRead *s, BackendRead *rd) {
         if (rd->error == -EOPNOTSUPP)
                 return 0;
         if (rd->error < 0)
-                return findings_move(&f->findings, &rd->findings) < 0 ? -ENOMEM : rd->error;
+                return findings_move(read_findings(f, s), &rd->findings) < 0 ? -ENOMEM : rd->error;
         _cleanup_free_ char *label = strdup_printf("%s/api/csv (model)", f->backend->config->staging_schema);
         if (!label)
                 return -ENOMEM;
-        int r = model_drift_compare(f->model, rd->data, rd->size, label, &s->model_drift, &f->findings);
+        int r = model_drift_compare(f->model, rd->data, rd->size, label, &s->model_drift, read_findings(f, s));
         if (r < 0)
                 s->error_in_table = r != -ENOMEM;
         return r;

@@ -32,6 +32,8 @@ typedef struct SchemaRead {
                                        * (not owned); a table not read stays empty in the dataset */
         bool check_model;             /* also read the live model and compare it (staging only) */
         bool snapshot;                /* keep the raw CSV as snapshot (default: when a state is given) */
+        bool findings_apart;          /* its findings go to its own findings, not the batch's: a read
+                                       * whose failure does not fail the run (the publication watch) */
 
         /* Results. */
         Dataset *dataset;             /* on success; taken by the caller or freed by remote_fetch_done() */
@@ -41,6 +43,7 @@ typedef struct SchemaRead {
         char **drift_tables, **drift_columns; /* columns the model does not know, pairwise */
         ModelDrift *model_drift;      /* the live model against ours, when checked and available */
         size_t n_snapshot_failures;
+        Findings findings;            /* with findings_apart */
 } SchemaRead;
 
 typedef struct RemoteFetch {

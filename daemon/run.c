@@ -70,6 +70,7 @@ void run_done(Run *run) {
         push_plan_free(run->plan);
         change_set_free(run->changes);
         dataset_free(run->remote);
+        dataset_free(run->published);
         backend_free(run->backend);
         local_done(&run->local);
         state_close(run->state);
@@ -466,21 +467,17 @@ static void publication_load(Run *run) {
         run->report.publication_grace_usec = run->config->publication_grace_usec;
 }
 
-/* The node's published rows (filtered by national_node), read like the staging tables; no
- * snapshot is kept of them. A published schema that cannot be read is a warning: the sync goes
- * on, and the watch keeps what it had. */
-static int read_published(Run *run, Dataset **ret) {
-        RemoteFetch f;
-        remote_fetch_init(&f, run->backend, run->local.model, SCHEMA_PUBLISHED, run->config->node, NULL);
-        int r = remote_fetch_run(&f);
-        if (r >= 0)
-                *ret = TAKE_PTR(f.dataset);
-        else
-                run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "cannot read %s/%s from %s (%s): the publication watch "
-                         "checks again next run", run->config->published_schema, f.failed_table ?: "?",
-                         run->config->directory_url, strerror(-r));
-        remote_fetch_done(&f);
-        return r;
+/* The node's published rows (filtered by national_node) from the run's batch of reads, without
+ * a snapshot. A published schema that cannot be read is a warning: the sync goes on, and the
+ * watch keeps what it had. */
+static void keep_published(Run *run, SchemaRead *read) {
+        if (read->error == 0) {
+                run->published = TAKE_PTR(read->dataset);
+                return;
+        }
+        run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "cannot read %s/%s from %s (%s): the publication watch "
+                 "checks again next run", run->config->published_schema, read->failed_table ?: "?",
+                 run->config->directory_url, strerror(-read->error));
 }
 
 /* sync: the pending changes compared with the published rows (diff_datasets(master, published)):
@@ -489,8 +486,7 @@ static int read_published(Run *run, Dataset **ret) {
 static int publication_watch(Run *run) {
         publication_load(run);
         run->publication_loaded = true;
-        _cleanup_(dataset_freep) Dataset *published = NULL;
-        if (read_published(run, &published) < 0)
+        if (!run->published)
                 return 0;
         DiffOptions opts = {
                 .node = run->config->node,
@@ -498,7 +494,7 @@ static int publication_watch(Run *run) {
                 .withdrawn_is_removed = run->config->deletions == DELETIONS_WITHDRAW,
         };
         _cleanup_(change_set_freep) ChangeSet *diff = NULL;
-        int r = diff_datasets(run->local.dataset, published, &opts, &diff);
+        int r = diff_datasets(run->local.dataset, run->published, &opts, &diff);
         if (r >= 0)
                 r = publication_check(&run->publication, run->local.model, diff, now_usec_realtime(),
                                       run->config->publication_grace_usec);
@@ -637,8 +633,9 @@ static int apply_quality_policy(Run *run) {
         return 0;
 }
 
-/* diff and sync share the first half: config, state, local, fetch, compare. */
-static int compare_with_remote(Run *run, bool against_published) {
+/* diff and sync share the first half: config, state, local, fetch, compare; a sync's batch also
+ * reads the node's published rows for the publication watch (watch_publication). */
+static int compare_with_remote(Run *run, bool against_published, bool watch_publication) {
         int r = run_load_config(run);
         if (r != 0)
                 return r;
@@ -685,6 +682,12 @@ static int compare_with_remote(Run *run, bool against_published) {
         SchemaRead *main_read = remote_fetch_add(&fetch, against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING,
                                                  run->config->node);
         main_read->check_model = !against_published;
+        SchemaRead *published_read = NULL;
+        if (watch_publication && !against_published) {
+                published_read = remote_fetch_add(&fetch, SCHEMA_PUBLISHED, run->config->node);
+                published_read->snapshot = false;
+                published_read->findings_apart = true;
+        }
         if (lookups == LOOKUP_CACHE_STALE)
                 remote_fetch_refresh_lookups(&fetch);
         bool snapshots = false;
@@ -728,6 +731,8 @@ static int compare_with_remote(Run *run, bool against_published) {
                 findings_done(&fetch.lookup_findings);
         }
         r = finish_fetch(run, &fetch, main_read, &run->remote);
+        if (r == 0 && published_read)
+                keep_published(run, published_read);
         uint64_t fetch_usec = fetch.usec;
         remote_fetch_done(&fetch);
         if (r != 0) {
@@ -769,7 +774,7 @@ static int run_failed(Run *run, int exit_code) {
 }
 
 int run_diff(Run *run, bool against_published) {
-        int r = compare_with_remote(run, against_published);
+        int r = compare_with_remote(run, against_published, false);
         if (r != 0)
                 return run_failed(run, r);
         (void) state_snapshot_commit(run->state);
@@ -843,7 +848,7 @@ static int verify_push(Run *run) {
 int run_sync(Run *run) {
         const RunOptions *o = &run->options;
         run->report.dry_run = o->dry_run;
-        int r = compare_with_remote(run, false);
+        int r = compare_with_remote(run, false, true);
         if (r != 0)
                 return run_failed(run, r);
         (void) state_snapshot_commit(run->state);

@@ -81,6 +81,7 @@ struct Run {
         StateDir *state;
         Backend *backend;
         Dataset *remote;
+        Dataset *published;      /* sync: the node's published rows, for the publication watch */
         ChangeSet *changes;
         PushPlan *plan;
         PublicationWatch publication; /* sync, diff: pushed changes not yet published (state file) */
