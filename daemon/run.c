@@ -480,12 +480,10 @@ static void keep_published(Run *run, SchemaRead *read) {
                  run->config->directory_url, strerror(-read->error));
 }
 
-/* sync: the pending changes compared with the published rows (diff_datasets(master, published)):
- * those the published Directory shows are dropped, the others overdue after publication.grace.
- * Returns 0 or an exit code. */
+/* sync: the pending changes compared with the published rows (diff_datasets(master, published)),
+ * when there were any to read them for: those the published Directory shows are dropped, the
+ * others overdue after publication.grace. Returns 0 or an exit code. */
 static int publication_watch(Run *run) {
-        publication_load(run);
-        run->publication_loaded = true;
         if (!run->published)
                 return 0;
         DiffOptions opts = {
@@ -682,8 +680,13 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
         SchemaRead *main_read = remote_fetch_add(&fetch, against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING,
                                                  run->config->node);
         main_read->check_model = !against_published;
+        /* The publication watch needs the published rows only while pushed changes wait for them. */
         SchemaRead *published_read = NULL;
-        if (watch_publication && !against_published) {
+        if (watch_publication) {
+                publication_load(run);
+                run->publication_loaded = true;
+        }
+        if (watch_publication && !against_published && run->publication.n_items > 0) {
                 published_read = remote_fetch_add(&fetch, SCHEMA_PUBLISHED, run->config->node);
                 published_read->snapshot = false;
                 published_read->findings_apart = true;
