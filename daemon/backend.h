@@ -38,6 +38,7 @@ typedef struct PushPlan {
         size_t n_tables;
         size_t n_upserts, n_deletes;
         size_t n_withdrawals;       /* upserts that only set withdrawn (counted in n_upserts too) */
+        size_t n_foreign;           /* upserts bringing rows of other nodes (counted in n_upserts too) */
         Dataset *rows;              /* owns rows built for the plan (withdrawals) */
 } PushPlan;
 

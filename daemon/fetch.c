@@ -45,6 +45,10 @@ void remote_fetch_done(RemoteFetch *f) {
                 strv_free(s->drift_columns);
                 s->drift_tables = s->drift_columns = NULL;
                 findings_done(&s->findings);
+                for (size_t t = 0; s->raw && t < f->model->n_tables; t++)
+                        free(s->raw[t]);
+                s->raw = mfree(s->raw);
+                s->raw_sizes = mfree(s->raw_sizes);
         }
         findings_done(&f->findings);
         findings_done(&f->lookup_findings);
@@ -81,6 +85,17 @@ static int read_table(RemoteFetch *f, SchemaRead *s, Dataset *d, size_t table, B
         }
         if (s->snapshot && state_snapshot_add(f->state, schema_name, name, rd->data, rd->size) < 0)
                 s->n_snapshot_failures++;
+        if (s->keep_raw) {
+                if (!s->raw)
+                        s->raw = calloc(f->model->n_tables, sizeof(char *));
+                if (!s->raw_sizes)
+                        s->raw_sizes = calloc(f->model->n_tables, sizeof(size_t));
+                if (!s->raw || !s->raw_sizes)
+                        return -ENOMEM;
+                free(s->raw[table]);
+                s->raw[table] = TAKE_PTR(rd->data);
+                s->raw_sizes[table] = rd->size;
+        }
         return 0;
 }
 
@@ -363,4 +378,71 @@ int ontology_cache_refresh(Backend *backend, StateDir *state, Findings *findings
                 r = -ENOMEM;
         remote_fetch_done(&f);
         return r;
+}
+
+typedef struct CopyFill {
+        const Model *model;
+        const SchemaRead *read;
+} CopyFill;
+
+static int fill_published_copy(void *userdata, const char *tmp_dir) {
+        const CopyFill *cf = userdata;
+        for (size_t t = 0; t < cf->model->n_tables; t++) {
+                if (!cf->read->raw[t])
+                        continue;
+                _cleanup_free_ char *name = strdup_printf("%s.csv", cf->model->tables[t].name);
+                _cleanup_free_ char *path = name ? path_join(tmp_dir, name) : NULL;
+                if (!path)
+                        return -ENOMEM;
+                int r = write_file_atomic(path, cf->read->raw[t], cf->read->raw_sizes[t], 0640);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int published_copy_save(StateDir *state, const Model *model, const SchemaRead *read) {
+        if (!state || !read->raw)
+                return -EINVAL;
+        _cleanup_free_ char *dir = path_join(state_path(state), PUBLISHED_COPY_DIR);
+        if (!dir)
+                return -ENOMEM;
+        CopyFill cf = { .model = model, .read = read };
+        return replace_directory_atomic(dir, fill_published_copy, &cf);
+}
+
+int table_copies_load(const char *folder, const char *label, const Model *model, const bool *mask, Dataset **ret,
+                      Findings *findings) {
+        struct stat st;
+        if (stat(folder, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        int r = dataset_new(model, &d);
+        if (r < 0)
+                return r;
+        dataset_keep_cell_locations(d, false);
+        for (size_t t = 0; t < model->n_tables; t++) {
+                if (mask && !mask[t])
+                        continue;
+                _cleanup_free_ char *name = strdup_printf("%s.csv", model->tables[t].name);
+                _cleanup_free_ char *path = name ? path_join(folder, name) : NULL;
+                if (!path)
+                        return -ENOMEM;
+                _cleanup_free_ char *data = NULL;
+                size_t size = 0;
+                r = read_file_limited(path, LIMIT_CSV_FILE_BYTES, &data, &size);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                Emx2ReadStats stats = {};
+                r = emx2_read_table(d, t, data, size, label, &stats, findings);
+                emx2_read_stats_done(&stats);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(d);
+        return 0;
 }

@@ -34,6 +34,7 @@ typedef struct SchemaRead {
         bool snapshot;                /* keep the raw CSV as snapshot (default: when a state is given) */
         bool findings_apart;          /* its findings go to its own findings, not the batch's: a read
                                        * whose failure does not fail the run (the publication watch) */
+        bool keep_raw;                /* keep each table's raw CSV in raw[] (for a copy of one's own) */
 
         /* Results. */
         Dataset *dataset;             /* on success; taken by the caller or freed by remote_fetch_done() */
@@ -44,6 +45,8 @@ typedef struct SchemaRead {
         ModelDrift *model_drift;      /* the live model against ours, when checked and available */
         size_t n_snapshot_failures;
         Findings findings;            /* with findings_apart */
+        char **raw;                   /* keep_raw: n_tables CSV texts as they came, NULL where not read */
+        size_t *raw_sizes;
 } SchemaRead;
 
 typedef struct RemoteFetch {
@@ -96,3 +99,14 @@ void remote_fetch_refresh_lookups(RemoteFetch *f);
 /* Refreshes the cache now, in one batch of its own. Returns 1 when it fetched, 0 when the copy was
  * fresh, or a negative errno (findings say why). */
 int ontology_cache_refresh(Backend *backend, StateDir *state, Findings *findings);
+
+/* The published rows of every node that a run read for references to rows of other nodes, kept
+ * for check (which sees no remote): state_dir/published/<Table>.csv, the tables the read took
+ * (keep_raw), replaced as a whole. */
+#define PUBLISHED_COPY_DIR "published"
+int published_copy_save(StateDir *state, const Model *model, const SchemaRead *read);
+/* Reads the CSV copies folder/<Table>.csv of the tables in mask (NULL: all) into a new dataset,
+ * a missing file being an empty table; -ENOENT when the folder is not there. label names the
+ * folder in findings and must outlive the dataset. */
+int table_copies_load(const char *folder, const char *label, const Model *model, const bool *mask, Dataset **ret,
+                      Findings *findings);

@@ -46,6 +46,10 @@
 #define LIMIT_LIST_ITEMS               100000u                     /* items in one list value */
 #define LIMIT_FINDINGS                 100000u                     /* findings kept; more are only counted */
 
+/* Rows of other nodes brought from the published Directory (foreign.c). */
+#define LIMIT_FOREIGN_CHAIN_DEPTH      16u                         /* references followed from a brought row (a network's contact: 1) */
+#define LIMIT_FOREIGN_CLOSURE_ROWS     1024u                       /* rows one reference brings with it */
+
 /* Vocabularies. */
 #define LIMIT_VOCABULARY_TERMS         (1u * 1024 * 1024)          /* terms in one ontology table */
 #define LIMIT_SCHEMA_LOOKUP_TERMS      1000u                       /* a larger table (DiseaseTypes) is any text in the master's JSON Schema */

@@ -8,6 +8,7 @@
 #include "validate.h"
 
 void local_done(Local *l) {
+        foreign_refs_done(&l->foreign);
         dataset_free(l->dataset);
         record_set_free(l->records);
         mapping_free(l->mapping);
@@ -192,8 +193,9 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         /* The dataset holds copies of everything it needs. */
         l->records = record_set_free(l->records);
         uint64_t t2 = now_usec_monotonic();
-        r = validate_dataset_with(l->dataset, l->vocab,
-                                  &(QualityOptions) { .node = config->node, .orphanet = l->orphanet }, findings);
+        r = validate_dataset_deferring(l->dataset, l->vocab,
+                                       &(QualityOptions) { .node = config->node, .orphanet = l->orphanet },
+                                       &l->foreign, findings);
         if (r < 0)
                 return r;
         uint64_t t3 = now_usec_monotonic();

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "dataset.h"
+#include "foreign.h"
 #include "mapping.h"
 #include "model.h"
 #include "orphanet.h"
@@ -20,6 +21,8 @@ typedef struct Local {
         Mapping *mapping;
         RecordSet *records;
         Dataset *dataset;
+        ForeignRefs foreign;          /* references to other nodes' rows the master lacks: resolved
+                                       * against the Directory (foreign_resolve()) */
         size_t n_vocab_tables_loaded; /* ontology tables read from a CSV copy */
         uint64_t usec_setup, usec_read, usec_map, usec_validate;
 } Local;

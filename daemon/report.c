@@ -339,6 +339,19 @@ static json_t *publication_json(const RunReport *r) {
                     : NULL;
 }
 
+/* Rows of other nodes the push brings from the published Directory, as [{"table", "id"}]. */
+static json_t *foreign_rows_json(const Dataset *d) {
+        json_t *list = json_array();
+        for (size_t t = 0; list && d && t < d->model->n_tables; t++)
+                for (size_t i = 0; i < d->tables[t].n_rows; i++)
+                        if (json_array_append_new(list, json_pack("{s:s,s:s}", "table", d->model->tables[t].name, "id",
+                                                                  d->tables[t].rows[i]->id)) < 0) {
+                                json_decref(list);
+                                return NULL;
+                        }
+        return list;
+}
+
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         DiffTableCounts total = r->changes ? r->changes->total : (DiffTableCounts) {};
         json_t *phases = phases_json(r);
@@ -397,7 +410,8 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
                                         ? json_pack("{s:s,s:I,s:I}", "started", r->interrupted_push_started,
                                                     "requests", (json_int_t) r->interrupted_push_requests,
                                                     "applied", (json_int_t) r->interrupted_push_applied)
-                                        : json_null()) < 0) {
+                                        : json_null()) < 0 ||
+            json_object_set_new(j, "foreign_rows", foreign_rows_json(r->foreign_rows)) < 0) {
                 json_decref(j);
                 return -ENOMEM;
         }

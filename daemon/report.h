@@ -33,6 +33,7 @@ typedef struct RunReport {
         size_t n_phases;
         const Dataset *local;     /* may be NULL */
         const ChangeSet *changes; /* may be NULL */
+        const Dataset *foreign_rows; /* rows of other nodes the push brings from published, or NULL */
         const Findings *findings; /* may be NULL */
         bool pushed;              /* a push was attempted */
         size_t n_requests;

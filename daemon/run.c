@@ -69,6 +69,8 @@ void run_done(Run *run) {
         push_result_done(&run->push);
         push_plan_free(run->plan);
         change_set_free(run->changes);
+        foreign_resolution_done(&run->foreign);
+        dataset_free(run->published_all);
         dataset_free(run->remote);
         dataset_free(run->published);
         backend_free(run->backend);
@@ -219,6 +221,56 @@ int run_report_json(Run *run, const char **ret_data, size_t *ret_size) {
         return 0;
 }
 
+/* Without a remote (check, export), references to rows of other nodes are resolved from what the
+ * last runs read: the staging snapshot and the copy of the published rows in the state directory.
+ * One that neither has is a warning: the Directory may well have it, diff and sync will tell.
+ * Copies that cannot be read count as missing (ignored collects why). */
+static int resolve_foreign_with_copies(Run *run, Findings *ignored) {
+        const Model *model = run->local.model;
+        _cleanup_free_ bool *mask = calloc(model->n_tables, sizeof(bool));
+        _cleanup_free_ char *staging_dir = strdup_printf("%s/snapshots/%s", run->config->state_dir,
+                                                         run->config->staging_schema);
+        _cleanup_free_ char *published_dir = path_join(run->config->state_dir, PUBLISHED_COPY_DIR);
+        if (!mask || !staging_dir || !published_dir)
+                return -ENOMEM;
+        foreign_tables_mask(model, mask);
+        _cleanup_(dataset_freep) Dataset *staging = NULL, *published = NULL;
+        int r = table_copies_load(staging_dir, staging_dir, model, mask, &staging, ignored);
+        if (r == -ENOMEM)
+                return r;
+        r = table_copies_load(published_dir, published_dir, model, mask, &published, ignored);
+        if (r == -ENOMEM)
+                return r;
+        _cleanup_free_ char *phrase = strdup_printf(
+                !staging && !published
+                        ? "which cannot be checked: %s holds no copy of the Directory yet (diff or sync will check it)"
+                        : "which the last copy of the Directory in %s does not have (diff or sync will check it)",
+                run->config->state_dir);
+        if (!phrase)
+                return -ENOMEM;
+        ForeignSources sources = { .staging = staging, .published = published, .missing_phrase = phrase };
+        r = foreign_resolve(run->local.dataset, &run->local.foreign, &sources, SEVERITY_WARNING, &run->findings,
+                            &run->foreign);
+        /* What a push would bring is no concern of check's: only whether the rows exist. */
+        foreign_resolution_done(&run->foreign);
+        return r;
+}
+
+static int resolve_foreign_from_copies(Run *run) {
+        if (run->local.foreign.n_items == 0)
+                return 0;
+        Findings ignored;
+        findings_init(&ignored);
+        int r = resolve_foreign_with_copies(run, &ignored);
+        findings_done(&ignored);
+        if (r < 0) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "out of memory");
+                return EXIT_TEMPORARY;
+        }
+        findings_sort(&run->findings);
+        return 0;
+}
+
 /* The local half that check and export share: configuration, then read, map and validate, with
  * every finding emitted. Returns 0 or the exit code to stop with. */
 int run_local(Run *run) {
@@ -226,6 +278,9 @@ int run_local(Run *run) {
         if (r != 0)
                 return r;
         r = load_local(run);
+        if (r != 0)
+                return r;
+        r = resolve_foreign_from_copies(run);
         if (r != 0)
                 return r;
         run_emit_findings(run, &run->findings, 0);
@@ -631,6 +686,66 @@ static int apply_quality_policy(Run *run) {
         return 0;
 }
 
+/* References to rows of other nodes, with the Directory at hand: the staging area first (against
+ * staging), then every node's published rows, read only when the staging area lacks one (a
+ * converged node reads nothing more). Kept in the state directory for check. One that neither has
+ * is an error of the referencing row; the rows only the published Directory has are what the push
+ * brings (run->foreign.bring). Returns 0 or an exit code. */
+static int resolve_foreign_with_remote(Run *run, bool against_published) {
+        const Model *model = run->local.model;
+        const Dataset *staging = against_published ? NULL : run->remote;
+        if (run->local.foreign.n_items == 0)
+                return 0;
+        if (foreign_refs_need_published(&run->local.foreign, staging)) {
+                _cleanup_free_ bool *mask = calloc(model->n_tables, sizeof(bool));
+                if (!mask)
+                        return EXIT_TEMPORARY;
+                foreign_tables_mask(model, mask);
+                /* Every node's rows, unfiltered; kept apart from the snapshots, which a sync replaces. */
+                RemoteFetch f;
+                remote_fetch_init(&f, run->backend, model, run->state);
+                SchemaRead *read = remote_fetch_add(&f, SCHEMA_PUBLISHED, NULL);
+                read->tables = mask;
+                read->snapshot = false;
+                read->keep_raw = true;
+                (void) remote_fetch_run(&f);
+                if (read->error == 0 && run->state && published_copy_save(run->state, model, read) < 0)
+                        run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s: cannot keep the copy of the published rows",
+                                 run->config->state_dir);
+                int r = finish_fetch(run, &f, read, &run->published_all);
+                remote_fetch_done(&f);
+                if (r != 0)
+                        return r;
+        }
+        size_t first_finding = run->findings.n_items;
+        ForeignSources sources = {
+                .staging = staging,
+                .published = run->published_all,
+                .missing_phrase = against_published ? "which the published Directory does not have"
+                                                    : "which neither the staging area nor the published Directory has",
+        };
+        int r = foreign_resolve(run->local.dataset, &run->local.foreign, &sources, SEVERITY_ERROR, &run->findings,
+                                &run->foreign);
+        if (r < 0) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE, "out of memory");
+                return EXIT_TEMPORARY;
+        }
+        run_emit_findings(run, &run->findings, first_finding);
+        if (against_published) {
+                foreign_resolution_done(&run->foreign); /* no staging area to bring them to */
+                return 0;
+        }
+        run->report.foreign_rows = run->foreign.bring;
+        size_t n = dataset_total_rows(run->foreign.bring);
+        if (n > 0)
+                run_emit(run, LOG_INFO, RUN_EVENT_NONE,
+                         "%zu row%s of other nodes that the master refers to %s not in the staging area: a push "
+                         "copies %s from the published Directory as %s, and never changes or removes %s",
+                         n, n == 1 ? "" : "s", n == 1 ? "is" : "are", n == 1 ? "it" : "them", n == 1 ? "it is" : "they are",
+                         n == 1 ? "it" : "them");
+        return 0;
+}
+
 /* diff and sync share the first half: config, state, local, fetch, compare; a sync's batch also
  * reads the node's published rows for the publication watch (watch_publication). */
 static int compare_with_remote(Run *run, bool against_published, bool watch_publication) {
@@ -745,6 +860,9 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
         /* The fetch's own time: it ran alongside read, map and validate. */
         run_add_phase(run, "fetch", fetch_usec);
         run->phase_start = now_usec_monotonic();
+        r = resolve_foreign_with_remote(run, against_published);
+        if (r != 0)
+                return r;
 
         DiffOptions opts = {
                 .node = run->config->node,
@@ -838,6 +956,12 @@ static int verify_push(Run *run) {
         if (diff_datasets(run->local.dataset, after, &opts, &left) < 0)
                 return EXIT_TEMPORARY;
         size_t n = actionable_changes(left, run->config->deletions, pushed);
+        /* The rows of other nodes it brought are there too (the diff never looks at them). */
+        const Dataset *bring = run->foreign.bring;
+        for (size_t t = 0; bring && t < bring->model->n_tables; t++)
+                for (size_t i = 0; i < bring->tables[t].n_rows; i++)
+                        if (!dataset_find(after, t, bring->tables[t].rows[i]->id))
+                                n++;
         if (n > 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_PUSH_FAILED,
                           "after the push the Directory still differs from the master in %zu row%s", n, n == 1 ? "" : "s");
@@ -890,7 +1014,8 @@ int run_sync(Run *run) {
         int data_exit = run->findings.n_errors > 0 || run->report.n_quality_held_back > 0 ? EXIT_INVALID_DATA : EXIT_OK;
         const char *outcome = data_exit == EXIT_OK ? "success" : "invalid-data";
 
-        r = sync_build_plan(run->local.model, run->changes, run->remote, run->config->deletions, &run->plan);
+        r = sync_build_plan_with(run->local.model, run->changes, run->remote, run->foreign.bring,
+                                 run->config->deletions, &run->plan);
         if (r < 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot build the push plan: %s", strerror(-r));
                 return EXIT_TEMPORARY;

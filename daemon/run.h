@@ -15,6 +15,7 @@
 #include "diff.h"
 #include "exit-codes.h"
 #include "findings.h"
+#include "foreign.h"
 #include "pipeline.h"
 #include "publication.h"
 #include "push-journal.h"
@@ -82,6 +83,8 @@ struct Run {
         Backend *backend;
         Dataset *remote;
         Dataset *published;      /* sync: the node's published rows, for the publication watch */
+        Dataset *published_all;  /* every node's published rows, read for rows of other nodes */
+        ForeignResolution foreign; /* rows of other nodes the push brings (foreign.bring) */
         ChangeSet *changes;
         PushPlan *plan;
         PublicationWatch publication; /* sync, diff: pushed changes not yet published (state file) */

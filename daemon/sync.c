@@ -60,8 +60,36 @@ static int push_table_add_delete(PushTable *pt, const char *id) {
         return 0;
 }
 
+/* Rows of other nodes, sent whole: the staging area has no such row yet. */
+static int plan_bring(PushPlan *plan, const Model *model, const Dataset *foreign) {
+        for (size_t t = 0; foreign && t < model->n_tables; t++) {
+                PushTable *pt = &plan->tables[t];
+                const ModelTable *mt = &model->tables[t];
+                for (size_t i = 0; i < foreign->tables[t].n_rows; i++) {
+                        for (size_t k = 0; k < mt->n_columns; k++)
+                                if (mt->columns[k].node_owned)
+                                        pt->columns[k] = true;
+                        Row *copy = NULL;
+                        int r = dataset_copy_row(plan->rows, t, foreign->tables[t].rows[i], &copy);
+                        if (r < 0)
+                                return r;
+                        r = push_table_add_upsert(pt, copy);
+                        if (r < 0)
+                                return r;
+                        plan->n_upserts++;
+                        plan->n_foreign++;
+                }
+        }
+        return 0;
+}
+
 int sync_build_plan(const Model *model, const ChangeSet *changes, const Dataset *remote, DeletionPolicy policy,
                     PushPlan **ret) {
+        return sync_build_plan_with(model, changes, remote, NULL, policy, ret);
+}
+
+int sync_build_plan_with(const Model *model, const ChangeSet *changes, const Dataset *remote, const Dataset *foreign,
+                         DeletionPolicy policy, PushPlan **ret) {
         _cleanup_(push_plan_freep) PushPlan *plan = calloc(1, sizeof(PushPlan));
         if (!plan)
                 return -ENOMEM;
@@ -135,6 +163,10 @@ int sync_build_plan(const Model *model, const ChangeSet *changes, const Dataset 
                 if (r < 0)
                         return r;
         }
+
+        r = plan_bring(plan, model, foreign);
+        if (r < 0)
+                return r;
 
         size_t k = 0;
         for (size_t t = 0; t < plan->n_tables; t++) {

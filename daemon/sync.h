@@ -19,6 +19,10 @@ typedef struct GuardVerdict {
  * copies of its rows with withdrawn=true). */
 int sync_build_plan(const Model *model, const ChangeSet *changes, const Dataset *remote, DeletionPolicy policy,
                     PushPlan **ret);
+/* The same, also bringing the rows of foreign (rows of other nodes from the published Directory,
+ * or NULL) into the staging area as they are, every node-owned column sent. */
+int sync_build_plan_with(const Model *model, const ChangeSet *changes, const Dataset *remote, const Dataset *foreign,
+                         DeletionPolicy policy, PushPlan **ret);
 
 /* Applies push.max_removals to the plan. */
 void sync_check_guard(const Config *config, const ChangeSet *changes, const PushPlan *plan, GuardVerdict *ret);

@@ -350,7 +350,9 @@ static int check_model_rules(Validator *vd, size_t table) {
 
 typedef struct Blocker {
         Dataset *d;
-        Findings *findings;
+        Findings *findings;     /* NULL: a quiet walk (validate_propagate_blocking()) */
+        const char *node;
+        ForeignRefs *foreign;   /* references to other nodes' rows set aside, or NULL */
         /* Reference cell -> the row it names: fact rows name the same collection over and over,
          * and equal short cells share one pointer. */
         struct {
@@ -438,6 +440,10 @@ static int dangling_reference(Blocker *b, size_t table, Row *row, size_t c, cons
 static int follow(Blocker *b, size_t table, Row *row, size_t c, size_t target, const char *id, Row *to,
                   bool *ret_blocked) {
         *ret_blocked = false;
+        if (!to && !b->findings)
+                return 0; /* reported by the first walk, and the row has its error */
+        if (!to && b->foreign && foreign_id_is_other_node(id, b->node))
+                return foreign_refs_add(b->foreign, table, row, c, target, id);
         if (!to) {
                 int r = dangling_reference(b, table, row, c, id);
                 if (r < 0)
@@ -456,14 +462,16 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
         if (row->flags & ROW_SCRATCH_ACTIVE) {
                 /* A reference cycle (a collection among its own parents): report it on this row. */
                 Location *loc = row->origin.file ? &row->origin : NULL;
-                int r = findings_add(b->findings, SEVERITY_ERROR, "reference-cycle", b->d->model->tables[table].name,
-                                     row->id, NULL, loc, "'%s' refers to itself through a chain of references", row->id);
                 row->flags |= ROW_HAS_ERROR | ROW_BLOCKED;
                 *ret_blocked = true;
+                if (!b->findings)
+                        return 0;
+                int r = findings_add(b->findings, SEVERITY_ERROR, "reference-cycle", b->d->model->tables[table].name,
+                                     row->id, NULL, loc, "'%s' refers to itself through a chain of references", row->id);
                 return r;
         }
         row->flags |= ROW_SCRATCH_ACTIVE;
-        bool blocked = row->flags & ROW_HAS_ERROR;
+        bool blocked = row->flags & (ROW_HAS_ERROR | ROW_BLOCKED);
         const ModelTable *t = &b->d->model->tables[table];
         /* Every reference is followed even once the row is blocked, so that a cycle through a
          * row with errors is still found; each row is visited once, so this stays linear. */
@@ -513,12 +521,14 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
         return 0;
 }
 
-static int propagate(Dataset *d, Findings *findings) {
+static int propagate(Dataset *d, const char *node, ForeignRefs *foreign, Findings *findings) {
         _cleanup_free_ Blocker *b = calloc(1, sizeof(Blocker));
         if (!b)
                 return -ENOMEM;
         b->d = d;
         b->findings = findings;
+        b->node = node;
+        b->foreign = foreign;
         int r = 0;
         for (size_t t = 0; t < d->model->n_tables && r >= 0; t++) {
                 const ModelTable *mt = &d->model->tables[t];
@@ -545,7 +555,8 @@ static int propagate(Dataset *d, Findings *findings) {
 }
 
 
-int validate_dataset_with(Dataset *d, const Vocabularies *v, const QualityOptions *options, Findings *findings) {
+int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityOptions *options, ForeignRefs *foreign,
+                               Findings *findings) {
         const char *node = options->node;
         Validator vd = {
                 .d = d,
@@ -570,7 +581,15 @@ int validate_dataset_with(Dataset *d, const Vocabularies *v, const QualityOption
                 return r;
         if ((r = quality_check_dataset(d, v, options, findings)) < 0)
                 return r;
-        return propagate(d, findings);
+        return propagate(d, node, foreign, findings);
+}
+
+int validate_dataset_with(Dataset *d, const Vocabularies *v, const QualityOptions *options, Findings *findings) {
+        return validate_dataset_deferring(d, v, options, NULL, findings);
+}
+
+int validate_propagate_blocking(Dataset *d) {
+        return propagate(d, NULL, NULL, NULL);
 }
 
 int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings) {

@@ -8,6 +8,7 @@
  * one through a reference, is marked ROW_BLOCKED and must not be pushed. */
 
 #include "dataset.h"
+#include "foreign.h"
 #include "quality.h"
 #include "vocab.h"
 
@@ -16,3 +17,10 @@
 int validate_dataset(Dataset *d, const Vocabularies *v, const char *node, Findings *findings);
 /* The same, with the quality checks' options (node, Orphanet's nomenclature). */
 int validate_dataset_with(Dataset *d, const Vocabularies *v, const QualityOptions *options, Findings *findings);
+/* The same, with each reference to a full id of another node that d lacks set aside in foreign
+ * (to be resolved against the Directory: foreign_resolve()) instead of reported as an error. */
+int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityOptions *options, ForeignRefs *foreign,
+                               Findings *findings);
+/* The blocking walk again, after more rows got ROW_HAS_ERROR: ROW_BLOCKED only grows, and what
+ * the first walk reported (dangling references, cycles) is not reported again. */
+int validate_propagate_blocking(Dataset *d);
