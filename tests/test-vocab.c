@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "mapping.h"
 #include "model.h"
 #include "test.h"
 #include "vocab.h"
@@ -133,6 +134,44 @@ TEST(test_model_tables_built_in) {
         CHECK(n > 20); /* the loop saw the model */
 }
 
+typedef struct MappedTerms {
+        const Vocabularies *v;
+        const char *table;
+        size_t n, n_unknown;
+} MappedTerms;
+
+static int check_mapped(void *userdata, const char *term, const char *id) {
+        MappedTerms *m = userdata;
+        m->n++;
+        if (vocab_check(m->v, m->table, id) != VOCAB_MEMBER) {
+                fprintf(stderr, "%s: '%s' maps to '%s', no term of the Directory's\n", m->table, term, id);
+                m->n_unknown++;
+        }
+        return 0;
+}
+
+TEST(test_shipped_mappings_name_terms) {
+        /* Every local term of the shipped mapping files maps to a term the Directory has. */
+        _cleanup_(vocab_freep) Vocabularies *v = NULL;
+        CHECK_INT(vocab_new_builtin(&v), 0);
+        Findings f;
+        findings_init(&f);
+        _cleanup_(mapping_freep) Mapping *m = NULL;
+        CHECK_INT(mapping_new(&m), 0);
+        CHECK_INT(mapping_load(m, SOURCE_ROOT "/mappings/miabis-2.0.yaml", &f), 0);
+        CHECK_INT(mapping_load(m, SOURCE_ROOT "/mappings/example-local.yaml", &f), 0);
+        size_t n = 0;
+        _cleanup_free_ const char **tables = vocab_tables(v);
+        for (const char **t = tables; t && *t; t++) {
+                MappedTerms mt = { .v = v, .table = *t };
+                CHECK_INT(mapping_for_each_term(m, *t, check_mapped, &mt), 0);
+                CHECK_INT(mt.n_unknown, 0);
+                n += mt.n;
+        }
+        CHECK(n > 50);
+        findings_done(&f);
+}
+
 TEST(test_disease_syntax) {
         CHECK(icd10_code_is_valid("C50.9"));
         CHECK(icd10_code_is_valid("Z03.81"));
@@ -225,5 +264,5 @@ TEST(test_copy_newer_wins) {
 }
 
 TEST_MAIN_WITH_MODEL(, RUN(test_builtin); RUN(test_builtin_diseases); RUN(test_builtin_orders);
-                     RUN(test_model_tables_built_in); RUN(test_disease_syntax); RUN(test_csv_tables);
+                     RUN(test_model_tables_built_in); RUN(test_shipped_mappings_name_terms); RUN(test_disease_syntax); RUN(test_csv_tables);
                      RUN(test_copy_newer_wins))
