@@ -765,6 +765,102 @@ def scenario_pull_unreadable(env):
     env.run("pull", "-o", out, expect=0, what="pull once the Directory answers")
     check(os.path.exists(out) and os.path.exists(facts), "pull then writes the master and its facts")
 
+FOREIGN_NET = "bbmri-eric:networkID:EU_BBMRI-ERIC:networks:CRC-Cohort"
+FOREIGN_CONTACT = "bbmri-eric:contactID:EU_crc-coordinator"
+FOREIGN_HEAD = "bbmri-eric:contactID:NL_lumc"
+
+
+def edit_master(env, old, new, after=None):
+    path = os.path.join(env.work, "example-master.yaml")
+    s = open(path).read()
+    at = s.index(after) if after else 0
+    check(old in s[at:], f"the example master has {old.strip()!r}")
+    open(path, "w").write(s[:at] + s[at:].replace(old, new, 1))
+
+
+def scenario_foreign_rows(env):
+    # Rows of other nodes: the first biobank joins an EU network (with an EU contact), a collection
+    # names a Dutch head. The staging area refuses a reference to a row it lacks, so the push brings
+    # the three rows from the published Directory, unchanged, in the one ZIP import.
+    with open(os.path.join(env.remote, "ERIC", "Networks.csv"), "a") as f:
+        f.write(f"{FOREIGN_NET},CRC-Cohort,CRC,The colorectal cancer cohort,Graz,,,,https://www.bbmri-eric.example/crc,,"
+                f"{FOREIGN_CONTACT},,false,EU\n")
+    with open(os.path.join(env.remote, "ERIC", "Persons.csv"), "a") as f:
+        f.write(f"{FOREIGN_CONTACT},,Eva,Ropa,,crc@bbmri-eric.example,,,,Graz,AT,Coordinator,EU\n")
+    edit_master(env, "    network: [bbmri-be]\n", f"    network: [bbmri-be, \"{FOREIGN_NET}\"]\n")
+    edit_master(env, "        name: \"Solid tumour collection\"\n",
+                f"        name: \"Solid tumour collection\"\n        head: \"{FOREIGN_HEAD}\"\n")
+    env.start()
+    env.config()
+    env.mark()
+    env.run("sync", expect=0, what="first sync with rows of other nodes")
+    # The example's four changes, the biobank's network and the collection's head.
+    check("sync BE: 1 added, 4 changed, 1 removed, 0 errors" in env.out,
+          f"the node's own changes only are counted ({env.out.strip()[-200:]})")
+    check("3 rows of other nodes that the master refers to are not in the staging area" in env.err,
+          "the sync says it brings three rows of other nodes")
+    reqs = env.requests()
+    published = [r for r in reqs if r["path"].startswith("/ERIC/")]
+    check(published and all("national_node" not in r.get("query", "") and r["token"] == "absent" for r in published),
+          f"every node's published rows are read, anonymously ({[(r['path'], r.get('query')) for r in published]})")
+    check(not gets(reqs, "/ERIC/api/csv/CollectionFacts"), "the facts, which no reference names, are not read")
+    w = writes(reqs)
+    check(len(w) == 1 and w[0]["path"] == "/BBMRI-BE/api/zip", f"one write request, the ZIP import ({len(w)})")
+    networks, persons = env.staging_file("Networks"), env.staging_file("Persons")
+    check(f"{FOREIGN_NET},CRC-Cohort,CRC,The colorectal cancer cohort,Graz,,,,https://www.bbmri-eric.example/crc,,"
+          f"{FOREIGN_CONTACT}," in networks, "the EU network is in the staging area as published")
+    check(f"{FOREIGN_CONTACT},,Eva,Ropa,,crc@bbmri-eric.example,,,,Graz,AT,Coordinator" in persons,
+          "its contact came with it")
+    check(f"{FOREIGN_HEAD},,Jan,de Vries," in persons, "the Dutch head is in the staging area")
+    report = env.last_report(good=True)
+    check(report["push"]["verified"] is True, "the push was verified")
+    check(sorted(r["id"] for r in report["foreign_rows"]) == sorted([FOREIGN_NET, FOREIGN_CONTACT, FOREIGN_HEAD]),
+          f"the report lists the rows brought ({report['foreign_rows']})")
+    check(os.path.exists(os.path.join(env.work, "state", "published", "Networks.csv")),
+          "the published rows read are kept for check")
+
+    # Converged: nothing to send, every node's published rows not read again.
+    env.mark()
+    env.run("sync", expect=0, what="second sync")
+    check("0 added, 0 changed, 0 removed, 0 errors" in env.out, "the second sync finds no difference")
+    reqs = env.requests()
+    check(not writes(reqs), "the second sync sends no write request")
+    check(not [r for r in reqs if r["path"].startswith("/ERIC/") and "national_node" not in r.get("query", "")],
+          "the second sync does not read every node's published rows again")
+    env.run("check", expect=0, what="check after the sync")
+    check("of another node" not in env.err, "check resolves them from the state directory")
+
+    # Never removed: the master drops the references; the rows stay, unchanged.
+    before = {t: env.staging_file(t) for t in ("Networks", "Persons")}
+    edit_master(env, f"    network: [bbmri-be, \"{FOREIGN_NET}\"]\n", "    network: [bbmri-be]\n")
+    edit_master(env, f"        head: \"{FOREIGN_HEAD}\"\n", "")
+    for policy in ("withdraw", "delete"):
+        env.config(deletions=policy)
+        env.run("sync", expect=0, what=f"sync without the references ({policy})")
+        ids = [c["id"] for c in env.last_report(good=True)["changes"]]
+        check(not [i for i in ids if ":BE_" not in i],
+              f"{policy}: no row of another node is a change ({ids})")
+    check(FOREIGN_NET in env.staging_file("Networks") and FOREIGN_HEAD in env.staging_file("Persons"),
+          "the rows of other nodes stay in the staging area")
+    check(before["Networks"].count(FOREIGN_NET) == 1 and
+          [l for l in env.staging_file("Networks").splitlines() if l.startswith(FOREIGN_NET)] ==
+          [l for l in before["Networks"].splitlines() if l.startswith(FOREIGN_NET)],
+          "the EU network is unchanged")
+
+    # A reference nobody has: an error that holds its row back; check only warns.
+    gone = "bbmri-eric:networkID:EU_BBMRI-ERIC:networks:nowhere"
+    edit_master(env, "    network: [bbmri-be]\n", f"    network: [bbmri-be, \"{gone}\"]\n", after="  - id: BIRA2\n")
+    env.config()
+    env.mark()
+    env.run("sync", expect=65, what="sync with a reference nobody has")
+    check(f"'network' refers to Networks '{gone}' of another node, which neither the staging area nor the "
+          "published Directory has" in env.err, "the error names the reference")
+    check(gone not in env.staging_file("Biobanks"), "the biobank with it is held back")
+    check(not writes(env.requests()), "nothing else needed pushing")
+    env.run("check", expect=0, what="check with a reference nobody has")
+    check(f"'network' refers to Networks '{gone}' of another node, which the last copy of the Directory" in env.err,
+          "check warns about it")
+
 
 scenarios = {
     "zip-sync": lambda e: scenario_sync(e, "zip"),
@@ -791,6 +887,7 @@ scenarios = {
     "csv-deletions": lambda e: scenario_delete_policy(e, "csv"),
     "pull-unreadable": scenario_pull_unreadable,
     "publication-watch": scenario_publication_watch,
+    "foreign-rows": scenario_foreign_rows,
 }
 
 if scenario == "--list":
