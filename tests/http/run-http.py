@@ -695,6 +695,8 @@ def scenario_publication_watch(env):
         published = [r for r in gets(reqs, f"/ERIC/api/csv/{t}") if "national_node" in r.get("query", "")]
         check(len(published) == 1, f"the sync reads the node's published {t} once, filtered to the node "
                                    f"({[(r['path'], r.get('query')) for r in gets(reqs, f'/ERIC/api/csv/{t}')]})")
+    print(f"info a sync while changes wait: {len(reqs)} requests in {waves(reqs)} waves")
+    check(waves(reqs) <= 2, f"with the published rows a no-change sync still waits at most 2 round trips ({waves(reqs)})")
     published = [r for r in reqs if r["path"].startswith("/ERIC/")]
     staging = [r for r in reqs if r["path"].startswith("/BBMRI-BE/api/csv/")]
     check(published and staging and min(r["start_ms"] for r in published) < max(r["end_ms"] for r in staging),
