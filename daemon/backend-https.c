@@ -682,6 +682,7 @@ static void forward_attempt(const HttpAttempt *attempt, void *userdata) {
 
 static const BackendOps https_ops = {
         .name = "https",
+        .line_end_at_end = true,
         .fetch_table = https_fetch_table,
         .fetch_model = https_fetch_model,
         .fetch_many = https_fetch_many,

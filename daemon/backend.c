@@ -54,7 +54,9 @@ int backend_fetch_many(Backend *b, BackendRead *reads, size_t n_reads, const Bac
         if (b->ops->fetch_many)
                 return b->ops->fetch_many(b, reads, n_reads, batch);
         /* One after the other, a schema's reads stop at its first failure: the rest could only
-         * fail the same way, each after its own retries. */
+         * fail the same way, each after its own retries. Not so an answer that is no answer of its
+         * request (an HTML page, no API answer: they come without retries): the others may be
+         * whole, and one table's last good copy then stands in for it alone. */
         bool failed[SCHEMA_ONTOLOGY + 1] = {};
         for (size_t i = 0; i < n_reads; i++) {
                 BackendRead *rd = &reads[i];
@@ -69,7 +71,7 @@ int backend_fetch_many(Backend *b, BackendRead *reads, size_t n_reads, const Bac
                         rd->error = r < 0 ? r : 0;
                         if (r == -ENOMEM)
                                 return -ENOMEM;
-                        if (r < 0 && r != -ENOENT && r != -EOPNOTSUPP)
+                        if (r < 0 && r != -ENOENT && r != -EOPNOTSUPP && r != -EREMOTEIO && r != -EBADMSG)
                                 failed[rd->schema] = true;
                 }
                 if (batch->on_read_done)

@@ -91,6 +91,8 @@ typedef struct BackendBatch {
 typedef struct Backend Backend;
 typedef struct BackendOps {
         const char *name;           /* "file", "https" */
+        /* Its answers end with a line end (a server's CSV writer): one that does not was cut. */
+        bool line_end_at_end;
         /* Raw CSV of a table. For SCHEMA_PUBLISHED, node filters rows to that node. -ENOENT when
          * the table does not exist on the remote (a file backend treats a missing file as an
          * empty table only for staging: see backend-file.c). */

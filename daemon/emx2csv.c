@@ -147,6 +147,10 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
         if (n > rd->n_header)
                 return reader_error(rd, line, (unsigned) rd->n_header + 1, NULL, NULL,
                                     "row has %zu fields, the header only %zu", n, rd->n_header);
+        if (n < rd->n_header && rd->stats->whole_rows)
+                return reader_error(rd, line, (unsigned) n + 1, NULL, NULL,
+                                    "row has %zu field%s, the header %zu: the answer is cut off", n, n == 1 ? "" : "s",
+                                    rd->n_header);
         const char *id = (size_t) rd->id_slot < n ? fields[rd->id_slot] : "";
         if (isempty(id))
                 return reader_error(rd, line, (unsigned) rd->id_slot + 1, NULL, "id", "row without an id");

@@ -12,6 +12,8 @@
 bool emx2_column_is_ignored(const char *name);
 
 typedef struct Emx2ReadStats {
+        bool whole_rows;        /* in: a row with fewer fields than the header is an error (a server's
+                                 * answer: EMX2 writes every field, so such a row was cut off) */
         size_t n_rows;
         char **unknown_columns; /* columns neither in the model nor ignored: model drift */
 } Emx2ReadStats;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
 #include <sys/stat.h>
 
+#include "answer-check.h"
 #include "archive.h"
 #include "export.h"
 #include "fetch.h"
@@ -73,7 +75,13 @@ static int read_table(RemoteFetch *f, SchemaRead *s, Dataset *d, size_t table, B
         _cleanup_free_ char *label = strdup_printf("%s/%s.csv", schema_name, name);
         if (!label)
                 return -ENOMEM;
-        Emx2ReadStats stats = {};
+        bool line_end = f->backend->ops->line_end_at_end;
+        if (!answer_is_whole(rd->data, rd->size, line_end)) {
+                s->error_in_table = true; /* the check says so */
+                return answer_check_table(rd->data, rd->size, label, NULL, line_end, SEVERITY_ERROR, read_findings(f, s));
+        }
+        /* Cut off answers are refused before they can become the snapshot. */
+        Emx2ReadStats stats = { .whole_rows = true };
         int r = emx2_read_table(d, table, rd->data, rd->size, label, &stats, read_findings(f, s));
         for (char **c = stats.unknown_columns; r >= 0 && c && *c; c++)
                 if (strv_extend(&s->drift_tables, name) < 0 || strv_extend(&s->drift_columns, *c) < 0)
@@ -99,25 +107,75 @@ static int read_table(RemoteFetch *f, SchemaRead *s, Dataset *d, size_t table, B
         return 0;
 }
 
-/* The live model against ours. */
+/* The live model against ours. An answer that is no model (an HTML page, a cut-off body, no model
+ * CSV) is a warning, and the last good copy (kept with the snapshots) is compared instead and
+ * carried into the new snapshot set. */
 static int read_model(RemoteFetch *f, SchemaRead *s, BackendRead *rd) {
         if (rd->error == -EOPNOTSUPP)
                 return 0;
-        if (rd->error < 0)
-                return findings_move(read_findings(f, s), &rd->findings) < 0 ? -ENOMEM : rd->error;
-        _cleanup_free_ char *label = strdup_printf("%s/api/csv (model)", f->backend->config->staging_schema);
+        const char *schema = f->backend->config->staging_schema;
+        _cleanup_free_ char *label = strdup_printf("%s/api/csv (model)", schema);
         if (!label)
                 return -ENOMEM;
-        int r = model_drift_compare(f->model, rd->data, rd->size, label, &s->model_drift, read_findings(f, s));
+        Findings answer;
+        findings_init(&answer);
+        int r = rd->error;
         if (r < 0)
-                s->error_in_table = r != -ENOMEM;
-        return r;
+                r = findings_move(&answer, &rd->findings) < 0 ? -ENOMEM : r;
+        if (r >= 0)
+                r = answer_check_table(rd->data, rd->size, label, NULL, f->backend->ops->line_end_at_end,
+                                       SEVERITY_WARNING, &answer);
+        if (r >= 0)
+                r = model_drift_compare(f->model, rd->data, rd->size, label, &s->model_drift, &answer);
+        if (r >= 0 || !answer_error_is_bad_answer(r)) {
+                int k = findings_move(read_findings(f, s), &answer);
+                findings_done(&answer);
+                if (r >= 0 && k >= 0 && s->snapshot &&
+                    state_snapshot_add(f->state, schema, LIVE_MODEL_SNAPSHOT, rd->data, rd->size) < 0)
+                        s->n_snapshot_failures++;
+                return r < 0 ? r : k;
+        }
+        _cleanup_free_ char *last = NULL;
+        size_t last_size = 0;
+        bool have_last = f->state && state_snapshot_read(f->state, schema, LIVE_MODEL_SNAPSHOT, &last, &last_size) >= 0;
+        r = answer_refused(read_findings(f, s), label, &answer,
+                           have_last ? "the last good copy of the live model is compared instead"
+                                     : "no earlier copy: the live model is not compared this run");
+        findings_done(&answer);
+        if (r < 0 || !have_last)
+                return r;
+        _cleanup_free_ char *last_label = strdup_printf("%s/api/csv (model, last good copy)", schema);
+        if (!last_label)
+                return -ENOMEM;
+        r = model_drift_compare(f->model, last, last_size, last_label, &s->model_drift, read_findings(f, s));
+        if (r < 0)
+                return r;
+        if (s->snapshot && state_snapshot_add(f->state, schema, LIVE_MODEL_SNAPSHOT, last, last_size) < 0)
+                s->n_snapshot_failures++;
+        return 0;
 }
 
 typedef struct LookupFill {
         BackendRead *reads;
         size_t n_reads;
+        const char *cache_dir;        /* the copy being replaced (it may not exist) */
+        const char *schema;
+        bool line_end_at_end;
+        Findings *findings;
+        size_t n_refused;
 } LookupFill;
+
+/* An answer that is no lookup table (an HTML page, another table, a body cut off): a warning, and
+ * that table's last good copy is linked into the new folder (it outlives the swap). */
+static int refuse_lookup(LookupFill *lf, const char *label, const char *path, const char *last,
+                         Findings *answer) {
+        bool kept = link(last, path) == 0;
+        if (!kept && errno != ENOENT)
+                return -errno;
+        lf->n_refused++;
+        return answer_refused(lf->findings, label, answer,
+                              kept ? "the last good copy stays in use" : "no earlier copy: the built-in table stays in use");
+}
 
 static int fill_lookups(void *userdata, const char *tmp_dir) {
         LookupFill *lf = userdata;
@@ -127,26 +185,57 @@ static int fill_lookups(void *userdata, const char *tmp_dir) {
                         continue; /* a lookup table this Directory does not have */
                 _cleanup_free_ char *name = strdup_printf("%s.csv", rd->table);
                 _cleanup_free_ char *path = name ? path_join(tmp_dir, name) : NULL;
-                if (!path)
+                _cleanup_free_ char *last = name ? path_join(lf->cache_dir, name) : NULL;
+                _cleanup_free_ char *label = name ? path_join(lf->schema, name) : NULL;
+                if (!path || !last || !label)
                         return -ENOMEM;
-                int r = write_file_atomic(path, rd->data, rd->size, 0640);
+                /* Checked before it can replace the last good copy. */
+                Findings answer;
+                findings_init(&answer);
+                int r = rd->error;
+                if (r < 0)
+                        r = findings_move(&answer, &rd->findings) < 0 ? -ENOMEM : r;
+                else
+                        r = answer_check_table(rd->data, rd->size, label, vocab_required_columns(), lf->line_end_at_end,
+                                               SEVERITY_WARNING, &answer);
+                if (r >= 0)
+                        r = write_file_atomic(path, rd->data, rd->size, 0640);
+                else if (r != -ENOMEM)
+                        r = refuse_lookup(lf, label, path, last, &answer);
+                findings_done(&answer);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-/* The fetched lookup tables replace the cache as a whole, or not at all. */
-static int store_lookups(StateDir *state, BackendRead *reads, size_t n_reads, Findings *findings) {
+/* The fetched lookup tables replace the cache as a whole; a failure on the way to the Directory
+ * (unreachable, refused, out of time) keeps the whole old copy, and an answer that is no lookup
+ * table keeps that table's old copy and leaves the new one due, so the next run asks again. */
+static int store_lookups(StateDir *state, const Config *config, bool line_end_at_end, BackendRead *reads,
+                         size_t n_reads, Findings *findings) {
         for (size_t i = 0; i < n_reads; i++)
-                if (reads[i].error < 0 && reads[i].error != -ENOENT)
+                if (reads[i].error < 0 && reads[i].error != -ENOENT && !answer_error_is_bad_answer(reads[i].error))
                         return findings_move(findings, &reads[i].findings) < 0 ? -ENOMEM : reads[i].error;
         _cleanup_free_ char *dir = path_join(state_path(state), ONTOLOGY_CACHE_DIR);
         if (!dir)
                 return -ENOMEM;
-        LookupFill lf = { .reads = reads, .n_reads = n_reads };
+        struct stat st;
+        bool had_copy = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+        LookupFill lf = { .reads = reads, .n_reads = n_reads, .cache_dir = dir,
+                          .schema = backend_schema_name(config, SCHEMA_ONTOLOGY), .line_end_at_end = line_end_at_end,
+                          .findings = findings };
         int r = replace_directory_atomic(dir, fill_lookups, &lf);
-        return r < 0 ? r : 1;
+        if (r < 0)
+                return r;
+        if (lf.n_refused > 0) {
+                /* Not fresh: as old as the copy it replaced (or older than any). */
+                struct timespec times[2] = { had_copy ? st.st_mtim : (struct timespec) {} };
+                times[1] = times[0];
+                if (utimensat(AT_FDCWD, dir, times, 0) < 0)
+                        return -errno;
+        }
+        return 1;
 }
 
 /* A failed archive read that says the server has no such export (or sent none that can be read),
@@ -195,7 +284,8 @@ static int refresh_lookups(RemoteFetch *f, BackendRead *archive) {
         else if (r < 0 && r != -ENOMEM)
                 r = findings_move(&f->lookup_findings, &archive->findings) < 0 ? -ENOMEM : r;
         if (r >= 0)
-                r = store_lookups(f->state, reads, n, &f->lookup_findings);
+                r = store_lookups(f->state, f->backend->config, f->backend->ops->line_end_at_end, reads, n,
+                                  &f->lookup_findings);
         for (size_t i = 0; i < n; i++)
                 backend_read_done(&reads[i]);
         free(reads);

@@ -23,6 +23,11 @@
 
 #define REMOTE_FETCH_MAX_SCHEMAS 4
 
+/* The live model's last good copy is kept with the snapshots, as the staging schema's "molgenis"
+ * (EMX2's name for a model file), replaced only by an answer that is a model, and used in its place
+ * when one is not. */
+#define LIVE_MODEL_SNAPSHOT "molgenis"
+
 /* One schema's tables into one dataset. */
 typedef struct SchemaRead {
         /* What to read (set by remote_fetch_add(); the caller may change them before the run). */
@@ -86,7 +91,10 @@ int remote_fetch_wait(RemoteFetch *f);
 
 /* The ontology cache of an https backend: state_dir/ontologies/<Table>.csv, the lookup tables
  * vocab_folder_tables() names, fetched again when older than LIMIT_ONTOLOGY_CACHE_USEC (the
- * folder is replaced as a whole; a failed refresh keeps the old copy). */
+ * folder is replaced as a whole; a failed refresh keeps the old copy). Each answer is checked
+ * first (answer_check_table(), a `name` column): one that is no lookup table is a warning naming
+ * the table and the answer (in lookup_findings), that table's last good copy stays, and the new
+ * copy is not fresh (the next run asks again). */
 #define ONTOLOGY_CACHE_DIR "ontologies"
 typedef enum LookupCacheState {
         LOOKUP_CACHE_FRESH,           /* young enough: nothing to fetch */

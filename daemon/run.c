@@ -427,11 +427,12 @@ static int finish_fetch(Run *run, RemoteFetch *fetch, SchemaRead *f, Dataset **r
         if (f->n_snapshot_failures > 0)
                 run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s: cannot save the snapshot of %zu table%s", run->config->state_dir,
                             f->n_snapshot_failures, f->n_snapshot_failures == 1 ? "" : "s");
+        /* Warnings too: an answer refused in favour of a last good copy. */
+        run_emit_findings(run, &run->findings, first_finding);
         if (f->error == 0) {
                 *ret = TAKE_PTR(f->dataset);
                 return 0;
         }
-        run_emit_findings(run, &run->findings, first_finding);
         const char *table = f->failed_table ?: "?";
         if (f->error == -ENOMEM) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "out of memory");
@@ -656,8 +657,14 @@ int run_load_push_journal(StateDir *state, PushJournalSummary *ret) {
         return r < 0 ? r : push_journal_parse(journal, size, ret);
 }
 
-/* What a refresh of the lookup tables came to (k as ontology_cache_refresh() returns it). */
-static void report_lookup_refresh(Run *run, int k, Findings *findings) {
+/* What a refresh of the lookup tables came to (k as ontology_cache_refresh() returns it). Answers
+ * it refused are warnings of this run: shown now when emit, else with the master's findings. */
+static void report_lookup_refresh(Run *run, int k, Findings *findings, bool emit) {
+        size_t first = run->findings.n_items;
+        if (k >= 0 && findings_move(&run->findings, findings) < 0)
+                k = -ENOMEM;
+        if (k >= 0 && emit)
+                run_emit_findings(run, &run->findings, first);
         if (k < 0) {
                 run_emit_findings(run, findings, 0);
                 run_emit(run, LOG_WARNING, RUN_EVENT_NONE,
@@ -779,7 +786,7 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
                         Findings cache_findings;
                         findings_init(&cache_findings);
                         int k = ontology_cache_refresh(run->backend, run->state, &cache_findings);
-                        report_lookup_refresh(run, k, &cache_findings);
+                        report_lookup_refresh(run, k, &cache_findings, false);
                         findings_done(&cache_findings);
                 }
         }
@@ -845,7 +852,7 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
                 run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s: cannot prepare snapshots", run->config->state_dir);
         run->report.against = against_published ? "published" : "staging";
         if (fetch.refresh_lookups) {
-                report_lookup_refresh(run, fetch.lookups_result, &fetch.lookup_findings);
+                report_lookup_refresh(run, fetch.lookups_result, &fetch.lookup_findings, true);
                 findings_done(&fetch.lookup_findings);
         }
         r = finish_fetch(run, &fetch, main_read, &run->remote);
@@ -947,6 +954,8 @@ static int verify_push(Run *run) {
         for (size_t t = 0; t < model->n_tables; t++)
                 if (!pushed[t])
                         (void) state_snapshot_keep(run->state, run->config->staging_schema, model->tables[t].name);
+        /* The live model is not read again: its last good copy stays with the set. */
+        (void) state_snapshot_keep(run->state, run->config->staging_schema, LIVE_MODEL_SNAPSHOT);
         (void) state_snapshot_commit(run->state);
         DiffOptions opts = {
                 .node = run->config->node,

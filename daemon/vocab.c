@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <sys/stat.h>
 
+#include "answer-check.h"
 #include "csv.h"
 #include "limits.h"
 #include "vocab-builtin.h"
@@ -321,7 +322,16 @@ int vocab_load_folder_table(Vocabularies *v, const char *dir, const char *table,
                                           strerror(-r));
                 return k < 0 ? k : r;
         }
+        /* A copy of a server's answer: whole rows, a `name` column, no page of markup. */
+        r = answer_check_table(data, size, path, vocab_required_columns(), false, SEVERITY_ERROR, findings);
+        if (r < 0)
+                return r;
         return vocab_load_csv(v, table, data, size, path, findings);
+}
+
+const char *const *vocab_required_columns(void) {
+        static const char *const columns[] = { "name", NULL };
+        return columns;
 }
 
 const char *const *vocab_folder_tables(size_t *ret_n) {
@@ -345,6 +355,24 @@ static int copy_is_newer(const char *dir, const char *table) {
         return mtime > vocab_builtin_exported_usec;
 }
 
+/* A copy that is no lookup table is one warning and is left out: the Directory's answer was bad
+ * (or an older version cached one), and the master is not to blame; the built-in table stays. */
+static int load_copy(Vocabularies *v, const char *dir, const char *table, Findings *findings) {
+        Findings copy;
+        findings_init(&copy);
+        int r = vocab_load_folder_table(v, dir, table, &copy);
+        if (r != -EBADMSG && r != -E2BIG) {
+                int k = findings_move(findings, &copy);
+                findings_done(&copy);
+                return k < 0 ? k : r;
+        }
+        _cleanup_free_ char *consequence = strdup_printf("this copy of %s is left out and the built-in table stays "
+                                                         "in use", table);
+        r = consequence ? answer_refused(findings, NULL, &copy, consequence) : -ENOMEM;
+        findings_done(&copy);
+        return r < 0 ? r : -EBADMSG;
+}
+
 int vocab_load_folder(Vocabularies *v, const char *dir, Findings *findings) {
         int n = 0;
         for (size_t i = 0; i < vocab_builtin_n_tables; i++) {
@@ -354,8 +382,8 @@ int vocab_load_folder(Vocabularies *v, const char *dir, Findings *findings) {
                         continue;
                 if (r < 0)
                         return r;
-                r = vocab_load_folder_table(v, dir, table, findings);
-                if (r == -ENOENT)
+                r = load_copy(v, dir, table, findings);
+                if (r == -ENOENT || r == -EBADMSG)
                         continue;
                 if (r < 0)
                         return r;

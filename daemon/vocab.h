@@ -27,8 +27,12 @@ int vocab_load_csv(Vocabularies *v, const char *table, const char *data, size_t 
                    Findings *findings);
 int vocab_load_folder_table(Vocabularies *v, const char *dir, const char *table, Findings *findings);
 /* Loads every <dir>/<Table>.csv of a built-in table that was written after the built-in tables
- * were exported (an older copy is left alone); returns the number of tables loaded. */
+ * were exported (an older copy is left alone); returns the number of tables loaded. A copy that
+ * is no lookup table (no `name` column, no whole CSV, too many terms) is a warning naming it and
+ * is left out: the built-in table stays. */
 int vocab_load_folder(Vocabularies *v, const char *dir, Findings *findings);
+/* The columns a copy of a lookup table must have (NULL-terminated): its term ids. */
+const char *const *vocab_required_columns(void);
 /* The lookup tables worth a copy (what vocab_load_folder() looks for): the built-in ones. */
 const char *const *vocab_folder_tables(size_t *ret_n);
 

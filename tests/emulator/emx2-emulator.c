@@ -75,6 +75,13 @@ typedef enum FaultKind {
         FAULT_EXPIRE_TOKEN,
         FAULT_STATEMENT_TIMEOUT,
         FAULT_FAIL_BATCH,
+        /* A 200 to a GET whose body is no answer of that request, as a misbehaving proxy or server
+         * sends it (the client must not cache it): */
+        FAULT_HTML,             /* a login page, text/html */
+        FAULT_HTML_AS_CSV,      /* the same page labelled text/csv */
+        FAULT_CUT,              /* the real answer's first N bytes, with a Content-Length of N */
+        FAULT_OTHER_TABLE,      /* a CSV table of other columns */
+        FAULT_SHORT_ROW,        /* the real answer and one more row of a single field */
 } FaultKind;
 
 typedef enum FaultCounter {
@@ -90,6 +97,7 @@ typedef struct Fault {
         unsigned retry_after;   /* 503: seconds, 0 = none */
         FaultCounter counter;
         unsigned first, last;
+        char *path;             /* @/PATH: every request for that URL path instead of numbers */
 } Fault;
 
 typedef enum SchemaKind {
@@ -152,6 +160,7 @@ typedef struct Request {
         uint64_t start_usec;    /* CLOCK_MONOTONIC when the request arrived, for the log */
         bool write;             /* method is not GET */
         unsigned n, nth;        /* number overall; number among writes or among reads */
+        const char *url;        /* the URL path, while the request is processed */
 } Request;
 
 /* What a request is answered with, built under the lock, sent after it. */
@@ -341,6 +350,8 @@ static void log_request(Emulator *e, const Request *req, const char *method, con
 
 /* ---- faults ---- */
 
+static int parse_fault_kind(const char *kind, bool has_arg, uint64_t arg, Fault *ret);
+
 static int parse_fault(const char *spec, Fault *ret) {
         const char *at = strrchr(spec, '@');
         if (!at)
@@ -359,7 +370,11 @@ static int parse_fault(const char *spec, Fault *ret) {
 
         Fault f = { .counter = COUNT_ALL };
         const char *sel = at + 1;
-        if (*sel == 'w') {
+        if (*sel == '/') {
+                f.path = strdup(sel);
+                if (!f.path)
+                        return -ENOMEM;
+        } else if (*sel == 'w') {
                 f.counter = COUNT_WRITES;
                 sel++;
         } else if (*sel == 'r') {
@@ -367,19 +382,32 @@ static int parse_fault(const char *spec, Fault *ret) {
                 sel++;
         }
         _cleanup_free_ char *range = strdup(sel);
-        if (!range)
+        if (!range) {
+                free(f.path);
                 return -ENOMEM;
+        }
         char *dash = strchr(range, '-');
         if (dash)
                 *dash = 0;
-        uint64_t first, last;
-        if (parse_unsigned(range, UINT32_MAX, &first) < 0 || first == 0)
+        uint64_t first = 0, last = 0;
+        if (!f.path && (parse_unsigned(range, UINT32_MAX, &first) < 0 || first == 0))
                 return -EINVAL;
-        last = first;
-        if (dash && (parse_unsigned(dash + 1, UINT32_MAX, &last) < 0 || last < first))
+        last = first = f.path ? 0 : first;
+        if (!f.path && dash && (parse_unsigned(dash + 1, UINT32_MAX, &last) < 0 || last < first))
                 return -EINVAL;
         f.first = (unsigned) first;
         f.last = (unsigned) last;
+        int r = parse_fault_kind(kind, has_arg, arg, &f);
+        if (r < 0) {
+                free(f.path);
+                return r;
+        }
+        *ret = f;
+        return 0;
+}
+
+static int parse_fault_kind(const char *kind, bool has_arg, uint64_t arg, Fault *ret) {
+        Fault f = *ret;
 
         if (streq(kind, "latency")) {
                 if (!has_arg || arg > EMULATOR_MAX_LATENCY_MS)
@@ -403,6 +431,19 @@ static int parse_fault(const char *spec, Fault *ret) {
                         return -EINVAL;
                 f.kind = FAULT_FAIL_BATCH;
                 f.arg = (unsigned) arg;
+        } else if (streq(kind, "cut")) {
+                if (!has_arg)
+                        return -EINVAL;
+                f.kind = FAULT_CUT;
+                f.arg = (unsigned) arg;
+        } else if (streq(kind, "html") || streq(kind, "html-as-csv") || streq(kind, "other-table") ||
+                   streq(kind, "short-row")) {
+                if (has_arg)
+                        return -EINVAL;
+                f.kind = streq(kind, "html") ? FAULT_HTML
+                         : streq(kind, "html-as-csv") ? FAULT_HTML_AS_CSV
+                         : streq(kind, "other-table") ? FAULT_OTHER_TABLE
+                                                      : FAULT_SHORT_ROW;
         } else
                 return -EINVAL;
 
@@ -412,6 +453,11 @@ static int parse_fault(const char *spec, Fault *ret) {
                 [FAULT_EXPIRE_TOKEN] = "expire-token",
                 [FAULT_STATEMENT_TIMEOUT] = "statement-timeout",
                 [FAULT_FAIL_BATCH] = "fail-batch",
+                [FAULT_HTML] = "html",
+                [FAULT_HTML_AS_CSV] = "html-as-csv",
+                [FAULT_CUT] = "cut",
+                [FAULT_OTHER_TABLE] = "other-table",
+                [FAULT_SHORT_ROW] = "short-row",
         };
         f.name = f.kind != FAULT_STATUS ? names[f.kind] : f.arg == 502 ? "502" : f.arg == 503 ? "503" : "504";
         *ret = f;
@@ -419,6 +465,8 @@ static int parse_fault(const char *spec, Fault *ret) {
 }
 
 static bool fault_matches(const Fault *f, const Request *req) {
+        if (f->path)
+                return req->url && streq(f->path, req->url);
         unsigned i = f->counter == COUNT_ALL ? req->n
                      : (f->counter == COUNT_WRITES) == req->write ? req->nth
                                                                    : 0;
@@ -1840,8 +1888,8 @@ typedef enum Route {
         ROUTE_ZIP_GET,
 } Route;
 
-static void process(Emulator *e, struct MHD_Connection *c, Request *req, const char *url, const char *method,
-                    const char *token, Reply *r) {
+static void process_request(Emulator *e, struct MHD_Connection *c, Request *req, const char *url,
+                            const char *method, const char *token, Reply *r) {
         const Fault *latency = fault_for(e, req, FAULT_LATENCY);
         if (latency) {
                 r->fault = latency->name;
@@ -1970,6 +2018,46 @@ static void process(Emulator *e, struct MHD_Connection *c, Request *req, const c
         }
 }
 
+/* A 200 to a GET turned into something that is no answer of that request. */
+static void apply_answer_fault(Emulator *e, const Request *req, Reply *r) {
+        static const FaultKind kinds[] = { FAULT_HTML, FAULT_HTML_AS_CSV, FAULT_CUT, FAULT_OTHER_TABLE, FAULT_SHORT_ROW };
+        static const char login_page[] = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
+                                         "<body><form action=\"/login\">Sign in to continue</form></body></html>\n";
+        if (req->write || r->status != 200 || r->drop)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                const Fault *f = fault_for(e, req, kinds[i]);
+                if (!f)
+                        continue;
+                r->fault = f->name;
+                if (f->kind == FAULT_HTML || f->kind == FAULT_HTML_AS_CSV)
+                        reply_text(r, 200, f->kind == FAULT_HTML ? "text/html; charset=utf-8" : "text/csv", login_page);
+                else if (f->kind == FAULT_OTHER_TABLE)
+                        reply_text(r, 200, "text/csv", "code,description\nX1,a table of other columns\n");
+                else if (f->kind == FAULT_CUT)
+                        r->size = r->size < f->arg ? r->size : f->arg;
+                else {
+                        char *body = realloc(r->body, r->size + sizeof "short\n");
+                        if (!body) {
+                                reply_errno(r, NULL, -ENOMEM);
+                                return;
+                        }
+                        memcpy(body + r->size, "short\n", sizeof "short\n");
+                        r->body = body;
+                        r->size += strlen("short\n");
+                }
+                return;
+        }
+}
+
+static void process(Emulator *e, struct MHD_Connection *c, Request *req, const char *url, const char *method,
+                    const char *token, Reply *r) {
+        req->url = url;
+        process_request(e, c, req, url, method, token, r);
+        apply_answer_fault(e, req, r);
+        req->url = NULL;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *c, const Reply *r) {
         struct MHD_Response *resp = r->drop ? MHD_create_response_from_callback(EMULATOR_DROP_DECLARED_BYTES, 64,
                                                                                 drop_reader, NULL, NULL)
@@ -2075,6 +2163,8 @@ static void emulator_done(Emulator *e) {
                 free(e->users[i].password);
         }
         free(e->users);
+        for (size_t i = 0; i < e->n_faults; i++)
+                free(e->faults[i].path);
         free(e->faults);
         for (size_t i = 0; i < e->n_tasks; i++)
                 free(e->tasks[i].description);

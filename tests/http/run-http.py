@@ -507,6 +507,85 @@ def scenario_model_drift(env):
     check(env.staging_digest() == before, "a blocking model drift changes nothing")
 
 
+def scenario_bad_answers(env):
+    """Answers that are no answer of the request (HTTP 200 all the same) never replace a cached copy:
+    each is a warning naming the table and the answer, the last good copy stays in use, and check
+    keeps working offline."""
+    state = os.path.join(env.work, "state")
+    cache = os.path.join(state, "ontologies")
+    model_copy = os.path.join(state, "snapshots", "BBMRI-BE", "molgenis.csv")
+
+    def snapshot(folder):
+        return {name: open(os.path.join(folder, name), "rb").read() for name in sorted(os.listdir(folder))}
+
+    env.start()
+    env.config(mode="report")
+    env.run("diff", expect=1, what="bad answers: a first diff fills the caches")
+    good_cache = snapshot(cache)
+    check("Countries.csv" in good_cache and os.path.exists(model_copy),
+          "bad answers: the lookup tables and the live model have a last good copy")
+    good_model = open(model_copy, "rb").read()
+    good_snapshots = snapshot(os.path.join(state, "snapshots", "BBMRI-BE"))
+
+    onto = "/DirectoryOntologies/api/csv/"
+    faults = {  # table -> (fault, words of the warning)
+        "Countries": ("other-table", "no 'name' column"),
+        "SexTypes": ("html", "HTML page came instead of CSV"),
+        "MaterialTypes": ("html-as-csv", "HTML or XML page"),
+        "DataCategories": ("cut:30", "cut off"),
+        "CollectionTypes": ("short-row", "a row of 1 field under a header of 2"),
+        # A body shorter than its Content-Length, after every retry; the last lookup table read,
+        # since a read that fails on its way stops the reads of its schema after it.
+        "Themes": ("drop", "the connection was cut off"),
+    }
+    def make_due():
+        old = time.time() - 3 * 86400
+        os.utime(cache, (old, old))  # due for its daily refresh
+
+    # The refresh reads the ontology schema's ZIP; an answer to it that is no archive (a login
+    # page) has each table read alone, and each answer is checked.
+    make_due()
+    env.start(faults=[f"{fault}@{onto}{table}" for table, (fault, _) in faults.items()] +
+              ["html-as-csv@/BBMRI-BE/api/csv", "html@/DirectoryOntologies/api/zip"])
+    env.mark()
+    env.run("diff", "-v", expect=1, what="bad answers: diff while the Directory answers badly")
+    hit = {r["path"].rsplit("/", 1)[1] for r in env.requests() if r.get("fault")}
+    check(set(faults) <= hit, f"bad answers: every fault was injected ({sorted(set(faults) - hit)} missed)")
+    for table, (fault, words) in faults.items():
+        lines = [l for l in env.err.splitlines() if f"DirectoryOntologies/{table}.csv" in l]
+        check(any(words in l and "warning" in l and "the last good copy stays in use" in l for l in lines),
+              f"bad answers: {fault} for {table} is a warning naming the table and the answer ({lines})")
+    check(snapshot(cache) == good_cache, "bad answers: the cached lookup tables are the last good ones")
+    check("BBMRI-BE/api/csv (model)" in env.err and "the last good copy of the live model is compared instead" in env.err,
+          "bad answers: a live model that is no model is a warning, its last good copy is used")
+    check(open(model_copy, "rb").read() == good_model, "bad answers: the live model's last good copy stays")
+    check(" 0 errors" in env.out, "bad answers: no error is counted")
+
+    env.stop()
+    env.run("check", expect=0, what="bad answers: check offline afterwards")
+    check(" 0 errors" in env.out, "bad answers: check finds no error with the copies kept")
+
+    # Once the Directory answers well again the refused tables are fetched at once: the copy was
+    # not taken as fresh.
+    env.start()
+    env.mark()
+    env.run("diff", expect=1, what="bad answers: diff once the Directory answers well")
+    check([r for r in env.requests() if r["path"] == "/DirectoryOntologies/api/zip" and r["status"] == 200],
+          "bad answers: the lookup tables are fetched again at once")
+    check("last good copy" not in env.err and "the answer" not in env.err,
+          "bad answers: no answer is refused once the answers are good")
+    check(snapshot(cache) == good_cache, "bad answers: the copies are the server's again")
+
+    # A staging table that is no table ends the diff (69), and the snapshots stay as they were.
+    for fault, table in (("html-as-csv", "Biobanks"), ("short-row", "Persons"), ("cut:200", "Collections"),
+                         ("other-table", "Networks")):
+        env.start(faults=[f"{fault}@/BBMRI-BE/api/csv/{table}"])
+        env.run("diff", expect=69, what=f"bad answers: {fault} for staging {table}")
+        check(f"BBMRI-BE/{table}.csv" in env.err, f"bad answers: {fault} for staging {table}: the message names it")
+        check(snapshot(os.path.join(state, "snapshots", "BBMRI-BE")) == good_snapshots,
+              f"bad answers: {fault} for staging {table}: the snapshots are the last good ones")
+
+
 def scenario_deadline(env):
     env.start(faults=["latency:4000@r3"])
     env.config(timeout="10s", run_timeout="2s")
@@ -869,6 +948,7 @@ scenarios = {
     "csv-sync": lambda e: scenario_sync(e, "csv"),
     "one-row": scenario_one_row,
     "transient-faults": scenario_transient,
+    "bad-answers": scenario_bad_answers,
     "retries-exhausted": scenario_exhausted,
     "statement-timeout": scenario_statement_timeout,
     "import-refused": scenario_rejected,
