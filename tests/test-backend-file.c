@@ -40,6 +40,15 @@ static int fetch_all(Backend *b, SchemaKind schema, const char *node, Dataset **
         return 0;
 }
 
+static Config config;
+
+/* The backend on root, what its staging schema holds, and an empty master to fill. */
+static void open_fetched(const char *root, Backend **ret_backend, Dataset **ret_remote, Dataset **ret_local) {
+        CHECK_INT(backend_file_open(&config, root, ret_backend), 0);
+        CHECK_INT(fetch_all(*ret_backend, SCHEMA_STAGING, NULL, ret_remote), 0);
+        CHECK_INT(dataset_new(model, ret_local), 0);
+}
+
 static Config config = {
         .node = (char *) "BE",
         .staging_schema = (char *) "BBMRI-BE",
@@ -118,10 +127,8 @@ TEST(test_interrupted_push_keeps_old_state) {
         CHECK(mkdtemp(root) != NULL);
         _cleanup_free_ char *path = write_table(root, "BBMRI-BE", "Persons", persons_csv);
         Backend *b = NULL;
-        CHECK_INT(backend_file_open(&config, root, &b), 0);
         Dataset *remote = NULL, *local = NULL;
-        CHECK_INT(fetch_all(b, SCHEMA_STAGING, NULL, &remote), 0);
-        CHECK_INT(dataset_new(model, &local), 0);
+        open_fetched(root, &b, &remote, &local);
         DiffOptions opts = { .node = "BE" };
         ChangeSet *c = NULL;
         CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
@@ -228,4 +235,85 @@ TEST(test_missing_folder) {
         backend_free(b);
 }
 
-TEST_MAIN_WITH_MODEL((void) 0, RUN(test_fetch_push_converge); RUN(test_interrupted_push_keeps_old_state); RUN(test_published_filter); RUN(test_missing_folder))
+/* A push keeps what the backend does not own, as the server does: the columns the model lacks with
+ * their values, other nodes' rows, tables it does not change (byte for byte), other files. */
+TEST(test_push_keeps_what_it_does_not_own) {
+        char root[] = "/tmp/test-backend-XXXXXX";
+        CHECK(mkdtemp(root) != NULL);
+        static const char persons[] =
+                "id,first_name,email,country,favourite_colour,biobanks\n"
+                "bbmri-eric:contactID:BE_a,An,a@uza.be,BE,blue,bbmri-eric:ID:BE_X\n"
+                "bbmri-eric:contactID:NL_b,Bert,b@lumc.nl,NL,\"red, dark\",\n"
+                "bbmri-eric:contactID:BE_gone,Old,old@uza.be,BE,green,\n";
+        static const char networks[] = "id,name,legacy_code\nbbmri-eric:networkID:BE_n,\"Net, BE\",  x1  \n";
+        _cleanup_free_ char *persons_path = write_table(root, "BBMRI-BE", "Persons", persons);
+        _cleanup_free_ char *networks_path = write_table(root, "BBMRI-BE", "Networks", networks);
+        _cleanup_(backend_freep) Backend *b = NULL;
+        _cleanup_(dataset_freep) Dataset *remote = NULL, *local = NULL;
+        open_fetched(root, &b, &remote, &local);
+        /* The master: BE_a's first name changes, BE_new is added, BE_gone is gone; NL_b is another
+         * node's; the network is not in the master (its removal is kept by the policy below). */
+        size_t persons_t = (size_t) model_table_index(model, "Persons");
+        const ModelTable *pt = &model->tables[persons_t];
+        Row *row;
+        dataset_add_row(local, persons_t, "bbmri-eric:contactID:BE_a", NULL, &row);
+        dataset_set(local, row, persons_t, (size_t) model_column_index(pt, "first_name"), "Anna", NULL);
+        dataset_set(local, row, persons_t, (size_t) model_column_index(pt, "email"), "a@uza.be", NULL);
+        dataset_set(local, row, persons_t, (size_t) model_column_index(pt, "country"), "BE", NULL);
+        dataset_add_row(local, persons_t, "bbmri-eric:contactID:BE_new", NULL, &row);
+        dataset_set(local, row, persons_t, (size_t) model_column_index(pt, "email"), "n@uza.be", NULL);
+        dataset_set(local, row, persons_t, (size_t) model_column_index(pt, "last_name"), "Nieuw, Jr.", NULL);
+        DiffOptions opts = { .node = "BE" };
+        _cleanup_(change_set_freep) ChangeSet *c = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+        _cleanup_(push_plan_freep) PushPlan *plan = NULL;
+        CHECK_INT(sync_build_plan(model, c, remote, DELETIONS_DELETE, &plan), 0);
+        /* Only Persons changes: the network is removed by this plan too unless kept; drop it. */
+        for (size_t i = 0; i < plan->n_tables; i++)
+                if (plan->tables[i].table != persons_t)
+                        plan->tables[i].n_deletes = plan->tables[i].n_upserts = 0;
+        PushResult result = {};
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(b->ops->push(b, model, plan, &result, &f), 0);
+        push_result_done(&result);
+        CHECK_INT(f.n_errors, 0);
+
+        _cleanup_free_ char *after = read_all(persons_path);
+        /* Every column stays where it was, the ones the push writes and the model lacks alike; the
+         * columns the push carries are written in the rows it carries (the new row brings all of
+         * the table's, so BE_a's empty ones are cleared, as the server clears them), added after
+         * the others; a column the server fills (biobanks, a refback) keeps its value; another node's
+         * row keeps its values, and gets empty cells in the new columns. */
+        CHECK_STR(after,
+                  "id,first_name,email,country,favourite_colour,biobanks,title_before_name,last_name,"
+                  "title_after_name,phone,address,zip,city,role\n"
+                  "bbmri-eric:contactID:BE_a,Anna,a@uza.be,BE,blue,bbmri-eric:ID:BE_X,,,,,,,,\n"
+                  "bbmri-eric:contactID:NL_b,Bert,b@lumc.nl,NL,\"red, dark\",,,,,,,,,\n"
+                  "bbmri-eric:contactID:BE_new,,n@uza.be,,,,,\"Nieuw, Jr.\",,,,,,\n");
+        struct stat st_net;
+        CHECK_INT(stat(networks_path, &st_net), 0);
+        CHECK_INT(st_net.st_nlink, 1); /* linked into the new folder; the old one is gone */
+        /* A table the push does not change is the same file (a link to it: not rewritten). */
+        _cleanup_free_ char *net = read_all(networks_path);
+        CHECK_STR(net, networks);
+        /* Tables the schema lacked now exist, as a header. */
+        _cleanup_free_ char *facts = strdup_printf("%s/BBMRI-BE/CollectionFacts.csv", root);
+        _cleanup_free_ char *facts_data = read_all(facts);
+        CHECK(facts_data && startswith(facts_data, "id,") && strchr(facts_data, '\n') == facts_data + strlen(facts_data) - 1);
+
+        /* Read back, the master's rows show no difference. */
+        _cleanup_(dataset_freep) Dataset *again = NULL;
+        CHECK_INT(fetch_all(b, SCHEMA_STAGING, NULL, &again), 0);
+        _cleanup_(change_set_freep) ChangeSet *left = NULL;
+        CHECK_INT(diff_datasets(local, again, &opts, &left), 0);
+        size_t n_persons = 0;
+        for (size_t i = 0; i < left->n_changes; i++)
+                n_persons += left->changes[i].table == persons_t;
+        CHECK_INT(n_persons, 0);
+        findings_done(&f);
+        rm_rf(root);
+}
+
+TEST_MAIN_WITH_MODEL((void) 0, RUN(test_fetch_push_converge); RUN(test_interrupted_push_keeps_old_state); RUN(test_published_filter); RUN(test_missing_folder);
+                     RUN(test_push_keeps_what_it_does_not_own))
