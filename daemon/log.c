@@ -451,6 +451,9 @@ void log_change(const Model *model, const Change *c, const ChangeTextOptions *op
         }
         if (c->blocked)
                 entry_add(&more, "BBMRI_BLOCKED=%s", "true");
+        /* The quality errors the policy holds against it, for journalctl BBMRI_HELD_BACK_BY=... */
+        if (c->blocked && c->n_held_by > 0 && !c->held_by_errors)
+                entry_add(&more, "BBMRI_HELD_BACK_BY=%s", c->held_by_codes ?: c->held_by_code);
         journal_send(LOG_INFO, LOG_EVENT_CHANGE, message, &more);
         entry_fields_done(&more);
         clear_extra_fields();

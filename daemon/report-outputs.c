@@ -479,8 +479,8 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                 html_findings_table(&h, errors, ELEMENTSOF(errors));
         }
         if (n_blocked > 0) {
-                fprintf(out, "<h2 id=\"held-back\" class=\"error\">Rows held back (%zu): not pushed until their errors "
-                        "are fixed</h2>\n", n_blocked);
+                fprintf(out, "<h2 id=\"held-back\" class=\"error\">Rows held back (%zu): not pushed until what holds them back "
+                        "is fixed</h2>\n", n_blocked);
                 html_changes_head(out);
                 for (size_t i = 0; i < n_changes; i++)
                         if (r->changes->changes[i].blocked && listed[i])

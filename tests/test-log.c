@@ -188,6 +188,22 @@ TEST(test_change_entry) {
         CHECK_STR(field(0, "BBMRI_BLOCKED", NULL), "true");
         CHECK_STR(field(0, "MESSAGE", NULL),
                   "delete Collections bbmri-eric:ID:BE_UZA:collection:oncology (held back: it has errors)");
+        CHECK(!field(0, "BBMRI_HELD_BACK_BY", NULL));
+
+        /* Held back by the quality policy: the checks in a field of their own, the reason in the
+         * message. */
+        entries_clear();
+        c.kind = CHANGE_ADDED;
+        c.n_held_by = 2;
+        c.held_by_code = "CC:SampleCatMismatch";
+        c.held_by_message = "material types are listed but Biological samples is not among the data categories";
+        c.held_by_codes = (char *) "CC:SampleCatMismatch, AP:AccessMissing";
+        log_change(model, &c, NULL);
+        CHECK_STR(field(0, "BBMRI_HELD_BACK_BY", NULL), "CC:SampleCatMismatch, AP:AccessMissing");
+        CHECK_STR(field(0, "MESSAGE", NULL),
+                  "added Collections bbmri-eric:ID:BE_UZA:collection:oncology (held back: 2 quality errors "
+                  "(CC:SampleCatMismatch, AP:AccessMissing); first: CC:SampleCatMismatch: material types are listed "
+                  "but Biological samples is not amon…)");
         entries_clear();
 }
 
