@@ -90,7 +90,8 @@ static int bring_row(Resolver *rs, size_t table, const char *id, unsigned depth)
         if (is_known(rs, table, id))
                 return 1;
         const Row *src = rs->sources->published ? dataset_find(rs->sources->published, table, id) : NULL;
-        if (!src || depth >= LIMIT_FOREIGN_CHAIN_DEPTH || rs->n_added >= LIMIT_FOREIGN_CLOSURE_ROWS) {
+        bool own = rs->sources->node && !foreign_id_is_other_node(id, rs->sources->node);
+        if (!src || own || depth >= LIMIT_FOREIGN_CHAIN_DEPTH || rs->n_added >= LIMIT_FOREIGN_CLOSURE_ROWS) {
                 set_missing(rs, table, id);
                 return 0;
         }

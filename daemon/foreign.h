@@ -38,6 +38,7 @@ bool foreign_refs_need_published(const ForeignRefs *f, const Dataset *staging);
 void foreign_tables_mask(const Model *model, bool *mask);
 
 typedef struct ForeignSources {
+        const char *node;         /* the node: a row of its own is never brought, the master defines it */
         const Dataset *staging;   /* the staging area as fetched, or its last snapshot; may be NULL */
         const Dataset *published; /* every node's published rows, or the last copy; may be NULL */
         /* How an unresolved reference is said: "which neither the staging area nor the published

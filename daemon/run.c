@@ -248,7 +248,9 @@ static int resolve_foreign_with_copies(Run *run, Findings *ignored) {
                 run->config->state_dir);
         if (!phrase)
                 return -ENOMEM;
-        ForeignSources sources = { .staging = staging, .published = published, .missing_phrase = phrase };
+        ForeignSources sources = {
+                .node = run->config->node, .staging = staging, .published = published, .missing_phrase = phrase
+        };
         r = foreign_resolve(run->local.dataset, &run->local.foreign, &sources, SEVERITY_WARNING, &run->findings,
                             &run->foreign);
         /* What a push would bring is no concern of check's: only whether the rows exist. */
@@ -726,6 +728,7 @@ static int resolve_foreign_with_remote(Run *run, bool against_published) {
         }
         size_t first_finding = run->findings.n_items;
         ForeignSources sources = {
+                .node = run->config->node,
                 .staging = staging,
                 .published = run->published_all,
                 .missing_phrase = against_published ? "which the published Directory does not have"

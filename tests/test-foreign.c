@@ -213,6 +213,31 @@ TEST(test_broken_chain) {
         pipeline_done(&p);
 }
 
+/* A published row that needs a row of the node's own brings nothing: the master defines the node's rows. */
+TEST(test_needs_own_row) {
+        Pipeline p;
+        ForeignRefs refs;
+        run_master(&p, &refs);
+        ForeignResolution res = {};
+        {
+                _cleanup_(dataset_freep) Dataset *published = published_of(p.model, true);
+                add(published, "Networks", EU_NET, "contact", "bbmri-eric:contactID:BE_gone");
+                add(published, "Persons", "bbmri-eric:contactID:BE_gone", "first_name", "Gone");
+                ForeignSources sources = { .node = "BE", .published = published };
+                CHECK_INT(foreign_resolve(p.dataset, &refs, &sources, SEVERITY_ERROR, &p.findings, &res), 0);
+                CHECK_INT(res.n_resolved, 0);
+                CHECK(res.bring == NULL);
+                CHECK(blocked(&p, "Biobanks", "bbmri-eric:ID:BE_UZA"));
+                bool named = false;
+                for (size_t i = 0; i < p.findings.n_items; i++)
+                        named = named || strstr(p.findings.items[i].message, "which needs Persons 'bbmri-eric:contactID:BE_gone'");
+                CHECK(named);
+        }
+        foreign_resolution_done(&res);
+        foreign_refs_done(&refs);
+        pipeline_done(&p);
+}
+
 /* check's way: a warning, nothing held back. */
 TEST(test_warning) {
         Pipeline p;
@@ -249,4 +274,4 @@ TEST(test_tables_mask) {
 }
 
 TEST_MAIN(RUN(test_ids); RUN(test_not_deferred); RUN(test_resolve_against_published); RUN(test_resolve_in_staging);
-          RUN(test_broken_chain); RUN(test_warning); RUN(test_tables_mask))
+          RUN(test_broken_chain); RUN(test_needs_own_row); RUN(test_warning); RUN(test_tables_mask))
