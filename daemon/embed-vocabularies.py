@@ -8,6 +8,7 @@
 import datetime
 import re
 import sys
+import unicodedata
 
 TABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _]*$")  # as EMX2_TABLE_NAME_RULE, without spaces at the ends
 ASCII_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
@@ -30,9 +31,12 @@ def parse(src):
             if len(fields) != 2 or b"\0" in line or b"\r" in line:
                 fail(src, number, "a record is two fields separated by one tab")
             try:
-                line.decode("utf-8")
+                text = line.decode("utf-8")
             except UnicodeDecodeError:
                 fail(src, number, "not UTF-8")
+            # vocab.c looks labels up in NFC, the form loaded tables are brought to.
+            if unicodedata.normalize("NFC", text) != text:
+                fail(src, number, "not in Unicode NFC")
             key, value = fields
             if key == b"@exported":
                 if exported is not None:

@@ -5,6 +5,7 @@
 #include "limits.h"
 #include "mapping.h"
 #include "suggest.h"
+#include "unicode.h"
 #include "yamltree.h"
 
 typedef enum DeriveRule {
@@ -125,7 +126,11 @@ static int put_alias(Mapping *m, const char *key, const char *value, void *userd
 
 static int put_value(Mapping *m, const char *key, const char *value, void *userdata) {
         StrMap *terms = userdata;
-        const char *k = intern(m, key), *v = intern(m, value);
+        /* Terms are kept in NFC, as values are looked up. */
+        _cleanup_free_ char *nfc = NULL;
+        if (utf8_nfc(key, &nfc) == -ENOMEM)
+                return -ENOMEM;
+        const char *k = intern(m, nfc ?: key), *v = intern(m, value);
         return k && v ? strmap_replace(terms, k, (void *) v) : -ENOMEM;
 }
 
@@ -650,6 +655,14 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                 *ret = value; /* any value, whatever a copy of the lookup table holds */
                 return 0;
         }
+
+        /* Looked up in NFC, as the terms and ids are kept: "Se\u0301rum" finds "S\u00e9rum". */
+        _cleanup_free_ char *nfc = NULL;
+        if (utf8_nfc(value, &nfc) == -ENOMEM)
+                return -ENOMEM;
+        if (nfc)
+                value = nfc;
+
         if (col->ontology) {
                 _cleanup_free_ char *prefixed = apply_prefix(a->m, col->ontology, value);
                 const char *id = NULL;
@@ -674,6 +687,9 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                 if (id == prefixed) {
                         *ret_owned = TAKE_PTR(prefixed);
                         *ret = *ret_owned;
+                } else if (id == nfc) {
+                        *ret_owned = TAKE_PTR(nfc);
+                        *ret = *ret_owned;
                 } else
                         *ret = id;
                 return 0;
@@ -683,6 +699,8 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
         const char *target = col->ref_table;
         bool to_collection = streq(target, "Collections");
         *ret = expand_id_borrowed(a->m, target, a->node, value, to_collection ? biobank_id : NULL, ret_owned);
+        if (*ret && *ret == nfc)
+                *ret_owned = TAKE_PTR(nfc);
         if (!*ret) {
                 int r = apply_error(a, row, "reference", t->name, row->id, col->name, loc,
                                     to_collection ? "collection '%s' must be given by its full id here (no biobank "
@@ -898,8 +916,12 @@ static int apply_record(Apply *a, const Record *rec) {
                                     rec->id, doubled, rec->id + strlen(doubled));
                 return r < 0 ? r : 0;
         }
-        _cleanup_free_ char *id_owned = NULL;
-        const char *id = expand_id_borrowed(a->m, t->name, a->node, rec->id, biobank_id, &id_owned);
+        /* Ids in NFC, as references to them are (an id with a decomposed letter is still refused
+         * by the id rules, but once, and alike in both forms). */
+        _cleanup_free_ char *id_owned = NULL, *id_nfc = NULL;
+        if (utf8_nfc(rec->id, &id_nfc) == -ENOMEM)
+                return -ENOMEM;
+        const char *id = expand_id_borrowed(a->m, t->name, a->node, id_nfc ?: rec->id, biobank_id, &id_owned);
         if (!id) {
                 int r = apply_error(a, NULL, "id", t->name, rec->id, "id", &origin,
                                     "no rule in %s expands the local id '%s' of %s", mapping_files_description(a->m),

@@ -5,6 +5,7 @@
 #include "answer-check.h"
 #include "csv.h"
 #include "limits.h"
+#include "unicode.h"
 #include "vocab-builtin.h"
 #include "vocab.h"
 
@@ -165,6 +166,12 @@ static int table_builder_add(TableBuilder *b, const char *id, const char *label)
                 return -E2BIG;
         if (!label)
                 label = "";
+        /* Labels kept in NFC, as values are looked up (and the built-in ones are); ids stay as
+         * the Directory spells them: they are what is pushed. */
+        _cleanup_free_ char *label_nfc = NULL;
+        if (utf8_nfc(label, &label_nfc) == -ENOMEM)
+                return -ENOMEM;
+        label = label_nfc ?: label;
         size_t id_len = strlen(id), label_len = strlen(label);
         if (b->strings.size + id_len + label_len + 2 > UINT32_MAX)
                 return -E2BIG;

@@ -123,6 +123,35 @@ TEST(test_later_file_wins_and_format) {
         findings_done(&f);
 }
 
+/* Terms and references written in decomposed Unicode (NFD, as macOS writes: e + U+0301) map like
+ * their composed form (NFC), from the master and from a mapping file alike. */
+TEST(test_nfd_terms) {
+        Pipeline p;
+        _cleanup_free_ char *text = strdup(VALID_MASTER);
+        char *at = text ? strstr(text, "materials: [Serum]") : NULL;
+        CHECK(at != NULL);
+        _cleanup_free_ char *nfd = at ? strdup_printf("%.*smaterials: [Se\xcc\x81rum, Tissu congele\xcc\x81]%s",
+                                                      (int) (at - text), text, at + strlen("materials: [Serum]"))
+                                      : NULL;
+        CHECK(nfd != NULL);
+        pipeline_run(&p, nfd, false);
+        CHECK_INT(p.findings.n_errors, 0);
+        CHECK_STR(pipeline_cell(&p, "Collections", COLL, "materials"), "SERUM\x1fTISSUE_FROZEN");
+        pipeline_done(&p);
+
+        Mapping *m = NULL;
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(mapping_new(&m), 0);
+        static const char nfd_file[] = "values:\n  MaterialTypes:\n    \"Bloe\xcc\x88" "d\": WHOLE_BLOOD\n";
+        CHECK_INT(mapping_parse(m, nfd_file, strlen(nfd_file), "nfd.yaml", &f), 0);
+        const char *id = NULL;
+        CHECK_INT(mapping_lookup(m, NULL, "MaterialTypes", "Blo\xc3\xab" "d", &id), 0);
+        CHECK_STR(id, "WHOLE_BLOOD");
+        mapping_free(m);
+        findings_done(&f);
+}
+
 TEST(test_expand_id) {
         Pipeline p;
         pipeline_run(&p, VALID_MASTER, false);
@@ -139,4 +168,5 @@ TEST(test_expand_id) {
         pipeline_done(&p);
 }
 
-TEST_MAIN(RUN(test_ids_and_values); RUN(test_errors); RUN(test_later_file_wins_and_format); RUN(test_expand_id))
+TEST_MAIN(RUN(test_ids_and_values); RUN(test_errors); RUN(test_later_file_wins_and_format); RUN(test_nfd_terms);
+          RUN(test_expand_id))

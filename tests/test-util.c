@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "test.h"
+#include "unicode.h"
 
 TEST(test_strmap_put_get_remove) {
         _cleanup_(strmap_freep) StrMap *m = strmap_new();
@@ -193,5 +194,22 @@ TEST(test_temporary_names) {
         CHECK(!is_temporary_name("BBMRI-NL.tmp-abc123", "BBMRI-BE.tmp-"));
 }
 
-TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_strmap_caseless); RUN(test_arena); RUN(test_timespan); RUN(test_size);
+TEST(test_utf8_nfc) {
+        char *nfc = NULL;
+        CHECK_INT(utf8_nfc("plain ASCII", &nfc), 0); /* no work, no copy */
+        CHECK(nfc == NULL);
+        CHECK_INT(utf8_nfc("S\xc3\xa9rum", &nfc), 0); /* NFC already */
+        CHECK(nfc == NULL);
+        CHECK_INT(utf8_nfc("Se\xcc\x81rum", &nfc), 1); /* e + combining acute */
+        CHECK_STR(nfc, "S\xc3\xa9rum");
+        free(nfc);
+        nfc = NULL;
+        CHECK_INT(utf8_nfc("Patie\xcc\x88nt-controle", &nfc), 1);
+        CHECK_STR(nfc, "Pati\xc3\xabnt-controle");
+        free(nfc);
+        nfc = NULL;
+        CHECK_INT(utf8_nfc("\xed\xa0\x80", &nfc), -EINVAL); /* a surrogate is no UTF-8 */
+}
+
+TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_strmap_caseless); RUN(test_arena); RUN(test_timespan); RUN(test_size);
           RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer); RUN(test_temporary_names))

@@ -222,6 +222,11 @@ TEST(test_csv_tables) {
         CHECK_INT(vocab_table_size(v, "Themes"), 0);
         CHECK(vocab_check(v, "Themes", "x") == VOCAB_NOT_MEMBER);
         CHECK(vocab_id_for_label(v, "Themes", "x") == NULL);
+        /* A label fetched in decomposed form (NFD: e + U+0301) is kept, and found, in NFC. */
+        static const char nfd[] = "name,label\nSERUM,Se\xcc\x81rum\n";
+        CHECK_INT(vocab_load_csv(v, "MaterialTypes", nfd, strlen(nfd), "MaterialTypes.csv", &f), 0);
+        CHECK_STR(vocab_id_for_label(v, "MaterialTypes", "S\xc3\xa9rum"), "SERUM");
+        CHECK_STR(vocab_label(v, "MaterialTypes", "SERUM"), "S\xc3\xa9rum");
         findings_done(&f);
 }
 
