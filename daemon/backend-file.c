@@ -273,21 +273,24 @@ static int fill_table(PushFill *pf, size_t table, const char *tmp_dir) {
         _cleanup_free_ char *target = name ? path_join(tmp_dir, name) : NULL;
         if (!source || !target)
                 return -ENOMEM;
-        _cleanup_free_ char *current = NULL;
-        size_t current_size = 0;
-        int r = read_file_limited(source, LIMIT_CSV_FILE_BYTES, &current, &current_size);
+        struct stat st;
+        int r = stat(source, &st) < 0 ? -errno : 0;
         if (r < 0 && r != -ENOENT)
                 return r;
-        bool exists = r >= 0 && current_size > 0; /* an empty file is a table not made yet */
+        bool exists = r == 0 && st.st_size > 0; /* an empty file is a table not made yet */
         if (exists && !pt)
-                return 0;
+                return 0; /* linked below as it is */
+        _cleanup_free_ char *current = NULL;
+        size_t current_size = 0;
+        r = exists ? read_file_limited(source, LIMIT_CSV_FILE_BYTES, &current, &current_size) : 0;
+        if (r < 0)
+                return r;
         if (pf->fb->fault_after_files >= 0 && pf->written >= (size_t) pf->fb->fault_after_files)
                 return -EIO;
         _cleanup_free_ char *data = NULL;
         size_t size = 0;
         if (!exists) {
                 /* What a table of no rows looks like: its header. */
-                current = mfree(current);
                 char *buf = NULL;
                 FILE *out = open_memstream(&buf, &size);
                 if (!out)
