@@ -4,9 +4,11 @@
 
 #include "commands.h"
 #include "export.h"
+#include "limits.h"
 #include "log.h"
 #include "miabis-xml.h"
 #include "run.h"
+#include "sent-findings.h"
 
 #ifndef PROGRAM_VERSION
 #define PROGRAM_VERSION "0"
@@ -48,12 +50,88 @@ static LogEvent log_event_of(RunEventKind kind) {
         }
 }
 
+/* The journal gets each finding once a day (sent-findings.h): the keys of those sent today are
+ * read from the state directory at the run's first findings and written back at its end. On the
+ * console every run shows all. */
+static uint64_t (*clock_now)(void) = now_usec_realtime;
+static struct {
+        SentFindings *sent;   /* NULL: not loaded (yet), or no state directory */
+        bool loaded, changed;
+        size_t n_repeated;
+} journal_today;
+
+void commands_set_clock(uint64_t (*now)(void)) {
+        clock_now = now ?: now_usec_realtime;
+}
+
+static void journal_today_reset(void) {
+        journal_today.sent = sent_findings_free(journal_today.sent);
+        journal_today.loaded = journal_today.changed = false;
+        journal_today.n_repeated = 0;
+}
+
+static SentFindings *journal_today_load(const Run *run) {
+        if (journal_today.loaded || !run->state)
+                return journal_today.sent;
+        journal_today.loaded = true;
+        char day[11];
+        sent_findings_day(clock_now(), day);
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        int r = state_read_file(run->state, SENT_FINDINGS_FILE, 17 * (size_t) LIMIT_SENT_FINDINGS + 64, &data, &size);
+        if (r >= 0)
+                r = sent_findings_parse(data, size, day, &journal_today.sent);
+        if (r < 0 && r != -ENOENT)
+                log_warning("%s/%s: cannot read which findings the journal got today (%s); all are sent again",
+                            state_path(run->state), SENT_FINDINGS_FILE, r == -EBADMSG ? "damaged" : strerror(-r));
+        if (!journal_today.sent)
+                (void) sent_findings_new(day, &journal_today.sent);
+        return journal_today.sent;
+}
+
+/* Findings f->items[from..) to the journal, each one not sent today. */
+static void journal_findings(const Run *run, const Findings *f, size_t from) {
+        SentFindings *sent = journal_today_load(run);
+        for (size_t i = from; i < f->n_items; i++) {
+                uint64_t key = sent ? sent_findings_key(&f->items[i]) : 0;
+                if (sent && sent_findings_contains(sent, key)) {
+                        journal_today.n_repeated++;
+                        continue;
+                }
+                /* A full set sends the rest every time: never a finding lost. */
+                if (sent && sent_findings_add(sent, key) >= 0)
+                        journal_today.changed = true;
+                log_finding(&f->items[i]);
+        }
+        if (f->n_dropped > 0)
+                log_warning("%zu more findings were not listed (limit reached)", f->n_dropped);
+}
+
+/* At the run's end: what was left out, and the keys saved (atomically) for the next run. */
+static void journal_today_finish(const Run *run) {
+        if (journal_today.n_repeated > 0)
+                log_info("%zu finding%s sent to the journal earlier today (UTC) not repeated; the run's report lists "
+                         "all (bbmri-dirsync status)",
+                         journal_today.n_repeated, journal_today.n_repeated == 1 ? "" : "s");
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0;
+        if (journal_today.changed && run->state && sent_findings_format(journal_today.sent, &data, &size) >= 0 &&
+            state_write_file(run->state, SENT_FINDINGS_FILE, data, size) < 0)
+                log_warning("%s/%s: cannot save which findings the journal got today; the next run sends them again",
+                            state_path(run->state), SENT_FINDINGS_FILE);
+        journal_today_reset();
+}
+
 /* What the run engine reports, logged as it happens. */
 static void log_run_event(const Run *run, const RunEvent *e, void *userdata) {
         const Options *o = userdata;
         switch (e->kind) {
         case RUN_EVENT_FINDINGS: {
                 /* Places are shown relative to the configuration's folder, where the master lives. */
+                if (log_get_target() == LOG_TARGET_JOURNAL) {
+                        journal_findings(run, e->findings, e->findings_from);
+                        return;
+                }
                 _cleanup_free_ char *base_dir = config_folder(run);
                 log_findings_from(e->findings, e->findings_from, base_dir);
                 return;
@@ -90,6 +168,7 @@ static void start_run(Run *run, const Options *o, const char *command) {
                 .sink = log_run_event,
                 .userdata = (void *) o,
         };
+        journal_today_reset();
         run_init(run, &options, command, PROGRAM_VERSION);
 }
 
@@ -140,6 +219,7 @@ static void print_failure(const Run *run, const Options *o, int exit_code) {
 
 /* Every run ends with its outcome: the summary line, or with --json the report alone on stdout. */
 static void print_outcome(Run *run, const Options *o, int exit_code) {
+        journal_today_finish(run);
         if (!run->report.outcome)
                 print_failure(run, o, exit_code);
         else if (o->json)

@@ -5,6 +5,7 @@
  * process exit code. */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "exit-codes.h"
 
@@ -45,3 +46,7 @@ int command_status(const Options *o);
 int command_pull(const Options *o);
 int command_schema(const Options *o);
 int command_daemon(const Options *o); /* daemon-mode.c */
+
+/* Test hook: the clock that tells which day the journal's findings were sent on (NULL: the real
+ * one). */
+void commands_set_clock(uint64_t (*now)(void));
