@@ -63,6 +63,10 @@ static char *pool_strndup(Dataset *d, const char *s, size_t n) {
         return r;
 }
 
+const char *dataset_intern_file(Dataset *d, const char *file) {
+        return pool_strndup(d, file, strlen(file));
+}
+
 /* Returns a pool copy of s[0..n) (s need not be NUL-terminated), shared when short and seen lately. */
 static const char *dataset_store(Dataset *d, const char *s, size_t n) {
         DatasetPrivate *p = private_of(d);

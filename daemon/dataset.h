@@ -94,6 +94,9 @@ int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const ch
 /* Whether cells keep their own locations (the default). A fetched snapshot is never reported on
  * cell by cell, so it does without: 8 bytes a cell. Rows keep their origin either way. */
 void dataset_keep_cell_locations(Dataset *d, bool keep);
+/* A copy of a file name that lives as long as the dataset, for the rows' origins: a reader's
+ * label (a fetched table's "BBMRI-BE/Persons.csv") is gone once the reader returns. NULL on OOM. */
+const char *dataset_intern_file(Dataset *d, const char *file);
 
 /* Location of a cell: the cell's own when known, else the row's origin. */
 Location dataset_cell_location(const Row *row, size_t column);

@@ -203,10 +203,12 @@ int emx2_read_table(Dataset *d, size_t table, const char *data, size_t size, con
         Reader rd = {
                 .d = d,
                 .table = table,
-                .filename = filename,
+                .filename = filename ? dataset_intern_file(d, filename) : NULL,
                 .stats = stats,
                 .findings = findings,
         };
+        if (filename && !rd.filename)
+                return -ENOMEM;
         /* Lines bound the rows from above (quoted newlines only make it generous). */
         size_t n_lines = 1;
         if (size > 0)

@@ -116,12 +116,15 @@ int export_zip_buffer(ExportZipEntry *entries, size_t n_entries, void **ret_data
 
         int r = 0;
         for (size_t i = 0; i < n_entries && r >= 0; i++) {
-                zip_source_t *entry = zip_source_buffer(za, entries[i].data, entries[i].size, 1 /* libzip frees */);
+                /* libzip frees a buffer it is given, except an empty one: that stays ours. */
+                bool empty = entries[i].size == 0;
+                zip_source_t *entry = zip_source_buffer(za, empty ? NULL : entries[i].data, entries[i].size, !empty);
                 if (!entry) {
                         r = -ENOMEM;
                         break;
                 }
-                entries[i].data = NULL; /* the source owns it now */
+                if (!empty)
+                        entries[i].data = NULL; /* the source owns it now */
                 if (zip_file_add(za, entries[i].name, entry, ZIP_FL_ENC_UTF_8) < 0) {
                         zip_source_free(entry);
                         r = -EIO;
