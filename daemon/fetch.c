@@ -81,13 +81,9 @@ static int read_table(RemoteFetch *f, SchemaRead *s, Dataset *d, size_t table, B
                 return answer_check_table(rd->data, rd->size, label, NULL, line_end, SEVERITY_ERROR, read_findings(f, s));
         }
         /* Cut off answers are refused before they can become the snapshot. */
-        /* The rows' origins name it: it lives as long as they do (the quality checks report on
-         * fetched rows too). */
-        const char *kept_label = arena_strdup(&d->arena, label);
-        if (!kept_label)
-                return -ENOMEM;
+        /* emx2_read_table() keeps the label in the dataset: the rows' origins name it. */
         Emx2ReadStats stats = { .whole_rows = true };
-        int r = emx2_read_table(d, table, rd->data, rd->size, kept_label, &stats, read_findings(f, s));
+        int r = emx2_read_table(d, table, rd->data, rd->size, label, &stats, read_findings(f, s));
         for (char **c = stats.unknown_columns; r >= 0 && c && *c; c++)
                 if (strv_extend(&s->drift_tables, name) < 0 || strv_extend(&s->drift_columns, *c) < 0)
                         r = -ENOMEM;
