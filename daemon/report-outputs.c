@@ -190,23 +190,83 @@ static size_t count_findings(const Findings *f, const Severity *kinds, size_t n_
         return n;
 }
 
+static void html_finding_row(const HtmlContext *h, const Finding *x, size_t n_repeated) {
+        const char *kind = severity_to_string(x->severity);
+        fprintf(h->out, "<tr class=\"%s%s\"><td>%s</td><td>", severity_is_quality(x->severity) ? "quality" : kind,
+                n_repeated > 0 ? " grouped" : "", kind);
+        html_where(h, x);
+        fputs("</td><td>", h->out);
+        if (n_repeated > 0)
+                fprintf(h->out, "<b>%zu &times;</b> ", n_repeated);
+        html_text(h->out, x->message);
+        fputs("</td><td>", h->out);
+        html_check(h, x->code);
+        fputs("</td>", h->out);
+}
+
+static int compare_by_check(const void *a, const void *b, void *userdata) {
+        const Finding *items = userdata;
+        size_t i = *(const size_t *) a, k = *(const size_t *) b;
+        int r = strcmp(items[i].code ?: "", items[k].code ?: "");
+        if (r == 0 && items[i].severity != items[k].severity)
+                r = items[i].severity < items[k].severity ? -1 : 1;
+        return r != 0 ? r : i < k ? -1 : 1;
+}
+
+/* The findings of the kinds given, in order; a check's findings repeated more than
+ * LIMIT_FINDINGS_REPEATED times are one row where the first stood, with the count, and the rest
+ * folded under it, as on the console. */
 static void html_findings_table(const HtmlContext *h, const Severity *kinds, size_t n_kinds) {
         const Findings *f = h->r->findings;
         fputs("<table>\n<thead><tr><th>Kind</th><th>Where</th><th>Problem</th><th>Check</th></tr></thead>\n<tbody>\n",
               h->out);
+        size_t n = 0;
+        _cleanup_free_ size_t *order = f && f->n_items ? reallocarray(NULL, f->n_items, sizeof(size_t)) : NULL;
+        /* At a group's first: where its members start in order[], and how many; SIZE_MAX: folded. */
+        _cleanup_free_ size_t *group_start = f && f->n_items ? calloc(f->n_items, sizeof(size_t)) : NULL;
+        _cleanup_free_ size_t *group_size = f && f->n_items ? calloc(f->n_items, sizeof(size_t)) : NULL;
+        for (size_t i = 0; order && f && i < f->n_items; i++)
+                if (finding_in(&f->items[i], kinds, n_kinds) && h->listed_findings[i])
+                        order[n++] = i;
+        if (order && group_start && group_size) {
+                qsort_r(order, n, sizeof(size_t), compare_by_check, f->items);
+                for (size_t i = 0, j; i < n; i = j) {
+                        const Finding *a = &f->items[order[i]];
+                        for (j = i + 1; j < n && a->code && streq_ptr(a->code, f->items[order[j]].code) &&
+                                        a->severity == f->items[order[j]].severity;
+                             j++)
+                                ;
+                        if (!a->code || j - i <= LIMIT_FINDINGS_REPEATED)
+                                continue;
+                        group_start[order[i]] = i;
+                        group_size[order[i]] = j - i;
+                        for (size_t k = i + 1; k < j; k++)
+                                group_size[order[k]] = SIZE_MAX;
+                }
+        }
         for (size_t i = 0; f && i < f->n_items; i++) {
                 const Finding *x = &f->items[i];
                 if (!finding_in(x, kinds, n_kinds) || !h->listed_findings[i])
                         continue;
-                const char *kind = severity_to_string(x->severity);
-                fprintf(h->out, "<tr class=\"%s\"><td>%s</td><td>", severity_is_quality(x->severity) ? "quality" : kind,
-                        kind);
-                html_where(h, x);
-                fputs("</td><td>", h->out);
-                html_text(h->out, x->message);
-                fputs("</td><td>", h->out);
-                html_check(h, x->code);
-                fputs("</td></tr>\n", h->out);
+                size_t g = group_size ? group_size[i] : 0;
+                if (g == SIZE_MAX)
+                        continue;
+                html_finding_row(h, x, g);
+                fputs("</tr>\n", h->out);
+                if (g == 0)
+                        continue;
+                /* The rest as a list (no table in a table): where each one is, and what. */
+                fprintf(h->out, "<tr class=\"folded\"><td></td><td colspan=\"3\"><details><summary>%zu more</summary>"
+                        "<ul>\n", g - 1);
+                for (size_t k = group_start[i] + 1; k < group_start[i] + g; k++) {
+                        const Finding *m = &f->items[order[k]];
+                        fputs("<li>", h->out);
+                        html_where(h, m);
+                        fputs(": ", h->out);
+                        html_text(h->out, m->message);
+                        fputs("</li>\n", h->out);
+                }
+                fputs("</ul></details></td></tr>\n", h->out);
         }
         fputs("</tbody></table>\n", h->out);
 }

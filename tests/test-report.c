@@ -559,6 +559,40 @@ TEST(test_summary_check) {
         findings_done(&g);
 }
 
+/* The HTML page groups a check's findings repeated more than 3 times into one row with the count
+ * and the first place, the rest folded under it; 3 of a check stay rows of their own. */
+TEST(test_html_groups_repeated) {
+        _cleanup_(dataset_freep) Dataset *d = make_dataset(1, 1);
+        CHECK(d);
+        Findings f;
+        findings_init(&f);
+        add_quality_findings(&f, 5, 0, 0); /* 5 x CC:SizeOoMMismatch: grouped */
+        add_findings(&f, 3, 0);            /* 3 x unmapped-value: not grouped */
+        ChangeSet cs = make_changes();
+        RunReport r = make_report(d, &cs, &f);
+        _cleanup_free_ char *html = NULL;
+        size_t size = 0;
+        CHECK_INT(report_to_html(&r, &html, &size), 0);
+        CHECK_CONTAINS(html, "<tr class=\"quality grouped\"><td>quality error</td>");
+        CHECK_CONTAINS(html, "<b>5 &times;</b> size does not match order_of_magnitude");
+        CHECK_CONTAINS(html, "<details><summary>4 more</summary><ul>");
+        size_t items = 0;
+        for (const char *q = html; (q = strstr(q, "<li>")); q++)
+                items++;
+        CHECK_INT(items, 4); /* the first is the row itself */
+        const char *first_group = strstr(html, " grouped\"");
+        CHECK(first_group && !strstr(first_group + 1, " grouped\"")); /* one group only */
+        const char *p = html;
+        size_t rows = 0;
+        while ((p = strstr(p, "unknown material"))) {
+                rows++;
+                p++;
+        }
+        CHECK_INT(rows, 3);
+        CHECK(!strstr(html, "<b>3 &times;</b>"));
+        findings_done(&f);
+}
+
 static bool setup_model(void) {
         Findings findings;
         findings_init(&findings);
@@ -577,5 +611,5 @@ static bool setup_model(void) {
         return c_size >= 0 && c_materials >= 0 && c_acronym >= 0;
 }
 
-TEST_MAIN(if (!setup_model()) { fprintf(stderr, "cannot load the model\n"); return 1; } RUN(test_json); RUN(test_listing_bounded); RUN(test_publication);
+TEST_MAIN(if (!setup_model()) { fprintf(stderr, "cannot load the model\n"); return 1; } RUN(test_json); RUN(test_html_groups_repeated); RUN(test_listing_bounded); RUN(test_publication);
           RUN(test_summary_sync); RUN(test_summary_check); model = model_free(model))
