@@ -104,9 +104,17 @@ TEST(test_deadline) {
         http_client_free(c);
 }
 
-/* A scripted server on 127.0.0.1: answers connection k with answers[k] and closes it. Returns the
- * port; the child is reaped by stop_server(). */
+/* A scripted server on 127.0.0.1: answers connection k with answers[k] and closes it (answers
+ * NULL: with 200 and the request's path as the body). Returns the port; the child is reaped by
+ * stop_server(). */
 static pid_t server_pid;
+
+static void echo_path(const char *request, char *answer, size_t size) {
+        const char *path = strchr(request, ' ');
+        size_t len = path ? strcspn(path + 1, " ") : 0;
+        snprintf(answer, size, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%.*s", len,
+                 (int) len, path ? path + 1 : "");
+}
 
 static unsigned start_server(const char *const *answers, size_t n) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -120,11 +128,14 @@ static unsigned start_server(const char *const *answers, size_t n) {
                         int c = accept(fd, NULL, NULL);
                         if (c < 0)
                                 _exit(1);
-                        char buf[8192];
+                        char buf[8192] = "", echo[512];
                         /* Read the request head (and whatever body came with it). */
-                        (void) read(c, buf, sizeof buf);
-                        size_t left = strlen(answers[k]);
-                        for (const char *p = answers[k]; left > 0;) {
+                        (void) read(c, buf, sizeof buf - 1);
+                        if (!answers)
+                                echo_path(buf, echo, sizeof echo);
+                        const char *answer = answers ? answers[k] : echo;
+                        size_t left = strlen(answer);
+                        for (const char *p = answer; left > 0;) {
                                 ssize_t w = write(c, p, left);
                                 if (w <= 0)
                                         break;
@@ -240,6 +251,59 @@ TEST(test_redirects) {
                 free(answers[i]);
 }
 
-TEST_MAIN(RUN(test_retry_transient_status); RUN(test_no_retry_on_400); RUN(test_response_cap); RUN(test_redirects);
+typedef struct Seen {
+        size_t n_attempts, n_done;
+        bool done[8];
+} Seen;
+
+static void on_attempt(const HttpAttempt *a, void *userdata) {
+        Seen *seen = userdata;
+        seen->n_attempts++;
+        CHECK_INT(a->status, 200);
+        CHECK(a->path[0] == '/' && !strchr(a->path, '?'));
+}
+
+static void on_done(size_t index, void *userdata) {
+        Seen *seen = userdata;
+        CHECK(index < ELEMENTSOF(seen->done) && !seen->done[index]);
+        seen->done[index] = true;
+        seen->n_done++;
+}
+
+TEST(test_batch) {
+        /* Six requests at once, each answered on a connection of its own: every exchange gets its
+         * own answer, each ends once, each attempt is observed without its query. */
+        HttpClient *c = client_for(start_server(NULL, 6), 0);
+        Seen seen = {};
+        http_client_set_observer(c, on_attempt, &seen);
+        static const char *const paths[] = { "/a", "/b", "/c", "/d", "/e", "/f" };
+        HttpRequest rq[6];
+        HttpExchange x[6];
+        for (size_t i = 0; i < 6; i++) {
+                rq[i] = (HttpRequest) { .method = "GET", .path = paths[i], .query = "filter=secret" };
+                x[i] = (HttpExchange) { .request = &rq[i] };
+        }
+        CHECK_INT(http_send_many(c, x, 6, &(HttpBatchOptions) { .on_done = on_done, .userdata = &seen }), 0);
+        for (size_t i = 0; i < 6; i++) {
+                _cleanup_free_ char *want = strdup_printf("%s?filter=secret", paths[i]);
+                CHECK_INT(x[i].error, 0);
+                CHECK_STR(x[i].response.body, want);
+                http_response_done(&x[i].response);
+        }
+        CHECK_INT(seen.n_attempts, 6);
+        CHECK_INT(seen.n_done, 6);
+        /* Cancelled before it starts: nothing is sent, every exchange says so. */
+        atomic_bool cancel;
+        atomic_init(&cancel, true);
+        CHECK_INT(http_send_many(c, x, 2, &(HttpBatchOptions) { .cancel = &cancel }), 0);
+        for (size_t i = 0; i < 2; i++) {
+                CHECK_INT(x[i].error, -ECANCELED);
+                free(x[i].message);
+        }
+        http_client_free(c);
+        stop_server();
+}
+
+TEST_MAIN(RUN(test_batch); RUN(test_retry_transient_status); RUN(test_no_retry_on_400); RUN(test_response_cap); RUN(test_redirects);
           RUN(test_backoff); RUN(test_transient); RUN(test_origin); RUN(test_escape); RUN(test_client_refuses);
           RUN(test_unreachable); RUN(test_deadline))
