@@ -69,6 +69,19 @@ static int collect_remote(Policy *p, const Dataset *remote, const Vocabularies *
         return r < 0 ? r : 0;
 }
 
+/* Whether a changed row has a quality error: only then can the Directory's row have it already.
+ * Most runs have none, and checking the Directory's rows costs as much as the master's. */
+static bool needs_remote_findings(const Policy *p, const Findings *findings) {
+        for (size_t i = 0; i < findings->n_items; i++) {
+                const Finding *f = &findings->items[i];
+                int t = is_row_quality_error(f) ? model_table_index(p->model, f->table) : -1;
+                const Change *c = t >= 0 ? strmap_get(p->pushed[t], f->id) : NULL;
+                if (c && c->kind == CHANGE_CHANGED)
+                        return true;
+        }
+        return false;
+}
+
 static void hold_back(ChangeSet *changes, Dataset *local, Change *c) {
         c->blocked = true;
         changes->per_table[c->table].blocked++;
@@ -196,9 +209,11 @@ int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remo
         }
         if (block == QUALITY_BLOCK_NEW) {
                 r = -ENOMEM;
-                if (!(p.in_remote = new_maps(p.model->n_tables)) || (r = collect_remote(&p, remote, v, options)) < 0)
+                if (!(p.in_remote = new_maps(p.model->n_tables)) ||
+                    (needs_remote_findings(&p, findings) && (r = collect_remote(&p, remote, v, options)) < 0))
                         goto finish;
         }
+        r = 0;
 
         for (size_t i = 0; block != QUALITY_BLOCK_NONE && i < findings->n_items; i++) {
                 Finding *f = &findings->items[i];
