@@ -386,7 +386,7 @@ static void html_unpublished(FILE *out, const RunReport *r) {
                 w->n_overdue, format_timespan(grace, sizeof grace, r->publication_grace_usec),
                 r->publication_checked ? "" : " (as the last sync found)");
         fputs("<table><thead><tr><th>Table</th><th>Id</th><th>Pushed</th></tr></thead>\n<tbody>\n", out);
-        size_t max = r->listing_bounded ? r->max_listed : SIZE_MAX, listed = 0;
+        size_t max = report_max_listed(r), listed = 0;
         for (size_t i = 0; i < w->n_items && listed < max; i++) {
                 if (!w->items[i].overdue)
                         continue;
@@ -426,17 +426,15 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
         size_t n_changes = r->changes && model ? r->changes->n_changes : 0;
         size_t n_findings = f ? f->n_items : 0;
         /* Only what the page lists is grouped: report.max_changes bounds the page's size and time. */
-        _cleanup_free_ bool *listed = calloc(n_changes ?: 1, sizeof(bool));
-        _cleanup_free_ bool *listed_findings = calloc(n_findings ?: 1, sizeof(bool));
+        _cleanup_(report_listing_done) ReportListing listing = {};
         _cleanup_free_ int *change_group = calloc(n_changes ?: 1, sizeof(int));
         _cleanup_free_ size_t *by_group = calloc(n_changes ?: 1, sizeof(size_t));
         Group *groups = NULL;
-        size_t n_groups = 0, n_blocked = 0, n_listed = 0, n_findings_listed = 0;
-        int k = listed && listed_findings && change_group && by_group ? group_index(&groups, &n_groups, NULL) : -ENOMEM;
-        if (k >= 0) {
-                n_listed = n_changes ? report_listed_changes(r, listed) : 0;
-                n_findings_listed = n_findings ? report_listed_findings(r, listed_findings) : 0;
-        }
+        size_t n_groups = 0, n_blocked = 0;
+        int k = change_group && by_group && report_listing_init(&listing, r) >= 0
+                        ? group_index(&groups, &n_groups, NULL)
+                        : -ENOMEM;
+        const bool *listed = listing.changes;
         for (size_t i = 0; k >= 0 && i < n_changes; i++) {
                 const Change *c = &r->changes->changes[i];
                 n_blocked += c->blocked;
@@ -448,25 +446,25 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                         groups[k].n_changes++;
                 }
         }
-        /* The listed changes ordered by group (a counting sort): each group's table walks its own. */
+        /* The listed changes ordered by group (a counting sort): group g's are
+         * by_group[group_start[g] .. group_start[g + 1]). */
         _cleanup_free_ size_t *group_start = k >= 0 ? calloc(n_groups + 1, sizeof(size_t)) : NULL;
-        if (!group_start)
+        _cleanup_free_ size_t *group_fill = k >= 0 ? calloc(n_groups ?: 1, sizeof(size_t)) : NULL;
+        if (!group_start || !group_fill)
                 k = -ENOMEM;
         for (size_t g = 0; k >= 0 && g < n_groups; g++)
                 group_start[g + 1] = group_start[g] + groups[g].n_changes;
-        for (size_t i = 0, *fill = group_start; k >= 0 && i < n_changes; i++)
+        for (size_t g = 0; k >= 0 && g < n_groups; g++)
+                group_fill[g] = group_start[g];
+        for (size_t i = 0; k >= 0 && i < n_changes; i++)
                 if (listed[i])
-                        by_group[fill[change_group[i]]++] = i;
-        for (size_t g = n_groups; k >= 0 && g > 0; g--)
-                group_start[g] = group_start[g - 1];
-        if (group_start)
-                group_start[0] = 0;
+                        by_group[group_fill[change_group[i]]++] = i;
         char *buf = NULL;
         size_t size = 0;
         FILE *out = k >= 0 ? open_memstream(&buf, &size) : NULL;
         _cleanup_free_ char *config_dir = r->config_path ? path_dirname(r->config_path) : NULL;
         HtmlContext h = { .out = out, .r = r, .model = model, .base_dir = config_dir ? realpath(config_dir, NULL) : NULL,
-                          .listed_findings = listed_findings };
+                          .listed_findings = listing.findings };
         if (!out) {
                 for (size_t i = 0; i < n_groups; i++)
                         free(groups[i].biobank);
@@ -581,10 +579,10 @@ int report_to_html(const RunReport *r, char **ret_data, size_t *ret_size) {
                         fputs("</tbody></table>\n", out);
                 }
         }
-        if (n_listed < n_changes || n_findings_listed < n_findings + (f ? f->n_dropped : 0))
+        if (listing.n_changes < n_changes || listing.n_findings < n_findings + (f ? f->n_dropped : 0))
                 fprintf(out, "<p class=\"not-listed\" id=\"not-listed\">This page lists %zu of %zu changes and %zu of %zu "
                         "findings (report.max_changes: %zu); the counts above include them all.</p>\n",
-                        n_listed, n_changes, n_findings_listed, n_findings + (f ? f->n_dropped : 0),
+                        listing.n_changes, n_changes, listing.n_findings, n_findings + (f ? f->n_dropped : 0),
                         r->listing_bounded ? r->max_listed : (size_t) LIMIT_FINDINGS);
 
         /* Warnings and infos last, folded. */

@@ -87,13 +87,16 @@ static json_t *change_columns_json(const ModelTable *t, const Change *c) {
         return columns;
 }
 
-size_t report_listed_changes(const RunReport *r, bool *listed) {
-        size_t n = r->changes ? r->changes->n_changes : 0, k = 0;
-        size_t max = r->listing_bounded ? r->max_listed : SIZE_MAX;
+size_t report_max_listed(const RunReport *r) {
+        return r->listing_bounded ? r->max_listed : SIZE_MAX;
+}
+
+static size_t listed_changes(const RunReport *r, bool *listed) {
+        size_t n = r->changes && r->local ? r->changes->n_changes : 0, k = 0, max = report_max_listed(r);
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < n; i++) {
-                        bool wanted = pass == 0 ? r->changes->changes[i].blocked : !r->changes->changes[i].blocked;
-                        if (wanted) {
+                        const Change *c = &r->changes->changes[i];
+                        if (c->blocked == (pass == 0) && c->table < r->local->model->n_tables) {
                                 listed[i] = k < max;
                                 k += listed[i];
                         }
@@ -101,12 +104,11 @@ size_t report_listed_changes(const RunReport *r, bool *listed) {
         return k;
 }
 
-size_t report_listed_findings(const RunReport *r, bool *listed) {
+static size_t listed_findings(const RunReport *r, bool *listed) {
         static const Severity order[] = { SEVERITY_ERROR,   SEVERITY_QUALITY_ERROR, SEVERITY_QUALITY_WARNING,
                                           SEVERITY_WARNING, SEVERITY_QUALITY_INFO,  SEVERITY_INFO };
         const Findings *f = r->findings;
-        size_t n = f ? f->n_items : 0, k = 0;
-        size_t max = r->listing_bounded ? r->max_listed : SIZE_MAX;
+        size_t n = f ? f->n_items : 0, k = 0, max = report_max_listed(r);
         for (size_t s = 0; s < ELEMENTSOF(order); s++)
                 for (size_t i = 0; i < n; i++)
                         if (f->items[i].severity == order[s]) {
@@ -114,6 +116,25 @@ size_t report_listed_findings(const RunReport *r, bool *listed) {
                                 k += listed[i];
                         }
         return k;
+}
+
+int report_listing_init(ReportListing *l, const RunReport *r) {
+        size_t n_changes = r->changes && r->local ? r->changes->n_changes : 0;
+        size_t n_findings = r->findings ? r->findings->n_items : 0;
+        *l = (ReportListing) { .changes = calloc(n_changes ?: 1, sizeof(bool)),
+                               .findings = calloc(n_findings ?: 1, sizeof(bool)) };
+        if (!l->changes || !l->findings) {
+                report_listing_done(l);
+                return -ENOMEM;
+        }
+        l->n_changes = listed_changes(r, l->changes);
+        l->n_findings = listed_findings(r, l->findings);
+        return 0;
+}
+
+void report_listing_done(ReportListing *l) {
+        l->changes = mfree(l->changes);
+        l->findings = mfree(l->findings);
 }
 
 /* The findings that hold rows back (errors, and the quality errors the policy holds against their
@@ -250,29 +271,15 @@ static int dump_list(const RunReport *r, size_t n, const bool *listed, ElementJs
         return dump_append(first ? "[]" : "\n  ]", first ? 2 : 4, out) < 0 ? -ENOMEM : 0;
 }
 
-static int dump_changes(const RunReport *r, ByteBuffer *out) {
-        size_t n = r->changes && r->local ? r->changes->n_changes : 0;
-        _cleanup_free_ bool *listed = calloc(n ?: 1, sizeof(bool));
-        if (!listed)
-                return -ENOMEM;
-        if (n > 0)
-                report_listed_changes(r, listed);
-        for (size_t i = 0; i < n; i++)
-                listed[i] = listed[i] && r->changes->changes[i].table < r->local->model->n_tables;
+static int dump_changes(const RunReport *r, const ReportListing *l, ByteBuffer *out) {
         _cleanup_(held_back_index_done) HeldBackIndex h = {};
         if (held_back_index_build(&h, r->findings) < 0)
                 return -ENOMEM;
-        return dump_list(r, n, listed, change_json, &h, out);
+        return dump_list(r, r->changes && r->local ? r->changes->n_changes : 0, l->changes, change_json, &h, out);
 }
 
-static int dump_findings(const RunReport *r, ByteBuffer *out) {
-        size_t n = r->findings ? r->findings->n_items : 0;
-        _cleanup_free_ bool *listed = calloc(n ?: 1, sizeof(bool));
-        if (!listed)
-                return -ENOMEM;
-        if (n > 0)
-                report_listed_findings(r, listed);
-        return dump_list(r, n, listed, finding_json, NULL, out);
+static int dump_findings(const RunReport *r, const ReportListing *l, ByteBuffer *out) {
+        return dump_list(r, r->findings ? r->findings->n_items : 0, l->findings, finding_json, NULL, out);
 }
 
 static json_t *tables_json(const RunReport *r) {
@@ -303,19 +310,14 @@ static json_t *phases_json(const RunReport *r) {
 }
 
 /* How much of the run the report lists (report.max_changes), and what it only counts. */
-static json_t *listing_json(const RunReport *r) {
+static json_t *listing_json(const RunReport *r, const ReportListing *l) {
         size_t n_changes = r->changes && r->local ? r->changes->n_changes : 0;
         size_t n_findings = r->findings ? r->findings->n_items : 0;
-        _cleanup_free_ bool *listed = calloc((n_changes > n_findings ? n_changes : n_findings) ?: 1, sizeof(bool));
-        if (!listed)
-                return NULL;
-        size_t changes = n_changes ? report_listed_changes(r, listed) : 0;
-        size_t findings = n_findings ? report_listed_findings(r, listed) : 0;
         size_t dropped = r->findings ? r->findings->n_dropped : 0;
         return json_pack("{s:o, s:I, s:I, s:I, s:I}", "max", r->listing_bounded ? json_integer((json_int_t) r->max_listed) : json_null(),
-                         "changes", (json_int_t) changes, "changes_not_listed", (json_int_t) (n_changes - changes),
-                         "findings", (json_int_t) findings, "findings_not_listed",
-                         (json_int_t) (n_findings - findings + dropped));
+                         "changes", (json_int_t) l->n_changes, "changes_not_listed", (json_int_t) (n_changes - l->n_changes),
+                         "findings", (json_int_t) l->n_findings, "findings_not_listed",
+                         (json_int_t) (n_findings - l->n_findings + dropped));
 }
 
 /* The changes pushed longer than the grace ago that the published Directory does not show (as
@@ -324,7 +326,7 @@ static json_t *publication_json(const RunReport *r) {
         const PublicationWatch *w = r->publication;
         if (!w)
                 return json_null();
-        size_t max = r->listing_bounded ? r->max_listed : SIZE_MAX;
+        size_t max = report_max_listed(r);
         json_t *list = json_array();
         for (size_t i = 0; list && i < w->n_items && json_array_size(list) < max; i++)
                 if (w->items[i].overdue &&
@@ -353,6 +355,9 @@ static json_t *foreign_rows_json(const Dataset *d) {
 }
 
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
+        _cleanup_(report_listing_done) ReportListing listing = {};
+        if (report_listing_init(&listing, r) < 0)
+                return -ENOMEM;
         DiffTableCounts total = r->changes ? r->changes->total : (DiffTableCounts) {};
         json_t *phases = phases_json(r);
         double duration = r->finished_usec > r->started_usec ? (double) (r->finished_usec - r->started_usec) / 1e6 : 0;
@@ -400,7 +405,7 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         json_t *push = json_object_get(j, "push");
         json_t *requests = push_requests_json(r->push_records, r->n_push_records);
         if (!requests || json_object_set_new(push, "request_list", requests) < 0 ||
-            json_object_set_new(j, "listed", listing_json(r)) < 0 ||
+            json_object_set_new(j, "listed", listing_json(r, &listing)) < 0 ||
             json_object_set_new(j, "model_drift",
                                 json_pack("{s:I,s:I}", "differences", (json_int_t) r->n_model_drift, "blocking",
                                           (json_int_t) r->n_model_drift_blocking)) < 0 ||
@@ -430,11 +435,11 @@ int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size) {
         size_t changes_value = (size_t) (at_changes - head.data) + strlen(changes_key) - 2;
         size_t findings_value = (size_t) (at_findings - head.data) + strlen(findings_key) - 2;
         k = dump_append(head.data, changes_value, &out);
-        if (k == 0 && dump_changes(r, &out) < 0)
+        if (k == 0 && dump_changes(r, &listing, &out) < 0)
                 k = -1;
         if (k == 0)
                 k = dump_append(head.data + changes_value + 2, findings_value - changes_value - 2, &out);
-        if (k == 0 && dump_findings(r, &out) < 0)
+        if (k == 0 && dump_findings(r, &listing, &out) < 0)
                 k = -1;
         if (k == 0)
                 k = dump_append(head.data + findings_value + 2, head.size - findings_value - 2, &out);

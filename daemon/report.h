@@ -64,14 +64,21 @@ typedef struct RunReport {
         const char *error;        /* message when failed, or NULL */
 } RunReport;
 
+/* How many entries of a list a report shows in full: report.max_changes, or all. */
+size_t report_max_listed(const RunReport *r);
+
 /* Which changes and findings a report lists in full (report.max_changes): all when the listing is
  * not bounded; otherwise the held-back changes are chosen first, then the others in their order,
  * and the findings by what needs action (errors, quality errors, quality warnings, warnings,
  * quality infos, infos), each kind in its order; what is chosen keeps its place in the list.
- * listed[] has one entry per change / kept finding.
- * Returns how many are listed. */
-size_t report_listed_changes(const RunReport *r, bool *listed);
-size_t report_listed_findings(const RunReport *r, bool *listed);
+ * Computed once per report, for the JSON report and the HTML page alike. */
+typedef struct ReportListing {
+        bool *changes;             /* one per change */
+        bool *findings;            /* one per kept finding */
+        size_t n_changes, n_findings; /* how many are listed */
+} ReportListing;
+int report_listing_init(ReportListing *l, const RunReport *r);
+void report_listing_done(ReportListing *l);
 
 /* JSON report (jansson), pretty-printed with sorted keys, trailing newline. */
 int report_to_json(const RunReport *r, char **ret_data, size_t *ret_size);
