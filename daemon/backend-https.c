@@ -545,6 +545,7 @@ static int push_zip(HttpsBackend *hb, const Model *model, const PushPlan *plan, 
                         return -ENOMEM;
         }
         save_journal(hb, result, false);
+        progress_begin(hb->backend.progress, PROGRESS_REMOTE, "pushing to the Directory: imports", zp->n_steps);
         _cleanup_free_ char *path = schema_path(c->staging_schema, "/api/zip");
         _cleanup_free_ char *filename = strdup_printf("bbmri-dirsync-%s.zip", c->node);
         if (!path || !filename)
@@ -576,6 +577,7 @@ static int push_zip(HttpsBackend *hb, const Model *model, const PushPlan *plan, 
                         return k < 0 ? k : r;
                 }
                 mark_applied(result, s);
+                progress_advance(hb->backend.progress, PROGRESS_REMOTE, 1);
                 save_journal(hb, result, s + 1 == zp->n_steps);
         }
         return 0;
@@ -603,6 +605,7 @@ static int push_csv(HttpsBackend *hb, const Model *model, const PushPlan *plan, 
                         return -ENOMEM;
         }
         save_journal(hb, result, false);
+        progress_begin(hb->backend.progress, PROGRESS_REMOTE, "pushing to the Directory: requests", result->n_records);
         size_t record = 0;
         for (int pass = 0; pass < 2; pass++)
                 for (size_t k = 0; k < plan->n_tables; k++) {
@@ -647,6 +650,7 @@ static int push_csv(HttpsBackend *hb, const Model *model, const PushPlan *plan, 
                                 }
                                 http_response_done(&resp);
                                 mark_applied(result, record++);
+                                progress_advance(hb->backend.progress, PROGRESS_REMOTE, 1);
                                 save_journal(hb, result, record == result->n_records);
                         }
                 }
@@ -660,6 +664,7 @@ static int https_push(Backend *b, const Model *model, const PushPlan *plan, Push
                 return 0;
         int r = b->config->push_method == PUSH_METHOD_ZIP ? push_zip(hb, model, plan, result, findings)
                                                            : push_csv(hb, model, plan, result, findings);
+        progress_end(b->progress, PROGRESS_REMOTE);
         if (r < 0 && !result->error)
                 result->error = strdup(strerror(-r));
         return r;

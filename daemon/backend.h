@@ -13,6 +13,7 @@
 #include "emx2csv.h"
 #include "findings.h"
 #include "http.h"
+#include "progress.h"
 #include "state.h"
 
 typedef enum SchemaKind {
@@ -118,6 +119,8 @@ struct Backend {
         /* Told of each request as it ends (-v shows them), on the thread that sends it; NULL: nobody. */
         HttpObserver observe;
         void *observe_userdata;
+        /* Told how far its reads and pushes are (PROGRESS_REMOTE); NULL: nobody. */
+        Progress *progress;
 };
 
 Backend *backend_free(Backend *b);

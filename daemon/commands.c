@@ -7,6 +7,7 @@
 #include "limits.h"
 #include "log.h"
 #include "miabis-xml.h"
+#include "progress-line.h"
 #include "run.h"
 #include "sent-findings.h"
 
@@ -157,6 +158,19 @@ static void log_run_event(const Run *run, const RunEvent *e, void *userdata) {
         log_event(priority, log_event_of(e->kind), "%s", e->message);
 }
 
+/* The progress line of the run going on (one at a time in a process), stopped before the run's
+ * outcome is printed and before the run is freed. */
+static ProgressLine progress_line;
+
+static void stop_progress_line(void) {
+        progress_line_stop(&progress_line);
+}
+
+static void end_run(Run *run) {
+        stop_progress_line();
+        run_done(run);
+}
+
 static void start_run(Run *run, const Options *o, const char *command) {
         RunOptions options = {
                 .config_path = o->config_path,
@@ -170,6 +184,9 @@ static void start_run(Run *run, const Options *o, const char *command) {
         };
         journal_today_reset();
         run_init(run, &options, command, PROGRAM_VERSION);
+        /* Without a thread for it there is no progress line; the run is the same. */
+        stop_progress_line();
+        (void) progress_line_start(&progress_line, &run->progress);
 }
 
 static void log_summary(Run *run) {
@@ -219,6 +236,7 @@ static void print_failure(const Run *run, const Options *o, int exit_code) {
 
 /* Every run ends with its outcome: the summary line, or with --json the report alone on stdout. */
 static void print_outcome(Run *run, const Options *o, int exit_code) {
+        stop_progress_line();
         journal_today_finish(run);
         if (!run->report.outcome)
                 print_failure(run, o, exit_code);
@@ -229,7 +247,7 @@ static void print_outcome(Run *run, const Options *o, int exit_code) {
 }
 
 int command_check(const Options *o) {
-        _cleanup_(run_done) Run run;
+        _cleanup_(end_run) Run run;
         start_run(&run, o, "check");
         int exit_code = run_check(&run);
         print_outcome(&run, o, exit_code);
@@ -269,9 +287,10 @@ static int export_miabis_xml(Run *run, const char *output) {
 }
 
 int command_export(const Options *o) {
-        _cleanup_(run_done) Run run;
+        _cleanup_(end_run) Run run;
         start_run(&run, o, "export");
         int r = run_local(&run);
+        stop_progress_line();
         if (r != 0)
                 return r;
         if (run.findings.n_errors > 0) {
@@ -300,7 +319,7 @@ int command_export(const Options *o) {
 }
 
 int command_diff(const Options *o) {
-        _cleanup_(run_done) Run run;
+        _cleanup_(end_run) Run run;
         start_run(&run, o, "diff");
         int exit_code = run_diff(&run, o->against_published);
         print_outcome(&run, o, exit_code);
@@ -308,7 +327,7 @@ int command_diff(const Options *o) {
 }
 
 int command_sync(const Options *o) {
-        _cleanup_(run_done) Run run;
+        _cleanup_(end_run) Run run;
         start_run(&run, o, "sync");
         int exit_code = run_sync(&run);
         print_outcome(&run, o, exit_code);
@@ -353,7 +372,7 @@ static int print_status_json(Run *run) {
 }
 
 int command_status(const Options *o) {
-        _cleanup_(run_done) Run run;
+        _cleanup_(end_run) Run run;
         start_run(&run, o, "status");
         int r = run_load_config(&run);
         if (r != 0)
@@ -431,9 +450,10 @@ int command_status(const Options *o) {
 }
 
 int command_pull(const Options *o) {
-        _cleanup_(run_done) Run run;
+        _cleanup_(end_run) Run run;
         start_run(&run, o, "pull");
         int exit_code = run_pull(&run, o->from_published, o->output);
+        stop_progress_line();
         if (o->json) {
                 /* pull has no run report: its outcome, and the line people read. */
                 json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s?}", "command", "pull", "node",
@@ -459,7 +479,7 @@ int command_pull(const Options *o) {
 }
 
 int command_schema(const Options *o) {
-        _cleanup_(run_done) Run run;
+        _cleanup_(end_run) Run run;
         start_run(&run, o, "schema");
         _cleanup_free_ char *json = NULL;
         size_t size = 0;

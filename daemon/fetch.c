@@ -269,6 +269,10 @@ static int lookups_from_archive(const BackendRead *archive, const char *const *t
 
 /* The lookup tables from the archive read in the batch, or, when the server has no such export,
  * one by one in a batch of their own; then into the cache. */
+static void advance_progress(size_t index, void *userdata) {
+        progress_advance(userdata, PROGRESS_REMOTE, 1);
+}
+
 static int refresh_lookups(RemoteFetch *f, BackendRead *archive) {
         size_t n = 0;
         const char *const *tables = vocab_folder_tables(&n);
@@ -280,8 +284,12 @@ static int refresh_lookups(RemoteFetch *f, BackendRead *archive) {
         int r = archive->error;
         if (r == 0)
                 r = lookups_from_archive(archive, tables, n, reads);
-        if (r < 0 && r != -ENOMEM && (archive->error == 0 || archive_unsupported(archive->error)))
-                r = backend_fetch_many(f->backend, reads, n, &(BackendBatch) { .cancel = &f->cancel });
+        if (r < 0 && r != -ENOMEM && (archive->error == 0 || archive_unsupported(archive->error))) {
+                progress_begin(f->backend->progress, PROGRESS_REMOTE, progress_reads_what(false, false, true), n);
+                r = backend_fetch_many(f->backend, reads, n,
+                                       &(BackendBatch) { .on_read_done = advance_progress,
+                                                         .userdata = f->backend->progress, .cancel = &f->cancel });
+        }
         else if (r < 0 && r != -ENOMEM)
                 r = findings_move(&f->lookup_findings, &archive->findings) < 0 ? -ENOMEM : r;
         if (r >= 0)
@@ -390,6 +398,7 @@ static void batch_take(Batch *b, size_t k) {
 static void on_read_done(size_t index, void *userdata) {
         Batch *b = userdata;
         b->done[index] = true;
+        progress_advance(b->fetch->backend->progress, PROGRESS_REMOTE, 1);
         while (b->n_taken < b->n && b->done[b->n_taken])
                 batch_take(b, b->n_taken++);
 }
@@ -398,6 +407,11 @@ int remote_fetch_run(RemoteFetch *f) {
         uint64_t start = now_usec_monotonic();
         Batch b;
         int r = batch_build(&b, f);
+        bool schemas[SCHEMA_ONTOLOGY + 1] = {};
+        for (size_t i = 0; i < f->n_reads; i++)
+                schemas[f->reads[i].schema] = true;
+        progress_begin(f->backend->progress, PROGRESS_REMOTE,
+                       progress_reads_what(schemas[SCHEMA_STAGING], schemas[SCHEMA_PUBLISHED], f->refresh_lookups), b.n);
         if (r >= 0) {
                 BackendBatch batch = { .on_read_done = on_read_done, .userdata = &b, .cancel = &f->cancel };
                 r = backend_fetch_many(f->backend, b.reads, b.n, &batch);
@@ -422,6 +436,7 @@ int remote_fetch_run(RemoteFetch *f) {
         if (f->refresh_lookups)
                 f->lookups_result = r < 0 ? r : refresh_lookups(f, &b.reads[b.first_lookup]);
         batch_done(&b);
+        progress_end(f->backend->progress, PROGRESS_REMOTE);
         f->usec = now_usec_monotonic() - start;
         return f->error;
 }

@@ -102,3 +102,6 @@
 #define LIMIT_FINDINGS_REPEATED        3u                          /* findings of one check listed one by one; more are one line (-v: all) */
 #define LIMIT_SHOWN_VALUE_CHARS        60u                         /* a value on the console or in the report, before "…" (-v: full) */
 #define LIMIT_TASK_ID_BYTES            128u                        /* a task id, which goes into a request path */
+#define LIMIT_PROGRESS_AFTER_USEC      (2u * 1000 * 1000)          /* a task shows progress on a terminal once it has run this long */
+#define LIMIT_PROGRESS_REDRAW_USEC     (200u * 1000)               /* the progress line is redrawn at most this often */
+#define LIMIT_PROGRESS_LINE_BYTES      512u                        /* the progress line, at most (and the terminal's width) */

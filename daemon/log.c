@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <pthread.h>
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -121,10 +122,54 @@ void log_set_color(ColorMode mode) {
 #define ANSI_GREY "\033[90m"
 #define ANSI_RESET "\033[0m"
 
+/* The console's status line (the progress a ticker thread draws on stderr) is cleared before any
+ * other line goes to either stream, so that the two never mix; lines come from the run's thread,
+ * the fetch's (requests) and the ticker, one at a time. */
+static pthread_mutex_t console_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool status_shown;
+static char status_text[LIMIT_PROGRESS_LINE_BYTES]; /* what is shown, not drawn again */
+
+#define ANSI_ERASE_LINE "\r\033[K"
+
+static void status_clear_locked(void) {
+        if (!status_shown)
+                return;
+        fputs(ANSI_ERASE_LINE, stderr);
+        fflush(stderr);
+        status_shown = false;
+}
+
+bool log_status_wanted(void) {
+        /* Not colour: NO_COLOR and --color leave it alone; a terminal that cannot move the cursor
+         * (TERM=dumb) gets none. */
+        return target == LOG_TARGET_CONSOLE && verbosity >= 0 && isatty(STDERR_FILENO) &&
+               !streq_ptr(getenv("TERM"), "dumb");
+}
+
+void log_status_show(const char *text) {
+        pthread_mutex_lock(&console_lock);
+        if (!status_shown || strncmp(status_text, text, sizeof(status_text)) != 0) {
+                fprintf(stderr, "\r%s\033[K", text);
+                fflush(stderr);
+                status_shown = true;
+                snprintf(status_text, sizeof(status_text), "%s", text);
+        }
+        pthread_mutex_unlock(&console_lock);
+}
+
+void log_status_clear(void) {
+        pthread_mutex_lock(&console_lock);
+        status_clear_locked();
+        pthread_mutex_unlock(&console_lock);
+}
+
 /* A line on a console stream, in colour when that stream has it. */
 static void console_line(FILE *f, const char *color, const char *prefix, const char *text) {
         bool on = color && (f == stdout ? color_stdout : color_stderr);
+        pthread_mutex_lock(&console_lock);
+        status_clear_locked();
         fprintf(f, "%s%s%s%s\n", on ? color : "", prefix, text, on ? ANSI_RESET : "");
+        pthread_mutex_unlock(&console_lock);
 }
 
 LogTarget log_get_target(void) {

@@ -82,6 +82,13 @@ void log_change(const Model *model, const Change *c, const ChangeTextOptions *op
  * Keys must be journal field names (A-Z, 0-9, _; not leading _): others are ignored. */
 void log_add_field(const char *field_eq_value);
 
+/* The console's status line: one line on stderr redrawn in place ("\r" text ESC[K), cleared before
+ * any other line is written to stderr or stdout. Wanted only on a console that is a terminal
+ * (stderr), not with -q, not with TERM=dumb; never in the journal. Thread-safe. */
+bool log_status_wanted(void);
+void log_status_show(const char *text);
+void log_status_clear(void);
+
 /* Test hook: instead of sd_journal_sendv(), hand every journal entry to sink. */
 typedef int (*LogJournalSink)(const struct iovec *iov, int n);
 void log_set_journal_sink(LogJournalSink sink);

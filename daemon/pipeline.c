@@ -127,6 +127,7 @@ static int absorb_duplicate(void *userdata, size_t table, Row *existing, Row *du
 
 int local_read(const Config *config, Local *l, Findings *findings) {
         uint64_t t0 = now_usec_monotonic();
+        progress_begin(l->progress, PROGRESS_LOCAL, "reading the master", 0);
         _cleanup_(mapping_run_freep) MappingRun *run = NULL;
         int r = mapping_run_new(l->mapping, l->model, l->vocab, config->node, findings, &run);
         if (r < 0)
@@ -177,6 +178,7 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         if (r >= 0)
                 r = findings_move(findings, &worker.findings);
         uint64_t t1 = now_usec_monotonic();
+        progress_begin(l->progress, PROGRESS_LOCAL, "mapping the master", 0);
         if (r >= 0)
                 r = mapping_run_records(run, l->records);
         if (r >= 0)
@@ -193,6 +195,7 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         /* The dataset holds copies of everything it needs. */
         l->records = record_set_free(l->records);
         uint64_t t2 = now_usec_monotonic();
+        progress_begin(l->progress, PROGRESS_LOCAL, "validating the master", 0);
         r = validate_dataset_deferring(l->dataset, l->vocab,
                                        &(QualityOptions) { .node = config->node, .orphanet = l->orphanet },
                                        &l->foreign, findings);

@@ -11,6 +11,7 @@
 #include "mapping.h"
 #include "model.h"
 #include "orphanet.h"
+#include "progress.h"
 #include "records.h"
 #include "vocab.h"
 
@@ -25,6 +26,7 @@ typedef struct Local {
                                        * against the Directory (foreign_resolve()) */
         size_t n_vocab_tables_loaded; /* ontology tables read from a CSV copy */
         uint64_t usec_setup, usec_read, usec_map, usec_validate;
+        Progress *progress;           /* told which step local_read() is at (PROGRESS_LOCAL; not owned) */
 } Local;
 
 void local_done(Local *l);

@@ -20,6 +20,8 @@ void run_init(Run *run, const RunOptions *options, const char *command, const ch
         };
         run->phase_start = now_usec_monotonic();
         (void) pthread_mutex_init(&run->sink_lock, NULL);
+        progress_init(&run->progress);
+        run->local.progress = &run->progress;
 }
 
 /* Structured fields for the next event; copied. */
@@ -83,6 +85,7 @@ void run_done(Run *run) {
         free(run->error);
         free(run->summary);
         (void) pthread_mutex_destroy(&run->sink_lock);
+        progress_done(&run->progress);
 }
 
 /* Each request as it ends (shown with -v): method, the URL's path alone (a query may carry
@@ -174,6 +177,7 @@ static int setup_local(Run *run) {
  * failure (the caller logs them otherwise). */
 static int read_local(Run *run) {
         int r = local_read(run->config, &run->local, &run->findings);
+        progress_end(&run->progress, PROGRESS_LOCAL);
         findings_sort(&run->findings);
         if (r < 0) {
                 run_emit_findings(run, &run->findings, 0);
@@ -778,6 +782,7 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
                 run->backend->state = run->state;
                 run->backend->observe = run_observe_request;
                 run->backend->observe_userdata = run;
+                run->backend->progress = &run->progress;
                 report_removed_temporaries(run, run->config->directory_url, "push",
                                            backend_remove_temporaries(run->backend));
                 /* The Directory's lookup tables, at most daily. A copy that is due serves this run
@@ -1153,6 +1158,7 @@ int run_pull(Run *run, bool from_published, const char *output) {
         if (r >= 0) {
                 run->backend->observe = run_observe_request;
                 run->backend->observe_userdata = run;
+                run->backend->progress = &run->progress;
         }
         size_t first_finding = run->findings.n_items;
         if (findings_move(&run->findings, &backend_findings) < 0)

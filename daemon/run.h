@@ -17,6 +17,7 @@
 #include "findings.h"
 #include "foreign.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "publication.h"
 #include "push-journal.h"
 #include "report.h"
@@ -98,6 +99,7 @@ struct Run {
         const char *pending_fields[RUN_EVENT_FIELDS_MAX]; /* for the next event; owned */
         size_t n_pending_fields;
         pthread_mutex_t sink_lock;  /* one event at a time: requests end on the fetch's thread */
+        Progress progress;       /* what the run is doing now, for a program to show (any thread) */
 };
 
 void run_init(Run *run, const RunOptions *options, const char *command, const char *program_version);

@@ -8,15 +8,14 @@ Usage: verbose-requests.py PROGRAM EMULATOR SOURCE_ROOT
 """
 import os
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
 
 program, emulator, root = sys.argv[1:4]
 sys.path.insert(0, os.path.join(root, "tests", "http"))
-from emulator_helpers import (check, client_env, example_node, failures, start_emulator,  # noqa: E402
-                              stop_emulator, write_example_config)
+from emulator_helpers import (check, client_env, example_node, failures, new_token_file,  # noqa: E402
+                              start_emulator, stop_emulator, write_example_config)
 
 TABLES = ["Persons", "AlsoKnownIn", "Networks", "Biobanks", "Services", "Studies", "Collections", "CollectionFacts"]
 # "GET /BBMRI-BE/api/csv/Biobanks: 200 in 0.012 s (1234 bytes)", "... (try 2)"
@@ -30,11 +29,7 @@ def request_lines(text):
 def main():
     with tempfile.TemporaryDirectory(prefix="bbmri-verbose-") as work:
         remote = example_node(work, root)
-        token = "tok-" + secrets.token_hex(16)
-        token_file = os.path.join(work, "token")
-        with open(token_file, "w") as f:
-            f.write(token + "\n")
-        os.chmod(token_file, 0o600)
+        token, token_file = new_token_file(work)
         # The second read answers 503 once: its retry shows as a second try.
         emu, port = start_emulator(emulator, work, ["--root", remote, "--token", f"{token}=editor",
                                                     "--fault", "503@r2"])

@@ -3,6 +3,7 @@
 the HTTP tests and the benchmark."""
 import csv
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -82,6 +83,16 @@ def start_emulator(emulator, work, args):
 def stop_emulator(proc):
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=10)
+
+
+def new_token_file(work):
+    """A random token in work/token (mode 0600): (token, its file)."""
+    token = "tok-" + secrets.token_hex(16)
+    token_file = os.path.join(work, "token")
+    with open(token_file, "w") as f:
+        f.write(token + "\n")
+    os.chmod(token_file, 0o600)
+    return token, token_file
 
 
 def write_example_config(path, root, url, token_file, mode):

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The progress line: a phase that takes longer than 2 s shows, on a terminal (stderr a pty), what
+the run waits for ("waiting for the Directory: staging tables 8 of 9 (2 s)"), redrawn in place
+("\\r" text ESC[K) and cleared before every other line and at the end, so that it never stays on the
+screen nor mixes with a log line; NO_COLOR and --color=never leave it on. None at all with stderr
+redirected to a file, with TERM=dumb, with -q, or when nothing takes 2 s. Against the Directory
+emulator with a latency fault on one staging table; the runs go at once (under ~5 s in all).
+
+Usage: progress-line.py PROGRAM EMULATOR SOURCE_ROOT
+"""
+import fcntl
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+
+program, emulator, root = (os.path.abspath(a) for a in sys.argv[1:4])
+sys.path.insert(0, os.path.join(root, "tests", "http"))
+from emulator_helpers import (check, client_env, example_node, failures, new_token_file,  # noqa: E402
+                              start_emulator, stop_emulator)
+
+SLOW_MS = 3000
+PROGRESS = re.compile(r"waiting for the Directory: staging tables (\d+) of (\d+) \((\d+) s\)")
+
+
+def write_config(folder, work, url, token_file):
+    os.makedirs(folder)
+    path = os.path.join(folder, "config.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join([
+            "node: BE", f"master: {work}/example-master.yaml",
+            f"mappings: [{root}/mappings/miabis-2.0.yaml, {root}/mappings/example-local.yaml]",
+            f"model: {root}/mappings/directory-model.yaml",
+            "directory:", f"  url: {url}", f"  token_file: {token_file}",
+            "mode: report", "state_dir: state", ""]))
+    return path
+
+
+def run_on_pty(args, env, result):
+    """args with stdout and stderr on one pseudo-terminal (100 columns): result gets the exit code
+    and every byte the terminal received."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
+                         start_new_session=True)
+    os.close(slave)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the last writer closed
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    result["code"] = p.wait(timeout=120)
+    result["bytes"] = data
+
+
+def run_to_file(args, env, path, result):
+    with open(path, "wb") as err:
+        p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env,
+                           timeout=120)
+    result["code"] = p.returncode
+    result["bytes"] = open(path, "rb").read()
+
+
+def screen(data):
+    """What a terminal shows for data: its lines, and the lines as they were when each line end
+    came (a progress text there has mixed with a log line or been left behind)."""
+    lines, line, col, at_newline = [], [], 0, []
+    i, text = 0, data.decode("utf-8", "replace")
+    while i < len(text):
+        ch = text[i]
+        if ch == "\x1b":
+            m = re.match(r"\x1b\[([0-9;]*)([A-Za-z])", text[i:])
+            if m:
+                if m.group(2) == "K":
+                    del line[col:]
+                i += len(m.group(0))
+                continue
+        if ch == "\r":
+            col = 0
+        elif ch == "\n":
+            at_newline.append("".join(line))
+            lines.append("".join(line))
+            line, col = [], 0
+        else:
+            if col < len(line):
+                line[col] = ch
+            else:
+                line.append(ch)
+            col += 1
+        i += 1
+    lines.append("".join(line))
+    return lines, at_newline
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="bbmri-progress-") as work:
+        remote = example_node(work, root)
+        token, token_file = new_token_file(work)
+        os.makedirs(os.path.join(work, "slow-emu"))
+        os.makedirs(os.path.join(work, "fast-emu"))
+        slow, slow_port = start_emulator(emulator, os.path.join(work, "slow-emu"),
+                                         ["--root", remote, "--token", f"{token}=viewer",
+                                          "--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/csv/Biobanks"])
+        fast, fast_port = start_emulator(emulator, os.path.join(work, "fast-emu"),
+                                         ["--root", remote, "--token", f"{token}=viewer"])
+        try:
+            env = client_env()
+            env.pop("NO_COLOR", None)
+            env["TERM"] = "xterm"
+            runs = {
+                # name: (emulator port, extra options, environment changes, on a pty)
+                "terminal": (slow_port, ["--color=never"], {"NO_COLOR": "1"}, True),
+                "file": (slow_port, [], {}, False),
+                "dumb": (slow_port, [], {"TERM": "dumb"}, True),
+                "quiet": (slow_port, ["-q"], {}, True),
+                "fast": (fast_port, [], {}, True),
+            }
+            results, threads = {}, []
+            for name, (port, extra, changes, pty) in runs.items():
+                config = write_config(os.path.join(work, name), work, f"http://127.0.0.1:{port}", token_file)
+                args = [program, "-c", config, "--log-target", "console"] + extra + ["diff"]
+                results[name] = {}
+                target = (run_on_pty, (args, dict(env, **changes), results[name])) if pty else \
+                    (run_to_file, (args, dict(env, **changes), os.path.join(work, name, "stderr"), results[name]))
+                threads.append(threading.Thread(target=target[0], args=target[1]))
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+            for name, r in results.items():
+                if not check(r.get("code") == 1, f"{name}: diff exits 1, differences ({r.get('code')})"):
+                    print(r.get("bytes", b"")[-2000:].decode("utf-8", "replace"))
+
+            data = results["terminal"]["bytes"]
+            lines, at_newline = screen(data)
+            drawn = PROGRESS.findall(data.decode("utf-8", "replace"))
+            check(len(drawn) >= 2, f"terminal: the progress line is drawn ({len(drawn)} times)")
+            check(all(int(s) >= 2 for _, _, s in drawn), "terminal: it shows only once the wait has run 2 s")
+            check(all(int(t) >= 9 and int(d) <= int(t) for d, t, _ in drawn) and any(int(d) < int(t) for d, t, _ in drawn),
+                  f"terminal: it counts the tables read of all ({sorted(set(drawn))[:3]})")
+            check(b"\r" in data and b"\x1b[K" in data, "terminal: drawn in place, \\r and ESC[K")
+            check(len(drawn) <= (SLOW_MS // 1000 + 1) * 5 + 2, f"terminal: redrawn at most 5 times a second ({len(drawn)})")
+            check(not any("waiting for" in l for l in at_newline),
+                  "terminal: no line ends with the progress text in it (cleared before each line)")
+            last = [l for l in lines if l.strip()][-1] if any(l.strip() for l in lines) else ""
+            check("waiting for" not in lines[-1] and last.startswith("diff BE:"),
+                  f"terminal: the last screen line is the summary, the progress gone ({last!r})")
+            check(any(l.startswith("diff BE:") for l in lines), "terminal: the summary is on the screen")
+
+            for name in ("file", "dumb", "quiet", "fast"):
+                data = results[name]["bytes"]
+                check(b"waiting for" not in data and b"\x1b[K" not in data and b"\r\x1b" not in data,
+                      f"{name}: no progress bytes at all")
+            check(b"\r" not in results["file"]["bytes"], "file: not a single \\r in the file")
+        finally:
+            stop_emulator(slow)
+            stop_emulator(fast)
+    if failures:
+        sys.exit(f"{len(failures)} check(s) failed")
+
+
+main()
