@@ -6,21 +6,24 @@
 
 #include "quality.h"
 
+typedef struct QualityFamily QualityFamily;
+
 typedef struct QualityContext {
         const Dataset *d;
         const Vocabularies *v;
         const QualityOptions *options;
         Findings *findings;
+        const QualityFamily *family; /* the family running: its checks are looked up first */
         /* table indexes, -1 when the model lacks the table */
         int persons, also_known_in, networks, biobanks, services, studies, collections, facts;
 } QualityContext;
 
-typedef struct QualityFamily {
+struct QualityFamily {
         const char *name; /* the plugin's name in directory-scripts, e.g. "CollectionContent" */
         int (*run)(QualityContext *q);
         const QualityCheckInfo *checks;
         size_t n_checks;
-} QualityFamily;
+};
 
 /* Reports check_id (which must be in a family's table: its level comes from there) on row of
  * table, at column (-1: the whole row). Returns 0 or -ENOMEM. */

@@ -189,9 +189,23 @@ const QualityCheckInfo *quality_check_info(const char *id) {
         return NULL;
 }
 
+/* A family reports its own checks: they are found among its few (by the literal's address first,
+ * which the linker merges with the table's, else by name) rather than among all. */
+static const QualityCheckInfo *family_check_info(const QualityFamily *family, const char *id) {
+        if (!family)
+                return quality_check_info(id);
+        for (size_t i = 0; i < family->n_checks; i++)
+                if (family->checks[i].id == id)
+                        return &family->checks[i];
+        for (size_t i = 0; i < family->n_checks; i++)
+                if (streq(family->checks[i].id, id))
+                        return &family->checks[i];
+        return quality_check_info(id);
+}
+
 int quality_report(QualityContext *q, const char *check_id, size_t table, const Row *row, int column,
                    const char *fmt, ...) {
-        const QualityCheckInfo *info = quality_check_info(check_id);
+        const QualityCheckInfo *info = family_check_info(q->family, check_id);
         assert(info); /* every id a family reports is in its table */
         const ModelTable *t = &q->d->model->tables[table];
         Location at = column >= 0 ? dataset_cell_location(row, (size_t) column) : row->origin;
@@ -220,6 +234,7 @@ int quality_check_dataset(const Dataset *d, const Vocabularies *v, const Quality
                 .facts = model_table_index(d->model, "CollectionFacts"),
         };
         for (size_t f = 0; families[f]; f++) {
+                q.family = families[f];
                 int r = families[f]->run(&q);
                 if (r < 0)
                         return r;
