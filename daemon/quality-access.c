@@ -66,20 +66,24 @@ typedef struct Flag {
         bool set, value; /* set: the cell has a value */
 } Flag;
 
-static Flag flag(const QualityContext *q, int table, const Row *row, const char *column) {
-        const char *c = row ? quality_cell(row, quality_column(q, table, column)) : NULL;
+static Flag flag(const Row *row, int column) {
+        const char *c = row ? quality_cell(row, column) : NULL;
         return (Flag) { .set = c && *c, .value = quality_is_true(c) };
 }
 
-static int check_collection(QualityContext *q, const Row *row, const Row *biobank) {
+/* The columns read, resolved once per run. */
+typedef struct AccessColumns {
+        int data_use, access[4], joint, type, materials, non_for_profit, commercial, biobank_non_for_profit,
+                biobank_commercial;
+} AccessColumns;
+
+static int check_collection(QualityContext *q, const void *userdata, const Row *row, const Row *biobank) {
+        const AccessColumns *k = userdata;
         size_t t = (size_t) q->collections;
-        int ct = q->collections;
-        const char *duo = quality_cell(row, quality_column(q, ct, "data_use"));
+        const char *duo = quality_cell(row, k->data_use);
         bool has_access = false;
-        static const char *const access_fields[] = { "access_fee", "access_joint_project", "access_description",
-                                                     "access_uri" };
-        for (size_t i = 0; i < ELEMENTSOF(access_fields); i++) {
-                const char *c = quality_cell(row, quality_column(q, ct, access_fields[i]));
+        for (size_t i = 0; i < ELEMENTSOF(k->access); i++) {
+                const char *c = quality_cell(row, k->access[i]);
                 if (c && c[strspn(c, " \t\r\n")])
                         has_access = true;
         }
@@ -88,20 +92,19 @@ static int check_collection(QualityContext *q, const Row *row, const Row *bioban
                                "no access mode (fee, joint project) and no access policy (description, URI)");
         if (!duo || !*duo)
                 QUALITY_REPORT(q, "AP:DuoMissing", t, row, -1, "no Data Use Ontology term in data_use");
-        int du = quality_column(q, ct, "data_use");
+        int du = k->data_use;
         if (!has_duo(duo, "0000007") && !has_duo(duo, "0000006") && !has_duo(duo, "0000042"))
                 QUALITY_REPORT(q, "AP:GenericDuoMissing", t, row, du,
                                "none of DUO:0000042, DUO:0000006, DUO:0000007 (generic research use) in data_use");
         if (!has_duo(duo, "0000029"))
                 QUALITY_REPORT(q, "AP:DataRetDuo", t, row, du, "data return (DUO:0000029) is not asked for in data_use");
-        const char *joint = quality_cell(row, quality_column(q, ct, "access_joint_project"));
+        const char *joint = quality_cell(row, k->joint);
         if (joint && *joint && !has_duo(duo, "0000020"))
                 QUALITY_REPORT(q, "AP:JointDuo", t, row, du,
                                "access in joint projects, but DUO:0000020 (collaboration required) is not in data_use");
 
-        Flag c_np = flag(q, ct, row, "collaboration_non_for_profit"), c_com = flag(q, ct, row, "collaboration_commercial"),
-             b_np = flag(q, q->biobanks, biobank, "collaboration_non_for_profit"),
-             b_com = flag(q, q->biobanks, biobank, "collaboration_commercial");
+        Flag c_np = flag(row, k->non_for_profit), c_com = flag(row, k->commercial),
+             b_np = flag(biobank, k->biobank_non_for_profit), b_com = flag(biobank, k->biobank_commercial);
         /* commercial use allowed: on the collection, or on the biobank where the collection says nothing */
         bool commercial = c_com.value || (!c_com.set && b_com.value);
         bool has_18 = has_duo(duo, "0000018");
@@ -117,30 +120,42 @@ static int check_collection(QualityContext *q, const Row *row, const Row *bioban
         else if (!c_com.set && b_com.value && has_18)
                 QUALITY_REPORT(q, "AP:BBAttrDuoConflict", t, row, du,
                                "the biobank allows commercial collaboration, but data_use has DUO:0000018 (non commercial use only)");
-        if (quality_list_has(quality_cell(row, quality_column(q, ct, "type")), "DISEASE_SPECIFIC") &&
+        if (quality_list_has(quality_cell(row, k->type), "DISEASE_SPECIFIC") &&
             !has_duo(duo, "0000007"))
                 QUALITY_REPORT(q, "AP:DiseaseDuoMissing", t, row, du,
                                "a disease-specific collection without DUO:0000007 in data_use");
-        if (has_materials(quality_cell(row, quality_column(q, ct, "materials"))) && !has_duo(duo, "0000021"))
+        if (has_materials(quality_cell(row, k->materials)) && !has_duo(duo, "0000021"))
                 QUALITY_REPORT(q, "AP:BioDuoMissing", t, row, du,
                                "biological material without DUO:0000021 (ethics approval required) in data_use");
         return 0;
 }
 
 static int check_access(QualityContext *q) {
-        if (q->biobanks >= 0) {
+        int c = q->collections, b = q->biobanks;
+        const AccessColumns k = {
+                .data_use = quality_column(q, c, "data_use"),
+                .access = { quality_column(q, c, "access_fee"), quality_column(q, c, "access_joint_project"),
+                            quality_column(q, c, "access_description"), quality_column(q, c, "access_uri") },
+                .joint = quality_column(q, c, "access_joint_project"),
+                .type = quality_column(q, c, "type"),
+                .materials = quality_column(q, c, "materials"),
+                .non_for_profit = quality_column(q, c, "collaboration_non_for_profit"),
+                .commercial = quality_column(q, c, "collaboration_commercial"),
+                .biobank_non_for_profit = quality_column(q, b, "collaboration_non_for_profit"),
+                .biobank_commercial = quality_column(q, b, "collaboration_commercial"),
+        };
+        if (b >= 0) {
                 const DatasetTable *bt = &q->d->tables[q->biobanks];
                 for (size_t i = 0; i < bt->n_rows; i++) {
                         const Row *row = bt->rows[i];
-                        if (quality_withdrawn(q, q->biobanks, row))
+                        if (quality_withdrawn(q, q->biobanks, i))
                                 continue;
-                        if (!flag(q, q->biobanks, row, "collaboration_commercial").value &&
-                            !flag(q, q->biobanks, row, "collaboration_non_for_profit").value)
+                        if (!flag(row, k.biobank_commercial).value && !flag(row, k.biobank_non_for_profit).value)
                                 QUALITY_REPORT(q, "AP:BBAvailNone", (size_t) q->biobanks, row, -1,
                                                "available neither for commercial nor for non-for-profit collaboration");
                 }
         }
-        return quality_each_collection(q, check_collection);
+        return quality_each_collection(q, check_collection, &k);
 }
 
 const QualityFamily quality_family_access = {

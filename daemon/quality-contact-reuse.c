@@ -160,7 +160,7 @@ static int reuse_build(Reuse *r) {
                 const char *c = quality_cell(row, contact);
                 size_t p;
                 r->biobank_domain[i] = r->biobank_address[i] = "";
-                if (quality_withdrawn(q, q->biobanks, row) || strstr(row->id, ":networkID:") || !c ||
+                if (quality_withdrawn(q, q->biobanks, i) || strstr(row->id, ":networkID:") || !c ||
                     dataset_find_position(q->d, (size_t) q->persons, c, &p) < 0)
                         continue;
                 if (r->n_main[p] < 2)
@@ -180,7 +180,7 @@ static int reuse_build(Reuse *r) {
                 const Row *row = ct->rows[i];
                 const char *c = quality_cell(row, r->collection_contact), *b = quality_cell(row, r->collection_biobank);
                 size_t p;
-                if (!b || !*b || !c || quality_withdrawn(q, q->collections, row) ||
+                if (!b || !*b || !c || quality_withdrawn(q, q->collections, i) ||
                     dataset_find_position(q->d, (size_t) q->persons, c, &p) < 0)
                         continue;
                 r->uses[r->n_uses++] = (struct Use) { .person = p, .biobank = b };
@@ -361,7 +361,7 @@ static int check_reuse(QualityContext *q) {
         }
         const DatasetTable *ct = &q->d->tables[q->collections];
         for (size_t i = 0; i < ct->n_rows; i++) {
-                if (quality_withdrawn(q, q->collections, ct->rows[i]))
+                if (quality_withdrawn(q, q->collections, i))
                         continue;
                 k = check_collection(&r, ct->rows[i], ids, scratch);
                 if (k < 0)

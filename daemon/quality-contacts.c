@@ -69,8 +69,8 @@ static const char *email_country(const char *email, char buf[static 4]) {
 
 /* Marks person p as linked to biobank row b (for CTF:EmailCountrySuffix): whether it has a
  * biobank of a member country at all, and whether one of them is in the address's country. */
-static void link_biobank(const QualityContext *q, const Row *b, const char *suffix, bool *linked, bool *matched) {
-        const char *country = quality_cell(b, quality_column(q, q->biobanks, "country"));
+static void link_biobank(const Row *b, int country_column, const char *suffix, bool *linked, bool *matched) {
+        const char *country = quality_cell(b, country_column);
         char area[16], up[8];
         if (!country || !*country)
                 return;
@@ -90,7 +90,7 @@ static int check_country_suffix(QualityContext *q) {
         if (q->biobanks < 0)
                 return 0;
         const DatasetTable *pt = &q->d->tables[q->persons];
-        int email = quality_column(q, q->persons, "email");
+        int email = quality_column(q, q->persons, "email"), country = quality_column(q, q->biobanks, "country");
         _cleanup_free_ bool *linked = calloc_written(pt->n_rows ?: 1, sizeof(bool));
         _cleanup_free_ bool *matched = calloc_written(pt->n_rows ?: 1, sizeof(bool));
         if (!linked || !matched)
@@ -101,23 +101,19 @@ static int check_country_suffix(QualityContext *q) {
                 if (tables[k] < 0)
                         continue;
                 const DatasetTable *dt = &q->d->tables[tables[k]];
-                int contact = quality_column(q, tables[k], "contact"), biobank = quality_column(q, tables[k], "biobank");
+                int contact = quality_column(q, tables[k], "contact");
                 for (size_t i = 0; i < dt->n_rows; i++) {
                         const char *c = quality_cell(dt->rows[i], contact);
-                        size_t p, b;
+                        size_t p;
                         if (!c || dataset_find_position(q->d, (size_t) q->persons, c, &p) < 0)
                                 continue;
-                        const Row *brow = dt->rows[i];
-                        if (tables[k] == q->collections) {
-                                const char *bid = quality_cell(brow, biobank);
-                                if (!bid || dataset_find_position(q->d, (size_t) q->biobanks, bid, &b) < 0)
-                                        continue;
-                                brow = q->d->tables[q->biobanks].rows[b];
-                        }
+                        const Row *brow = tables[k] == q->collections ? quality_biobank_of(q, i) : dt->rows[i];
+                        if (!brow)
+                                continue;
                         char suffix[4];
                         email_country(quality_cell(pt->rows[p], email), suffix);
                         if (*suffix)
-                                link_biobank(q, brow, suffix, &linked[p], &matched[p]);
+                                link_biobank(brow, country, suffix, &linked[p], &matched[p]);
                 }
         }
         for (size_t i = 0; i < pt->n_rows; i++) {

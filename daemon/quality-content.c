@@ -81,7 +81,7 @@ static const QualityCheckInfo content_checks[] = {
 };
 
 typedef struct ContentColumns {
-        int type, categories, materials, diagnoses, size, oom, parent, modality, image_type, age_low, age_high,
+        int type, categories, materials, diagnoses, size, oom, modality, image_type, age_low, age_high,
                 age_unit;
 } ContentColumns;
 
@@ -279,7 +279,6 @@ static int check_content(QualityContext *q) {
                 .diagnoses = quality_column(q, c, "diagnosis_available"),
                 .size = quality_column(q, c, "size"),
                 .oom = quality_column(q, c, "order_of_magnitude"),
-                .parent = quality_column(q, c, "parent_collection"),
                 .modality = quality_column(q, c, "imaging_modality"),
                 .image_type = quality_column(q, c, "image_dataset_type"),
                 .age_low = quality_column(q, c, "age_low"),
@@ -290,16 +289,13 @@ static int check_content(QualityContext *q) {
         _cleanup_free_ bool *has_children = calloc_written(ct->n_rows ?: 1, sizeof(bool));
         if (!has_children)
                 return -ENOMEM;
-        for (size_t i = 0; i < ct->n_rows; i++) {
-                const char *parent = quality_cell(ct->rows[i], k.parent);
-                size_t p;
-                if (parent && dataset_find_position(q->d, (size_t) c, parent, &p) == 0)
-                        has_children[p] = true;
-        }
+        for (size_t i = 0; i < ct->n_rows; i++)
+                if (q->parent_of[i] != SIZE_MAX)
+                        has_children[q->parent_of[i]] = true;
         for (size_t i = 0; i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
                 int r;
-                if (quality_withdrawn(q, c, row))
+                if (quality_withdrawn(q, c, i))
                         continue;
                 if ((r = check_diagnoses(q, &k, row)) < 0 || (r = check_samples_and_images(q, &k, row)) < 0 ||
                     (r = check_size(q, &k, row, has_children[i])) < 0 || (r = check_ages(q, &k, row)) < 0)

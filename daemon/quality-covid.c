@@ -66,10 +66,15 @@ static bool has_covid_diagnosis(const char *d) {
         return false;
 }
 
-static int check_collection(QualityContext *q, const Row *row, const Row *biobank) {
+/* The columns read, resolved once per run. */
+typedef struct CovidColumns {
+        int diagnoses, type, materials, name, oom, biobank_network;
+} CovidColumns;
+
+static int check_collection(QualityContext *q, const void *userdata, const Row *row, const Row *biobank) {
+        const CovidColumns *k = userdata;
         size_t t = (size_t) q->collections;
-        int ct = q->collections;
-        int diag_col = quality_column(q, ct, "diagnosis_available");
+        int diag_col = k->diagnoses;
         const char *state = quality_cell(row, diag_col), *it;
         size_t n;
         bool covid = false, control = false, range = false;
@@ -80,16 +85,15 @@ static int check_collection(QualityContext *q, const Row *row, const Row *bioban
                 control = control || has_covid_control(d);
                 range = range || strchr(d, '-');
         }
-        const char *types = quality_cell(row, quality_column(q, ct, "type")),
-                   *mats = quality_cell(row, quality_column(q, ct, "materials")),
-                   *name = quality_cell(row, quality_column(q, ct, "name"));
+        const char *types = quality_cell(row, k->type), *mats = quality_cell(row, k->materials),
+                   *name = quality_cell(row, k->name);
         long long oom = 0;
-        bool has_oom = quality_parse_int(quality_cell(row, quality_column(q, ct, "order_of_magnitude")), &oom);
+        bool has_oom = quality_parse_int(quality_cell(row, k->oom), &oom);
         if ((covid || control) && range)
                 QUALITY_REPORT(q, "C19:DiagRange", t, row, diag_col,
                                "a COVID-19 collection lists a range of diagnoses ('%s')", quality_cell(row, diag_col));
         if ((covid || control) && biobank &&
-            !quality_list_has(quality_cell(biobank, quality_column(q, q->biobanks, "network")), COVID_NETWORK))
+            !quality_list_has(quality_cell(biobank, k->biobank_network), COVID_NETWORK))
                 QUALITY_REPORT(q, "C19:BBNetMissing", (size_t) q->biobanks, biobank, -1,
                                "the biobank has the COVID-19 collection %s but is not in %s", row->id, COVID_NETWORK);
         bool prospective = ends_with(row->id, ":COVID19PROSPECTIVE");
@@ -135,7 +139,16 @@ static int check_collection(QualityContext *q, const Row *row, const Row *bioban
 }
 
 static int check_covid(QualityContext *q) {
-        return quality_each_collection(q, check_collection);
+        int c = q->collections;
+        const CovidColumns k = {
+                .diagnoses = quality_column(q, c, "diagnosis_available"),
+                .type = quality_column(q, c, "type"),
+                .materials = quality_column(q, c, "materials"),
+                .name = quality_column(q, c, "name"),
+                .oom = quality_column(q, c, "order_of_magnitude"),
+                .biobank_network = quality_column(q, q->biobanks, "network"),
+        };
+        return quality_each_collection(q, check_collection, &k);
 }
 
 const QualityFamily quality_family_covid = {

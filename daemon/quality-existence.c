@@ -22,9 +22,8 @@ static int check_existence(QualityContext *q) {
         for (size_t i = 0; i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
                 const char *b = quality_cell(row, biobank);
-                size_t p;
-                if (b && dataset_find_position(q->d, (size_t) q->biobanks, b, &p) == 0)
-                        with_collections[p] = true;
+                if (q->biobank_of[i] != SIZE_MAX)
+                        with_collections[q->biobank_of[i]] = true;
                 else
                         QUALITY_REPORT(q, "OC:Orphan", (size_t) q->collections, row, biobank,
                                        b ? "the collection's biobank '%s' is not defined" : "the collection has no biobank%s",

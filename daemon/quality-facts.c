@@ -102,7 +102,7 @@ typedef struct Sheet {
 typedef struct FactsContext {
         QualityContext *q;
         int f_collection, f_samples, f_donors, f_dims[N_DIMS];
-        int size, donors, parent, diagnoses, sex, materials, network, age_low, age_high, age_unit;
+        int size, donors, diagnoses, sex, materials, network, age_low, age_high, age_unit;
         Sheet *sheets;
         size_t *next; /* per fact: the next fact of the same collection, SIZE_MAX: last */
         /* per collection: its first direct sub-collection and its next sibling (SIZE_MAX: none);
@@ -130,10 +130,8 @@ static int build_sheets(FactsContext *k) {
         for (size_t i = 0; i < ct->n_rows; i++)
                 k->sheets[i].first = k->first_child[i] = k->next_sibling[i] = SIZE_MAX;
         for (size_t i = ct->n_rows; i-- > 0;) {
-                const char *up = quality_cell(ct->rows[i], k->parent);
-                size_t p;
-                if (up && dataset_find_position(q->d, (size_t) q->collections, up, &p) == 0 &&
-                    !quality_withdrawn(q, q->collections, ct->rows[i])) {
+                size_t p = q->parent_of[i];
+                if (p != SIZE_MAX && !quality_withdrawn(q, q->collections, i)) {
                         k->next_sibling[i] = k->first_child[p];
                         k->first_child[p] = i;
                 }
@@ -553,7 +551,6 @@ static int run_facts(QualityContext *q, bool facts, bool partition) {
                 .f_donors = quality_column(q, q->facts, "number_of_donors"),
                 .size = quality_column(q, c, "size"),
                 .donors = quality_column(q, c, "number_of_donors"),
-                .parent = quality_column(q, c, "parent_collection"),
                 .diagnoses = quality_column(q, c, "diagnosis_available"),
                 .sex = quality_column(q, c, "sex"),
                 .materials = quality_column(q, c, "materials"),
@@ -569,7 +566,7 @@ static int run_facts(QualityContext *q, bool facts, bool partition) {
         const DatasetTable *ct = &q->d->tables[c];
         for (size_t i = 0; r >= 0 && i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
-                if (quality_withdrawn(q, c, row))
+                if (quality_withdrawn(q, c, i))
                         continue;
                 if (facts)
                         r = check_sheet(&k, row, &k.sheets[i], sets);

@@ -134,7 +134,7 @@ static int check_table(QualityContext *q, int table, const FieldCodes *k) {
             url = table == q->biobanks ? quality_column(q, table, "url") : -1;
         for (size_t i = 0; i < dt->n_rows; i++) {
                 const Row *row = dt->rows[i];
-                if (quality_withdrawn(q, table, row))
+                if (quality_withdrawn(q, table, i))
                         continue;
                 const char *n = quality_cell(row, name), *d = quality_cell(row, desc);
                 if (d && is_empty_like(d, false))

@@ -70,27 +70,32 @@ static bool id_has_error(const QualityContext *q, int table, const char *id) {
 
 /* The node a row belongs to, as BBMRI-ERIC's tool derives it: the id's area, else (biobanks,
  * contacts) the country, (collections) the biobank's node, (networks) the contact's node, else EU. */
-static const char *row_node(const QualityContext *q, int table, const Row *row, char *buf, size_t size, unsigned depth) {
+typedef struct NodeColumns {
+        int biobank_country, person_country, collection_biobank, network_contact;
+} NodeColumns;
+
+static const char *row_node(const QualityContext *q, const NodeColumns *k, int table, const Row *row, char *buf,
+                            size_t size, unsigned depth) {
         if (*quality_id_area(row->id, buf, size) || depth > 2)
                 return buf;
         const char *link = NULL;
         int target = -1;
         if (table == q->biobanks || table == q->persons) {
-                const char *country = quality_cell(row, quality_column(q, table, "country"));
+                const char *country = quality_cell(row, table == q->biobanks ? k->biobank_country : k->person_country);
                 snprintf(buf, size, "%s", country ?: "");
                 for (char *c = buf; *c; c++)
                         *c = (char) toupper((unsigned char) *c);
                 return buf;
         }
         if (table == q->collections)
-                link = quality_cell(row, quality_column(q, table, "biobank")), target = q->biobanks;
+                link = quality_cell(row, k->collection_biobank), target = q->biobanks;
         else if (table == q->networks) {
-                link = quality_cell(row, quality_column(q, table, "contact")), target = q->persons;
+                link = quality_cell(row, k->network_contact), target = q->persons;
                 snprintf(buf, size, "EU");
         }
         size_t p;
         if (link && target >= 0 && dataset_find_position(q->d, (size_t) target, link, &p) == 0)
-                return row_node(q, target, q->d->tables[target].rows[p], buf, size, depth + 1);
+                return row_node(q, k, target, q->d->tables[target].rows[p], buf, size, depth + 1);
         return buf;
 }
 
@@ -100,15 +105,15 @@ typedef struct IdKind {
         const char *ext_prefix, *ext_format, *own_prefix;
 } IdKind;
 
-static int check_kind(QualityContext *q, const IdKind *k) {
+static int check_kind(QualityContext *q, const IdKind *k, const NodeColumns *columns) {
         const DatasetTable *dt = &q->d->tables[k->table];
         size_t plen = strlen(k->prefix);
         for (size_t i = 0; i < dt->n_rows; i++) {
                 const Row *row = dt->rows[i];
-                if (quality_withdrawn(q, k->table, row) || id_has_error(q, k->table, row->id))
+                if (quality_withdrawn(q, k->table, i) || id_has_error(q, k->table, row->id))
                         continue;
                 char nn[16];
-                row_node(q, k->table, row, nn, sizeof nn, 0);
+                row_node(q, columns, k->table, row, nn, sizeof nn, 0);
                 if (!quality_is_member_node(nn) && !quality_is_non_country_area(nn)) {
                         const char *rest = startswith(row->id, k->prefix);
                         if (!rest || !(startswith(rest, "EXT_") || startswith(rest, "EU_") || startswith(rest, "IARC_")))
@@ -147,7 +152,7 @@ static int check_collection_prefix(QualityContext *q) {
         for (size_t i = 0; i < dt->n_rows; i++) {
                 const Row *row = dt->rows[i];
                 const char *b = quality_cell(row, biobank), *rest = b ? startswith(row->id, b) : NULL;
-                if (!b || quality_withdrawn(q, q->collections, row))
+                if (!b || quality_withdrawn(q, q->collections, i))
                         continue;
                 if (!rest || !startswith(rest, ":collection:"))
                         QUALITY_REPORT(q, "VID:CollNoBBPrefix", (size_t) q->collections, row, -1,
@@ -163,9 +168,15 @@ static int check_ids(QualityContext *q) {
                 { q->persons, "bbmri-eric:contactID:", "VID:CtExtPrefix", "VID:CtExtFormat", "VID:CtPrefix" },
                 { q->networks, "bbmri-eric:networkID:", "VID:NetExtPrefix", NULL, NULL },
         };
+        const NodeColumns columns = {
+                .biobank_country = quality_column(q, q->biobanks, "country"),
+                .person_country = quality_column(q, q->persons, "country"),
+                .collection_biobank = quality_column(q, q->collections, "biobank"),
+                .network_contact = quality_column(q, q->networks, "contact"),
+        };
         for (size_t k = 0; k < ELEMENTSOF(kinds); k++)
                 if (kinds[k].table >= 0) {
-                        int r = check_kind(q, &kinds[k]);
+                        int r = check_kind(q, &kinds[k], &columns);
                         if (r < 0)
                                 return r;
                 }

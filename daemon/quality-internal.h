@@ -16,6 +16,11 @@ typedef struct QualityContext {
         const QualityFamily *family; /* the family running: its checks are looked up first */
         /* table indexes, -1 when the model lacks the table */
         int persons, also_known_in, networks, biobanks, services, studies, collections, facts;
+        /* Worked out once per run, as most families read them for every row: */
+        int *withdrawn_column;       /* per model table: its "withdrawn" column, -1: none */
+        bool *withdrawn_collections; /* per collection (by position): quality_withdrawn() */
+        size_t *biobank_of;          /* per collection: its biobank's position, SIZE_MAX: none */
+        size_t *parent_of;           /* per collection: its parent collection's position, SIZE_MAX: none */
 } QualityContext;
 
 struct QualityFamily {
@@ -52,13 +57,18 @@ bool quality_parse_int(const char *s, long long *ret);
 char *quality_normalize_text(Arena *a, const char *s);
 /* Whether a cell is the boolean true. */
 bool quality_is_true(const char *cell);
-/* Whether BBMRI-ERIC's tool leaves the row out (it skips withdrawn entities by default): a withdrawn
- * biobank, or a collection that is withdrawn or whose biobank or parent collection is. Other tables:
- * false. */
-bool quality_withdrawn(const QualityContext *q, int table, const Row *row);
+/* Whether BBMRI-ERIC's tool leaves the row at position of table out (it skips withdrawn entities by
+ * default): a withdrawn row, or a collection whose biobank or parent collection (up the chain) is
+ * withdrawn. */
+bool quality_withdrawn(const QualityContext *q, int table, size_t position);
+/* The row of a collection's (by position) biobank, parent collection; NULL when there is none. */
+const Row *quality_biobank_of(const QualityContext *q, size_t collection);
+const Row *quality_parent_of(const QualityContext *q, size_t collection);
 /* Calls check on each collection the tool does not leave out (see quality_withdrawn), with its
- * biobank's row (NULL when the master lacks it); stops at the first negative return. */
-int quality_each_collection(QualityContext *q, int (*check)(QualityContext *q, const Row *collection, const Row *biobank));
+ * biobank's row (NULL when the master lacks it) and userdata; stops at the first negative return. */
+int quality_each_collection(QualityContext *q,
+                            int (*check)(QualityContext *q, const void *userdata, const Row *collection, const Row *biobank),
+                            const void *userdata);
 /* The staging area an id names, as BBMRI-ERIC reads it: its third ':'-part up to '_', upper-cased
  * into buf ("bbmri-eric:ID:BE_x" -> "BE"); "" when the id has fewer than three parts. */
 const char *quality_id_area(const char *id, char *buf, size_t size);

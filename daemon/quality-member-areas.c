@@ -75,7 +75,7 @@ static int check_member_areas(QualityContext *q) {
                 for (; c && c[k] && !isspace((unsigned char) c[k]) && k + 1 < sizeof code; k++)
                         code[k] = (char) toupper((unsigned char) c[k]);
                 code[k] = 0;
-                if (quality_withdrawn(q, q->biobanks, row) || !quality_is_member_node(code))
+                if (quality_withdrawn(q, q->biobanks, i) || !quality_is_member_node(code))
                         continue;
                 quality_id_area(row->id, area, sizeof area);
                 if (*area && !streq(area, code) && quality_is_country_code(area)) {

@@ -31,10 +31,10 @@ static int check_membership(QualityContext *q) {
         for (size_t i = 0; i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
                 const char *up = quality_cell(row, parent);
-                size_t p;
-                if (!up || quality_withdrawn(q, c, row) || dataset_find_position(q->d, (size_t) c, up, &p) < 0)
+                const Row *parent_row = quality_parent_of(q, i);
+                if (!parent_row || quality_withdrawn(q, c, i))
                         continue;
-                const char *state = quality_cell(ct->rows[p], network), *it, *mine = quality_cell(row, network);
+                const char *state = quality_cell(parent_row, network), *it, *mine = quality_cell(row, network);
                 size_t n;
                 while (dataset_list_next(&state, &it, &n)) {
                         bool found = false;
@@ -58,8 +58,7 @@ static bool in_cohorts(const char *networks) {
 static int check_cohorts(QualityContext *q) {
         if (q->collections < 0 || q->biobanks < 0)
                 return 0;
-        int c = q->collections, network = quality_column(q, c, "network"), biobank = quality_column(q, c, "biobank"),
-            commercial = quality_column(q, c, "collaboration_commercial"),
+        int c = q->collections, network = quality_column(q, c, "network"), commercial = quality_column(q, c, "collaboration_commercial"),
             bb_commercial = quality_column(q, q->biobanks, "collaboration_commercial"),
             bb_network = quality_column(q, q->biobanks, "network"),
             fact_collection = quality_column(q, q->facts, "collection");
@@ -75,11 +74,10 @@ static int check_cohorts(QualityContext *q) {
         }
         for (size_t i = 0; i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
-                if (!in_cohorts(quality_cell(row, network)) || quality_withdrawn(q, c, row))
+                if (!in_cohorts(quality_cell(row, network)) || quality_withdrawn(q, c, i))
                         continue;
-                const char *b = quality_cell(row, biobank), *own = quality_cell(row, commercial);
-                size_t p;
-                const Row *bb = b && dataset_find_position(q->d, (size_t) q->biobanks, b, &p) == 0 ? bt->rows[p] : NULL;
+                const char *own = quality_cell(row, commercial);
+                const Row *bb = quality_biobank_of(q, i);
                 /* the collection allows it, or its biobank does and the collection does not forbid it */
                 bool allowed = quality_is_true(own) ||
                                (bb && quality_is_true(quality_cell(bb, bb_commercial)) && !(own && strcaseeq(own, "false")));
@@ -94,7 +92,7 @@ static int check_cohorts(QualityContext *q) {
         }
         for (size_t i = 0; i < bt->n_rows; i++) {
                 const Row *row = bt->rows[i];
-                if (quality_withdrawn(q, q->biobanks, row))
+                if (quality_withdrawn(q, q->biobanks, i))
                         continue;
                 static const char *const cohorts[] = { QUALITY_COHORTS_NETWORK, QUALITY_COHORTS_DNA_NETWORK };
                 for (size_t k = 0; k < ELEMENTSOF(cohorts); k++)

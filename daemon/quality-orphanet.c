@@ -221,7 +221,7 @@ static int check_orphanet(QualityContext *q) {
         int c = q->collections, type = quality_column(q, c, "type"), diagnoses = quality_column(q, c, "diagnosis_available");
         const DatasetTable *ct = &q->d->tables[c];
         for (size_t i = 0; i < ct->n_rows; i++) {
-                if (quality_withdrawn(q, c, ct->rows[i]))
+                if (quality_withdrawn(q, c, i))
                         continue;
                 int r = check_collection(q, ct->rows[i], type, diagnoses);
                 if (r < 0)

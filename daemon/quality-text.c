@@ -342,7 +342,7 @@ static int check_text(QualityContext *q) {
         const DatasetTable *ct = &q->d->tables[t];
         for (size_t i = 0; r >= 0 && i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
-                if (quality_withdrawn(q, t, row))
+                if (quality_withdrawn(q, t, i))
                         continue;
                 _cleanup_free_ char *text = strdup_printf("%s %s", quality_cell(row, k.name) ?: "",
                                                           quality_cell(row, k.description) ?: "");

@@ -73,45 +73,130 @@ bool quality_is_true(const char *cell) {
         return cell && strcaseeq(cell, "true");
 }
 
-bool quality_withdrawn(const QualityContext *q, int table, const Row *row) {
-        int biobank = quality_column(q, q->collections, "biobank"),
-            parent = quality_column(q, q->collections, "parent_collection");
-        /* a parent loop is an error of its own; the walk stops after as many steps as there are rows */
-        for (size_t steps = 0; row && table >= 0; steps++) {
-                if (quality_is_true(quality_cell(row, quality_column(q, table, "withdrawn"))))
-                        return true;
-                if (table != q->collections || steps > q->d->tables[table].n_rows)
-                        return false;
-                size_t p;
-                const char *b = quality_cell(row, biobank), *up = quality_cell(row, parent);
-                if (b && q->biobanks >= 0 && dataset_find_position(q->d, (size_t) q->biobanks, b, &p) == 0 &&
-                    quality_is_true(quality_cell(q->d->tables[q->biobanks].rows[p], quality_column(q, q->biobanks, "withdrawn"))))
-                        return true;
-                if (!up || dataset_find_position(q->d, (size_t) table, up, &p) < 0)
-                        return false;
-                row = q->d->tables[table].rows[p];
-        }
-        return false;
+bool quality_withdrawn(const QualityContext *q, int table, size_t position) {
+        if (table < 0)
+                return false;
+        if (table == q->collections)
+                return q->withdrawn_collections[position];
+        return quality_is_true(quality_cell(q->d->tables[table].rows[position], q->withdrawn_column[table]));
 }
 
-int quality_each_collection(QualityContext *q, int (*check)(QualityContext *q, const Row *collection, const Row *biobank)) {
+const Row *quality_biobank_of(const QualityContext *q, size_t collection) {
+        size_t p = q->biobank_of[collection];
+        return p != SIZE_MAX ? q->d->tables[q->biobanks].rows[p] : NULL;
+}
+
+const Row *quality_parent_of(const QualityContext *q, size_t collection) {
+        size_t p = q->parent_of[collection];
+        return p != SIZE_MAX ? q->d->tables[q->collections].rows[p] : NULL;
+}
+
+int quality_each_collection(QualityContext *q,
+                            int (*check)(QualityContext *q, const void *userdata, const Row *collection, const Row *biobank),
+                            const void *userdata) {
         if (q->collections < 0)
                 return 0;
         const DatasetTable *ct = &q->d->tables[q->collections];
-        int biobank = quality_column(q, q->collections, "biobank");
         for (size_t i = 0; i < ct->n_rows; i++) {
-                const Row *row = ct->rows[i], *b = NULL;
-                if (quality_withdrawn(q, q->collections, row))
+                if (q->withdrawn_collections[i])
                         continue;
-                const char *bid = quality_cell(row, biobank);
-                size_t p;
-                if (bid && q->biobanks >= 0 && dataset_find_position(q->d, (size_t) q->biobanks, bid, &p) == 0)
-                        b = q->d->tables[q->biobanks].rows[p];
-                int r = check(q, row, b);
+                int r = check(q, userdata, ct->rows[i], quality_biobank_of(q, i));
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+/* Per row of table: the position in target of the id in column (SIZE_MAX: none, or not found). */
+static size_t *find_each(const QualityContext *q, int table, const char *column, int target) {
+        const DatasetTable *t = &q->d->tables[table];
+        int c = quality_column(q, table, column);
+        size_t *at = calloc_written(t->n_rows ?: 1, sizeof(size_t));
+        if (!at)
+                return NULL;
+        for (size_t i = 0; i < t->n_rows; i++) {
+                const char *id = quality_cell(t->rows[i], c);
+                if (!id || target < 0 || dataset_find_position(q->d, (size_t) target, id, &at[i]) < 0)
+                        at[i] = SIZE_MAX;
+        }
+        return at;
+}
+
+/* A collection withdrawn itself or through its biobank. */
+static bool withdrawn_itself(const QualityContext *q, size_t collection) {
+        const Row *b = quality_biobank_of(q, collection);
+        return quality_is_true(quality_cell(q->d->tables[q->collections].rows[collection], q->withdrawn_column[q->collections])) ||
+               (b && quality_is_true(quality_cell(b, q->withdrawn_column[q->biobanks])));
+}
+
+/* Whether each collection is left out: it or a collection up its parent chain is withdrawn itself.
+ * Each chain is walked once (a known collection ends the walk); a parent loop, an error of its own,
+ * ends where the walk meets itself, and every collection on the loop has the loop's answer. */
+static int mark_withdrawn_collections(QualityContext *q) {
+        enum { NEW, ON_WALK, KNOWN };
+        size_t n = q->d->tables[q->collections].n_rows;
+        q->withdrawn_collections = calloc_written(n ?: 1, sizeof(bool));
+        _cleanup_free_ uint8_t *state = calloc(n ?: 1, 1);
+        _cleanup_free_ size_t *walk = calloc_written(n ?: 1, sizeof(size_t));
+        if (!q->withdrawn_collections || !state || !walk)
+                return -ENOMEM;
+        bool *out = q->withdrawn_collections;
+        for (size_t i = 0; i < n; i++) {
+                size_t len = 0, at = i;
+                bool value = false;
+                while (at != SIZE_MAX) {
+                        if (state[at] == KNOWN) {
+                                value = out[at];
+                                break;
+                        }
+                        if (state[at] == ON_WALK) {
+                                size_t start = len;
+                                while (walk[--start] != at)
+                                        ;
+                                for (size_t j = start; j < len; j++)
+                                        value = value || withdrawn_itself(q, walk[j]);
+                                for (size_t j = start; j < len; j++) {
+                                        out[walk[j]] = value;
+                                        state[walk[j]] = KNOWN;
+                                }
+                                len = start;
+                                break;
+                        }
+                        state[at] = ON_WALK;
+                        walk[len++] = at;
+                        at = q->parent_of[at];
+                }
+                while (len > 0) {
+                        size_t r = walk[--len];
+                        value = value || withdrawn_itself(q, r);
+                        out[r] = value;
+                        state[r] = KNOWN;
+                }
+        }
+        return 0;
+}
+
+static void context_done(QualityContext *q) {
+        free(q->withdrawn_column);
+        free(q->withdrawn_collections);
+        free(q->biobank_of);
+        free(q->parent_of);
+}
+
+static int context_prepare(QualityContext *q) {
+        const Model *m = q->d->model;
+        q->withdrawn_column = calloc_written(m->n_tables ?: 1, sizeof(int));
+        if (!q->withdrawn_column)
+                return -ENOMEM;
+        for (size_t t = 0; t < m->n_tables; t++)
+                q->withdrawn_column[t] = quality_column(q, (int) t, "withdrawn");
+        if (q->collections < 0)
+                return 0;
+        q->biobank_of = find_each(q, q->collections, "biobank", q->biobanks);
+        q->parent_of = find_each(q, q->collections, "parent_collection", q->collections);
+        if (!q->biobank_of || !q->parent_of)
+                return -ENOMEM;
+        return mark_withdrawn_collections(q);
 }
 
 const char *quality_id_area(const char *id, char *buf, size_t size) {
@@ -233,11 +318,11 @@ int quality_check_dataset(const Dataset *d, const Vocabularies *v, const Quality
                 .collections = model_table_index(d->model, "Collections"),
                 .facts = model_table_index(d->model, "CollectionFacts"),
         };
-        for (size_t f = 0; families[f]; f++) {
+        int r = context_prepare(&q);
+        for (size_t f = 0; r >= 0 && families[f]; f++) {
                 q.family = families[f];
-                int r = families[f]->run(&q);
-                if (r < 0)
-                        return r;
+                r = families[f]->run(&q);
         }
-        return 0;
+        context_done(&q);
+        return r < 0 ? r : 0;
 }

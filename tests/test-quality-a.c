@@ -395,6 +395,13 @@ TEST(test_text_consistency) {
 TEST(test_withdrawn_left_out) {
         expect_coll("        type: [Disease specific]\n", "", "CC:TypeMissing");
         expect_none("        type: [Disease specific]\n", "        withdrawn: true\n", "CC:TypeMissing");
+        /* a sub-collection of a withdrawn collection is left out, also where the parents loop */
+#define INVERTED SUB_COLLECTION("        age_low: 30\n        age_high: 20\n        age_unit: year\n")
+        expect(TAIL, TAIL INVERTED, "CC:AgeRangeInverted", true, "Collections", SUB);
+        expect_none(TAIL, TAIL "        withdrawn: true\n" INVERTED, "CC:AgeRangeInverted");
+        expect(TAIL, TAIL "        parent_collection: sub\n" INVERTED, "CC:AgeRangeInverted", true, "Collections", SUB);
+        expect_none(TAIL, TAIL "        parent_collection: sub\n        withdrawn: true\n" INVERTED, "CC:AgeRangeInverted");
+#undef INVERTED
 }
 
 TEST_MAIN(RUN(test_valid_master_is_clean); RUN(test_types_and_diagnoses); RUN(test_diagnosis_ranges);
