@@ -438,6 +438,11 @@ int remote_fetch_run(RemoteFetch *f) {
         batch_done(&b);
         progress_end(f->backend->progress, PROGRESS_REMOTE);
         f->usec = now_usec_monotonic() - start;
+        for (size_t i = 0; i < f->n_reads; i++) {
+                SchemaRead *s = &f->reads[i];
+                if (s->dataset && s->then && !atomic_load(&f->cancel))
+                        s->then(s->dataset, s->then_userdata);
+        }
         return f->error;
 }
 

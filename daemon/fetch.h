@@ -40,6 +40,11 @@ typedef struct SchemaRead {
         bool findings_apart;          /* its findings go to its own findings, not the batch's: a read
                                        * whose failure does not fail the run (the publication watch) */
         bool keep_raw;                /* keep each table's raw CSV in raw[] (for a copy of one's own) */
+        /* Work on the dataset once the batch is read, on the fetch's thread, so that it overlaps
+         * the caller's own work; called only when the read succeeded and was not cancelled, and
+         * must touch nothing but the dataset (read-only) and what it owns. */
+        void (*then)(const Dataset *d, void *userdata);
+        void *then_userdata;
 
         /* Results. */
         Dataset *dataset;             /* on success; taken by the caller or freed by remote_fetch_done() */

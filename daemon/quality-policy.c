@@ -1,27 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 #include "quality-policy.h"
 
+struct DirectoryQualityErrors {
+        size_t n_tables;
+        StrMap **pairs; /* per table: "id\x1fcheck id" -> NULL */
+        Arena keys;
+};
+
 /* The changes a push would send (added or changed), per table by row id; and, for `new`, the
- * (row id, check id) pairs of the Directory's quality errors per table. */
+ * Directory's quality errors. */
 typedef struct Policy {
         const Model *model;
         const Dataset *local;
-        StrMap **pushed;     /* per table: id -> Change */
-        StrMap **in_remote;  /* per table: "id\x1fcheck id" -> NULL; `new` only */
+        StrMap **pushed;                      /* per table: id -> Change */
+        const DirectoryQualityErrors *known;  /* `new` only; NULL: none */
+        DirectoryQualityErrors *collected;    /* when collected here */
         Arena keys;
 } Policy;
-
-static void policy_done(Policy *p) {
-        for (size_t t = 0; t < p->model->n_tables; t++) {
-                if (p->pushed)
-                        strmap_free(p->pushed[t]);
-                if (p->in_remote)
-                        strmap_free(p->in_remote[t]);
-        }
-        free(p->pushed);
-        free(p->in_remote);
-        arena_done(&p->keys);
-}
 
 static StrMap **new_maps(size_t n) {
         StrMap **maps = calloc(n, sizeof(StrMap *));
@@ -34,10 +29,22 @@ static StrMap **new_maps(size_t n) {
         return maps;
 }
 
-/* "id\x1fcode" in the policy's arena. */
-static const char *pair_key(Policy *p, const char *id, const char *code) {
+static void free_maps(StrMap **maps, size_t n) {
+        for (size_t t = 0; maps && t < n; t++)
+                strmap_free(maps[t]);
+        free(maps);
+}
+
+static void policy_done(Policy *p) {
+        free_maps(p->pushed, p->model->n_tables);
+        directory_quality_errors_free(p->collected);
+        arena_done(&p->keys);
+}
+
+/* "id\x1fcode" in arena. */
+static const char *pair_key(Arena *arena, const char *id, const char *code) {
         size_t a = strlen(id), b = strlen(code);
-        char *key = arena_alloc(&p->keys, a + b + 2);
+        char *key = arena_alloc(arena, a + b + 2);
         if (!key)
                 return NULL;
         memcpy(key, id, a);
@@ -50,23 +57,44 @@ static bool is_row_quality_error(const Finding *f) {
         return f->severity == SEVERITY_QUALITY_ERROR && f->table && f->id && f->code;
 }
 
+DirectoryQualityErrors *directory_quality_errors_free(DirectoryQualityErrors *e) {
+        if (!e)
+                return NULL;
+        free_maps(e->pairs, e->n_tables);
+        arena_done(&e->keys);
+        free(e);
+        return NULL;
+}
+
 /* The Directory's current rows, through the same checks: what it has already is tolerated. */
-static int collect_remote(Policy *p, const Dataset *remote, const Vocabularies *v, const QualityOptions *options) {
+int directory_quality_errors_collect(const Dataset *remote, const Vocabularies *v, const QualityOptions *options,
+                                     DirectoryQualityErrors **ret) {
+        const Model *model = remote->model;
+        _cleanup_(directory_quality_errors_freep) DirectoryQualityErrors *e = calloc(1, sizeof(DirectoryQualityErrors));
+        if (!e)
+                return -ENOMEM;
+        arena_init(&e->keys);
+        e->n_tables = model->n_tables;
+        if (!(e->pairs = new_maps(model->n_tables)))
+                return -ENOMEM;
         Findings found;
         findings_init(&found);
         int r = quality_check_dataset(remote, v, options, &found);
         for (size_t i = 0; r >= 0 && i < found.n_items; i++) {
                 const Finding *f = &found.items[i];
-                int t = is_row_quality_error(f) ? model_table_index(p->model, f->table) : -1;
+                int t = is_row_quality_error(f) ? model_table_index(model, f->table) : -1;
                 if (t < 0)
                         continue;
-                const char *key = pair_key(p, f->id, f->code);
-                r = key ? strmap_put(p->in_remote[t], key, NULL) : -ENOMEM;
+                const char *key = pair_key(&e->keys, f->id, f->code);
+                r = key ? strmap_put(e->pairs[t], key, NULL) : -ENOMEM;
                 if (r == -EEXIST)
                         r = 0;
         }
         findings_done(&found);
-        return r < 0 ? r : 0;
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(e);
+        return 0;
 }
 
 /* Whether a changed row has a quality error: only then can the Directory's row have it already.
@@ -193,10 +221,10 @@ static int note_reasons(const Policy *p, const Findings *findings) {
 }
 
 int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remote, const Vocabularies *v,
-                         const QualityOptions *options, ChangeSet *changes, Findings *findings,
-                         QualityPolicyResult *ret) {
+                         const QualityOptions *options, const DirectoryQualityErrors *known, ChangeSet *changes,
+                         Findings *findings, QualityPolicyResult *ret) {
         QualityPolicyResult result = {};
-        Policy p = { .model = local->model, .local = local };
+        Policy p = { .model = local->model, .local = local, .known = known };
         arena_init(&p.keys);
         int r = -ENOMEM;
         p.pushed = new_maps(p.model->n_tables);
@@ -207,11 +235,10 @@ int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remo
                 if (c->kind != CHANGE_REMOVED && (r = strmap_put(p.pushed[c->table], c->id, c)) < 0)
                         goto finish;
         }
-        if (block == QUALITY_BLOCK_NEW) {
-                r = -ENOMEM;
-                if (!(p.in_remote = new_maps(p.model->n_tables)) ||
-                    (needs_remote_findings(&p, findings) && (r = collect_remote(&p, remote, v, options)) < 0))
+        if (block == QUALITY_BLOCK_NEW && !p.known && needs_remote_findings(&p, findings)) {
+                if ((r = directory_quality_errors_collect(remote, v, options, &p.collected)) < 0)
                         goto finish;
+                p.known = p.collected;
         }
         r = 0;
 
@@ -221,13 +248,13 @@ int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remo
                 Change *c = t >= 0 ? strmap_get(p.pushed[t], f->id) : NULL;
                 if (!c)
                         continue; /* an unchanged row: pushing nothing brings nothing */
-                if (block == QUALITY_BLOCK_NEW) {
-                        const char *key = pair_key(&p, f->id, f->code);
+                if (block == QUALITY_BLOCK_NEW && p.known) {
+                        const char *key = pair_key(&p.keys, f->id, f->code);
                         if (!key) {
                                 r = -ENOMEM;
                                 goto finish;
                         }
-                        if (strmap_contains(p.in_remote[t], key)) {
+                        if (strmap_contains(p.known->pairs[t], key)) {
                                 f->in_directory = true;
                                 result.n_tolerated++;
                                 continue;

@@ -10,6 +10,16 @@
 #include "diff.h"
 #include "quality.h"
 
+/* The Directory's current quality errors of rows, as (table, row id, check id): what `new`
+ * tolerates. Collecting them runs every check on the Directory's rows, as long as checking the
+ * master, so a run may collect them on another thread while it reads the master (they depend only
+ * on remote, v and options, all read-only there). */
+typedef struct DirectoryQualityErrors DirectoryQualityErrors;
+int directory_quality_errors_collect(const Dataset *remote, const Vocabularies *v, const QualityOptions *options,
+                                     DirectoryQualityErrors **ret);
+DirectoryQualityErrors *directory_quality_errors_free(DirectoryQualityErrors *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DirectoryQualityErrors, directory_quality_errors_free);
+
 typedef struct QualityPolicyResult {
         size_t n_held_back;    /* changes held back by a quality error of their own */
         size_t n_held_needing; /* changes held back because they refer to a held-back new row */
@@ -28,7 +38,8 @@ typedef struct QualityPolicyResult {
  * or changed row that refers to a held-back added row (not in the Directory: the server would
  * refuse the reference) is held back too, with needs naming that row; a held-back changed row
  * holds nobody back, as the Directory keeps its current version to refer to. The change set's
- * blocked counts follow. Returns 0 or -ENOMEM. */
+ * blocked counts follow. known: remote's errors collected beforehand, or NULL to collect them
+ * here when a changed row has a quality error. Returns 0 or -ENOMEM. */
 int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remote, const Vocabularies *v,
-                         const QualityOptions *options, ChangeSet *changes, Findings *findings,
-                         QualityPolicyResult *ret);
+                         const QualityOptions *options, const DirectoryQualityErrors *known, ChangeSet *changes,
+                         Findings *findings, QualityPolicyResult *ret);

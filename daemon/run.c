@@ -683,11 +683,31 @@ static void report_lookup_refresh(Run *run, int k, Findings *findings, bool emit
 
 /* quality.block over the change set, which needs the Directory's current rows: which quality
  * errors hold rows back (the findings and changes say which and why). */
-static int apply_quality_policy(Run *run) {
+/* The Directory's own quality errors (quality.block: new), checked on the fetch's thread once its
+ * rows are in, while this one still reads the master: the policy needs them only when a changed
+ * row has a quality error, known only after the diff, and then they cost as much as checking the
+ * master; on the second core they cost no waiting. */
+typedef struct DirectoryCheck {
+        const Vocabularies *vocab;
+        QualityOptions options;
+        DirectoryQualityErrors *errors; /* NULL: not collected; the policy does it when needed */
+} DirectoryCheck;
+
+static void directory_check_done(DirectoryCheck *c) {
+        c->errors = directory_quality_errors_free(c->errors);
+}
+
+static void check_directory_rows(const Dataset *d, void *userdata) {
+        DirectoryCheck *c = userdata;
+        /* A failure leaves errors NULL: the policy collects them itself if it needs them. */
+        (void) directory_quality_errors_collect(d, c->vocab, &c->options, &c->errors);
+}
+
+static int apply_quality_policy(Run *run, const DirectoryQualityErrors *known) {
         QualityOptions options = { .node = run->config->node, .orphanet = run->local.orphanet };
         QualityPolicyResult result;
         int r = quality_policy_apply(run->config->quality_block, run->local.dataset, run->remote, run->local.vocab,
-                                     &options, run->changes, &run->findings, &result);
+                                     &options, known, run->changes, &run->findings, &result);
         if (r < 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot apply the quality policy: %s", strerror(-r));
                 return EXIT_TEMPORARY;
@@ -810,6 +830,14 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
         SchemaRead *main_read = remote_fetch_add(&fetch, against_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING,
                                                  run->config->node);
         main_read->check_model = !against_published;
+        _cleanup_(directory_check_done) DirectoryCheck directory_check = {
+                .vocab = run->local.vocab,
+                .options = { .node = run->config->node, .orphanet = run->local.orphanet },
+        };
+        if (run->config->quality_block == QUALITY_BLOCK_NEW) {
+                main_read->then = check_directory_rows;
+                main_read->then_userdata = &directory_check;
+        }
         /* The publication watch needs the published rows only while pushed changes wait for them. */
         SchemaRead *published_read = NULL;
         if (watch_publication) {
@@ -828,8 +856,10 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
                 snapshots = state_snapshot_begin(run->state) >= 0;
                 for (size_t i = 0; !snapshots && i < fetch.n_reads; i++)
                         fetch.reads[i].snapshot = false;
-                if (remote_fetch_start(&fetch) < 0)
+                if (remote_fetch_start(&fetch) < 0) {
+                        main_read->then = NULL; /* the policy checks them only if it needs them */
                         (void) remote_fetch_run(&fetch); /* no thread: in sequence then */
+                }
         }
         r = read_local(run);
         if (r == 0)
@@ -891,7 +921,7 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
         }
         run->report.changes = run->changes;
         run_phase(run, "diff");
-        r = apply_quality_policy(run);
+        r = apply_quality_policy(run, directory_check.errors);
         if (r != 0)
                 return r;
         /* With --json, stdout carries the report alone. */
