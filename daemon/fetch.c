@@ -18,6 +18,7 @@ void remote_fetch_init(RemoteFetch *f, Backend *backend, const Model *model, Sta
         findings_init(&f->findings);
         findings_init(&f->lookup_findings);
         atomic_init(&f->cancel, false);
+        atomic_init(&f->caller_waiting, false);
 }
 
 SchemaRead *remote_fetch_add(RemoteFetch *f, SchemaKind schema, const char *node) {
@@ -440,7 +441,7 @@ int remote_fetch_run(RemoteFetch *f) {
         f->usec = now_usec_monotonic() - start;
         for (size_t i = 0; i < f->n_reads; i++) {
                 SchemaRead *s = &f->reads[i];
-                if (s->dataset && s->then && !atomic_load(&f->cancel))
+                if (s->dataset && s->then && !atomic_load(&f->cancel) && !atomic_load(&f->caller_waiting))
                         s->then(s->dataset, s->then_userdata);
         }
         return f->error;
@@ -461,6 +462,7 @@ int remote_fetch_start(RemoteFetch *f) {
 
 int remote_fetch_wait(RemoteFetch *f) {
         if (f->started) {
+                atomic_store(&f->caller_waiting, true);
                 (void) pthread_join(f->thread, NULL);
                 f->started = false;
         }

@@ -41,7 +41,8 @@ typedef struct SchemaRead {
                                        * whose failure does not fail the run (the publication watch) */
         bool keep_raw;                /* keep each table's raw CSV in raw[] (for a copy of one's own) */
         /* Work on the dataset once the batch is read, on the fetch's thread, so that it overlaps
-         * the caller's own work; called only when the read succeeded and was not cancelled, and
+         * the caller's own work: called only when the read succeeded, was not cancelled and the
+         * caller is not waiting yet (remote_fetch_wait()), for work that pays only alongside; it
          * must touch nothing but the dataset (read-only) and what it owns. */
         void (*then)(const Dataset *d, void *userdata);
         void *then_userdata;
@@ -78,6 +79,7 @@ typedef struct RemoteFetch {
         pthread_t thread;
         bool started;
         atomic_bool cancel;
+        atomic_bool caller_waiting;
 } RemoteFetch;
 
 void remote_fetch_init(RemoteFetch *f, Backend *backend, const Model *model, StateDir *state);
