@@ -75,8 +75,14 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
         case _SEVERITY_MAX:
                 return -EINVAL;
         }
-        if (f->n_items >= LIMIT_FINDINGS) {
+        /* Past the limit, only what holds a row back is kept: errors and quality errors of a row,
+         * which the quality policy tells apart by row and check (a dropped one would let its row
+         * through). */
+        bool holds_rows = (severity == SEVERITY_ERROR || severity == SEVERITY_QUALITY_ERROR) && table && id;
+        if (f->n_items >= LIMIT_FINDINGS && (!holds_rows || f->n_items >= LIMIT_FINDINGS_ACTED_ON)) {
                 f->n_dropped++;
+                if (holds_rows && severity == SEVERITY_QUALITY_ERROR)
+                        f->n_dropped_quality_errors++;
                 return 0;
         }
         if (f->n_items == f->allocated) {
@@ -141,6 +147,7 @@ int findings_move(Findings *dst, Findings *src) {
         dst->n_quality_warnings += src->n_quality_warnings;
         dst->n_quality_infos += src->n_quality_infos;
         dst->n_dropped += src->n_dropped;
+        dst->n_dropped_quality_errors += src->n_dropped_quality_errors;
         free(src->items);
         *src = (Findings) {};
         return 0;

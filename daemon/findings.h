@@ -57,6 +57,7 @@ typedef struct Findings {
         size_t n_errors, n_warnings, n_infos; /* counted even past LIMIT_FINDINGS */
         size_t n_quality_errors, n_quality_warnings, n_quality_infos;
         size_t n_dropped;                     /* findings not kept because of LIMIT_FINDINGS */
+        size_t n_dropped_quality_errors;      /* of them, quality errors of a row (past LIMIT_FINDINGS_ACTED_ON) */
 } Findings;
 
 void findings_init(Findings *f);

@@ -46,6 +46,7 @@
 #define LIMIT_LIST_ITEMS               100000u                     /* items in one list value */
 #define LIMIT_SENT_FINDINGS            1000000u                    /* keys of findings the journal got today (journal-sent) */
 #define LIMIT_FINDINGS                 100000u                     /* findings kept; more are only counted */
+#define LIMIT_FINDINGS_ACTED_ON        500000u                     /* past LIMIT_FINDINGS, errors and quality errors of rows kept (they hold rows back) */
 
 /* Rows of other nodes brought from the published Directory (foreign.c). */
 #define LIMIT_FOREIGN_CHAIN_DEPTH      16u                         /* references followed from a brought row (a network's contact: 1) */

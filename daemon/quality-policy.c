@@ -223,6 +223,9 @@ static int note_reasons(const Policy *p, const Findings *findings) {
 int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remote, const Vocabularies *v,
                          const QualityOptions *options, const DirectoryQualityErrors *known, ChangeSet *changes,
                          Findings *findings, QualityPolicyResult *ret) {
+        /* A quality error that was not kept could be any row's: none can be told apart. */
+        if (block != QUALITY_BLOCK_NONE && findings->n_dropped_quality_errors > 0)
+                return -E2BIG;
         QualityPolicyResult result = {};
         Policy p = { .model = local->model, .local = local, .known = known };
         arena_init(&p.keys);

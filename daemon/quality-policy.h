@@ -39,7 +39,8 @@ typedef struct QualityPolicyResult {
  * refuse the reference) is held back too, with needs naming that row; a held-back changed row
  * holds nobody back, as the Directory keeps its current version to refer to. The change set's
  * blocked counts follow. known: remote's errors collected beforehand, or NULL to collect them
- * here when a changed row has a quality error. Returns 0 or -ENOMEM. */
+ * here when a changed row has a quality error. Returns 0, -ENOMEM, or -E2BIG when findings had to
+ * drop quality errors of rows (LIMIT_FINDINGS_ACTED_ON): then no row can be told apart. */
 int quality_policy_apply(QualityBlock block, Dataset *local, const Dataset *remote, const Vocabularies *v,
                          const QualityOptions *options, const DirectoryQualityErrors *known, ChangeSet *changes,
                          Findings *findings, QualityPolicyResult *ret);

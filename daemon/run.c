@@ -708,6 +708,13 @@ static int apply_quality_policy(Run *run, const DirectoryQualityErrors *known) {
         QualityPolicyResult result;
         int r = quality_policy_apply(run->config->quality_block, run->local.dataset, run->remote, run->local.vocab,
                                      &options, known, run->changes, &run->findings, &result);
+        if (r == -E2BIG) {
+                run_emit(run, LOG_ERR, RUN_EVENT_NONE,
+                          "more than %u findings hold rows back: the quality policy cannot tell which rows have "
+                          "quality errors, so nothing is pushed; correct the master (see the first ones)",
+                          LIMIT_FINDINGS_ACTED_ON);
+                return EXIT_INVALID_DATA;
+        }
         if (r < 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot apply the quality policy: %s", strerror(-r));
                 return EXIT_TEMPORARY;

@@ -4,6 +4,7 @@
  * findings' marks. */
 #include "change-text.h"
 #include "diff.h"
+#include "limits.h"
 #include "quality-policy.h"
 #include "test-pipeline.h"
 
@@ -320,6 +321,56 @@ TEST(test_reasons_of_several_quality_errors) {
         policy_done(&pc);
 }
 
+TEST(test_findings_past_the_limit_keep_what_holds_rows) {
+        Findings f;
+        findings_init(&f);
+        for (unsigned i = 0; i < LIMIT_FINDINGS; i++)
+                CHECK_INT(findings_add(&f, SEVERITY_QUALITY_INFO, "X:Info", "Collections", "c", NULL, NULL, "info"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_QUALITY_WARNING, "X:Warn", "Collections", "c", NULL, NULL, "w"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_QUALITY_ERROR, "X:Err", "Collections", "c", NULL, NULL, "row"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_ERROR, "x-error", NULL, NULL, NULL, NULL, "no row"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_ERROR, "x-error", "Biobanks", "b", NULL, NULL, "of a row"), 0);
+        CHECK_INT(f.n_items, LIMIT_FINDINGS + 2);
+        CHECK(f.n_items == LIMIT_FINDINGS + 2 && streq(f.items[LIMIT_FINDINGS].code, "X:Err") &&
+              streq(f.items[LIMIT_FINDINGS + 1].message, "of a row"));
+        CHECK_INT(f.n_dropped, 2);
+        CHECK_INT(f.n_dropped_quality_errors, 0);
+        CHECK_INT(f.n_quality_errors, 1);
+        /* Past the second limit even those are only counted (white box: the count stands in for
+         * 400,000 more findings). */
+        size_t kept = f.n_items;
+        f.n_items = LIMIT_FINDINGS_ACTED_ON;
+        CHECK_INT(findings_add(&f, SEVERITY_QUALITY_ERROR, "X:Err", "Collections", "d", NULL, NULL, "row"), 0);
+        CHECK_INT(f.n_items, LIMIT_FINDINGS_ACTED_ON);
+        f.n_items = kept;
+        CHECK_INT(f.n_dropped_quality_errors, 1);
+        CHECK_INT(f.n_dropped, 3);
+        findings_done(&f);
+}
+
+TEST(test_policy_refuses_when_quality_errors_were_dropped) {
+        /* A quality error of a changed row that was not kept: new and all cannot tell the rows
+         * apart and refuse; none does not need them. */
+        _cleanup_free_ char *local = variant(BOTH_CATEGORIES, NO_SAMPLES);
+        _cleanup_free_ char *remote = base_master();
+        PolicyCase pc;
+        policy_run(&pc, local, remote, QUALITY_BLOCK_NONE);
+        pc.local.findings.n_dropped_quality_errors = 1;
+        QualityPolicyResult result;
+        const QualityOptions options = { .node = "BE" };
+        CHECK_INT(quality_policy_apply(QUALITY_BLOCK_NEW, pc.local.dataset, pc.remote, pc.local.vocab, &options, NULL,
+                                       pc.changes, &pc.local.findings, &result),
+                  -E2BIG);
+        CHECK_INT(quality_policy_apply(QUALITY_BLOCK_ALL, pc.local.dataset, pc.remote, pc.local.vocab, &options, NULL,
+                                       pc.changes, &pc.local.findings, &result),
+                  -E2BIG);
+        CHECK_INT(quality_policy_apply(QUALITY_BLOCK_NONE, pc.local.dataset, pc.remote, pc.local.vocab, &options, NULL,
+                                       pc.changes, &pc.local.findings, &result),
+                  0);
+        CHECK_INT(pc.changes->total.blocked, 0);
+        policy_done(&pc);
+}
+
 TEST_MAIN(for (int pass = 0; pass < 2; pass++) {
         collect_first = pass == 1;
         RUN(test_data_trips_the_check);
@@ -330,4 +381,6 @@ TEST_MAIN(for (int pass = 0; pass < 2; pass++) {
         RUN(test_policy_dependants_of_a_changed_row);
         RUN(test_reasons_of_errors);
         RUN(test_reasons_of_several_quality_errors);
-})
+}
+          RUN(test_findings_past_the_limit_keep_what_holds_rows);
+          RUN(test_policy_refuses_when_quality_errors_were_dropped))
