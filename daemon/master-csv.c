@@ -84,6 +84,10 @@ static int read_fields(TableReader *tr, Record *rec, unsigned line, const char *
         int r = 0;
         if ((r = record_reserve_fields(tr->set, rec, n)) < 0)
                 return r;
+        /* A record handed to the sink is gone before the next row: its values stay in the
+         * parser's buffer and its names in the model. */
+        int (*add)(RecordSet *, Record *, const char *, const char *const *, size_t, bool, bool, const Location *) =
+                tr->set->sink ? record_add_field_borrowed : record_add_field;
         for (size_t i = 0; i < n; i++) {
                 int c = tr->slots[i];
                 if (c == SLOT_IGNORED || (size_t) c == t->id_column || isempty(fields[i]))
@@ -101,11 +105,11 @@ static int read_fields(TableReader *tr, Record *rec, unsigned line, const char *
                                 continue;
                         }
                         if (r >= 0 && n_items > 0)
-                                r = record_add_field(tr->set, rec, col->name, (const char *const *) tr->items, n_items, true, false,
-                                                     &loc);
+                                r = add(tr->set, rec, col->name, (const char *const *) tr->items, n_items, true, false,
+                                        &loc);
                 } else {
                         const char *v = fields[i];
-                        r = record_add_field(tr->set, rec, col->name, &v, 1, false, false, &loc);
+                        r = add(tr->set, rec, col->name, &v, 1, false, false, &loc);
                 }
                 if (r < 0)
                         return r;
@@ -134,11 +138,13 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
         if (r < 0)
                 return r;
         r = read_fields(tr, rec, line, id, fields, n);
-        if (r < 0 || !tr->set->sink)
+        if (!tr->set->sink)
                 return r;
         /* Mapped as soon as it is read, its memory reused for the next row, as the YAML reader
-         * does with its entities: a big folder's rows never all exist as records. */
-        r = record_set_sink_since(tr->set, &mark);
+         * does with its entities: a big folder's rows never all exist as records (nor one
+         * whose values, borrowed from the parser, are gone). */
+        if (r >= 0)
+                r = record_set_sink_since(tr->set, &mark);
         record_set_release(tr->set, &mark);
         return r;
 }

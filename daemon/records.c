@@ -151,8 +151,8 @@ int record_set_add(RecordSet *s, const char *table, const char *id, const Locati
         return 0;
 }
 
-int record_add_field(RecordSet *s, Record *r, const char *name, const char *const *values, size_t n_values,
-                     bool is_list, bool inherited, const Location *loc) {
+static int add_field(RecordSet *s, Record *r, const char *name, const char *const *values, size_t n_values,
+                     bool is_list, bool inherited, const Location *loc, bool copy) {
         if (!s || !r || !name || (n_values > 0 && !values))
                 return -EINVAL;
         int k = grow_fields(s, r, r->n_fields + 1);
@@ -164,7 +164,7 @@ int record_add_field(RecordSet *s, Record *r, const char *name, const char *cons
                 .inherited = inherited,
                 .location = loc ? *loc : (Location) {},
         };
-        f.name = intern_name(s, name);
+        f.name = copy ? intern_name(s, name) : name;
         if (!f.name)
                 return -ENOMEM;
         if (n_values > 0) {
@@ -175,7 +175,7 @@ int record_add_field(RecordSet *s, Record *r, const char *name, const char *cons
                         return -ENOMEM;
                 for (size_t i = 0; i < n_values; i++) {
                         /* A null item (YAML "~" in a list) stays NULL: the mapping decides. */
-                        v[i] = values[i] ? arena_strdup(&s->arena, values[i]) : NULL;
+                        v[i] = values[i] && copy ? arena_strdup(&s->arena, values[i]) : values[i];
                         if (values[i] && !v[i])
                                 return -ENOMEM;
                 }
@@ -183,6 +183,16 @@ int record_add_field(RecordSet *s, Record *r, const char *name, const char *cons
         }
         r->fields[r->n_fields++] = f;
         return 0;
+}
+
+int record_add_field(RecordSet *s, Record *r, const char *name, const char *const *values, size_t n_values,
+                     bool is_list, bool inherited, const Location *loc) {
+        return add_field(s, r, name, values, n_values, is_list, inherited, loc, true);
+}
+
+int record_add_field_borrowed(RecordSet *s, Record *r, const char *name, const char *const *values,
+                              size_t n_values, bool is_list, bool inherited, const Location *loc) {
+        return add_field(s, r, name, values, n_values, is_list, inherited, loc, false);
 }
 
 const RecordField *record_get_field(const Record *r, const char *name) {

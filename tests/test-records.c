@@ -127,4 +127,39 @@ TEST(test_intern_file) {
         CHECK(record_set_intern_file(s, NULL) == NULL);
 }
 
-TEST_MAIN(RUN(test_records_and_fields); RUN(test_intern_file))
+/* Borrowed fields point at the caller's name and strings (a reader that hands each record to a
+ * sink at once); only the array of value pointers is the set's, so the caller's may change. */
+TEST(test_borrowed_fields) {
+        _cleanup_(record_set_freep) RecordSet *s = NULL;
+        CHECK_INT(record_set_new(&s), 0);
+        if (!s)
+                return;
+        Record *r = NULL;
+        CHECK_INT(record_set_add(s, "Collections", "c1", NULL, &r), 0);
+        if (!r)
+                return;
+        char name[] = "materials", serum[] = "SERUM", dna[] = "DNA";
+        const char *items[] = { serum, dna, NULL };
+        Location at = { .line = 4, .column = 9 };
+        CHECK_INT(record_add_field_borrowed(s, r, name, items, 3, true, false, &at), 0);
+        items[0] = "changed";
+        CHECK_INT(record_add_field_borrowed(s, r, NULL, items, 1, false, false, NULL), -EINVAL);
+        CHECK_INT(record_add_field_borrowed(s, r, "x", NULL, 1, false, false, NULL), -EINVAL);
+        CHECK_INT(r->n_fields, 1);
+        const RecordField *f = record_get_field(r, "materials");
+        CHECK(f && f->name == name && f->n_values == 3 && f->is_list && f->location.line == 4);
+        if (f && f->n_values == 3) {
+                CHECK(f->values != items);
+                CHECK(f->values[0] == serum);
+                CHECK(f->values[1] == dna);
+                CHECK(f->values[2] == NULL);
+                dna[0] = 'R';
+                CHECK_STR(f->values[1], "RNA");
+        }
+        /* The copying variant next to it still copies. */
+        CHECK_INT(record_add_field(s, r, name, items + 1, 1, false, false, NULL), 0);
+        CHECK(r->n_fields == 2 && r->fields[1].name != name && r->fields[1].values[0] != dna);
+        CHECK_STR(r->fields[1].values[0], "RNA");
+}
+
+TEST_MAIN(RUN(test_records_and_fields); RUN(test_intern_file); RUN(test_borrowed_fields))
