@@ -324,7 +324,8 @@ static char *apply_prefix(const Mapping *m, const char *table, const char *value
 
 int mapping_lookup(const Mapping *m, const Vocabularies *v, const char *ontology, const char *value,
                    const char **ret_id) {
-        if (v && vocab_check(v, ontology, value) == VOCAB_MEMBER && vocab_has_table(v, ontology)) {
+        /* A member is a member of a table there is a copy of. */
+        if (v && vocab_check(v, ontology, value) == VOCAB_MEMBER) {
                 *ret_id = value;
                 return 0;
         }
@@ -476,9 +477,38 @@ int mapping_for_each_term(const Mapping *m, const char *ontology, MappingPairFun
 
 /* ---- records -> dataset ---- */
 
+/* Recent answers of field_column(), by the name's address: readers hand the same name pointers
+ * (a CSV header's, the interned ones) on every record. The text is compared too, since another
+ * record set may hand other names at the same addresses. */
+#define APPLY_FIELD_MEMO 64u
+
+typedef struct FieldMemo {
+        const char *given;      /* the pointer a record had */
+        const char *name;       /* our copy of the text */
+        size_t table;
+        int column;
+} FieldMemo;
+
+/* Recent answers of mapping_lookup() by lookup table and value, which 400,000 fact rows repeat
+ * (a few dozen sexes, materials, age ranges): the answer depends on nothing else during a run. */
+#define APPLY_LOOKUP_MEMO 256u
+#define APPLY_LOOKUP_MEMO_BYTES 40u /* longer values are looked up every time */
+
+typedef struct LookupMemo {
+        const char *ontology;   /* NULL: an empty slot */
+        const char *id;         /* the answer; NULL: the value itself */
+        int result;             /* mapping_lookup()'s return */
+        char value[APPLY_LOOKUP_MEMO_BYTES];
+} LookupMemo;
+
 typedef struct Apply {
         const Mapping *m;
         StrMap **columns;       /* per table: field name as written -> column index + 1, or 0 unknown */
+        FieldMemo field_memo[APPLY_FIELD_MEMO];
+        const char *last_table_name; /* the record table name model_table_index() was last asked */
+        int last_table;
+        LookupMemo lookup_memo[APPLY_LOOKUP_MEMO];
+        const bool *derivable[64]; /* per table and column: whether a derived rule fills it */
         const char *last_file_in, *last_file_out;
         const Model *model;
         const Vocabularies *v;
@@ -530,9 +560,17 @@ static int apply_error(Apply *a, Row *row, const char *code, const char *table, 
  * *ret_owned is what to free. */
 static const char *record_biobank_id(Apply *a, const Record *rec, char **ret_owned) {
         *ret_owned = NULL;
-        const RecordField *f = record_get_field(rec, "biobank");
-        if (!f)
-                f = record_get_field(rec, "@biobank");
+        /* The first "biobank", else the first "@biobank": one pass over the fields. */
+        const RecordField *f = NULL;
+        for (size_t i = 0; i < rec->n_fields; i++) {
+                const char *name = rec->fields[i].name;
+                if (name[0] == 'b' && streq(name, "biobank")) {
+                        f = &rec->fields[i];
+                        break;
+                }
+                if (!f && name[0] == '@' && streq(name, "@biobank"))
+                        f = &rec->fields[i];
+        }
         if (!f || f->n_values != 1 || !f->values[0])
                 return NULL;
         return expand_id_borrowed(a->m, "Biobanks", a->node, f->values[0], NULL, ret_owned);
@@ -611,6 +649,32 @@ static char *suggest_value(const Mapping *m, const Vocabularies *v, const char *
         return strdup_printf("'%s' (%s)", best, id);
 }
 
+/* mapping_lookup() through the run's memo. */
+static int lookup_memoized(Apply *a, const char *ontology, const char *value, const char **ret_id) {
+        uint32_t h = 2166136261u;
+        size_t n = 0;
+        for (; value[n] && n < APPLY_LOOKUP_MEMO_BYTES; n++)
+                h = (h ^ (unsigned char) value[n]) * 16777619u;
+        if (n >= APPLY_LOOKUP_MEMO_BYTES)
+                return mapping_lookup(a->m, a->v, ontology, value, ret_id);
+        h ^= (uint32_t) ((uintptr_t) ontology >> 4);
+        LookupMemo *memo = &a->lookup_memo[(h ^ (h >> 16)) & (APPLY_LOOKUP_MEMO - 1)];
+        if (memo->ontology == ontology && streq(memo->value, value)) {
+                if (memo->result >= 0)
+                        *ret_id = memo->id ?: value;
+                return memo->result;
+        }
+        const char *id = NULL;
+        int r = mapping_lookup(a->m, a->v, ontology, value, &id);
+        memo->ontology = ontology;
+        memo->result = r;
+        memo->id = r >= 0 && id != value ? id : NULL;
+        memcpy(memo->value, value, n + 1);
+        if (r >= 0)
+                *ret_id = id;
+        return r;
+}
+
 /* Converts one raw value to the cell text of the column; *ret_owned is set when malloc()ed. */
 static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelColumn *col, const char *biobank_id,
                          const char *value, const Location *loc, const char **ret, char **ret_owned) {
@@ -668,7 +732,7 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                 const char *id = NULL;
                 /* A range the Directory lacks goes on as written: validation reports it as
                  * CC:DiagRange, not as an unknown value as well. */
-                if (mapping_lookup(a->m, a->v, col->ontology, prefixed ?: value, &id) < 0 &&
+                if (lookup_memoized(a, col->ontology, prefixed ?: value, &id) < 0 &&
                     !vocab_is_diagnosis_range(col->ontology, prefixed ?: value)) {
                         _cleanup_free_ char *closest = suggest_value(a->m, a->v, col->ontology, prefixed ?: value);
                         const char *const *files = (const char *const *) a->m->files;
@@ -723,14 +787,23 @@ static const char *resolve_alias(const Mapping *m, const char *table, const char
 
 /* Column of a field (after aliases), cached per table: the same few names repeat on every row. */
 static int field_column(Apply *a, size_t table, const char *field) {
-        void *cached = strmap_get(a->columns[table], field);
-        if (cached)
-                return (int) (intptr_t) cached - 1;
-        const ModelTable *t = &a->model->tables[table];
-        int c = model_column_index(t, resolve_alias(a->m, t->name, field));
-        const char *key = arena_strdup(&a->d->arena, field);
+        FieldMemo *memo = &a->field_memo[((uintptr_t) field >> 3) & (APPLY_FIELD_MEMO - 1)];
+        if (memo->given == field && memo->table == table && streq(memo->name, field))
+                return memo->column;
+        const char *key = NULL;
+        int c;
+        void *cached = NULL;
+        if (strmap_get_key(a->columns[table], field, &key, &cached))
+                c = (int) (intptr_t) cached - 1;
+        else {
+                const ModelTable *t = &a->model->tables[table];
+                c = model_column_index(t, resolve_alias(a->m, t->name, field));
+                key = arena_strdup(&a->d->arena, field);
+                if (key && strmap_put(a->columns[table], key, (void *) (intptr_t) (c < 0 ? 0 : c + 1)) < 0)
+                        key = NULL;
+        }
         if (key)
-                (void) strmap_put(a->columns[table], key, (void *) (intptr_t) (c < 0 ? 0 : c + 1));
+                *memo = (FieldMemo) { .given = field, .name = key, .table = table, .column = c };
         return c;
 }
 
@@ -861,9 +934,10 @@ int mapping_derived_value(const Mapping *m, const ModelTable *t, const char *con
 
 static int apply_derived(Apply *a, Row *row, size_t table) {
         const ModelTable *t = &a->model->tables[table];
-        for (size_t c = 0; c < t->n_columns; c++) {
+        const bool *derivable = a->derivable[table];
+        for (size_t c = 0; derivable && c < t->n_columns; c++) {
                 char buf[32];
-                if (row->cells[c])
+                if (row->cells[c] || !derivable[c])
                         continue;
                 int from = mapping_derived_value(a->m, t, row->cells, c, buf, sizeof buf);
                 if (from <= 0)
@@ -889,7 +963,13 @@ static int apply_defaults(Apply *a, Row *row, size_t table) {
 }
 
 static int apply_record(Apply *a, const Record *rec) {
-        int ti = model_table_index(a->model, rec->table);
+        /* Records come table by table. */
+        int ti = a->last_table_name && streq(a->last_table_name, rec->table) ? a->last_table
+                                                                              : model_table_index(a->model, rec->table);
+        if (ti >= 0) {
+                a->last_table_name = a->model->tables[ti].name;
+                a->last_table = ti;
+        }
         Location origin = dataset_location(a, &rec->location);
         if (ti < 0) {
                 int r = apply_error(a, NULL, "unknown-table", rec->table, NULL, NULL, &origin, "unknown table '%s'",
@@ -967,6 +1047,7 @@ static int apply_record(Apply *a, const Record *rec) {
 struct MappingRun {
         Apply a;
         StrMap *columns[64];
+        bool *derivable[64];
         StrMap *files;
         Dataset *d;
 };
@@ -974,8 +1055,10 @@ struct MappingRun {
 MappingRun *mapping_run_free(MappingRun *run) {
         if (!run)
                 return NULL;
-        for (size_t t = 0; t < ELEMENTSOF(run->columns); t++)
+        for (size_t t = 0; t < ELEMENTSOF(run->columns); t++) {
                 strmap_free(run->columns[t]);
+                free(run->derivable[t]);
+        }
         strmap_free(run->files);
         dataset_free(run->d);
         free(run);
@@ -999,6 +1082,16 @@ int mapping_run_new(const Mapping *m, const Model *model, const Vocabularies *v,
         for (size_t t = 0; t < model->n_tables; t++)
                 if (!(run->columns[t] = strmap_new()))
                         return -ENOMEM;
+        /* Which columns a derived rule fills, so that a row asks only about those. */
+        for (size_t i = 0; i < m->n_derived; i++) {
+                int t = model_table_index(model, m->derived[i].table);
+                int c = t >= 0 ? model_column_index(&model->tables[t], m->derived[i].column) : -1;
+                if (c < 0)
+                        continue;
+                if (!run->derivable[t] && !(run->derivable[t] = calloc(model->tables[t].n_columns, sizeof(bool))))
+                        return -ENOMEM;
+                run->derivable[t][c] = true;
+        }
         run->a = (Apply) {
                 .columns = run->columns,
                 .m = m,
@@ -1009,6 +1102,8 @@ int mapping_run_new(const Mapping *m, const Model *model, const Vocabularies *v,
                 .findings = findings,
                 .files = run->files,
         };
+        for (size_t t = 0; t < model->n_tables; t++)
+                run->a.derivable[t] = run->derivable[t];
         *ret = TAKE_PTR(run);
         return 0;
 }

@@ -430,6 +430,17 @@ void *strmap_get(const StrMap *m, const char *key) {
         return s->key ? s->value : NULL;
 }
 
+bool strmap_get_key(const StrMap *m, const char *key, const char **ret_key, void **ret_value) {
+        if (!m || m->n_items == 0)
+                return false;
+        StrMapSlot *s = strmap_find_slot(m, key, hash_string(key, m->caseless));
+        if (!s->key)
+                return false;
+        *ret_key = s->key;
+        *ret_value = s->value;
+        return true;
+}
+
 int strmap_remove(StrMap *m, const char *key) {
         if (!m || m->n_items == 0)
                 return -ENOENT;

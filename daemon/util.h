@@ -173,6 +173,8 @@ int strmap_put(StrMap *m, const char *key, void *value);
 /* Inserts or replaces. */
 int strmap_replace(StrMap *m, const char *key, void *value);
 void *strmap_get(const StrMap *m, const char *key);
+/* The stored key and its value: false when absent (for a caller that keeps the key's address). */
+bool strmap_get_key(const StrMap *m, const char *key, const char **ret_key, void **ret_value);
 /* Removes key; returns 0, or -ENOENT when absent. */
 int strmap_remove(StrMap *m, const char *key);
 bool strmap_contains(const StrMap *m, const char *key);

@@ -168,5 +168,63 @@ TEST(test_expand_id) {
         pipeline_done(&p);
 }
 
-TEST_MAIN(RUN(test_ids_and_values); RUN(test_errors); RUN(test_later_file_wins_and_format); RUN(test_nfd_terms);
+/* A run remembers a field's column by the name's address and a term's answer by its text: the same
+ * buffer holding another name, or the same text in another lookup table, must still map as
+ * itself, and a remembered failure is reported again on every row. */
+TEST(test_run_remembers_exactly) {
+        Pipeline p;
+        pipeline_run(&p, VALID_MASTER, false);
+        size_t errors_before = p.findings.n_errors;
+        _cleanup_(mapping_run_freep) MappingRun *run = NULL;
+        _cleanup_(record_set_freep) RecordSet *set = NULL;
+        CHECK_INT(mapping_run_new(p.mapping, p.model, p.vocab, "BE", &p.findings, &run), 0);
+        CHECK_INT(record_set_new(&set), 0);
+        static const struct {
+                const char *field, *value, *want;
+        } rows[] = {
+                { "sex", "Male", "MALE" },          { "sex", "MALE", "MALE" },
+                { "sample_type", "Male", NULL },    { "sex", "Male", "MALE" },
+                { "sample_type", "SERUM", "SERUM" }, { "sex", "SERUM", NULL },
+                { "sample_type", "Serum", "SERUM" }, { "sample_type", "Male", NULL },
+                { "sex", "Vrouw", "FEMALE" },
+        };
+        char field[32], value[32];
+        for (size_t i = 0; run && set && i < ELEMENTSOF(rows); i++) {
+                char id[16];
+                snprintf(id, sizeof id, "f%zu", i);
+                Record *rec = NULL;
+                CHECK_INT(record_set_add(set, "CollectionFacts", id, NULL, &rec), 0);
+                snprintf(field, sizeof field, "%s", rows[i].field);
+                snprintf(value, sizeof value, "%s", rows[i].value);
+                const char *v = value;
+                CHECK_INT(record_add_field_borrowed(set, rec, field, &v, 1, false, false, NULL), 0);
+                CHECK_INT(mapping_run_record(run, rec), 0);
+        }
+        Dataset *d = NULL;
+        CHECK_INT(mapping_run_finish(run, &d), 0);
+        int facts = model_table_index(p.model, "CollectionFacts");
+        CHECK(d != NULL && facts >= 0);
+        for (size_t i = 0; d && facts >= 0 && i < ELEMENTSOF(rows); i++) {
+                char id[64];
+                snprintf(id, sizeof id, "bbmri-eric:factID:BE_f%zu", i);
+                Row *row = dataset_find(d, (size_t) facts, id);
+                int c = model_column_index(&p.model->tables[facts], rows[i].field);
+                CHECK(row != NULL && c >= 0);
+                if (!row || c < 0)
+                        continue;
+                if (rows[i].want)
+                        CHECK_STR(row->cells[c], rows[i].want);
+                else
+                        CHECK(row->cells[c] == NULL && (row->flags & ROW_HAS_ERROR));
+        }
+        size_t unmapped = 0;
+        for (size_t i = 0; i < p.findings.n_items; i++)
+                unmapped += streq(p.findings.items[i].code, "unmapped-value");
+        CHECK_INT(unmapped, 3);
+        CHECK_INT(p.findings.n_errors - errors_before, 3);
+        dataset_free(d);
+        pipeline_done(&p);
+}
+
+TEST_MAIN(RUN(test_run_remembers_exactly); RUN(test_ids_and_values); RUN(test_errors); RUN(test_later_file_wins_and_format); RUN(test_nfd_terms);
           RUN(test_expand_id))

@@ -44,6 +44,14 @@ TEST(test_strmap_caseless) {
         CHECK(strmap_get(m, "SERUM") == (void *) 1);
         CHECK(strmap_get(m, "serum") == (void *) 1);
         CHECK_INT(strmap_put(m, "sErUm", (void *) 2), -EEXIST);
+        /* The stored key, not the one asked with. */
+        const char *key = NULL;
+        void *value = NULL;
+        CHECK(strmap_get_key(m, "SERUM", &key, &value));
+        CHECK_STR(key, "Serum");
+        CHECK(value == (void *) 1);
+        CHECK(!strmap_get_key(m, "plasma", &key, &value));
+        CHECK_STR(key, "Serum");
 }
 
 TEST(test_arena) {
