@@ -63,8 +63,22 @@ int local_setup(const Config *config, Local *l, Findings *findings) {
         return 0;
 }
 
+/* Each entity read is mapped at once; the rows read are counted for the progress line, told in
+ * steps of PROGRESS_ROWS_STEP (the facts' thread counts too). */
+#define PROGRESS_ROWS_STEP 256u
+typedef struct MappingSink {
+        MappingRun *run;
+        Progress *progress;
+        size_t n_untold;
+} MappingSink;
+
 static int map_record(void *userdata, const Record *rec) {
-        return mapping_run_record(userdata, rec);
+        MappingSink *s = userdata;
+        if (++s->n_untold == PROGRESS_ROWS_STEP) {
+                progress_advance(s->progress, PROGRESS_LOCAL, s->n_untold);
+                s->n_untold = 0;
+        }
+        return mapping_run_record(s->run, rec);
 }
 
 /* Facts files are read two at a time: the second half on a thread of its own, mapped into a
@@ -91,7 +105,8 @@ static int read_facts_files(const Local *l, const char *node, const MasterFactsF
         r = record_set_new(&set);
         if (r < 0)
                 return r;
-        record_set_set_sink(set, map_record, run);
+        MappingSink sink = { .run = run, .progress = l->progress };
+        record_set_set_sink(set, map_record, &sink);
         for (size_t i = 0; i < n; i++) {
                 r = master_read_facts_file(&files[i], set, findings);
                 if (r < 0)
@@ -127,7 +142,7 @@ static int absorb_duplicate(void *userdata, size_t table, Row *existing, Row *du
 
 int local_read(const Config *config, Local *l, Findings *findings) {
         uint64_t t0 = now_usec_monotonic();
-        progress_begin(l->progress, PROGRESS_LOCAL, "reading the master", 0);
+        progress_count(l->progress, PROGRESS_LOCAL, "reading the master", "rows");
         _cleanup_(mapping_run_freep) MappingRun *run = NULL;
         int r = mapping_run_new(l->mapping, l->model, l->vocab, config->node, findings, &run);
         if (r < 0)
@@ -136,7 +151,8 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         if (r < 0)
                 return r;
         /* Entities are mapped as they are read, never all held as records. */
-        record_set_set_sink(l->records, map_record, run);
+        MappingSink sink = { .run = run, .progress = l->progress };
+        record_set_set_sink(l->records, map_record, &sink);
 
         MasterFactsFile *facts = NULL;
         size_t n_facts = 0;

@@ -20,10 +20,14 @@ void progress_line_format(const ProgressTask *tasks, size_t n_tasks, uint64_t no
                 if (!t->what || now < t->started_usec || now - t->started_usec < LIMIT_PROGRESS_AFTER_USEC)
                         continue;
                 unsigned long long seconds = (now - t->started_usec) / 1000000;
-                int k = t->total > 0 ? snprintf(buf + len, size - len, "%s%s %zu of %zu (%llu s)", len ? "; " : "",
-                                                t->what, t->done, t->total, seconds)
-                                     : snprintf(buf + len, size - len, "%s%c %s (%llu s)", len ? "; " : "",
-                                                spinner[tick % 4], t->what, seconds);
+                const char *sep = len ? "; " : "";
+                char frame = spinner[tick % 4];
+                int k = t->total > 0 ? snprintf(buf + len, size - len, "%s%s %zu of %zu (%llu s)", sep, t->what,
+                                                t->done, t->total, seconds)
+                        : t->unit && t->done > 0
+                                ? snprintf(buf + len, size - len, "%s%c %s: %zu %s (%llu s)", sep, frame, t->what,
+                                           t->done, t->unit, seconds)
+                                : snprintf(buf + len, size - len, "%s%c %s (%llu s)", sep, frame, t->what, seconds);
                 if (k < 0)
                         break;
                 len += (size_t) k;

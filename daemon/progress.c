@@ -14,7 +14,7 @@ void progress_done(Progress *p) {
         (void) pthread_mutex_destroy(&p->lock);
 }
 
-void progress_begin(Progress *p, ProgressSlot slot, const char *what, size_t total) {
+static void begin_step(Progress *p, ProgressSlot slot, const char *what, const char *unit, size_t total) {
         if (!p || slot < 0 || slot >= _PROGRESS_SLOT_MAX)
                 return;
         uint64_t now = now_usec_monotonic();
@@ -23,9 +23,18 @@ void progress_begin(Progress *p, ProgressSlot slot, const char *what, size_t tot
         if (!t->what)
                 t->started_usec = now;
         t->what = what;
+        t->unit = unit;
         t->done = 0;
         t->total = total;
         pthread_mutex_unlock(&p->lock);
+}
+
+void progress_begin(Progress *p, ProgressSlot slot, const char *what, size_t total) {
+        begin_step(p, slot, what, NULL, total);
+}
+
+void progress_count(Progress *p, ProgressSlot slot, const char *what, const char *unit) {
+        begin_step(p, slot, what, unit, 0);
 }
 
 void progress_advance(Progress *p, ProgressSlot slot, size_t n) {

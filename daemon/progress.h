@@ -21,6 +21,7 @@ typedef enum ProgressSlot {
 typedef struct ProgressTask {
         const char *what;             /* a static text ("waiting for the Directory: staging tables");
                                        * NULL: nothing going on */
+        const char *unit;             /* what done counts when there is no total ("rows"), or NULL */
         size_t done, total;           /* total 0: not known */
         uint64_t started_usec;        /* CLOCK_MONOTONIC: when the task began */
 } ProgressTask;
@@ -36,6 +37,8 @@ void progress_done(Progress *p);
 /* Starts a task, or moves an unfinished one on to its next step (its clock keeps running: the
  * wait is what people see). what must be a static string. */
 void progress_begin(Progress *p, ProgressSlot slot, const char *what, size_t total);
+/* The same for a step whose total is not known, counting units done ("rows"; static). */
+void progress_count(Progress *p, ProgressSlot slot, const char *what, const char *unit);
 void progress_advance(Progress *p, ProgressSlot slot, size_t n);
 void progress_end(Progress *p, ProgressSlot slot);
 /* A copy of every slot's task. */

@@ -921,6 +921,7 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
                 .remote_is_node = against_published,
                 .withdrawn_is_removed = run->config->deletions == DELETIONS_WITHDRAW,
         };
+        progress_begin(&run->progress, PROGRESS_LOCAL, "comparing the master with the Directory", 0);
         r = diff_datasets(run->local.dataset, run->remote, &opts, &run->changes);
         if (r < 0) {
                 run_emit(run, LOG_ERR, RUN_EVENT_NONE, "cannot compare: %s", strerror(-r));
@@ -928,7 +929,9 @@ static int compare_with_remote(Run *run, bool against_published, bool watch_publ
         }
         run->report.changes = run->changes;
         run_phase(run, "diff");
+        progress_begin(&run->progress, PROGRESS_LOCAL, "applying the quality policy", 0);
         r = apply_quality_policy(run, directory_check.errors);
+        progress_end(&run->progress, PROGRESS_LOCAL);
         if (r != 0)
                 return r;
         /* With --json, stdout carries the report alone. */

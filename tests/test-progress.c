@@ -44,6 +44,20 @@ TEST(test_record) {
         progress_begin(&p, PROGRESS_REMOTE, "pushing to the Directory: requests", 0);
         progress_get(&p, t);
         CHECK(t[PROGRESS_REMOTE].started_usec > started);
+        CHECK(!t[PROGRESS_REMOTE].unit);
+
+        /* A step without a total counts units; the next step counts anew. */
+        progress_count(&p, PROGRESS_LOCAL, "reading the master", "rows");
+        progress_advance(&p, PROGRESS_LOCAL, 256);
+        progress_advance(&p, PROGRESS_LOCAL, 256);
+        progress_get(&p, t);
+        CHECK_STR(t[PROGRESS_LOCAL].unit, "rows");
+        CHECK_INT(t[PROGRESS_LOCAL].done, 512);
+        CHECK_INT(t[PROGRESS_LOCAL].total, 0);
+        progress_begin(&p, PROGRESS_LOCAL, "validating the master", 0);
+        progress_get(&p, t);
+        CHECK(!t[PROGRESS_LOCAL].unit);
+        CHECK_INT(t[PROGRESS_LOCAL].done, 0);
         progress_done(&p);
 
         /* Nobody watching. */
@@ -111,6 +125,13 @@ TEST(test_format) {
         CHECK_STR(buf, "| validating the master (2 s)");
         progress_line_format(tasks, 2, t0 + 5 * SECOND, 2, 100, buf, sizeof(buf));
         CHECK_STR(buf, "- validating the master (5 s); waiting for the Directory: staging tables 3 of 8 (4 s)");
+        /* Counted without a total: the spinner, the count and its unit (none before the first). */
+        ProgressTask reading = { .what = "reading the master", .unit = "rows", .started_usec = t0 };
+        progress_line_format(&reading, 1, t0 + 3 * SECOND, 1, 100, buf, sizeof(buf));
+        CHECK_STR(buf, "/ reading the master (3 s)");
+        reading.done = 38144;
+        progress_line_format(&reading, 1, t0 + 3 * SECOND, 1, 100, buf, sizeof(buf));
+        CHECK_STR(buf, "/ reading the master: 38144 rows (3 s)");
         /* Never as wide as the terminal: the cursor stays on the line. */
         progress_line_format(tasks, 2, t0 + 5 * SECOND, 2, 40, buf, sizeof(buf));
         CHECK_INT(strlen(buf), 39);
@@ -181,6 +202,22 @@ TEST(test_console) {
         char buf[512];
         read_terminal(master, buf, sizeof(buf));
 
+        /* The ticker: a task without a total that has run 3 s, a spinner frame each redraw, at most
+         * 5 a second (over 1 s), the line cleared when it stops. */
+        log_setup(LOG_TARGET_CONSOLE, 0);
+        Progress ticking;
+        progress_init(&ticking);
+        progress_begin(&ticking, PROGRESS_LOCAL, "validating the master", 0);
+        ticking.tasks[PROGRESS_LOCAL].started_usec -= 3 * SECOND;
+        ProgressLine ticker;
+        CHECK_INT(progress_line_start(&ticker, &ticking), 0);
+        bool ticker_started = ticker.started;
+        usleep(1000 * 1000);
+        progress_line_stop(&ticker);
+        progress_done(&ticking);
+        char drawn[4096];
+        read_terminal(master, drawn, sizeof(drawn));
+
         dup2(saved, STDERR_FILENO);
         close(saved);
         close(slave);
@@ -198,6 +235,14 @@ TEST(test_console) {
         CHECK(!wanted_dumb);
         CHECK(wanted_no_color);
         CHECK_STR(buf, "\rwaiting 1\033[K\rwaiting 2\033[K\r\033[Kwarning: a line\r\n\rwaiting 3\033[K\r\033[K");
+        CHECK(ticker_started);
+        size_t frames = 0;
+        for (const char *s = drawn; (s = strstr(s, " validating the master (")); s++)
+                frames++;
+        CHECK(frames >= 3 && frames <= 1000000 / LIMIT_PROGRESS_REDRAW_USEC + 1);
+        CHECK(startswith(drawn, "\r| validating the master ("));
+        CHECK(strstr(drawn, "\033[K\r/ validating the master ("));
+        CHECK(endswith(drawn, "\033[K\r\033[K"));
 
         /* Not a terminal (as under meson): no status line. */
         log_setup(LOG_TARGET_CONSOLE, 0);

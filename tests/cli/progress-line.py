@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """The progress line: a phase that takes longer than 2 s shows, on a terminal (stderr a pty), what
-the run waits for ("waiting for the Directory: staging tables 8 of 9 (2 s)"), redrawn in place
+the run waits for ("waiting for the Directory: staging tables 8 of 9 (2 s)", "pushing to the
+Directory: imports 0 of 1 (2 s)"), redrawn in place
 ("\\r" text ESC[K) and cleared before every other line and at the end, so that it never stays on the
 screen nor mixes with a log line; NO_COLOR and --color=never leave it on. None at all with stderr
 redirected to a file, with TERM=dumb, with -q, or when nothing takes 2 s. Against the Directory
-emulator with a latency fault on one staging table; the runs go at once (under ~5 s in all).
+emulator with a latency fault on one staging table (and on the ZIP import of a push); the runs go
+at once (under ~5 s in all).
 
 Usage: progress-line.py PROGRAM EMULATOR SOURCE_ROOT
 """
 import fcntl
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -24,11 +27,12 @@ sys.path.insert(0, os.path.join(root, "tests", "http"))
 from emulator_helpers import (check, client_env, example_node, failures, new_token_file,  # noqa: E402
                               start_emulator, stop_emulator)
 
-SLOW_MS = 3000
+SLOW_MS = 3500
 PROGRESS = re.compile(r"waiting for the Directory: staging tables (\d+) of (\d+) \((\d+) s\)")
+PUSHING = re.compile(r"pushing to the Directory: imports (\d+) of (\d+) \((\d+) s\)")
 
 
-def write_config(folder, work, url, token_file):
+def write_config(folder, work, url, token_file, mode):
     os.makedirs(folder)
     path = os.path.join(folder, "config.yaml")
     with open(path, "w") as f:
@@ -37,7 +41,7 @@ def write_config(folder, work, url, token_file):
             f"mappings: [{root}/mappings/miabis-2.0.yaml, {root}/mappings/example-local.yaml]",
             f"model: {root}/mappings/directory-model.yaml",
             "directory:", f"  url: {url}", f"  token_file: {token_file}",
-            "mode: report", "state_dir: state", ""]))
+            f"mode: {mode}", "state_dir: state", ""]))
     return path
 
 
@@ -102,33 +106,55 @@ def screen(data):
     return lines, at_newline
 
 
+def check_terminal(name, result, pattern, summary):
+    """On the terminal: the progress line drawn after 2 s, in place, and gone before each other
+    line and at the end (the summary is the last line)."""
+    data = result["bytes"]
+    lines, at_newline = screen(data)
+    drawn = pattern.findall(data.decode("utf-8", "replace"))
+    check(len(drawn) >= 1, f"{name}: the progress line is drawn ({len(drawn)} times)")
+    check(all(int(s) >= 2 for *_, s in drawn), f"{name}: it shows only once the wait has run 2 s")
+    check(b"\r" in data and b"\x1b[K" in data, f"{name}: drawn in place, \\r and ESC[K")
+    check(not any("waiting for" in l or "pushing to" in l for l in at_newline),
+          f"{name}: no line ends with the progress text in it (cleared before each line)")
+    last = [l for l in lines if l.strip()][-1] if any(l.strip() for l in lines) else ""
+    check(lines[-1] == "" and last.startswith(summary),
+          f"{name}: the last screen line is the summary, the progress gone ({last!r})")
+    return drawn
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="bbmri-progress-") as work:
         remote = example_node(work, root)
         token, token_file = new_token_file(work)
-        os.makedirs(os.path.join(work, "slow-emu"))
-        os.makedirs(os.path.join(work, "fast-emu"))
-        slow, slow_port = start_emulator(emulator, os.path.join(work, "slow-emu"),
-                                         ["--root", remote, "--token", f"{token}=viewer",
-                                          "--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/csv/Biobanks"])
-        fast, fast_port = start_emulator(emulator, os.path.join(work, "fast-emu"),
-                                         ["--root", remote, "--token", f"{token}=viewer"])
+        emulators = {}
+        for name, args in (("slow", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/csv/Biobanks"]),
+                           ("fast", []),
+                           ("push", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/zip"])):
+            folder = os.path.join(work, name + "-emulator")
+            os.makedirs(folder)
+            # The push changes its staging area: a copy of its own.
+            served = shutil.copytree(remote, os.path.join(folder, "remote")) if name == "push" else remote
+            emulators[name] = start_emulator(emulator, folder, ["--root", served, "--token", f"{token}=editor"] + args)
         try:
             env = client_env()
             env.pop("NO_COLOR", None)
             env["TERM"] = "xterm"
             runs = {
-                # name: (emulator port, extra options, environment changes, on a pty)
-                "terminal": (slow_port, ["--color=never"], {"NO_COLOR": "1"}, True),
-                "file": (slow_port, [], {}, False),
-                "dumb": (slow_port, [], {"TERM": "dumb"}, True),
-                "quiet": (slow_port, ["-q"], {}, True),
-                "fast": (fast_port, [], {}, True),
+                # name: (emulator, mode and command, extra options, environment changes, on a pty)
+                "terminal": ("slow", "diff", ["--color=never"], {"NO_COLOR": "1"}, True),
+                "file": ("slow", "diff", [], {}, False),
+                "dumb": ("slow", "diff", [], {"TERM": "dumb"}, True),
+                "quiet": ("slow", "diff", ["-q"], {}, True),
+                "fast": ("fast", "diff", [], {}, True),
+                "push": ("push", "sync", [], {}, True),
             }
             results, threads = {}, []
-            for name, (port, extra, changes, pty) in runs.items():
-                config = write_config(os.path.join(work, name), work, f"http://127.0.0.1:{port}", token_file)
-                args = [program, "-c", config, "--log-target", "console"] + extra + ["diff"]
+            for name, (emu, command, extra, changes, pty) in runs.items():
+                url = f"http://127.0.0.1:{emulators[emu][1]}"
+                config = write_config(os.path.join(work, name), work, url, token_file,
+                                      "push" if command == "sync" else "report")
+                args = [program, "-c", config, "--log-target", "console"] + extra + [command]
                 results[name] = {}
                 target = (run_on_pty, (args, dict(env, **changes), results[name])) if pty else \
                     (run_to_file, (args, dict(env, **changes), os.path.join(work, name, "stderr"), results[name]))
@@ -139,24 +165,17 @@ def main():
                 t.join()
 
             for name, r in results.items():
-                if not check(r.get("code") == 1, f"{name}: diff exits 1, differences ({r.get('code')})"):
+                want = 0 if runs[name][1] == "sync" else 1
+                if not check(r.get("code") == want, f"{name}: {runs[name][1]} exits {want} ({r.get('code')})"):
                     print(r.get("bytes", b"")[-2000:].decode("utf-8", "replace"))
 
-            data = results["terminal"]["bytes"]
-            lines, at_newline = screen(data)
-            drawn = PROGRESS.findall(data.decode("utf-8", "replace"))
-            check(len(drawn) >= 2, f"terminal: the progress line is drawn ({len(drawn)} times)")
-            check(all(int(s) >= 2 for _, _, s in drawn), "terminal: it shows only once the wait has run 2 s")
-            check(all(int(t) >= 9 and int(d) <= int(t) for d, t, _ in drawn) and any(int(d) < int(t) for d, t, _ in drawn),
+            drawn = check_terminal("terminal", results["terminal"], PROGRESS, "diff BE:")
+            check(all(int(t) >= 9 and int(d) <= int(t) for d, t, _ in drawn) and
+                  any(int(d) < int(t) for d, t, _ in drawn),
                   f"terminal: it counts the tables read of all ({sorted(set(drawn))[:3]})")
-            check(b"\r" in data and b"\x1b[K" in data, "terminal: drawn in place, \\r and ESC[K")
-            check(len(drawn) <= (SLOW_MS // 1000 + 1) * 5 + 2, f"terminal: redrawn at most 5 times a second ({len(drawn)})")
-            check(not any("waiting for" in l for l in at_newline),
-                  "terminal: no line ends with the progress text in it (cleared before each line)")
-            last = [l for l in lines if l.strip()][-1] if any(l.strip() for l in lines) else ""
-            check("waiting for" not in lines[-1] and last.startswith("diff BE:"),
-                  f"terminal: the last screen line is the summary, the progress gone ({last!r})")
-            check(any(l.startswith("diff BE:") for l in lines), "terminal: the summary is on the screen")
+            drawn = check_terminal("push", results["push"], PUSHING, "sync BE:")
+            check(drawn and all(d == "0" and t == "1" for d, t, _ in drawn),
+                  f"push: it counts the imports sent of all ({sorted(set(drawn))[:3]})")
 
             for name in ("file", "dumb", "quiet", "fast"):
                 data = results[name]["bytes"]
@@ -164,8 +183,8 @@ def main():
                       f"{name}: no progress bytes at all")
             check(b"\r" not in results["file"]["bytes"], "file: not a single \\r in the file")
         finally:
-            stop_emulator(slow)
-            stop_emulator(fast)
+            for proc, _ in emulators.values():
+                stop_emulator(proc)
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
 
