@@ -411,8 +411,10 @@ int remote_fetch_run(RemoteFetch *f) {
         bool schemas[SCHEMA_ONTOLOGY + 1] = {};
         for (size_t i = 0; i < f->n_reads; i++)
                 schemas[f->reads[i].schema] = true;
+        /* One read alone (the lookup tables' ZIP) has nothing to count: a spinner. */
         progress_begin(f->backend->progress, PROGRESS_REMOTE,
-                       progress_reads_what(schemas[SCHEMA_STAGING], schemas[SCHEMA_PUBLISHED], f->refresh_lookups), b.n);
+                       progress_reads_what(schemas[SCHEMA_STAGING], schemas[SCHEMA_PUBLISHED], f->refresh_lookups),
+                       b.n > 1 ? b.n : 0);
         if (r >= 0) {
                 BackendBatch batch = { .on_read_done = on_read_done, .userdata = &b, .cancel = &f->cancel };
                 r = backend_fetch_many(f->backend, b.reads, b.n, &batch);

@@ -6,8 +6,8 @@ Directory: imports 0 of 1 (2 s)"), redrawn in place
 ("\\r" text ESC[K) and cleared before every other line and at the end, so that it never stays on the
 screen nor mixes with a log line; NO_COLOR and --color=never leave it on. None at all with stderr
 redirected to a file, with TERM=dumb, with -q, or when nothing takes 2 s. Against the Directory
-emulator with a latency fault on one staging table (and on the ZIP import of a push); the runs go
-at once (under ~5 s in all).
+emulator with a latency fault on one staging table (on the lookup tables' ZIP: a spinner; on the ZIP
+import of a push); the runs go at once (under ~6 s in all).
 
 Usage: progress-line.py PROGRAM EMULATOR SOURCE_ROOT
 """
@@ -29,6 +29,7 @@ from emulator_helpers import (check, client_env, example_node, failures, new_tok
 
 SLOW_MS = 3500
 PROGRESS = re.compile(r"waiting for the Directory: staging tables (\d+) of (\d+) \((\d+) s\)")
+SPINNER = re.compile(r"([|/\\-]) waiting for the Directory: lookup tables \((\d+) s\)")
 PUSHING = re.compile(r"pushing to the Directory: imports (\d+) of (\d+) \((\d+) s\)")
 
 
@@ -130,6 +131,7 @@ def main():
         emulators = {}
         for name, args in (("slow", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/csv/Biobanks"]),
                            ("fast", []),
+                           ("lookups", ["--fault", f"latency:{SLOW_MS}@/DirectoryOntologies/api/zip"]),
                            ("push", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/zip"])):
             folder = os.path.join(work, name + "-emulator")
             os.makedirs(folder)
@@ -147,6 +149,7 @@ def main():
                 "dumb": ("slow", "diff", [], {"TERM": "dumb"}, True),
                 "quiet": ("slow", "diff", ["-q"], {}, True),
                 "fast": ("fast", "diff", [], {}, True),
+                "lookups": ("lookups", "diff", [], {}, True),
                 "push": ("push", "sync", [], {}, True),
             }
             results, threads = {}, []
@@ -173,6 +176,12 @@ def main():
             check(all(int(t) >= 9 and int(d) <= int(t) for d, t, _ in drawn) and
                   any(int(d) < int(t) for d, t, _ in drawn),
                   f"terminal: it counts the tables read of all ({sorted(set(drawn))[:3]})")
+            drawn = check_terminal("lookups", results["lookups"], SPINNER, "diff BE:")
+            frames = [f for f, _ in drawn]
+            check(all(a != b for a, b in zip(frames, frames[1:])) and len(set(frames)) == 4,
+                  f"lookups: one ZIP to wait for is a spinner, a frame each redraw ({''.join(frames)})")
+            per_second = [sum(1 for _, s in drawn if s == second) for second in {s for _, s in drawn}]
+            check(max(per_second) <= 6, f"lookups: redrawn at most 5 times a second ({per_second} in its seconds)")
             drawn = check_terminal("push", results["push"], PUSHING, "sync BE:")
             check(drawn and all(d == "0" and t == "1" for d, t, _ in drawn),
                   f"push: it counts the imports sent of all ({sorted(set(drawn))[:3]})")
