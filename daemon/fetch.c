@@ -268,12 +268,12 @@ static int lookups_from_archive(const BackendRead *archive, const char *const *t
         return r;
 }
 
-/* The lookup tables from the archive read in the batch, or, when the server has no such export,
- * one by one in a batch of their own; then into the cache. */
 static void advance_progress(size_t index, void *userdata) {
         progress_advance(userdata, PROGRESS_REMOTE, 1);
 }
 
+/* The lookup tables from the archive read in the batch, or, when the server has no such export,
+ * one by one in a batch of their own; then into the cache. */
 static int refresh_lookups(RemoteFetch *f, BackendRead *archive) {
         size_t n = 0;
         const char *const *tables = vocab_folder_tables(&n);
@@ -290,8 +290,7 @@ static int refresh_lookups(RemoteFetch *f, BackendRead *archive) {
                 r = backend_fetch_many(f->backend, reads, n,
                                        &(BackendBatch) { .on_read_done = advance_progress,
                                                          .userdata = f->backend->progress, .cancel = &f->cancel });
-        }
-        else if (r < 0 && r != -ENOMEM)
+        } else if (r < 0 && r != -ENOMEM)
                 r = findings_move(&f->lookup_findings, &archive->findings) < 0 ? -ENOMEM : r;
         if (r >= 0)
                 r = store_lookups(f->state, f->backend->config, f->backend->ops->line_end_at_end, reads, n,

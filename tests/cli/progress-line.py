@@ -6,8 +6,9 @@ Directory: imports 0 of 1 (2 s)"), redrawn in place
 ("\\r" text ESC[K) and cleared before every other line and at the end, so that it never stays on the
 screen nor mixes with a log line; NO_COLOR and --color=never leave it on. None at all with stderr
 redirected to a file, with TERM=dumb, with -q, or when nothing takes 2 s. Against the Directory
-emulator with a latency fault on one staging table (on the lookup tables' ZIP: a spinner; on the ZIP
-import of a push); the runs go at once (under ~6 s in all).
+emulator with a latency fault on one staging table (on the lookup tables' ZIP: a spinner; on one
+lookup table of a server without the ZIP; on the ZIP import of a push); the runs go at once (under
+~6 s in all).
 
 Usage: progress-line.py PROGRAM EMULATOR SOURCE_ROOT
 """
@@ -30,6 +31,7 @@ from emulator_helpers import (check, client_env, example_node, failures, new_tok
 SLOW_MS = 3500
 PROGRESS = re.compile(r"waiting for the Directory: staging tables (\d+) of (\d+) \((\d+) s\)")
 SPINNER = re.compile(r"([|/\\-]) waiting for the Directory: lookup tables \((\d+) s\)")
+ONE_BY_ONE = re.compile(r"waiting for the Directory: lookup tables (\d+) of (\d+) \((\d+) s\)")
 PUSHING = re.compile(r"pushing to the Directory: imports (\d+) of (\d+) \((\d+) s\)")
 
 
@@ -132,6 +134,8 @@ def main():
         for name, args in (("slow", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/csv/Biobanks"]),
                            ("fast", []),
                            ("lookups", ["--fault", f"latency:{SLOW_MS}@/DirectoryOntologies/api/zip"]),
+                           ("one-by-one", ["--no-schema-zip",
+                                           "--fault", f"latency:{SLOW_MS}@/DirectoryOntologies/api/csv/Countries"]),
                            ("push", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/zip"])):
             folder = os.path.join(work, name + "-emulator")
             os.makedirs(folder)
@@ -150,6 +154,7 @@ def main():
                 "quiet": ("slow", "diff", ["-q"], {}, True),
                 "fast": ("fast", "diff", [], {}, True),
                 "lookups": ("lookups", "diff", [], {}, True),
+                "one-by-one": ("one-by-one", "diff", [], {}, True),
                 "push": ("push", "sync", [], {}, True),
             }
             results, threads = {}, []
@@ -182,6 +187,10 @@ def main():
                   f"lookups: one ZIP to wait for is a spinner, a frame each redraw ({''.join(frames)})")
             per_second = [sum(1 for _, s in drawn if s == second) for second in {s for _, s in drawn}]
             check(max(per_second) <= 6, f"lookups: redrawn at most 5 times a second ({per_second} in its seconds)")
+            drawn = check_terminal("one-by-one", results["one-by-one"], ONE_BY_ONE, "diff BE:")
+            check(drawn and all(int(t) > 10 and int(d) <= int(t) for d, t, _ in drawn) and
+                  any(int(d) < int(t) for d, t, _ in drawn),
+                  f"one-by-one: without the ZIP the lookup tables read are counted ({sorted(set(drawn))[:3]})")
             drawn = check_terminal("push", results["push"], PUSHING, "sync BE:")
             check(drawn and all(d == "0" and t == "1" for d, t, _ in drawn),
                   f"push: it counts the imports sent of all ({sorted(set(drawn))[:3]})")
