@@ -79,6 +79,10 @@ bool quality_is_non_country_area(const char *code);
 /* ISO 3166-1 alpha-2 codes, and UK. */
 bool quality_is_country_code(const char *code);
 
+/* For tests: how many of TextConsistency's pattern lists match text (by their regular expressions);
+ * -EINVAL when the pre-test of one that matches would have left the text out. */
+int quality_text_lists_matching(const char *text);
+
 /* BBMRI-ERIC's cohort networks (their collections need fact sheets; the DNA one DNA-bearing
  * materials). */
 #define QUALITY_COHORTS_NETWORK "bbmri-eric:networkID:EU_BBMRI-ERIC:networks:BBMRI-Cohorts"

@@ -23,15 +23,20 @@ static const QualityCheckInfo text_checks[] = {
           "Add the COVID-19 diagnoses (U07.1, U07.2, or U09.9 for post-COVID), or reword the text." },
 };
 
-/* A list of patterns; labels, where given, name what matched in the finding. */
+/* A list of patterns; labels, where given, name what matched in the finding. Needles: literals in
+ * lower case, one of which is in every match of every pattern of the list (what a match spells
+ * outside its optional and alternative parts): a text holding none of them cannot match, which a
+ * substring search tells faster than the regular expression (NULL: no pre-test). */
 typedef struct PatternList {
         const char *const *patterns;
         const char *const *labels;
         size_t n;
+        const char *const *needles; /* NULL-terminated */
 } PatternList;
 
-#define LIST(p) { (p), NULL, ELEMENTSOF(p) }
-#define LABELLED(p, l) { (p), (l), ELEMENTSOF(p) }
+#define LIST(p, needles) { (p), NULL, ELEMENTSOF(p), (needles) }
+#define LABELLED(p, l, needles) { (p), (l), ELEMENTSOF(p), (needles) }
+#define NEEDLES(...) ((const char *const[]) { __VA_ARGS__, NULL })
 
 static const char *const pediatric[] = { "\\bpediatric\\b", "\\bpaediatric\\b", "\\bchildren\\b", "\\bchild\\b",
                                          "\\binfant\\b",    "\\bnewborn\\b",    "\\bneonat" };
@@ -104,28 +109,33 @@ enum {
         P_COVID_LONG_DIAGNOSIS,
         N_LISTS,
 };
+_Static_assert(N_LISTS <= 32, "Gate has a bit per list");
 
 static const PatternList lists[N_LISTS] = {
-        [P_PEDIATRIC] = LABELLED(pediatric, pediatric_labels),
-        [P_ADULT] = LABELLED(adult, adult_labels),
-        [P_AGE_SUPPRESSION] = LIST(age_suppression),
-        [P_LONGITUDINAL] = LABELLED(longitudinal, longitudinal_labels),
-        [P_PROSPECTIVE] = LABELLED(prospective, prospective_labels),
-        [P_CASE_CONTROL] = LABELLED(case_control, case_control_labels),
-        [P_FFPE] = LABELLED(ffpe, ffpe_labels),
-        [P_FFPE_STORAGE] = LIST(ffpe_storage),
-        [P_FFPE_NEGATIVE] = LIST(ffpe_negative),
-        [P_FFPE_INDIRECT] = LIST(ffpe_indirect),
-        [P_FFPE_SLIDE] = LIST(ffpe_slide),
-        [P_FFPE_DERIVED] = LIST(ffpe_derived),
-        [P_COVID_GENERAL] = LABELLED(covid_general, covid_general_labels),
-        [P_COVID_LONG] = LABELLED(covid_long, covid_long_labels),
-        [P_COVID_NEGATIVE] = LIST(covid_negative),
-        [P_COVID_VACCINATION] = LIST(covid_vaccination),
-        [P_COVID_CONTEXT] = LIST(covid_context),
-        [P_COVID_ACUTE] = LIST(covid_acute),
-        [P_COVID_ACUTE_DIAGNOSIS] = LIST(covid_acute_diagnosis),
-        [P_COVID_LONG_DIAGNOSIS] = LIST(covid_long_diagnosis),
+        [P_PEDIATRIC] = LABELLED(pediatric, pediatric_labels,
+                                 NEEDLES("pediatric", "paediatric", "child", "infant", "newborn", "neonat")),
+        [P_ADULT] = LABELLED(adult, adult_labels, NEEDLES("adult", "elderly", "geriatric")),
+        [P_AGE_SUPPRESSION] = LIST(age_suppression, NEEDLES("adult", "parent", "pregnan", "mother", "father", "caretaker",
+                                                            "family", "adolescen")),
+        [P_LONGITUDINAL] = LABELLED(longitudinal, longitudinal_labels, NEEDLES("longitudinal", "follow", "repeated visit")),
+        [P_PROSPECTIVE] = LABELLED(prospective, prospective_labels, NEEDLES("prospective")),
+        [P_CASE_CONTROL] = LABELLED(case_control, case_control_labels, NEEDLES("control")),
+        [P_FFPE] = LABELLED(ffpe, ffpe_labels, NEEDLES("ffpe", "paraffin")),
+        [P_FFPE_STORAGE] = LIST(ffpe_storage, NEEDLES("ffpe block", "paraffin")),
+        [P_FFPE_NEGATIVE] = LIST(ffpe_negative, NEEDLES("not available", "no ffpe", "without ")),
+        [P_FFPE_INDIRECT] = LIST(ffpe_indirect, NEEDLES("access procedure", "biobank")),
+        [P_FFPE_SLIDE] = LIST(ffpe_slide, NEEDLES("slide", "wsi", "section", "stain", "ihc", "h&e")),
+        [P_FFPE_DERIVED] = LIST(ffpe_derived, NEEDLES("isolated ", "ffpe")),
+        [P_COVID_GENERAL] = LABELLED(covid_general, covid_general_labels, NEEDLES("covid", "sars", "coronavirus")),
+        [P_COVID_LONG] = LABELLED(covid_long, covid_long_labels, NEEDLES("covid")),
+        [P_COVID_NEGATIVE] = LIST(covid_negative, NEEDLES("negative", "not detected")),
+        [P_COVID_VACCINATION] = LIST(covid_vaccination, NEEDLES("vaccin", "booster", "immuni")),
+        [P_COVID_CONTEXT] = LIST(covid_context, NEEDLES("pandemic", "lockdown", "questionnaire", "survey", "school closures",
+                                                        "day care", "serolog", "seroprevalence", "antibod", "impact on")),
+        [P_COVID_ACUTE] = LIST(covid_acute, NEEDLES("covid", "recovered patient", "convalescent")),
+        /* matched against the diagnoses, not the text */
+        [P_COVID_ACUTE_DIAGNOSIS] = LIST(covid_acute_diagnosis, NULL),
+        [P_COVID_LONG_DIAGNOSIS] = LIST(covid_long_diagnosis, NULL),
 };
 
 /* Each list compiled twice: as one alternation (whether any matches: one scan of the text) and
@@ -177,16 +187,47 @@ static int compile(Compiled *c) {
         return 0;
 }
 
-static bool any_match(const Compiled *c, size_t l, const char *text) {
-        return regexec(&c->any[l], text, 0, NULL, 0) == 0;
+/* Which lists a collection's text can match, by their needles, worked out on the first question.
+ * Lower: the text in ASCII lower case; NULL when the text has a byte outside ASCII: the program runs
+ * in the C locale, where REG_ICASE folds ASCII letters only, but the pre-test stays out of the way
+ * wherever a locale could fold more. A sentence of the text has the text's gate: what the whole
+ * text lacks, each sentence lacks. */
+typedef struct Gate {
+        const char *lower;
+        uint32_t asked, may_match; /* bits by list */
+} Gate;
+
+/* A text the lists are matched against; gate NULL: no pre-test. */
+typedef struct Text {
+        const char *s;
+        Gate *gate;
+} Text;
+
+static bool may_match(Gate *g, size_t l) {
+        uint32_t bit = UINT32_C(1) << l;
+        if (!g || !g->lower || !lists[l].needles)
+                return true;
+        if (!(g->asked & bit)) {
+                g->asked |= bit;
+                for (const char *const *n = lists[l].needles; *n; n++)
+                        if (strstr(g->lower, *n)) {
+                                g->may_match |= bit;
+                                break;
+                        }
+        }
+        return g->may_match & bit;
+}
+
+static bool any_match(const Compiled *c, size_t l, const Text *t) {
+        return may_match(t->gate, l) && regexec(&c->any[l], t->s, 0, NULL, 0) == 0;
 }
 
 /* The label of the first pattern of a labelled list that matches; NULL: none. */
-static const char *first_match(const Compiled *c, size_t l, const char *text) {
-        if (!any_match(c, l, text))
+static const char *first_match(const Compiled *c, size_t l, const Text *t) {
+        if (!any_match(c, l, t))
                 return NULL;
         for (size_t i = 0; i < lists[l].n; i++)
-                if (regexec(&c->each[l][i], text, 0, NULL, 0) == 0)
+                if (regexec(&c->each[l][i], t->s, 0, NULL, 0) == 0)
                         return lists[l].labels[i];
         return NULL;
 }
@@ -195,7 +236,7 @@ typedef struct TextColumns {
         int name, description, age_low, age_high, type, materials, diagnoses;
 } TextColumns;
 
-static int check_age(QualityContext *q, const Compiled *c, const TextColumns *k, const Row *row, const char *text) {
+static int check_age(QualityContext *q, const Compiled *c, const TextColumns *k, const Row *row, const Text *text) {
         if (any_match(c, P_AGE_SUPPRESSION, text))
                 return 0;
         const char *child = first_match(c, P_PEDIATRIC, text), *grown = first_match(c, P_ADULT, text);
@@ -215,7 +256,7 @@ static int check_age(QualityContext *q, const Compiled *c, const TextColumns *k,
         return 0;
 }
 
-static int check_study(QualityContext *q, const Compiled *c, const TextColumns *k, const Row *row, const char *text) {
+static int check_study(QualityContext *q, const Compiled *c, const TextColumns *k, const Row *row, const Text *text) {
         const char *types = quality_cell(row, k->type);
         const char *suggest[3], *matched[3];
         size_t n = 0;
@@ -261,7 +302,7 @@ static bool only_derived_materials(const char *materials) {
         return count > 0;
 }
 
-static bool sentence_requires_material(const Compiled *c, const char *sentence, const char *materials) {
+static bool sentence_requires_material(const Compiled *c, const Text *sentence, const char *materials) {
         if (any_match(c, P_FFPE_NEGATIVE, sentence))
                 return false;
         bool storage = any_match(c, P_FFPE_STORAGE, sentence), slide = any_match(c, P_FFPE_SLIDE, sentence),
@@ -275,9 +316,10 @@ static bool sentence_requires_material(const Compiled *c, const char *sentence, 
         return true;
 }
 
-static int check_ffpe(QualityContext *q, const Compiled *c, const TextColumns *k, const Row *row, char *text) {
+static int check_ffpe(QualityContext *q, const Compiled *c, const TextColumns *k, const Row *row, char *text,
+                      const Text *whole) {
         const char *materials = quality_cell(row, k->materials);
-        if (quality_list_has(materials, "TISSUE_PARAFFIN_EMBEDDED") || !any_match(c, P_FFPE, text))
+        if (quality_list_has(materials, "TISSUE_PARAFFIN_EMBEDDED") || !any_match(c, P_FFPE, whole))
                 return 0;
         /* sentence by sentence: a sentence ends after '.', '!' or '?' followed by white space */
         const char *found = NULL;
@@ -290,8 +332,9 @@ static int check_ffpe(QualityContext *q, const Compiled *c, const TextColumns *k
                 char saved = *end ? end[1] : 0;
                 if (*end)
                         end[1] = 0;
-                const char *m = first_match(c, P_FFPE, s);
-                if (m && sentence_requires_material(c, s, materials))
+                const Text sentence = { .s = s, .gate = whole->gate };
+                const char *m = first_match(c, P_FFPE, &sentence);
+                if (m && sentence_requires_material(c, &sentence, materials))
                         found = m;
                 if (!*end)
                         break;
@@ -304,13 +347,14 @@ static int check_ffpe(QualityContext *q, const Compiled *c, const TextColumns *k
         return 0;
 }
 
-static int check_covid(QualityContext *q, const Compiled *c, const TextColumns *k, const Row *row, const char *text) {
+static int check_covid(QualityContext *q, const Compiled *c, const TextColumns *k, const Row *row, const Text *text) {
         const char *general = first_match(c, P_COVID_GENERAL, text), *lasting = first_match(c, P_COVID_LONG, text);
         if ((!general && !lasting) || any_match(c, P_COVID_NEGATIVE, text))
                 return 0;
         const char *diagnoses = quality_cell(row, k->diagnoses) ?: "";
+        const Text diagnosis_text = { .s = diagnoses };
         if (lasting) {
-                if (!any_match(c, P_COVID_LONG_DIAGNOSIS, diagnoses))
+                if (!any_match(c, P_COVID_LONG_DIAGNOSIS, &diagnosis_text))
                         QUALITY_REPORT(q, "TXT:CovidDiag", (size_t) q->collections, row, k->diagnoses,
                                        "the text suggests post-COVID ('%s') but no diagnosis is U09.9", lasting);
                 return 0;
@@ -318,10 +362,42 @@ static int check_covid(QualityContext *q, const Compiled *c, const TextColumns *
         bool acute = any_match(c, P_COVID_ACUTE, text);
         if ((any_match(c, P_COVID_VACCINATION, text) || any_match(c, P_COVID_CONTEXT, text)) && !acute)
                 return 0;
-        if (!any_match(c, P_COVID_ACUTE_DIAGNOSIS, diagnoses))
+        if (!any_match(c, P_COVID_ACUTE_DIAGNOSIS, &diagnosis_text))
                 QUALITY_REPORT(q, "TXT:CovidDiag", (size_t) q->collections, row, k->diagnoses,
                                "the text suggests COVID-19 ('%s') but no diagnosis is U07.1 or U07.2", general);
         return 0;
+}
+
+/* Line breaks in text (of len bytes) become spaces; lower (len + 1 bytes) gets its ASCII lower-case
+ * copy. Returns lower, NULL when the text has a byte outside ASCII. */
+static const char *prepare_text(char *text, size_t len, char *lower) {
+        bool ascii = true;
+        for (size_t j = 0; j < len; j++) {
+                unsigned char ch = (unsigned char) text[j];
+                if (ch == '\n' || ch == '\r')
+                        text[j] = ' ';
+                ascii = ascii && ch < 0x80;
+                lower[j] = (char) (ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : text[j]);
+        }
+        lower[len] = 0;
+        return ascii ? lower : NULL;
+}
+
+int quality_text_lists_matching(const char *s) {
+        _cleanup_free_ char *text = strdup(s), *lower = malloc(strlen(s) + 1);
+        if (!text || !lower)
+                return -ENOMEM;
+        Gate gate = { .lower = prepare_text(text, strlen(text), lower) };
+        Compiled c = {};
+        int r = compile(&c), n = 0;
+        for (size_t l = 0; r >= 0 && l < N_LISTS; l++) {
+                bool matches = regexec(&c.any[l], text, 0, NULL, 0) == 0;
+                if (matches && !may_match(&gate, l))
+                        r = -EINVAL;
+                n += matches;
+        }
+        compiled_done(&c);
+        return r < 0 ? r : n;
 }
 
 static int check_text(QualityContext *q) {
@@ -340,21 +416,33 @@ static int check_text(QualityContext *q) {
         Compiled c = {};
         int r = compile(&c);
         const DatasetTable *ct = &q->d->tables[t];
+        /* one buffer for all rows: the text ("name description", line breaks as spaces), then its
+         * lower-case copy */
+        _cleanup_free_ char *buffer = NULL;
+        size_t allocated = 0;
         for (size_t i = 0; r >= 0 && i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
                 if (quality_withdrawn(q, t, i))
                         continue;
-                _cleanup_free_ char *text = strdup_printf("%s %s", quality_cell(row, k.name) ?: "",
-                                                          quality_cell(row, k.description) ?: "");
-                if (!text) {
-                        r = -ENOMEM;
-                        break;
+                const char *name = quality_cell(row, k.name) ?: "", *description = quality_cell(row, k.description) ?: "";
+                size_t nn = strlen(name), nd = strlen(description), len = nn + 1 + nd;
+                if (2 * (len + 1) > allocated) {
+                        char *b = realloc(buffer, 2 * (len + 1));
+                        if (!b) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        buffer = b;
+                        allocated = 2 * (len + 1);
                 }
-                for (char *p = text; *p; p++)
-                        if (*p == '\n' || *p == '\r')
-                                *p = ' ';
-                if ((r = check_age(q, &c, &k, row, text)) < 0 || (r = check_study(q, &c, &k, row, text)) < 0 ||
-                    (r = check_covid(q, &c, &k, row, text)) < 0 || (r = check_ffpe(q, &c, &k, row, text)) < 0)
+                char *text = buffer, *lower = buffer + len + 1;
+                memcpy(text, name, nn);
+                text[nn] = ' ';
+                memcpy(text + nn + 1, description, nd + 1);
+                Gate gate = { .lower = prepare_text(text, len, lower) };
+                const Text whole = { .s = text, .gate = &gate };
+                if ((r = check_age(q, &c, &k, row, &whole)) < 0 || (r = check_study(q, &c, &k, row, &whole)) < 0 ||
+                    (r = check_covid(q, &c, &k, row, &whole)) < 0 || (r = check_ffpe(q, &c, &k, row, text, &whole)) < 0)
                         break;
         }
         compiled_done(&c);

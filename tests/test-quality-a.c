@@ -4,7 +4,7 @@
  * structured fields (TXT). Each check: data that trips it, data that does not. */
 #include "limits.h"
 #include "orphanet.h"
-#include "quality.h"
+#include "quality-internal.h"
 #include "test-pipeline.h"
 
 #define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
@@ -392,6 +392,41 @@ TEST(test_text_consistency) {
         pipeline_expect_in(covid, DESCRIPTION, "Serum of COVID-19 patients", "TXT:CovidDiag", false, NULL, NULL);
 }
 
+/* The pre-test (literals every match contains) lets each text through to the regular expressions
+ * that match it: a match of every alternative of every pattern, in other cases and mid-sentence. */
+TEST(test_text_pretest) {
+        static const char *const matches[] = {
+                "PEDIATRIC", "Paediatric", "children", "Child", "infant", "NEWBORN", "neonatal", "Adults", "elderly",
+                "Geriatric", "adults and pediatric", "Pediatric and adult", "adult and children", "children and adults",
+                "parents", "Pregnant", "mother", "father", "caretaker", "family", "young adults", "Adolescents",
+                "longitudinal", "follow-up", "Follow up", "followup", "repeated visits", "prospective", "case-control",
+                "case control", "cases and controls", "case and control", "FFPE", "paraffin",
+                "formalin-fixed paraffin-embedded", "Formalin fixed paraffin embedded", "ffpe blocks", "Paraffin block",
+                "paraffin-embedded", "paraffinov\xc3\xa9 bloky", "not available", "no FFPE", "without ffpe",
+                "without paraffin", "available via access procedure", "available through access procedure",
+                "contributing biobanks", "participating biobank", "available via the partner biobanks",
+                "available from national biobanks", "proxy for finding other biobanks", "whole slide", "WSI", "slides",
+                "sections", "stained", "staining", "IHC", "H&E", "isolated DNA", "RNA extracted from FFPE",
+                "FFPE derived DNA", "extraction of FFPE", "COVID-19", "covid19", "covid 19", "SARS-CoV-2", "sars cov 2",
+                "sarscov2", "coronavirus", "long covid", "Long-COVID", "post-covid", "ongoing COVID", "COVID-19 negative",
+                "covid19: negative", "not detected", "negative for SARS-CoV-2", "seronegative", "vaccine", "booster",
+                "immunisation", "immunization", "vaccinated", "pandemic", "lockdown", "questionnaire", "survey",
+                "school closures", "day care", "serology", "seroprevalence", "antibodies", "impact on",
+                "covid-19 patients", "recovered patient", "convalescent", "after COVID-19 infection", "covid19 cohort",
+                "hospitalised with covid", "hospitalized for covid",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(matches); i++) {
+                _cleanup_free_ char *text = strdup_printf("Tissue and data;\n%s, kept at -80 C.", matches[i]);
+                int n = quality_text_lists_matching(text);
+                if (n <= 0)
+                        fprintf(stderr, "'%s': %d\n", matches[i], n);
+                CHECK(n > 0);
+        }
+        CHECK_INT(quality_text_lists_matching("Tumour tissue from surgery"), 0);
+        /* outside ASCII the regular expressions decide alone */
+        CHECK(quality_text_lists_matching("Tissue of CHILDREN \xc3\xa9") > 0);
+}
+
 TEST(test_withdrawn_left_out) {
         expect_coll("        type: [Disease specific]\n", "", "CC:TypeMissing");
         expect_none("        type: [Disease specific]\n", "        withdrawn: true\n", "CC:TypeMissing");
@@ -408,4 +443,4 @@ TEST_MAIN(RUN(test_valid_master_is_clean); RUN(test_types_and_diagnoses); RUN(te
           RUN(test_rare_disease); RUN(test_orphanet); RUN(test_orphanet_refused); RUN(test_samples); RUN(test_imaging); RUN(test_size); RUN(test_ages);
           RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_fact_ages); RUN(test_partitioning);
           RUN(test_networks); RUN(test_text_consistency);
-          RUN(test_withdrawn_left_out))
+          RUN(test_text_pretest); RUN(test_withdrawn_left_out))
