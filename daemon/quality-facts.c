@@ -101,7 +101,7 @@ typedef struct Sheet {
 
 typedef struct FactsContext {
         QualityContext *q;
-        int f_collection, f_samples, f_donors, f_dims[N_DIMS];
+        int f_samples, f_donors, f_dims[N_DIMS];
         int size, donors, diagnoses, sex, materials, network, age_low, age_high, age_unit;
         Sheet *sheets;
         size_t *next; /* per fact: the next fact of the same collection, SIZE_MAX: last */
@@ -138,10 +138,9 @@ static int build_sheets(FactsContext *k) {
         }
         for (size_t i = 0; i < ft->n_rows; i++) {
                 const Row *fact = ft->rows[i];
-                const char *c = quality_cell(fact, k->f_collection);
-                size_t p;
+                size_t p = q->collection_of[i];
                 k->next[i] = SIZE_MAX;
-                if (!c || dataset_find_position(q->d, (size_t) q->collections, c, &p) < 0)
+                if (p == SIZE_MAX)
                         continue;
                 Sheet *s = &k->sheets[p];
                 k->next[i] = s->first;
@@ -546,7 +545,6 @@ static int run_facts(QualityContext *q, bool facts, bool partition) {
         int c = q->collections;
         FactsContext k = {
                 .q = q,
-                .f_collection = quality_column(q, q->facts, "collection"),
                 .f_samples = quality_column(q, q->facts, "number_of_samples"),
                 .f_donors = quality_column(q, q->facts, "number_of_donors"),
                 .size = quality_column(q, c, "size"),

@@ -21,6 +21,7 @@ typedef struct QualityContext {
         bool *withdrawn_collections; /* per collection (by position): quality_withdrawn() */
         size_t *biobank_of;          /* per collection: its biobank's position, SIZE_MAX: none */
         size_t *parent_of;           /* per collection: its parent collection's position, SIZE_MAX: none */
+        size_t *collection_of;       /* per fact (CollectionFacts row): its collection's position, SIZE_MAX: none */
 } QualityContext;
 
 struct QualityFamily {

@@ -58,20 +58,17 @@ static bool in_cohorts(const char *networks) {
 static int check_cohorts(QualityContext *q) {
         if (q->collections < 0 || q->biobanks < 0)
                 return 0;
-        int c = q->collections, network = quality_column(q, c, "network"), commercial = quality_column(q, c, "collaboration_commercial"),
+        int c = q->collections, network = quality_column(q, c, "network"),
+            commercial = quality_column(q, c, "collaboration_commercial"),
             bb_commercial = quality_column(q, q->biobanks, "collaboration_commercial"),
-            bb_network = quality_column(q, q->biobanks, "network"),
-            fact_collection = quality_column(q, q->facts, "collection");
+            bb_network = quality_column(q, q->biobanks, "network");
         const DatasetTable *ct = &q->d->tables[c], *bt = &q->d->tables[q->biobanks];
         _cleanup_free_ bool *has_facts = calloc_written(ct->n_rows ?: 1, sizeof(bool));
         if (!has_facts)
                 return -ENOMEM;
-        for (size_t i = 0; q->facts >= 0 && i < q->d->tables[q->facts].n_rows; i++) {
-                const char *of = quality_cell(q->d->tables[q->facts].rows[i], fact_collection);
-                size_t p;
-                if (of && dataset_find_position(q->d, (size_t) c, of, &p) == 0)
-                        has_facts[p] = true;
-        }
+        for (size_t i = 0; q->facts >= 0 && i < q->d->tables[q->facts].n_rows; i++)
+                if (q->collection_of[i] != SIZE_MAX)
+                        has_facts[q->collection_of[i]] = true;
         for (size_t i = 0; i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
                 if (!in_cohorts(quality_cell(row, network)) || quality_withdrawn(q, c, i))

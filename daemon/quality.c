@@ -181,6 +181,7 @@ static void context_done(QualityContext *q) {
         free(q->withdrawn_collections);
         free(q->biobank_of);
         free(q->parent_of);
+        free(q->collection_of);
 }
 
 static int context_prepare(QualityContext *q) {
@@ -192,6 +193,8 @@ static int context_prepare(QualityContext *q) {
                 q->withdrawn_column[t] = quality_column(q, (int) t, "withdrawn");
         if (q->collections < 0)
                 return 0;
+        if (q->facts >= 0 && !(q->collection_of = find_each(q, q->facts, "collection", q->collections)))
+                return -ENOMEM;
         q->biobank_of = find_each(q, q->collections, "biobank", q->biobanks);
         q->parent_of = find_each(q, q->collections, "parent_collection", q->collections);
         if (!q->biobank_of || !q->parent_of)
