@@ -41,6 +41,17 @@ bool quality_list_has(const char *cell, const char *item) {
 bool quality_parse_int(const char *s, long long *ret) {
         if (!s || !*s)
                 return false;
+        /* The usual cell, an optional '-' and up to 18 digits (no overflow), read here: strtoll's
+         * generality costs several times more. Anything else (spaces, '+', more digits) is strtoll's. */
+        const char *p = s + (*s == '-');
+        long long digits = 0;
+        size_t n = 0;
+        while (n < 18 && p[n] >= '0' && p[n] <= '9')
+                digits = digits * 10 + (p[n++] - '0');
+        if (n > 0 && !p[n]) {
+                *ret = *s == '-' ? -digits : digits;
+                return true;
+        }
         char *end = NULL;
         errno = 0;
         long long v = strtoll(s, &end, 10);

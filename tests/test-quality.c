@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 
-#include "quality.h"
+#include "quality-internal.h"
 #include "test-pipeline.h"
 
 #define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
@@ -63,4 +63,43 @@ TEST(test_kinds_counted_apart) {
         pipeline_done(&p);
 }
 
-TEST_MAIN(RUN(test_catalogue); RUN(test_existence); RUN(test_kinds_counted_apart))
+/* A whole number as strtoll reads it, the whole cell: the digits read directly and the rest alike. */
+TEST(test_parse_int) {
+        static const struct {
+                const char *s;
+                bool ok;
+                long long v;
+        } cases[] = {
+                { "0", true, 0 },
+                { "-0", true, 0 },
+                { "42", true, 42 },
+                { "-42", true, -42 },
+                { "007", true, 7 },
+                { "123456789012345678", true, 123456789012345678LL },
+                { "-123456789012345678", true, -123456789012345678LL },
+                { "1234567890123456789", true, 1234567890123456789LL },
+                { "9223372036854775807", true, 9223372036854775807LL },
+                { "-9223372036854775808", true, -9223372036854775807LL - 1 },
+                { "9223372036854775808", false, 0 },
+                { " 5", true, 5 },
+                { "+5", true, 5 },
+                { "5 ", false, 0 },
+                { "-", false, 0 },
+                { "--5", false, 0 },
+                { "1e3", false, 0 },
+                { "12.5", false, 0 },
+                { "", false, 0 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                long long v = -1;
+                bool ok = quality_parse_int(cases[i].s, &v);
+                if (ok != cases[i].ok || (ok && v != cases[i].v))
+                        fprintf(stderr, "'%s': %d %lld\n", cases[i].s, ok, v);
+                CHECK(ok == cases[i].ok);
+                CHECK(!ok ? v == -1 : v == cases[i].v);
+        }
+        long long v = -1;
+        CHECK(!quality_parse_int(NULL, &v) && v == -1);
+}
+
+TEST_MAIN(RUN(test_catalogue); RUN(test_existence); RUN(test_kinds_counted_apart); RUN(test_parse_int))
