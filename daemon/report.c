@@ -21,7 +21,7 @@ static json_t *time_json(uint64_t usec) {
 static json_t *text_json(const char *s, size_t n) {
         size_t bad;
         if (utf8_is_valid(s, n, &bad))
-                return json_stringn(s, n);
+                return json_stringn_nocheck(s, n); /* checked just now */
         char *buf = malloc(n * 3 + 1);
         if (!buf)
                 return NULL;
@@ -218,20 +218,30 @@ static json_t *change_json(const RunReport *r, size_t i, void *userdata) {
         return change;
 }
 
+/* Sets key to value (taking it) in an object whose keys go in in sorted order, so that it dumps as
+ * with JSON_SORT_KEYS without the sorting (jansson keeps the order keys went in). */
+static bool set_sorted(json_t *o, const char *key, json_t *value) {
+        return json_object_set_new_nocheck(o, key, value) == 0;
+}
+
 static json_t *finding_json(const RunReport *r, size_t i, void *userdata) {
         const Finding *x = &r->findings->items[i];
-        json_t *finding = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "severity",
-                                    severity_to_string(x->severity), "code", string_or_null(x->code), "table",
-                                    string_or_null(x->table), "id", string_or_null(x->id), "column",
-                                    string_or_null(x->column), "file", string_or_null(x->file), "line",
-                                    x->file && x->line ? json_integer(x->line) : json_null(), "column_number",
-                                    x->file && x->column_no ? json_integer(x->column_no) : json_null(), "message",
-                                    string_or_null(x->message));
-        /* The quality policy's verdict, on the quality errors it concerns. */
-        if (finding && ((x->holds_back && json_object_set_new(finding, "holds_back", json_true()) < 0) ||
-                        (x->in_directory && json_object_set_new(finding, "in_directory", json_true()) < 0)))
-                finding = (json_decref(finding), NULL);
-        return finding;
+        json_t *o = json_object();
+        bool at = x->file != NULL;
+        /* The quality policy's verdict (holds_back, in_directory) only on the quality errors it
+         * concerns. */
+        if (o && set_sorted(o, "code", string_or_null(x->code)) && set_sorted(o, "column", string_or_null(x->column)) &&
+            set_sorted(o, "column_number", at && x->column_no ? json_integer(x->column_no) : json_null()) &&
+            set_sorted(o, "file", string_or_null(x->file)) &&
+            (!x->holds_back || set_sorted(o, "holds_back", json_true())) && set_sorted(o, "id", string_or_null(x->id)) &&
+            (!x->in_directory || set_sorted(o, "in_directory", json_true())) &&
+            set_sorted(o, "line", at && x->line ? json_integer(x->line) : json_null()) &&
+            set_sorted(o, "message", string_or_null(x->message)) &&
+            set_sorted(o, "severity", json_string_nocheck(severity_to_string(x->severity))) &&
+            set_sorted(o, "table", string_or_null(x->table)))
+                return o;
+        json_decref(o);
+        return NULL;
 }
 
 /* jansson's dump callback. */
@@ -252,7 +262,7 @@ static int dump_append_nested(const char *s, size_t n, void *userdata) {
  * the elements' trees never exist all at once (a big first sync lists thousands of rows). */
 typedef json_t *(*ElementJson)(const RunReport *r, size_t i, void *userdata);
 static int dump_list(const RunReport *r, size_t n, const bool *listed, ElementJson element, void *userdata,
-                     ByteBuffer *out) {
+                     size_t flags, ByteBuffer *out) {
         bool first = true;
         for (size_t i = 0; i < n; i++) {
                 if (!listed[i])
@@ -262,7 +272,7 @@ static int dump_list(const RunReport *r, size_t n, const bool *listed, ElementJs
                         return -ENOMEM;
                 int k = dump_append(first ? "[\n    " : ",\n    ", 6, out);
                 if (k == 0)
-                        k = json_dump_callback(e, dump_append_nested, out, JSON_INDENT(2) | JSON_SORT_KEYS);
+                        k = json_dump_callback(e, dump_append_nested, out, JSON_INDENT(2) | flags);
                 json_decref(e);
                 if (k < 0)
                         return -ENOMEM;
@@ -275,11 +285,13 @@ static int dump_changes(const RunReport *r, const ReportListing *l, ByteBuffer *
         _cleanup_(held_back_index_done) HeldBackIndex h = {};
         if (held_back_index_build(&h, r->findings) < 0)
                 return -ENOMEM;
-        return dump_list(r, r->changes && r->local ? r->changes->n_changes : 0, l->changes, change_json, &h, out);
+        return dump_list(r, r->changes && r->local ? r->changes->n_changes : 0, l->changes, change_json, &h, JSON_SORT_KEYS,
+                         out);
 }
 
 static int dump_findings(const RunReport *r, const ReportListing *l, ByteBuffer *out) {
-        return dump_list(r, r->findings ? r->findings->n_items : 0, l->findings, finding_json, NULL, out);
+        return dump_list(r, r->findings ? r->findings->n_items : 0, l->findings, finding_json, NULL,
+                         0 /* its keys go in sorted */, out);
 }
 
 static json_t *tables_json(const RunReport *r) {

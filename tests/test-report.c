@@ -121,6 +121,8 @@ TEST(test_json) {
         add_quality_findings(&f, 3, 2, 1);
         ChangeSet cs = make_changes();
         RunReport r = make_report(d, &cs, &f);
+        f.items[5].holds_back = true;
+        f.items[6].in_directory = true;
 
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -138,6 +140,13 @@ TEST(test_json) {
         json_error_t error;
         json_t *j = json_loadb(text, size, 0, &error);
         CHECK(j);
+        /* Laid out as jansson lays out the whole document, keys sorted at every depth (the lists
+         * are written element by element, a finding's keys put in in order). */
+        _cleanup_free_ char *whole = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        _cleanup_free_ char *whole_line = whole ? strdup_printf("%s\n", whole) : NULL;
+        CHECK_STR(text, whole_line);
+        CHECK(json_is_true(json_object_get(json_array_get(json_object_get(j, "findings"), 5), "holds_back")));
+        CHECK(json_is_true(json_object_get(json_array_get(json_object_get(j, "findings"), 6), "in_directory")));
         CHECK_INT(int_at(j, "format_version"), REPORT_FORMAT_VERSION);
         CHECK_INT(int_at(j, "format_version"), 1);
         CHECK_STR(json_string_value(json_object_get(json_object_get(j, "program"), "name")), "bbmri-dirsync");
