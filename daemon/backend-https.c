@@ -664,7 +664,6 @@ static int https_push(Backend *b, const Model *model, const PushPlan *plan, Push
                 return 0;
         int r = b->config->push_method == PUSH_METHOD_ZIP ? push_zip(hb, model, plan, result, findings)
                                                            : push_csv(hb, model, plan, result, findings);
-        progress_end(b->progress, PROGRESS_REMOTE);
         if (r < 0 && !result->error)
                 result->error = strdup(strerror(-r));
         return r;

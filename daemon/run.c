@@ -1114,7 +1114,10 @@ int run_sync(Run *run) {
                 run->report.pushed = true;
                 PushResult *result = &run->push;
                 size_t first_finding = run->findings.n_items;
+                /* A backend that counts its requests makes steps of it. */
+                progress_begin(&run->progress, PROGRESS_REMOTE, "pushing to the Directory", 0);
                 r = run->backend->ops->push(run->backend, run->local.model, run->plan, result, &run->findings);
+                progress_end(&run->progress, PROGRESS_REMOTE);
                 run->report.n_requests = result->n_requests;
                 run->report.n_applied_upserts = result->n_applied_upserts;
                 run->report.n_applied_deletes = result->n_applied_deletes;

@@ -7,8 +7,8 @@ Directory: imports 0 of 1 (2 s)"), redrawn in place
 screen nor mixes with a log line; NO_COLOR and --color=never leave it on. None at all with stderr
 redirected to a file, with TERM=dumb, with -q, or when nothing takes 2 s. Against the Directory
 emulator with a latency fault on one staging table (on the lookup tables' ZIP: a spinner; on one
-lookup table of a server without the ZIP; on the ZIP import of a push); the runs go at once (under
-~6 s in all).
+lookup table of a server without the ZIP; on the ZIP import of a push, on the first request of a CSV
+push); the runs go at once (under ~7 s in all).
 
 Usage: progress-line.py PROGRAM EMULATOR SOURCE_ROOT
 """
@@ -34,9 +34,10 @@ PROGRESS = re.compile(r"waiting for the Directory: staging tables (\d+) of (\d+)
 SPINNER = re.compile(r"([|/\\-]) waiting for the Directory: lookup tables \((\d+) s\)")
 ONE_BY_ONE = re.compile(r"waiting for the Directory: lookup tables (\d+) of (\d+) \((\d+) s\)")
 PUSHING = re.compile(r"pushing to the Directory: imports (\d+) of (\d+) \((\d+) s\)")
+REQUESTS = re.compile(r"pushing to the Directory: requests (\d+) of (\d+) \((\d+) s\)")
 
 
-def write_config(folder, work, url, token_file, mode):
+def write_config(folder, work, url, token_file, mode, more=()):
     os.makedirs(folder)
     path = os.path.join(folder, "config.yaml")
     with open(path, "w") as f:
@@ -45,7 +46,7 @@ def write_config(folder, work, url, token_file, mode):
             f"mappings: [{root}/mappings/miabis-2.0.yaml, {root}/mappings/example-local.yaml]",
             f"model: {root}/mappings/directory-model.yaml",
             "directory:", f"  url: {url}", f"  token_file: {token_file}",
-            f"mode: {mode}", "state_dir: state", ""]))
+            f"mode: {mode}", "state_dir: state", *more, ""]))
     return path
 
 
@@ -137,11 +138,12 @@ def main():
                            ("lookups", ["--fault", f"latency:{SLOW_MS}@/DirectoryOntologies/api/zip"]),
                            ("one-by-one", ["--no-schema-zip",
                                            "--fault", f"latency:{SLOW_MS}@/DirectoryOntologies/api/csv/Countries"]),
-                           ("push", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/zip"])):
+                           ("push", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/zip"]),
+                           ("push-csv", ["--fault", f"latency:{SLOW_MS}@w1"])):
             folder = os.path.join(work, name + "-emulator")
             os.makedirs(folder)
             # The push changes its staging area: a copy of its own.
-            served = shutil.copytree(remote, os.path.join(folder, "remote")) if name == "push" else remote
+            served = shutil.copytree(remote, os.path.join(folder, "remote")) if name.startswith("push") else remote
             emulators[name] = start_emulator(emulator, folder, ["--root", served, "--token", f"{token}=editor"] + args)
         try:
             env = client_env()
@@ -156,12 +158,14 @@ def main():
                 "lookups": ("lookups", "diff", [], {}, True),
                 "one-by-one": ("one-by-one", "diff", [], {}, True),
                 "push": ("push", "sync", [], {}, True),
+                "push-csv": ("push-csv", "sync", [], {}, True),
             }
             results, threads = {}, []
             for name, (emu, command, extra, changes, pty) in runs.items():
                 url = f"http://127.0.0.1:{emulators[emu][1]}"
                 config = write_config(os.path.join(work, name), work, url, token_file,
-                                      "push" if command == "sync" else "report")
+                                      "push" if command == "sync" else "report",
+                                      ["push: {method: csv}"] if name == "push-csv" else [])
                 args = [program, "-c", config, "--log-target", "console"] + extra + [command]
                 results[name] = {}
                 target = (run_on_pty, (args, dict(env, **changes), results[name])) if pty else \
@@ -194,6 +198,10 @@ def main():
             drawn = check_terminal("push", results["push"], PUSHING, "sync BE:")
             check(drawn and all(t == "1" and d in ("0", "1") for d, t, _ in drawn) and any(d == "0" for d, _, _ in drawn),
                   f"push: it counts the imports sent of all ({sorted(set(drawn))[:3]})")
+
+            drawn = check_terminal("push-csv", results["push-csv"], REQUESTS, "sync BE:")
+            check(drawn and all(int(t) >= 2 and int(d) < int(t) for d, t, _ in drawn),
+                  f"push-csv: it counts the requests acknowledged of all ({sorted(set(drawn))[:3]})")
 
             # A fast server: no phase takes 2 s, so nothing shows. It runs alone, after the others;
             # on a machine so loaded that the whole run takes 2 s it is run again (at most 3 times).
