@@ -99,7 +99,13 @@ bool utf8_is_valid(const char *str, size_t n, size_t *ret_offset) {
                 size_t len;
                 uint32_t cp;
                 if (c < 0x80) {
-                        i++;
+                        /* ASCII, nearly every byte of a file: eight at a time. */
+                        for (i++; i + 8 <= n; i += 8) {
+                                uint64_t w;
+                                memcpy(&w, s + i, 8);
+                                if (w & UINT64_C(0x8080808080808080))
+                                        break;
+                        }
                         continue;
                 } else if ((c & 0xE0) == 0xC0) {
                         len = 2;

@@ -65,6 +65,12 @@ TEST(test_errors) {
                 { "\"a\"b,c\n", "t.csv:1:4: error: unexpected character after a closing quote" },
                 { "ab\n\xff\n", "t.csv:2:1: error: invalid UTF-8 byte 0xff" },
                 { "a,b\rc\n", "t.csv:1:4: error: carriage return inside a field" },
+                /* Columns count characters in an unquoted field (é and € are one each), bytes in a
+                 * quoted one, and a line end inside quotes starts the count again. */
+                { "a,b\nx,caf\xc3\xa9 cr\xe2\x82\xac" "me\"\n", "t.csv:2:13: error: quote inside an unquoted field" },
+                { "a,b\n\"caf\xc3\xa9\",\"1\n234\"5\n", "t.csv:3:5: error: unexpected character after a closing quote" },
+                { "h\nabcdefghijklmnopqrstuvwxyz0123456789,x\"\n", "t.csv:2:39: error: quote inside an unquoted field" },
+                { "h\nabcdefghijklmnopqrstuvwxyz0123456789\xc3\n", "t.csv:2:37: error: invalid UTF-8 byte 0xc3" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Findings f;
