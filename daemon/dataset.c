@@ -15,7 +15,7 @@
 
 #define DATASET_POOL_BLOCK_BYTES (128u * 1024)
 #define DATASET_SHARED_MAX_BYTES 64u        /* longer values are never shared */
-#define DATASET_RECENT_VALUES 16384u        /* slots of the cache of recent values (128 KiB) */
+#define DATASET_RECENT_VALUES 16384u        /* slots of the cache of recent values (256 KiB) */
 
 typedef struct Pool {
         char *next;
@@ -23,10 +23,16 @@ typedef struct Pool {
 } Pool;
 
 /* The public Dataset is the first member, so a Dataset * from dataset_new() converts back. */
+/* A value of the cache of recent values, with what tells it from another without reading it. */
+typedef struct RecentValue {
+        const char *value;
+        uint32_t hash, length;
+} RecentValue;
+
 typedef struct DatasetPrivate {
         Dataset public;
         Pool pool;
-        const char **recent; /* DATASET_RECENT_VALUES */
+        RecentValue *recent; /* DATASET_RECENT_VALUES */
         bool no_cell_locations;
 } DatasetPrivate;
 
@@ -72,15 +78,13 @@ static const char *dataset_store(Dataset *d, const char *s, size_t n) {
         DatasetPrivate *p = private_of(d);
         if (n > DATASET_SHARED_MAX_BYTES)
                 return pool_strndup(d, s, n);
-        uint32_t h = 2166136261u;
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ (unsigned char) s[i]) * 16777619u;
-        const char **slot = &p->recent[(h ^ (h >> 15)) & (DATASET_RECENT_VALUES - 1)];
-        if (*slot && strncmp(*slot, s, n) == 0 && (*slot)[n] == 0)
-                return *slot;
+        uint64_t h = hash_bytes(s, n);
+        RecentValue *slot = &p->recent[h & (DATASET_RECENT_VALUES - 1)];
+        if (slot->value && slot->hash == (uint32_t) (h >> 32) && slot->length == n && memcmp(slot->value, s, n) == 0)
+                return slot->value;
         char *copy = pool_strndup(d, s, n);
         if (copy)
-                *slot = copy;
+                *slot = (RecentValue) { .value = copy, .hash = (uint32_t) (h >> 32), .length = (uint32_t) n };
         return copy;
 }
 
@@ -94,7 +98,7 @@ int dataset_new(const Model *model, Dataset **ret) {
         d = &p->public;
         arena_init(&d->arena);
         d->model = model;
-        p->recent = calloc(DATASET_RECENT_VALUES, sizeof(char *));
+        p->recent = calloc(DATASET_RECENT_VALUES, sizeof(RecentValue));
         if (!p->recent)
                 return -ENOMEM;
         d->tables = calloc(model->n_tables ?: 1, sizeof(DatasetTable));
@@ -134,15 +138,7 @@ static DatasetTable *dataset_table(const Dataset *d, size_t table) {
  * id's hash in its upper half and the row's position + 1 in its lower half (0: empty): a third of
  * the memory of a string map's slots, and the id itself is read only when the hashes agree. */
 static uint32_t id_hash(const char *s) {
-        uint32_t h = 2166136261u;
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * 16777619u;
-        /* FNV-1a's low bits mix poorly and the slot is taken from them: murmur3's finish. */
-        h ^= h >> 16;
-        h *= 0x85ebca6bu;
-        h ^= h >> 13;
-        h *= 0xc2b2ae35u;
-        return h ^ (h >> 16);
+        return (uint32_t) hash_bytes(s, strlen(s));
 }
 
 /* The slot holding id, or the empty slot where it would go. The index must not be empty. */
@@ -288,7 +284,7 @@ int dataset_absorb(Dataset *d, Dataset *from, DatasetDuplicateFunc duplicate, vo
          * that they stay valid whatever happens below. */
         arena_adopt(&d->arena, &from->arena);
         private_of(from)->pool = (Pool) {};
-        memset(private_of(from)->recent, 0, DATASET_RECENT_VALUES * sizeof(char *));
+        memset(private_of(from)->recent, 0, DATASET_RECENT_VALUES * sizeof(RecentValue));
         for (size_t t = 0; t < d->model->n_tables; t++) {
                 DatasetTable *src = &from->tables[t];
                 if (src->n_rows == 0)

@@ -156,6 +156,12 @@ TEST(test_cells_lists_clearing) {
         CHECK_INT(dataset_add_row(d, t, "bbmri-eric:ID:BE_UZA:collection:two", NULL, &row2), 0);
         CHECK_INT(dataset_set(d, row2, t, name, "Oncology", NULL), 0);
         CHECK_INT(dataset_set(d, row, t, name, "Oncology", NULL), 0);
+        CHECK(row->cells[name] == row2->cells[name]); /* shared: seen lately */
+        size_t acronym = col(m, t, "acronym");
+        CHECK_INT(dataset_set(d, row, t, acronym, "Onco", NULL), 0); /* a prefix is another value */
+        CHECK_STR(row->cells[acronym], "Onco");
+        CHECK_INT(dataset_set(d, row2, t, acronym, "Oncology\x1f", NULL), 0);
+        CHECK_STR(row2->cells[acronym], "Oncology\x1f");
         CHECK_INT(dataset_set(d, row, t, name, "Cardio", NULL), 0);
         CHECK_STR(row2->cells[name], "Oncology");
         CHECK_STR(row->cells[name], "Cardio");

@@ -54,6 +54,31 @@ TEST(test_strmap_caseless) {
         CHECK_STR(key, "Serum");
 }
 
+/* Every byte counts, the tail after the last eight too, and so does the length (a NUL is a byte). */
+TEST(test_hash_bytes) {
+        char a[40] = "bbmri-eric:factID:BE_f123456789012", b[40];
+        size_t n = strlen(a);
+        memcpy(b, a, sizeof b);
+        CHECK(hash_bytes(a, n) == hash_bytes(b, n));
+        size_t same = 0;
+        for (size_t i = 0; i < n; i++) {
+                b[i] ^= 1;
+                same += hash_bytes(a, n) == hash_bytes(b, n);
+                b[i] ^= 1;
+        }
+        CHECK_INT(same, 0);
+        CHECK(hash_bytes(a, n) != hash_bytes(a, n - 1));
+        CHECK(hash_bytes("", 0) != hash_bytes("\0", 1));
+        /* Ids that differ in their last digit land in different slots of a small table. */
+        uint64_t seen = 0;
+        for (int i = 0; i < 10; i++) {
+                char id[32];
+                snprintf(id, sizeof id, "bbmri-eric:ID:BE_bb%d", i);
+                seen |= UINT64_C(1) << (hash_bytes(id, strlen(id)) & 63);
+        }
+        CHECK(__builtin_popcountll(seen) >= 7);
+}
+
 TEST(test_arena) {
         Arena a;
         arena_init(&a);
@@ -219,5 +244,5 @@ TEST(test_utf8_nfc) {
         CHECK_INT(utf8_nfc("\xed\xa0\x80", &nfc), -EINVAL); /* a surrogate is no UTF-8 */
 }
 
-TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_strmap_caseless); RUN(test_arena); RUN(test_timespan); RUN(test_size);
+TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_strmap_caseless); RUN(test_hash_bytes); RUN(test_arena); RUN(test_timespan); RUN(test_size);
           RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer); RUN(test_temporary_names))
