@@ -169,7 +169,105 @@ static const char *id_node(const char *id, char *buf, size_t size) {
 
 /* ---- model rules ---- */
 
-static int check_id(Validator *vd, size_t table, Row *row) {
+/* The model's id patterns have one of two fixed forms (mappings/directory-model.yaml), P and S
+ * literals of letters, digits, ':', '_' and '-' (S starting with ':'):
+ *   ^P[A-Za-z0-9_]+_[-A-Za-z0-9_:]+$                       most tables
+ *   ^P[-A-Za-z0-9_]+_[-A-Za-z0-9_]+S[-A-Za-z0-9_:]+$       Collections
+ * For those a character test says exactly what regexec() says (the program keeps the C locale:
+ * ranges are bytes), at a twentieth of the cost, once per row; any other pattern goes to regexec(). */
+typedef enum IdShape {
+        ID_SHAPE_REGEX,
+        ID_SHAPE_LOCAL,  /* P, then local part and node part */
+        ID_SHAPE_NESTED, /* P, then a parent's local part, S, then the row's own part */
+} IdShape;
+
+typedef struct IdForm {
+        IdShape shape;
+        const char *prefix, *infix;
+        size_t prefix_len, infix_len;
+} IdForm;
+
+static bool is_ascii_alnum(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool in_local_class(char c) { /* [A-Za-z0-9_] */
+        return is_ascii_alnum(c) || c == '_';
+}
+
+static bool in_segment_class(char c) { /* [-A-Za-z0-9_] */
+        return in_local_class(c) || c == '-';
+}
+
+static bool in_rest_class(char c) { /* [-A-Za-z0-9_:] */
+        return in_segment_class(c) || c == ':';
+}
+
+static size_t literal_span(const char *s) {
+        size_t n = 0;
+        while (in_rest_class(s[n]))
+                n++;
+        return n;
+}
+
+static IdForm id_form(const char *pattern) {
+        static const char local_tail[] = "[A-Za-z0-9_]+_[-A-Za-z0-9_:]+$";
+        static const char nested_head[] = "[-A-Za-z0-9_]+_[-A-Za-z0-9_]+";
+        static const char nested_tail[] = "[-A-Za-z0-9_:]+$";
+        IdForm regex = { .shape = ID_SHAPE_REGEX };
+        if (!pattern || pattern[0] != '^')
+                return regex;
+        const char *prefix = pattern + 1;
+        size_t n = literal_span(prefix);
+        if (streq(prefix + n, local_tail))
+                return (IdForm) { .shape = ID_SHAPE_LOCAL, .prefix = prefix, .prefix_len = n };
+        const char *infix = startswith(prefix + n, nested_head);
+        size_t m = infix ? literal_span(infix) : 0;
+        if (m == 0 || infix[0] != ':' || !streq(infix + m, nested_tail))
+                return regex;
+        return (IdForm) { .shape = ID_SHAPE_NESTED, .prefix = prefix, .prefix_len = n, .infix = infix, .infix_len = m };
+}
+
+/* s[0..n) is A_B with A, B non-empty, A of in_a, B of in_b (in_a a subset of in_b, both with '_'). */
+static bool split_at_underscore(const char *s, size_t n, bool (*in_a)(char), bool (*in_b)(char)) {
+        for (size_t i = 0; i < n; i++)
+                if (!in_b(s[i]))
+                        return false;
+        /* The first '_' after A's first character, within A's class, leaves B the most. */
+        for (size_t k = 1; k + 1 < n && in_a(s[k]); k++)
+                if (s[k] == '_')
+                        return in_a(s[0]);
+        return false;
+}
+
+static bool id_matches(const ModelTable *t, const IdForm *form, const char *id) {
+        if (form->shape == ID_SHAPE_REGEX)
+                return regexec(&t->id_regex, id, 0, NULL, 0) == 0;
+        if (strncmp(id, form->prefix, form->prefix_len) != 0)
+                return false;
+        const char *rest = id + form->prefix_len;
+        if (form->shape == ID_SHAPE_LOCAL)
+                return split_at_underscore(rest, strlen(rest), in_local_class, in_rest_class);
+        /* The parent's part has no ':', so it ends at the first one, where S must follow. */
+        size_t j = strcspn(rest, ":");
+        if (!split_at_underscore(rest, j, in_segment_class, in_segment_class) ||
+            strncmp(rest + j, form->infix, form->infix_len) != 0)
+                return false;
+        const char *own = rest + j + form->infix_len;
+        if (!*own)
+                return false;
+        for (; *own; own++)
+                if (!in_rest_class(*own))
+                        return false;
+        return true;
+}
+
+bool validate_id_matches(const ModelTable *t, const char *id) {
+        IdForm form = id_form(t->id_pattern);
+        return id_matches(t, &form, id);
+}
+
+static int check_id(Validator *vd, size_t table, const IdForm *form, Row *row) {
         const ModelTable *t = &vd->d->model->tables[table];
         int idc = (int) t->id_column;
         /* BBMRI-ERIC's ValidateIDs checks of characters and empty segments are server rules here: an
@@ -191,7 +289,7 @@ static int check_id(Validator *vd, size_t table, Row *row) {
                 snprintf(code, sizeof code, "VID:%sEmptySeg", kind ?: "");
                 REPORT(vd, SEVERITY_ERROR, kind ? code : "IdEmptySeg", table, row, idc, "id '%s' has an empty segment '::'", row->id);
         }
-        if (regexec(&t->id_regex, row->id, 0, NULL, 0) != 0)
+        if (!id_matches(t, form, row->id))
                 REPORT(vd, SEVERITY_ERROR, "id-pattern", table, row, idc, "%s (id '%s')", t->id_message ?: "invalid id",
                        row->id);
         char buf[16];
@@ -299,9 +397,10 @@ static int check_model_rules(Validator *vd, size_t table) {
         _cleanup_free_ const char **good = calloc(t->n_columns * VALIDATE_GOOD_CACHE, sizeof(char *));
         if (!good)
                 return -ENOMEM;
+        IdForm form = id_form(t->id_pattern);
         for (size_t i = 0; i < dt->n_rows; i++) {
                 Row *row = dt->rows[i];
-                int r = check_id(vd, table, row);
+                int r = check_id(vd, table, &form, row);
                 if (r < 0)
                         return r;
                 for (size_t c = 0; c < t->n_columns; c++) {

@@ -24,3 +24,7 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
 /* The blocking walk again, after more rows got ROW_HAS_ERROR: ROW_BLOCKED only grows, and what
  * the first walk reported (dangling references, cycles) is not reported again. */
 int validate_propagate_blocking(Dataset *d);
+
+/* Whether id matches the table's id_pattern: what regexec() on its id_regex says, found with a
+ * character test when the pattern has one of the model's fixed forms. */
+bool validate_id_matches(const ModelTable *t, const char *id);

@@ -280,4 +280,46 @@ TEST(test_lookup_tables) {
         pipeline_done(&p);
 }
 
-TEST_MAIN(RUN(test_valid_master); RUN(test_lookup_tables); RUN(test_rules); RUN(test_blocking); RUN(test_many_references))
+/* The character test of an id against the model's patterns says what regexec() says, on ids
+ * next to every edge of the two forms (and on a pattern of neither form, which is regexec()'s). */
+TEST(test_id_patterns) {
+        Findings f;
+        findings_init(&f);
+        _cleanup_(model_freep) Model *m = NULL;
+        CHECK_INT(model_load(SOURCE_ROOT "/mappings/directory-model.yaml", &m, &f), 0);
+        static const char *const tails[] = {
+                "BE_x", "BE_", "_x", "B_x", "BE__x", "BE_x:y", "BE_x:", "BE:x_y", "BE-x_y", "BE_x-y", "BE_-",
+                "B-E_x", "_", "", "BE_x:collection:c", "BE_x:collection:", "BE_x:collection:c:d",
+                "BE_x_y:collection:c-d_e", "BE_:collection:c", "_x:collection:c", "B_x:collectionc",
+                "BE_x::collection:c", "BE_x:collection::", "BE x", "BE_x\xc3\xa9", "BE_x:Collection:c",
+        };
+        size_t checked = 0, matched = 0;
+        for (size_t t = 0; m && t < m->n_tables; t++) {
+                const ModelTable *mt = &m->tables[t];
+                const char *open = strchr(mt->id_pattern, '[');
+                CHECK(open != NULL);
+                for (size_t i = 0; open && i < ELEMENTSOF(tails); i++)
+                        for (int cut = 0; cut < 2; cut++) {
+                                /* The table's own prefix, and one a character short. */
+                                _cleanup_free_ char *id = strdup_printf(
+                                        "%.*s%s", (int) (open - mt->id_pattern - 1 - cut), mt->id_pattern + 1, tails[i]);
+                                bool want = regexec(&mt->id_regex, id, 0, NULL, 0) == 0;
+                                if (validate_id_matches(mt, id) != want)
+                                        fprintf(stderr, "%s: '%s' should %smatch\n", mt->name, id, want ? "" : "not ");
+                                CHECK(validate_id_matches(mt, id) == want);
+                                checked++;
+                                matched += want;
+                        }
+        }
+        CHECK(checked > 300);
+        CHECK(matched > 20);
+        /* Another form: regexec() decides. */
+        ModelTable other = { .id_pattern = (char *) "^x(a|b)+$" };
+        CHECK_INT(regcomp(&other.id_regex, other.id_pattern, REG_EXTENDED | REG_NOSUB), 0);
+        CHECK(validate_id_matches(&other, "xab"));
+        CHECK(!validate_id_matches(&other, "xc"));
+        regfree(&other.id_regex);
+        findings_done(&f);
+}
+
+TEST_MAIN(RUN(test_id_patterns); RUN(test_valid_master); RUN(test_lookup_tables); RUN(test_rules); RUN(test_blocking); RUN(test_many_references))
