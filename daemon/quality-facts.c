@@ -108,6 +108,8 @@ typedef struct FactsContext {
         /* per collection: its first direct sub-collection and its next sibling (SIZE_MAX: none);
          * withdrawn ones are left out */
         size_t *first_child, *next_sibling;
+        struct FactAge *ages; /* scratch: per fact of the sheet checked, its age bounds */
+        size_t ages_allocated;
 } FactsContext;
 
 static bool is_star(const char *cell) {
@@ -337,8 +339,10 @@ static AgeBounds age_bounds(const char *range) {
         AgeBounds b = {};
         if (!range || streq(range, "*") || streq(range, "Unknown") || streq(range, "Undefined"))
                 return b;
+        /* the first letter rules most labels out */
         for (size_t i = 0; i < ELEMENTSOF(age_labels); i++)
-                if (strcaseeq(range, age_labels[i].label))
+                if (tolower((unsigned char) range[0]) == tolower((unsigned char) age_labels[i].label[0]) &&
+                    strcaseeq(range, age_labels[i].label))
                         return (AgeBounds) { true, true, age_labels[i].low, age_labels[i].high, age_labels[i].unit };
         const char *unit = age_unit_in(range) ?: "YEAR";
         for (const char *p = range; *p; p++) {
@@ -379,25 +383,42 @@ static long long fact_support(const FactsContext *k, const Row *fact) {
         return support;
 }
 
+/* A fact row's age bounds, and its support where the bounds are a label's. */
+typedef struct FactAge {
+        AgeBounds bounds;
+        long long support;
+} FactAge;
+
 static int check_fact_ages(FactsContext *k, const Row *row, const Sheet *s) {
         QualityContext *q = k->q;
         const DatasetTable *ft = &q->d->tables[q->facts];
         const char *unit = quality_cell(row, k->age_unit);
         if (!unit)
                 return 0;
+        if (s->n_facts > k->ages_allocated) {
+                FactAge *a = reallocarray(k->ages, s->n_facts, sizeof(FactAge));
+                if (!a)
+                        return -ENOMEM;
+                k->ages = a;
+                k->ages_allocated = s->n_facts;
+        }
+        FactAge *ages = k->ages;
         bool high_support = false;
-        for (size_t i = s->first; i != SIZE_MAX; i = k->next[i]) {
+        size_t n = 0;
+        for (size_t i = s->first; i != SIZE_MAX; i = k->next[i], n++) {
                 AgeBounds b = age_bounds(quality_cell(ft->rows[i], k->f_dims[DIM_AGE]));
-                high_support |= b.known && b.label && fact_support(k, ft->rows[i]) >= AGE_LABEL_HIGH_SUPPORT;
+                long long support = b.known && b.label ? fact_support(k, ft->rows[i]) : -1;
+                ages[n] = (FactAge) { b, support };
+                high_support |= b.known && b.label && support >= AGE_LABEL_HIGH_SUPPORT;
         }
         long long low = 0, high = 0;
         bool any = false, has_low = false, open = false, has_high = false;
         const char *derived_unit = NULL;
-        for (size_t i = s->first; i != SIZE_MAX; i = k->next[i]) {
-                AgeBounds b = age_bounds(quality_cell(ft->rows[i], k->f_dims[DIM_AGE]));
+        for (size_t j = 0; j < n; j++) {
+                AgeBounds b = ages[j].bounds;
                 if (!b.known)
                         continue;
-                if (b.label && high_support && fact_support(k, ft->rows[i]) == 0)
+                if (b.label && high_support && ages[j].support == 0)
                         continue; /* a label row without support among well-supported ones */
                 if (derived_unit && !streq(derived_unit, b.unit))
                         return 0; /* mixed units: nothing can be derived */
@@ -589,6 +610,7 @@ static int run_facts(QualityContext *q, bool facts, bool partition) {
         free(k.next);
         free(k.first_child);
         free(k.next_sibling);
+        free(k.ages);
         return r;
 }
 
