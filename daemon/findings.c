@@ -51,6 +51,19 @@ static int strdup_opt(const char *s, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Whether f, holding n_items, keeps one more finding, else counts it as dropped. Past the limit,
+ * only what holds a row back is kept: errors and quality errors of a row, which the quality policy
+ * tells apart by row and check (a dropped one would let its row through). */
+static bool keeps(Findings *f, size_t n_items, Severity severity, const char *table, const char *id) {
+        bool holds_rows = (severity == SEVERITY_ERROR || severity == SEVERITY_QUALITY_ERROR) && table && id;
+        if (n_items < LIMIT_FINDINGS || (holds_rows && n_items < LIMIT_FINDINGS_ACTED_ON))
+                return true;
+        f->n_dropped++;
+        if (holds_rows && severity == SEVERITY_QUALITY_ERROR)
+                f->n_dropped_quality_errors++;
+        return false;
+}
+
 int findings_addv(Findings *f, Severity severity, const char *code, const char *table, const char *id,
                   const char *column, const Location *loc, const char *fmt, va_list ap) {
         switch (severity) {
@@ -75,16 +88,8 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
         case _SEVERITY_MAX:
                 return -EINVAL;
         }
-        /* Past the limit, only what holds a row back is kept: errors and quality errors of a row,
-         * which the quality policy tells apart by row and check (a dropped one would let its row
-         * through). */
-        bool holds_rows = (severity == SEVERITY_ERROR || severity == SEVERITY_QUALITY_ERROR) && table && id;
-        if (f->n_items >= LIMIT_FINDINGS && (!holds_rows || f->n_items >= LIMIT_FINDINGS_ACTED_ON)) {
-                f->n_dropped++;
-                if (holds_rows && severity == SEVERITY_QUALITY_ERROR)
-                        f->n_dropped_quality_errors++;
+        if (!keeps(f, f->n_items, severity, table, id))
                 return 0;
-        }
         if (f->n_items == f->allocated) {
                 size_t n = f->allocated ? f->allocated * 2 : 16;
                 Finding *items = realloc(f->items, n * sizeof(Finding));
@@ -126,6 +131,33 @@ int findings_error_at(Findings *f, const char *code, const Location *loc, const 
         int r = findings_addv(f, SEVERITY_ERROR, code, NULL, NULL, NULL, loc, fmt, ap);
         va_end(ap);
         return r;
+}
+
+int findings_move_within_limits(Findings *dst, Findings *src) {
+        size_t n_dropped = src->n_dropped, n_dropped_quality_errors = src->n_dropped_quality_errors;
+        Findings kept = {};
+        if (src->n_items > 0 && !(kept.items = malloc(src->n_items * sizeof(Finding))))
+                return -ENOMEM;
+        kept.allocated = src->n_items;
+        /* dst's drop counts grow here; its other counts grow by src's as findings_move() adds them */
+        for (size_t i = 0; i < src->n_items; i++) {
+                Finding *x = &src->items[i];
+                if (keeps(dst, dst->n_items + kept.n_items, x->severity, x->table, x->id))
+                        kept.items[kept.n_items++] = *x;
+                else
+                        finding_done(x);
+        }
+        kept.n_errors = src->n_errors;
+        kept.n_warnings = src->n_warnings;
+        kept.n_infos = src->n_infos;
+        kept.n_quality_errors = src->n_quality_errors;
+        kept.n_quality_warnings = src->n_quality_warnings;
+        kept.n_quality_infos = src->n_quality_infos;
+        kept.n_dropped = n_dropped;
+        kept.n_dropped_quality_errors = n_dropped_quality_errors;
+        free(src->items);
+        *src = (Findings) {};
+        return findings_move(dst, &kept);
 }
 
 int findings_move(Findings *dst, Findings *src) {

@@ -74,6 +74,10 @@ int findings_error_at(Findings *f, const char *code, const Location *loc, const 
 
 /* Moves all findings of src to the end of dst (src is left empty). */
 int findings_move(Findings *dst, Findings *src);
+/* The same, keeping of src's findings (in order) what dst would have kept had they been added to it
+ * (LIMIT_FINDINGS, LIMIT_FINDINGS_ACTED_ON), counting the rest: for findings gathered apart, on
+ * another thread, that belong after dst's. */
+int findings_move_within_limits(Findings *dst, Findings *src);
 
 /* Formats one finding as a single line for people:
  *   "file:line:col: error: message"                 (when it has a file position)

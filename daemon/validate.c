@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
+#include <pthread.h>
 
 #include "quality.h"
 #include "suggest.h"
@@ -654,6 +655,21 @@ static int propagate(Dataset *d, const char *node, ForeignRefs *foreign, Finding
 }
 
 
+typedef struct QualityWorker {
+        pthread_t thread;
+        const Dataset *d;
+        const Vocabularies *v;
+        const QualityOptions *options;
+        Findings findings;
+        int error;
+} QualityWorker;
+
+static void *quality_worker(void *userdata) {
+        QualityWorker *w = userdata;
+        w->error = quality_check_dataset(w->d, w->v, w->options, &w->findings);
+        return NULL;
+}
+
 int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityOptions *options, ForeignRefs *foreign,
                                Findings *findings) {
         const char *node = options->node;
@@ -668,6 +684,11 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
                 .collections = model_table_index(d->model, "Collections"),
                 .facts = model_table_index(d->model, "CollectionFacts"),
         };
+        /* The quality checks only read the rows (the rules mark them): on a second thread, their
+         * findings after the rules' ones as if in sequence. */
+        QualityWorker w = { .d = d, .v = v, .options = options };
+        findings_init(&w.findings);
+        bool apart = pthread_create(&w.thread, NULL, quality_worker, &w) == 0;
         int r = collect_misspelt(&vd);
         for (size_t t = 0; r >= 0 && t < d->model->n_tables; t++)
                 r = check_model_rules(&vd, t);
@@ -676,9 +697,16 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
         while (strmap_iterate(vd.misspelt, &i, NULL, &key))
                 free(key);
         strmap_free(vd.misspelt);
+        if (apart)
+                (void) pthread_join(w.thread, NULL);
+        else if (r >= 0)
+                w.error = quality_check_dataset(d, v, options, &w.findings);
+        if (r >= 0)
+                r = w.error;
+        if (r >= 0)
+                r = findings_move_within_limits(findings, &w.findings);
+        findings_done(&w.findings);
         if (r < 0)
-                return r;
-        if ((r = quality_check_dataset(d, v, options, findings)) < 0)
                 return r;
         return propagate(d, node, foreign, findings);
 }

@@ -348,6 +348,30 @@ TEST(test_findings_past_the_limit_keep_what_holds_rows) {
         findings_done(&f);
 }
 
+TEST(test_findings_gathered_apart_are_kept_as_in_sequence) {
+        /* Quality findings gathered on another thread join the rules' findings as if they had been
+         * added to them: the limit counts both. */
+        Findings dst, src;
+        findings_init(&dst);
+        findings_init(&src);
+        for (unsigned i = 0; i + 1 < LIMIT_FINDINGS; i++)
+                CHECK_INT(findings_add(&dst, SEVERITY_WARNING, "w", "Collections", "c", NULL, NULL, "rule"), 0);
+        CHECK_INT(findings_add(&src, SEVERITY_QUALITY_WARNING, "X:Warn", "Collections", "c", NULL, NULL, "kept"), 0);
+        CHECK_INT(findings_add(&src, SEVERITY_QUALITY_INFO, "X:Info", "Collections", "c", NULL, NULL, "dropped"), 0);
+        CHECK_INT(findings_add(&src, SEVERITY_QUALITY_ERROR, "X:Err", "Collections", "c", NULL, NULL, "holds"), 0);
+        CHECK_INT(findings_move_within_limits(&dst, &src), 0);
+        CHECK_INT(src.n_items, 0);
+        CHECK_INT(dst.n_items, LIMIT_FINDINGS + 1);
+        CHECK(dst.n_items == LIMIT_FINDINGS + 1 && streq(dst.items[LIMIT_FINDINGS - 1].message, "kept") &&
+              streq(dst.items[LIMIT_FINDINGS].message, "holds"));
+        CHECK_INT(dst.n_dropped, 1);
+        CHECK_INT(dst.n_quality_errors, 1);
+        CHECK_INT(dst.n_quality_infos, 1);
+        CHECK_INT(dst.n_quality_warnings, 1);
+        findings_done(&dst);
+        findings_done(&src);
+}
+
 TEST(test_policy_refuses_when_quality_errors_were_dropped) {
         /* A quality error of a changed row that was not kept: new and all cannot tell the rows
          * apart and refuse; none does not need them. */
@@ -383,4 +407,5 @@ TEST_MAIN(for (int pass = 0; pass < 2; pass++) {
         RUN(test_reasons_of_several_quality_errors);
 }
           RUN(test_findings_past_the_limit_keep_what_holds_rows);
+          RUN(test_findings_gathered_apart_are_kept_as_in_sequence);
           RUN(test_policy_refuses_when_quality_errors_were_dropped))
