@@ -7,6 +7,7 @@
 #include <ctype.h>
 
 #include "quality-families.h"
+#include "validate.h"
 
 static const QualityCheckInfo id_checks[] = {
         { "VID:BBExtPrefix", SEVERITY_QUALITY_ERROR, "Biobanks",
@@ -54,7 +55,7 @@ static bool id_has_error(const QualityContext *q, int table, const char *id) {
                 if (!isalnum((unsigned char) *p) && *p != ':' && *p != '_' && *p != '-')
                         return true;
         const ModelTable *t = &q->d->model->tables[table];
-        if (strstr(id, "::") || (t->id_pattern && regexec(&t->id_regex, id, 0, NULL, 0) != 0))
+        if (strstr(id, "::") || (t->id_pattern && !validate_id_matches(t, id)))
                 return true;
         const char *node = q->options ? q->options->node : NULL, *p = startswith(id, "bbmri-eric:");
         p = p ? strchr(p, ':') : NULL;
