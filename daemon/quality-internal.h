@@ -50,8 +50,23 @@ static inline const char *quality_cell(const Row *row, int column) {
 }
 /* Whether a list cell has item (exact). NULL cell: false. */
 bool quality_list_has(const char *cell, const char *item);
-/* A whole number, strictly parsed. */
-bool quality_parse_int(const char *s, long long *ret);
+/* A whole number, strictly parsed: the whole cell as strtoll reads it. */
+bool quality_parse_any_int(const char *s, long long *ret);
+static inline bool quality_parse_int(const char *s, long long *ret) {
+        /* The usual cell, up to 18 digits (no overflow), read here: the checks parse a million
+         * cells a run. A sign, spaces, more digits: quality_parse_any_int(). */
+        long long digits = 0;
+        size_t n = 0;
+        if (!s)
+                return false;
+        while (n < 18 && s[n] >= '0' && s[n] <= '9')
+                digits = digits * 10 + (s[n++] - '0');
+        if (n > 0 && !s[n]) {
+                *ret = digits;
+                return true;
+        }
+        return quality_parse_any_int(s, ret);
+}
 
 /* s in lower case (ASCII), each run of whitespace one space, none at the ends, in the arena ("" for
  * NULL): how BBMRI-ERIC's tool compares names, domains and addresses. NULL: out of memory. */

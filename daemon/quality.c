@@ -38,11 +38,11 @@ bool quality_list_has(const char *cell, const char *item) {
         return false;
 }
 
-bool quality_parse_int(const char *s, long long *ret) {
+bool quality_parse_any_int(const char *s, long long *ret) {
         if (!s || !*s)
                 return false;
-        /* The usual cell, an optional '-' and up to 18 digits (no overflow), read here: strtoll's
-         * generality costs several times more. Anything else (spaces, '+', more digits) is strtoll's. */
+        /* An optional '-' and up to 18 digits (no overflow) read here: strtoll's generality costs
+         * several times more. Anything else (spaces, '+', more digits) is strtoll's. */
         const char *p = s + (*s == '-');
         long long digits = 0;
         size_t n = 0;
