@@ -80,7 +80,9 @@ static int check_collection(QualityContext *q, const void *userdata, const Row *
         bool covid = false, control = false, range = false;
         while (dataset_list_next(&state, &it, &n)) {
                 char d[128];
-                snprintf(d, sizeof d, "%.*s", (int) n, it);
+                size_t len = n < sizeof d ? n : sizeof d - 1; /* what snprintf "%.*s" kept, without its cost */
+                memcpy(d, it, len);
+                d[len] = 0;
                 covid = covid || has_covid_diagnosis(d);
                 control = control || has_covid_control(d);
                 range = range || strchr(d, '-');
