@@ -96,20 +96,26 @@ static size_t count_words(const char *s) {
 }
 
 /* BBMRI-ERIC's ^-?\d+\.\d+$, and within the range (their pattern alone lets 151.5 pass) */
-static bool coordinate_is_valid(const char *s, double limit) {
+static bool coordinate_is_valid(const char *s, unsigned limit) {
         const char *p = s;
+        unsigned whole = 0; /* the integer part, counted up to limit + 1 */
         if (*p == '-')
                 p++;
         if (!isdigit((unsigned char) *p))
                 return false;
-        while (isdigit((unsigned char) *p))
-                p++;
+        for (; isdigit((unsigned char) *p); p++)
+                if (whole <= limit)
+                        whole = whole * 10 + (unsigned) (*p - '0');
         if (*p != '.' || !isdigit((unsigned char) p[1]))
                 return false;
         for (p++; *p; p++)
                 if (!isdigit((unsigned char) *p))
                         return false;
-        return fabs(strtod(s, NULL)) <= limit;
+        /* Below the limit or above it the integer part decides (strtod's rounding cannot cross an
+         * integer); at the limit a tiny fraction may round to it: strtod says. */
+        if (whole != limit)
+                return whole < limit;
+        return fabs(strtod(s, NULL)) <= (double) limit;
 }
 
 /* "unknown" as a word, any case */
@@ -158,11 +164,11 @@ static int check_table(QualityContext *q, int table, const FieldCodes *k) {
                 const char *la = quality_cell(row, lat), *lo = quality_cell(row, lon);
                 /* like theirs: the form is checked when both are given */
                 if (la && lo && !is_empty_like(la, false) && !is_empty_like(lo, false)) {
-                        if (!coordinate_is_valid(la, 90.0))
+                        if (!coordinate_is_valid(la, 90))
                                 QUALITY_REPORT(q, k->lat_invalid, (size_t) table, row, lat,
                                                "latitude '%s' must be decimal degrees with a decimal point, between -90 and 90",
                                                la);
-                        if (!coordinate_is_valid(lo, 180.0))
+                        if (!coordinate_is_valid(lo, 180))
                                 QUALITY_REPORT(q, k->lon_invalid, (size_t) table, row, lon,
                                                "longitude '%s' must be decimal degrees with a decimal point, between -180 and 180",
                                                lo);

@@ -130,6 +130,17 @@ TEST(test_coordinates) {
         expect("\"51.1557\"", "\"51,1557\"", "BG:BBLatInvalid", true, "Biobanks", BB);
         expect("\"51.1557\"", "\"151.5\"", "BG:BBLatInvalid", true, "Biobanks", BB);
         expect("\"51.1557\"", "\"51\"", "BG:BBLatInvalid", true, "Biobanks", BB);
+        /* the range's edges: the integer part decides, at the limit the value (as strtod reads it) */
+        expect("\"51.1557\"", "\"-90.0\"", "BG:BBLatInvalid", false, NULL, NULL);
+        expect("\"51.1557\"", "\"0090.000\"", "BG:BBLatInvalid", false, NULL, NULL);
+        expect("\"51.1557\"", "\"90.0000000000000000001\"", "BG:BBLatInvalid", false, NULL, NULL);
+        expect("\"51.1557\"", "\"90.001\"", "BG:BBLatInvalid", true, "Biobanks", BB);
+        expect("\"51.1557\"", "\"89.999\"", "BG:BBLatInvalid", false, NULL, NULL);
+        expect("\"51.1557\"", "\"91.0\"", "BG:BBLatInvalid", true, "Biobanks", BB);
+        expect("\"51.1557\"", "\"100000000000000000000.0\"", "BG:BBLatInvalid", true, "Biobanks", BB);
+        expect("\"4.4139\"", "\"-180.0\"", "BG:BBLonInvalid", false, NULL, NULL);
+        expect("\"4.4139\"", "\"180.5\"", "BG:BBLonInvalid", true, "Biobanks", BB);
+        expect("\"4.4139\"", "\"179.99\"", "BG:BBLonInvalid", false, NULL, NULL);
         expect(NULL, "", "BG:BBLatInvalid", false, NULL, NULL);
         expect("\"4.4139\"", "\"4.4139 E\"", "BG:BBLonInvalid", true, "Biobanks", BB);
         expect(NULL, "", "BG:BBLonInvalid", false, NULL, NULL);
