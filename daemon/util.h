@@ -171,9 +171,17 @@ static inline uint64_t hash_bytes(const void *p, size_t n) {
                 h ^= h >> 32;
         }
         if (i < n) {
-                uint64_t w = 0;
-                for (size_t k = 0; i + k < n; k++)
-                        w |= (uint64_t) s[i + k] << (8 * k);
+                /* The tail in one or two loads that may overlap bytes already taken. */
+                uint64_t w;
+                if (n >= 8)
+                        memcpy(&w, s + n - 8, 8);
+                else if (n >= 4) {
+                        uint32_t first, last;
+                        memcpy(&first, s, 4);
+                        memcpy(&last, s + n - 4, 4);
+                        w = (uint64_t) first << 32 | last;
+                } else
+                        w = (uint64_t) s[0] << 16 | (uint64_t) s[n / 2] << 8 | s[n - 1];
                 h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
                 h ^= h >> 32;
         }

@@ -68,6 +68,14 @@ TEST(test_hash_bytes) {
         }
         CHECK_INT(same, 0);
         CHECK(hash_bytes(a, n) != hash_bytes(a, n - 1));
+        /* Every length up to two words: each byte of the tail counts. */
+        for (size_t len = 1; len <= 16; len++)
+                for (size_t i = 0; i < len; i++) {
+                        b[i] ^= 0x40;
+                        same += hash_bytes(a, len) == hash_bytes(b, len);
+                        b[i] ^= 0x40;
+                }
+        CHECK_INT(same, 0);
         CHECK(hash_bytes("", 0) != hash_bytes("\0", 1));
         /* Ids that differ in their last digit land in different slots of a small table. */
         uint64_t seen = 0;
