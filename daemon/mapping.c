@@ -487,6 +487,7 @@ typedef struct FieldMemo {
         const char *name;       /* our copy of the text */
         size_t table;
         int column;
+        bool model_name;        /* given is the model's own name of the column: its text cannot change */
 } FieldMemo;
 
 /* Recent answers of mapping_lookup() by lookup table and value, which 400,000 fact rows repeat
@@ -651,14 +652,11 @@ static char *suggest_value(const Mapping *m, const Vocabularies *v, const char *
 
 /* mapping_lookup() through the run's memo. */
 static int lookup_memoized(Apply *a, const char *ontology, const char *value, const char **ret_id) {
-        uint32_t h = 2166136261u;
-        size_t n = 0;
-        for (; value[n] && n < APPLY_LOOKUP_MEMO_BYTES; n++)
-                h = (h ^ (unsigned char) value[n]) * 16777619u;
+        size_t n = strnlen(value, APPLY_LOOKUP_MEMO_BYTES);
         if (n >= APPLY_LOOKUP_MEMO_BYTES)
                 return mapping_lookup(a->m, a->v, ontology, value, ret_id);
-        h ^= (uint32_t) ((uintptr_t) ontology >> 4);
-        LookupMemo *memo = &a->lookup_memo[(h ^ (h >> 16)) & (APPLY_LOOKUP_MEMO - 1)];
+        uint64_t h = hash_bytes(value, n) ^ (uint64_t) (uintptr_t) ontology;
+        LookupMemo *memo = &a->lookup_memo[(h ^ (h >> 29)) & (APPLY_LOOKUP_MEMO - 1)];
         if (memo->ontology == ontology && streq(memo->value, value)) {
                 if (memo->result >= 0)
                         *ret_id = memo->id ?: value;
@@ -788,7 +786,7 @@ static const char *resolve_alias(const Mapping *m, const char *table, const char
 /* Column of a field (after aliases), cached per table: the same few names repeat on every row. */
 static int field_column(Apply *a, size_t table, const char *field) {
         FieldMemo *memo = &a->field_memo[((uintptr_t) field >> 3) & (APPLY_FIELD_MEMO - 1)];
-        if (memo->given == field && memo->table == table && streq(memo->name, field))
+        if (memo->given == field && memo->table == table && (memo->model_name || streq(memo->name, field)))
                 return memo->column;
         const char *key = NULL;
         int c;
@@ -803,7 +801,13 @@ static int field_column(Apply *a, size_t table, const char *field) {
                         key = NULL;
         }
         if (key)
-                *memo = (FieldMemo) { .given = field, .name = key, .table = table, .column = c };
+                *memo = (FieldMemo) {
+                        .given = field,
+                        .name = key,
+                        .table = table,
+                        .column = c,
+                        .model_name = c >= 0 && field == a->model->tables[table].columns[c].name,
+                };
         return c;
 }
 
