@@ -69,6 +69,15 @@ static int report(Validator *vd, Severity sev, const char *code, size_t table, R
 static bool parse_int(const char *s, long long *ret) {
         if (!s || !*s)
                 return false;
+        /* Up to 18 plain digits, nearly every count: read directly (what strtoll() gives them). */
+        long long digits = 0;
+        size_t n = 0;
+        while (n < 18 && s[n] >= '0' && s[n] <= '9')
+                digits = digits * 10 + (s[n++] - '0');
+        if (s[n] == 0) {
+                *ret = digits;
+                return true;
+        }
         char *end = NULL;
         errno = 0;
         long long v = strtoll(s, &end, 10);
@@ -399,15 +408,22 @@ static int check_model_rules(Validator *vd, size_t table) {
         if (!good)
                 return -ENOMEM;
         IdForm form = id_form(t->id_pattern);
+        /* The columns a row is checked in: the node's own, but the id. */
+        _cleanup_free_ size_t *checked = calloc(t->n_columns ?: 1, sizeof(size_t));
+        if (!checked)
+                return -ENOMEM;
+        size_t n_checked = 0;
+        for (size_t c = 0; c < t->n_columns; c++)
+                if (c != t->id_column && t->columns[c].node_owned)
+                        checked[n_checked++] = c;
         for (size_t i = 0; i < dt->n_rows; i++) {
                 Row *row = dt->rows[i];
                 int r = check_id(vd, table, &form, row);
                 if (r < 0)
                         return r;
-                for (size_t c = 0; c < t->n_columns; c++) {
+                for (size_t k = 0; k < n_checked; k++) {
+                        size_t c = checked[k];
                         const ModelColumn *column = &t->columns[c];
-                        if (c == t->id_column || !column->node_owned)
-                                continue;
                         const char *value = row->cells[c];
                         if (!value) {
                                 if (column->required && !is_misspelt(vd, t->name, row->id, column->name))
