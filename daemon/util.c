@@ -274,12 +274,23 @@ ArenaMark arena_mark(const Arena *a) {
 void arena_release(Arena *a, const ArenaMark *mark) {
         /* Chunks taken since the mark sit before it in the list (a big allocation's own chunk may
          * sit behind the newest one: such a chunk is kept until arena_done(), which is safe). */
+        ArenaChunk *kept = NULL;
         while (a->chunks && a->chunks != mark->chunk) {
                 ArenaChunk *c = a->chunks;
                 a->chunks = c->next;
+                /* Back to empty: one chunk stays, emptied, for what comes next (a reader that
+                 * marks, reads a row and releases it took and freed 256 KiB per row). */
+                if (!mark->chunk && !kept && c->size == ARENA_CHUNK_BYTES) {
+                        kept = c;
+                        continue;
+                }
                 free(c);
         }
-        if (a->chunks)
+        if (kept) {
+                kept->next = NULL;
+                kept->used = 0;
+                a->chunks = kept;
+        } else if (a->chunks)
                 a->chunks->used = mark->used;
         a->used_bytes = mark->used_bytes;
 }

@@ -101,6 +101,30 @@ TEST(test_arena) {
         CHECK_STR(t, "abc");
         CHECK_STR(s, "hello");
         arena_done(&a);
+
+        /* Released to a mark, the arena hands out the same memory again; released to empty it
+         * keeps its first chunk for the next row rather than freeing and taking one per row. */
+        arena_init(&a);
+        ArenaMark empty = arena_mark(&a);
+        char *first = arena_strdup(&a, "row 1");
+        CHECK(first != NULL);
+        CHECK(arena_alloc(&a, 300 * 1024) != NULL); /* a chunk of its own */
+        arena_release(&a, &empty);
+        CHECK_INT(a.used_bytes, 0);
+        ArenaMark again = arena_mark(&a);
+        CHECK(again.chunk != NULL); /* the first chunk was kept */
+        char *second = arena_strdup(&a, "row 2");
+        CHECK(second == first);
+        CHECK_STR(second, "row 2");
+        ArenaMark inside = arena_mark(&a);
+        char *third = arena_strdup(&a, "more");
+        arena_release(&a, &inside);
+        CHECK(arena_strdup(&a, "again") == third);
+        CHECK_STR(second, "row 2");
+        arena_release(&a, &again);
+        CHECK_INT(a.used_bytes, 0);
+        arena_done(&a);
+        CHECK(a.chunks == NULL);
 }
 
 TEST(test_timespan) {
