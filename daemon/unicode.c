@@ -5,10 +5,17 @@
 #include "util.h"
 
 int utf8_nfc(const char *s, char **ret) {
-        const unsigned char *p = (const unsigned char *) s;
-        while (*p && *p < 0x80)
-                p++;
-        if (!*p) {
+        /* ASCII is its own NFC: one look at eight bytes at a time (strlen() finds the end). */
+        size_t len = strlen(s), i = 0;
+        for (; i + 8 <= len; i += 8) {
+                uint64_t w;
+                memcpy(&w, s + i, 8);
+                if (w & UINT64_C(0x8080808080808080))
+                        break;
+        }
+        while (i < len && (unsigned char) s[i] < 0x80)
+                i++;
+        if (i == len) {
                 *ret = NULL;
                 return 0;
         }

@@ -273,6 +273,17 @@ TEST(test_utf8_nfc) {
         CHECK_STR(nfc, "Pati\xc3\xabnt-controle");
         free(nfc);
         nfc = NULL;
+        /* Past the first eight and sixteen bytes of ASCII, and in the last byte. */
+        CHECK_INT(utf8_nfc("Collection of tissue, Se\xcc\x81rum", &nfc), 1);
+        CHECK_STR(nfc, "Collection of tissue, S\xc3\xa9rum");
+        free(nfc);
+        nfc = NULL;
+        CHECK_INT(utf8_nfc("0123456789abcdef", &nfc), 0);
+        CHECK(nfc == NULL);
+        CHECK_INT(utf8_nfc("0123456789abcdefe\xcc\x81", &nfc), 1);
+        CHECK_STR(nfc, "0123456789abcdef\xc3\xa9");
+        free(nfc);
+        nfc = NULL;
         CHECK_INT(utf8_nfc("\xed\xa0\x80", &nfc), -EINVAL); /* a surrogate is no UTF-8 */
 }
 
