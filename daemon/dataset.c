@@ -74,7 +74,7 @@ const char *dataset_intern_file(Dataset *d, const char *file) {
 }
 
 /* Returns a pool copy of s[0..n) (s need not be NUL-terminated), shared when short and seen lately. */
-static const char *dataset_store(Dataset *d, const char *s, size_t n) {
+static inline const char *dataset_store(Dataset *d, const char *s, size_t n) {
         DatasetPrivate *p = private_of(d);
         if (n > DATASET_SHARED_MAX_BYTES)
                 return pool_strndup(d, s, n);
@@ -404,7 +404,7 @@ void dataset_keep_cell_locations(Dataset *d, bool keep) {
         private_of(d)->no_cell_locations = !keep;
 }
 
-static int set_location(Dataset *d, Row *row, size_t n_columns, size_t column, const Location *loc) {
+static inline int set_location(Dataset *d, Row *row, size_t n_columns, size_t column, const Location *loc) {
         if (private_of(d)->no_cell_locations)
                 return 0;
         bool known = loc && loc->file && loc->line > 0 && row->origin.file &&
@@ -424,7 +424,7 @@ static int set_location(Dataset *d, Row *row, size_t n_columns, size_t column, c
 }
 
 /* Stores an already-joined value (n bytes at value) in a cell. */
-static int set_cell(Dataset *d, Row *row, size_t table, size_t column, const char *value, size_t n, const Location *loc) {
+static inline int set_cell(Dataset *d, Row *row, size_t table, size_t column, const char *value, size_t n, const Location *loc) {
         DatasetTable *t = dataset_table(d, table);
         if (!t || !row || column >= t->model->n_columns)
                 return -EINVAL;
