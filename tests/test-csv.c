@@ -109,6 +109,68 @@ TEST(test_limits) {
         findings_done(&f);
 }
 
+/* Unquoted fields are scanned eight bytes at a time: every byte that ends or interrupts a run, at
+ * every offset in a word, near the end of the data and far from it. */
+TEST(test_word_scan) {
+        static const char letters[] = "abcdefghijklmnopqrstuvwxyz";
+        for (size_t k = 0; k < 20; k++) {
+                for (size_t tail = 0; tail < 12; tail += 11) {
+                        char prefix[32], suffix[32], in[128], out[256];
+                        memcpy(prefix, letters, k);
+                        prefix[k] = 0;
+                        memcpy(suffix, letters + 10, tail);
+                        suffix[tail] = 0;
+                        Findings f;
+                        findings_init(&f);
+                        Collected c;
+
+                        snprintf(in, sizeof in, "h\n%s,%s\n", prefix, suffix);
+                        snprintf(out, sizeof out, "1:h\n2:%s|%s\n", prefix, suffix);
+                        CHECK_INT(parse(in, &c, &f), 0);
+                        CHECK_STR(c.text, out);
+
+                        snprintf(in, sizeof in, "h\n%s\t%s", prefix, suffix);
+                        snprintf(out, sizeof out, "1:h\n2:%s\t%s\n", prefix, suffix);
+                        CHECK_INT(parse(in, &c, &f), 0);
+                        CHECK_STR(c.text, out);
+
+                        snprintf(in, sizeof in, "h\n%s\r\n%s\r\n", prefix, suffix);
+                        /* (an empty line carries no record) */
+                        snprintf(out, sizeof out, "1:h\n%s%s%s%s%s%s", k ? "2:" : "", prefix, k ? "\n" : "",
+                                 tail ? "3:" : "", suffix, tail ? "\n" : "");
+                        CHECK_INT(parse(in, &c, &f), 0);
+                        CHECK_STR(c.text, out);
+                        CHECK_INT(f.n_items, 0);
+
+                        /* One column for é, wherever its bytes fall in a word. */
+                        snprintf(in, sizeof in, "h\n%s\xc3\xa9%s\"\n", prefix, suffix);
+                        snprintf(out, sizeof out, "t.csv:2:%zu: error: quote inside", k + tail + 2);
+                        CHECK_INT(parse(in, &c, &f), -EBADMSG);
+                        _cleanup_free_ char *m = first(&f);
+                        CHECK_CONTAINS(m, out);
+                        findings_done(&f);
+
+                        findings_init(&f);
+                        snprintf(in, sizeof in, "h\n%s\rx%s\n", prefix, suffix);
+                        snprintf(out, sizeof out, "t.csv:2:%zu: error: carriage return", k + 1);
+                        CHECK_INT(parse(in, &c, &f), -EBADMSG);
+                        _cleanup_free_ char *m2 = first(&f);
+                        CHECK_CONTAINS(m2, out);
+                        findings_done(&f);
+
+                        findings_init(&f);
+                        int n = snprintf(in, sizeof in, "h\n%s#%s\n", prefix, suffix);
+                        in[2 + k] = 0;
+                        snprintf(out, sizeof out, "t.csv:2:%zu: error: NUL byte", k + 1);
+                        c = (Collected) {};
+                        CHECK_INT(csv_parse(in, (size_t) n, "t.csv", collect, &c, &f), -EBADMSG);
+                        _cleanup_free_ char *m3 = first(&f);
+                        CHECK_CONTAINS(m3, out);
+                        findings_done(&f);
+                }
+        }
+}
+
 static int stop_at_second(void *userdata, unsigned line, char **fields, size_t n) {
         return line == 2 ? -ECANCELED : 0;
 }
@@ -138,4 +200,4 @@ TEST(test_write) {
         free(buf);
 }
 
-TEST_MAIN(RUN(test_syntax); RUN(test_errors); RUN(test_limits); RUN(test_callback_stops); RUN(test_write))
+TEST_MAIN(RUN(test_syntax); RUN(test_errors); RUN(test_limits); RUN(test_word_scan); RUN(test_callback_stops); RUN(test_write))
