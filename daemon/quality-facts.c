@@ -463,6 +463,11 @@ static int check_sheet(FactsContext *k, const Row *row, const Sheet *s, ValueSet
         const DatasetTable *ft = &q->d->tables[q->facts];
         if (s->n_facts == 0 || (s->samples <= 0 && !s->donors_present))
                 return 0; /* BBMRI-ERIC's tool looks only at a populated fact sheet */
+        /* Its only errors are the DNA network's, found among the descriptors. */
+        if (quality_errors_only(q))
+                return quality_list_has(quality_cell(row, k->network), QUALITY_COHORTS_DNA_NETWORK) ?
+                               check_descriptors(k, row, s, sets) :
+                               0;
         long long star_samples = 0, star_donors = 0, size = 0, donors = 0;
         bool has_star_samples = s->all_star && fact_int(k, s->all_star, k->f_samples, &star_samples),
              has_star_donors = s->all_star && fact_int(k, s->all_star, k->f_donors, &star_donors),

@@ -43,6 +43,11 @@ int quality_report(QualityContext *q, const char *check_id, size_t table, const 
                         return _r;                              \
         } while (0)
 
+/* QualityOptions.errors_only: a family may leave out the work only lower levels need. */
+static inline bool quality_errors_only(const QualityContext *q) {
+        return q->options && q->options->errors_only;
+}
+
 /* Column index of name in table (-1 when the table or the column is absent). */
 int quality_column(const QualityContext *q, int table, const char *name);
 static inline const char *quality_cell(const Row *row, int column) {

@@ -79,7 +79,10 @@ int directory_quality_errors_collect(const Dataset *remote, const Vocabularies *
                 return -ENOMEM;
         Findings found;
         findings_init(&found);
-        int r = quality_check_dataset(remote, v, options, &found);
+        /* Only the rows' quality errors are looked up: the rest need not be found. */
+        QualityOptions errors_only = options ? *options : (QualityOptions) {};
+        errors_only.errors_only = true;
+        int r = quality_check_dataset(remote, v, &errors_only, &found);
         for (size_t i = 0; r >= 0 && i < found.n_items; i++) {
                 const Finding *f = &found.items[i];
                 int t = is_row_quality_error(f) ? model_table_index(model, f->table) : -1;
@@ -98,7 +101,7 @@ int directory_quality_errors_collect(const Dataset *remote, const Vocabularies *
 }
 
 /* Whether a changed row has a quality error: only then can the Directory's row have it already.
- * Most runs have none, and checking the Directory's rows costs as much as the master's. */
+ * Most runs have none, and checking the Directory's rows costs a good part of the master's. */
 static bool needs_remote_findings(const Policy *p, const Findings *findings) {
         for (size_t i = 0; i < findings->n_items; i++) {
                 const Finding *f = &findings->items[i];

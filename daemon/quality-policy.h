@@ -11,8 +11,8 @@
 #include "quality.h"
 
 /* The Directory's current quality errors of rows, as (table, row id, check id): what `new`
- * tolerates. Collecting them runs every check on the Directory's rows, as long as checking the
- * master, so a run may collect them on another thread while it reads the master (they depend only
+ * tolerates. Collecting them runs the checks on the Directory's rows (errors only: about a third of
+ * checking the master), so a run may collect them on another thread while it reads the master (they depend only
  * on remote, v and options, all read-only there). */
 typedef struct DirectoryQualityErrors DirectoryQualityErrors;
 int directory_quality_errors_collect(const Dataset *remote, const Vocabularies *v, const QualityOptions *options,

@@ -306,6 +306,8 @@ int quality_report(QualityContext *q, const char *check_id, size_t table, const 
                    const char *fmt, ...) {
         const QualityCheckInfo *info = family_check_info(q->family, check_id);
         assert(info); /* every id a family reports is in its table */
+        if (info->level != SEVERITY_QUALITY_ERROR && quality_errors_only(q))
+                return 0;
         const ModelTable *t = &q->d->model->tables[table];
         Location at = column >= 0 ? dataset_cell_location(row, (size_t) column) : row->origin;
         va_list ap;
@@ -314,6 +316,13 @@ int quality_report(QualityContext *q, const char *check_id, size_t table, const 
                               column >= 0 ? t->columns[column].name : NULL, at.file ? &at : NULL, fmt, ap);
         va_end(ap);
         return r;
+}
+
+static bool family_has_errors(const QualityFamily *family) {
+        for (size_t i = 0; i < family->n_checks; i++)
+                if (family->checks[i].level == SEVERITY_QUALITY_ERROR)
+                        return true;
+        return false;
 }
 
 int quality_check_dataset(const Dataset *d, const Vocabularies *v, const QualityOptions *options,
@@ -334,6 +343,8 @@ int quality_check_dataset(const Dataset *d, const Vocabularies *v, const Quality
         };
         int r = context_prepare(&q);
         for (size_t f = 0; r >= 0 && families[f]; f++) {
+                if (quality_errors_only(&q) && !family_has_errors(families[f]))
+                        continue;
                 q.family = families[f];
                 r = families[f]->run(&q);
         }

@@ -23,6 +23,9 @@ typedef struct QualityCheckInfo {
 typedef struct QualityOptions {
         const char *node;           /* node code, e.g. "BE"; NULL when unknown */
         const Orphanet *orphanet;   /* quality.orphanet_file, or NULL: the Orphanet checks are off */
+        /* Only quality errors are wanted (the policy's look at the Directory's rows): the checks
+         * of a lower level are not run, or their findings not added. */
+        bool errors_only;
 } QualityOptions;
 
 /* Runs every check over d, appending findings. Returns 0 or -ENOMEM. */

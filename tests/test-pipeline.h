@@ -126,6 +126,37 @@ static inline char *pipeline_variant_of(const char *base, const char *from, cons
         return strdup_printf("%.*s%s%s", (int) (at - base), base, to, at + strlen(from));
 }
 
+/* The checks run errors_only (the policy's run on the Directory's rows) find exactly the quality
+ * errors, in order, that the full run finds with the same options. */
+static inline void pipeline_check_errors_only(const Pipeline *p, const QualityOptions *options) {
+        if (!p->dataset)
+                return;
+        Findings all, errors;
+        findings_init(&all);
+        findings_init(&errors);
+        QualityOptions only = *options;
+        only.errors_only = true;
+        CHECK_INT(quality_check_dataset(p->dataset, p->vocab, options, &all), 0);
+        CHECK_INT(quality_check_dataset(p->dataset, p->vocab, &only, &errors), 0);
+        size_t k = 0;
+        for (size_t i = 0; i < all.n_items; i++) {
+                const Finding *a = &all.items[i];
+                if (a->severity != SEVERITY_QUALITY_ERROR)
+                        continue;
+                const Finding *b = k < errors.n_items ? &errors.items[k++] : NULL;
+                bool same = b && b->severity == a->severity && streq_ptr(b->code, a->code) &&
+                            streq_ptr(b->table, a->table) && streq_ptr(b->id, a->id) && streq_ptr(b->message, a->message);
+                if (!same)
+                        fprintf(stderr, "errors_only: %s on %s missing or out of order\n", a->code, a->id ?: "");
+                CHECK(same);
+        }
+        CHECK_INT(errors.n_items, k);
+        CHECK_INT(errors.n_quality_errors, all.n_quality_errors);
+        CHECK_INT(errors.n_quality_warnings + errors.n_quality_infos, 0);
+        findings_done(&all);
+        findings_done(&errors);
+}
+
 /* Runs base (NULL: fails) with `from` replaced by `to` and checks that check `code` fires on (table, id)
  * (with its catalogue level) or, with fires false, that it does not fire at all. For the one-test-trips-it,
  * one-test-does-not pairs of the quality checks. */
@@ -152,6 +183,7 @@ static inline void pipeline_expect_in(const char *base, const char *from, const 
         if (!p.dataset)
                 fprintf(stderr, "%s: the master was not read\n", code);
         CHECK(p.dataset != NULL);
+        pipeline_check_errors_only(&p, &(QualityOptions) { .node = "BE" });
         /* a quality check's finding has the level its catalogue gives it */
         const QualityCheckInfo *info = f && fires ? quality_check_info(code) : NULL;
         if (info)

@@ -91,6 +91,7 @@ static void expect_orpha(const Orphanet *o, const char *base, const char *from, 
         findings_init(&f);
         if (p.dataset)
                 CHECK_INT(quality_check_dataset(p.dataset, p.vocab, &(QualityOptions) { .node = "BE", .orphanet = o }, &f), 0);
+        pipeline_check_errors_only(&p, &(QualityOptions) { .node = "BE", .orphanet = o });
         const Finding *hit = NULL;
         for (size_t i = 0; i < f.n_items && !hit; i++)
                 if (streq_ptr(f.items[i].code, code) && streq_ptr(f.items[i].id, COLL))

@@ -33,6 +33,7 @@ static void expect_full(const char *from, const char *to, bool validate, const c
         pipeline_run(&p, text, validate);
         if (!validate && p.dataset)
                 CHECK_INT(quality_check_dataset(p.dataset, p.vocab, &(QualityOptions) {}, &p.findings), 0);
+        pipeline_check_errors_only(&p, &(QualityOptions) { .node = validate ? "BE" : NULL });
         const Finding *f = NULL;
         for (size_t i = 0; i < p.findings.n_items && !f; i++)
                 if (streq_ptr(p.findings.items[i].code, code) &&
