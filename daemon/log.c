@@ -384,21 +384,25 @@ static void log_finding_group(const Finding *first, size_t n, const char *base_d
 }
 
 void log_findings(const Findings *f, size_t from, const char *base_dir) {
-        size_t n = from < f->n_items ? f->n_items - from : 0;
+        size_t n = from < f->n_items ? f->n_items - from : 0, n_shown = 0;
         _cleanup_free_ size_t *order = NULL, *group = NULL;
-        /* One by one: with -v, in the journal (each entry is searchable), or when memory is short. */
+        /* One by one: with -v, in the journal (each entry is searchable), or when memory is short.
+         * Only the findings shown are sorted and grouped: a group is of one check and severity, and
+         * whether a finding is shown depends on its severity alone (with -q most are not). */
         if (n > LIMIT_FINDINGS_REPEATED && verbosity <= 0 && target != LOG_TARGET_JOURNAL) {
                 order = reallocarray(NULL, n, sizeof(size_t));
                 group = calloc(n, sizeof(size_t)); /* at a group's first: its size; SIZE_MAX: in a group */
         }
         if (order && group) {
                 for (size_t i = 0; i < n; i++)
-                        order[i] = from + i;
+                        if (wanted(severity_priority(f->items[from + i].severity)))
+                                order[n_shown++] = from + i;
                 sorted_items = f->items;
-                qsort(order, n, sizeof(size_t), compare_by_check);
-                for (size_t i = 0, j; i < n; i = j) {
+                if (n_shown > LIMIT_FINDINGS_REPEATED)
+                        qsort(order, n_shown, sizeof(size_t), compare_by_check);
+                for (size_t i = 0, j; n_shown > LIMIT_FINDINGS_REPEATED && i < n_shown; i = j) {
                         const Finding *a = &f->items[order[i]];
-                        for (j = i + 1; j < n; j++) {
+                        for (j = i + 1; j < n_shown; j++) {
                                 const Finding *b = &f->items[order[j]];
                                 if (!a->code || !streq_ptr(a->code, b->code) || a->severity != b->severity)
                                         break;
@@ -415,9 +419,9 @@ void log_findings(const Findings *f, size_t from, const char *base_dir) {
                 size_t g = order && group ? group[i] : 0;
                 if (g == SIZE_MAX)
                         continue;
-                if (g > 0 && wanted(severity_priority(x->severity)))
+                if (g > 0)
                         log_finding_group(x, g, base_dir);
-                else if (g == 0)
+                else
                         log_finding(x);
         }
 }
