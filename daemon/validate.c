@@ -700,8 +700,9 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
                 .collections = model_table_index(d->model, "Collections"),
                 .facts = model_table_index(d->model, "CollectionFacts"),
         };
-        /* The quality checks only read the rows (the rules mark them): on a second thread, their
-         * findings after the rules' ones as if in sequence. */
+        /* The quality checks only read the rows' cells (the rules and the reference walk mark the
+         * rows' flags, which the checks never read): on a second thread. The findings go in as if
+         * in sequence: the rules', the quality checks', then the walk's. */
         QualityWorker w = { .d = d, .v = v, .options = options };
         findings_init(&w.findings);
         bool apart = pthread_create(&w.thread, NULL, quality_worker, &w) == 0;
@@ -713,6 +714,10 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
         while (strmap_iterate(vd.misspelt, &i, NULL, &key))
                 free(key);
         strmap_free(vd.misspelt);
+        Findings walked;
+        findings_init(&walked);
+        if (apart && r >= 0)
+                r = propagate(d, node, foreign, &walked);
         if (apart)
                 (void) pthread_join(w.thread, NULL);
         else if (r >= 0)
@@ -721,10 +726,13 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
                 r = w.error;
         if (r >= 0)
                 r = findings_move_within_limits(findings, &w.findings);
+        if (r >= 0 && !apart)
+                r = propagate(d, node, foreign, &walked);
+        if (r >= 0)
+                r = findings_move_within_limits(findings, &walked);
         findings_done(&w.findings);
-        if (r < 0)
-                return r;
-        return propagate(d, node, foreign, findings);
+        findings_done(&walked);
+        return r;
 }
 
 int validate_dataset_with(Dataset *d, const Vocabularies *v, const QualityOptions *options, Findings *findings) {

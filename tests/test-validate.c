@@ -139,6 +139,34 @@ TEST(test_blocking) {
         pipeline_done(&p);
 }
 
+TEST(test_findings_order) {
+        /* The quality checks and the reference walk run alongside the rules; their findings still
+         * come as in sequence: the rules', the quality checks', the walk's (dangling-reference). */
+        _cleanup_free_ char *text = variant("    network: [bbmri-be]\n", "    network: [nowhere]\n    url: ftp://uza.be\n");
+        Pipeline p;
+        pipeline_run(&p, text, true);
+        ssize_t last_rule = -1, first_quality = -1, last_quality = -1, walk = -1;
+        for (size_t i = 0; i < p.findings.n_items; i++) {
+                const Finding *f = &p.findings.items[i];
+                bool quality = f->severity == SEVERITY_QUALITY_ERROR || f->severity == SEVERITY_QUALITY_WARNING ||
+                               f->severity == SEVERITY_QUALITY_INFO;
+                if (streq_ptr(f->code, "dangling-reference"))
+                        walk = (ssize_t) i;
+                else if (quality) {
+                        if (first_quality < 0)
+                                first_quality = (ssize_t) i;
+                        last_quality = (ssize_t) i;
+                } else if (streq_ptr(f->code, "URLInvalid"))
+                        last_rule = (ssize_t) i;
+        }
+        CHECK(last_rule >= 0);
+        CHECK(first_quality >= 0);
+        CHECK(walk >= 0);
+        CHECK(last_rule < first_quality);
+        CHECK(last_quality < walk);
+        pipeline_done(&p);
+}
+
 TEST(test_many_references) {
         /* Enough facts that the walk looks ahead over many rows, naming 20 collections in turn by
          * ids too long to share one copy (so that every fact is looked up): every seventh names a
@@ -322,4 +350,4 @@ TEST(test_id_patterns) {
         findings_done(&f);
 }
 
-TEST_MAIN(RUN(test_id_patterns); RUN(test_valid_master); RUN(test_lookup_tables); RUN(test_rules); RUN(test_blocking); RUN(test_many_references))
+TEST_MAIN(RUN(test_id_patterns); RUN(test_valid_master); RUN(test_lookup_tables); RUN(test_rules); RUN(test_blocking); RUN(test_findings_order); RUN(test_many_references))
