@@ -166,6 +166,27 @@ TEST(test_cells_lists_clearing) {
         CHECK_STR(row2->cells[name], "Oncology");
         CHECK_STR(row->cells[name], "Cardio");
 
+        /* Every length that is shared, read from an odd address too: an equal value is shared, one
+         * that differs in any single byte is not (the cache compares a word at a time). */
+        char text[2 * 64 + 2];
+        for (size_t size = 1; size <= 64; size++)
+                for (size_t at = 0; at < 2; at++) {
+                        for (size_t k = 0; k < size; k++)
+                                text[at + k] = (char) ('a' + (size + k) % 26);
+                        text[at + size] = 0;
+                        CHECK_INT(dataset_set(d, row2, t, name, text + at, NULL), 0);
+                        CHECK_INT(dataset_set(d, row, t, name, text + at, NULL), 0);
+                        CHECK(row->cells[name] == row2->cells[name]);
+                        for (size_t k = 0; k < size; k++) {
+                                text[at + k] ^= 0x20;
+                                CHECK_INT(dataset_set(d, row, t, name, text + at, NULL), 0);
+                                CHECK_STR(row->cells[name], text + at);
+                                CHECK(row->cells[name] != row2->cells[name]);
+                                text[at + k] ^= 0x20;
+                        }
+                        CHECK_STR(row2->cells[name], text + at);
+                }
+
         /* Long values are stored whole. */
         char big[5000];
         memset(big, 'a', sizeof(big) - 1);
