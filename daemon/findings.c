@@ -26,12 +26,8 @@ void findings_init(Findings *f) {
         *f = (Findings) {};
 }
 
+/* A finding's strings are one block, its message first (see findings_addv()). */
 static void finding_done(Finding *f) {
-        free(f->code);
-        free(f->table);
-        free(f->id);
-        free(f->column);
-        free(f->file);
         free(f->message);
 }
 
@@ -40,15 +36,6 @@ void findings_done(Findings *f) {
                 finding_done(&f->items[i]);
         free(f->items);
         *f = (Findings) {};
-}
-
-static int strdup_opt(const char *s, char **ret) {
-        if (!s) {
-                *ret = NULL;
-                return 0;
-        }
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
 }
 
 /* Whether f, holding n_items, keeps one more finding, else counts it as dropped. Past the limit,
@@ -98,22 +85,42 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
                 f->items = items;
                 f->allocated = n;
         }
+        /* One allocation per finding: the message (formatted on the stack when short, as nearly
+         * all are), then the other strings. A run adds tens of thousands of findings. */
+        char head[256];
+        va_list aq;
+        va_copy(aq, ap);
+        int m = vsnprintf(head, sizeof head, fmt, aq);
+        va_end(aq);
+        if (m < 0)
+                return -ENOMEM;
         Finding n = { .severity = severity };
-        if (strdup_opt(code, &n.code) < 0 || strdup_opt(table, &n.table) < 0 || strdup_opt(id, &n.id) < 0 ||
-            strdup_opt(column, &n.column) < 0 || strdup_opt(loc ? loc->file : NULL, &n.file) < 0)
-                goto oom;
-        if (loc && loc->file) {
+        const char *file = loc ? loc->file : NULL;
+        const char *strings[] = { code, table, id, column, file };
+        char **fields[] = { &n.code, &n.table, &n.id, &n.column, &n.file };
+        size_t lengths[ELEMENTSOF(strings)], total = (size_t) m + 1;
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+                total += lengths[i] = strings[i] ? strlen(strings[i]) + 1 : 0;
+        char *block = malloc(total);
+        if (!block)
+                return -ENOMEM;
+        if ((size_t) m < sizeof head)
+                memcpy(block, head, (size_t) m + 1);
+        else
+                (void) vsnprintf(block, (size_t) m + 1, fmt, ap);
+        n.message = block;
+        char *p = block + m + 1;
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++)
+                if (strings[i]) {
+                        *fields[i] = memcpy(p, strings[i], lengths[i]);
+                        p += lengths[i];
+                }
+        if (file) {
                 n.line = loc->line;
                 n.column_no = loc->column;
         }
-        n.message = strdup_vprintf(fmt, ap);
-        if (!n.message)
-                goto oom;
         f->items[f->n_items++] = n;
         return 0;
-oom:
-        finding_done(&n);
-        return -ENOMEM;
 }
 
 int findings_add(Findings *f, Severity severity, const char *code, const char *table, const char *id,

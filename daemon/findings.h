@@ -37,6 +37,7 @@ typedef struct Location {
         unsigned line, column;
 } Location;
 
+/* A finding in a Findings owns its strings as one block that starts at message. */
 typedef struct Finding {
         Severity severity;
         char *code;    /* stable check id, e.g. "yaml-syntax", "unmapped-value", "SizeOoMMismatch" */

@@ -348,6 +348,55 @@ TEST(test_findings_past_the_limit_keep_what_holds_rows) {
         findings_done(&f);
 }
 
+/* A finding's strings (one block with its message) are copies, whichever of them are given and
+ * however long the message; they survive moves and sorting and are freed with the set. */
+TEST(test_finding_strings) {
+        Findings f, g;
+        findings_init(&f);
+        findings_init(&g);
+        char code[] = "X:Code", table[] = "Collections", id[] = "c1", column[] = "size", file[] = "master.yaml";
+        Location at = { .file = file, .line = 7, .column = 3 }, no_file = { .line = 9, .column = 2 };
+        CHECK_INT(findings_add(&f, SEVERITY_QUALITY_WARNING, code, table, id, column, &at, "%s has %d", "it", 5), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_ERROR, NULL, NULL, NULL, NULL, NULL, "plain"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_INFO, "i", NULL, "c2", NULL, &no_file, "%s", ""), 0);
+        /* around the short message's stack buffer (256 bytes with its NUL), and far past it */
+        static const int lengths[] = { 254, 255, 256, 257, 3000 };
+        for (size_t i = 0; i < ELEMENTSOF(lengths); i++)
+                CHECK_INT(findings_add(&g, SEVERITY_QUALITY_ERROR, "L:Long", "Biobanks", "b", NULL, NULL, "%0*d|%s",
+                                       lengths[i] - 2, (int) i, "z"), 0);
+        memset(code, '_', sizeof code - 1);
+        memset(file, '_', sizeof file - 1);
+        CHECK_INT(findings_move(&f, &g), 0);
+        findings_sort(&f);
+        CHECK_INT(f.n_items, 8);
+        const Finding *a = NULL, *plain = NULL, *info = NULL;
+        size_t n_long = 0;
+        for (size_t i = 0; i < f.n_items; i++) {
+                const Finding *x = &f.items[i];
+                if (streq_ptr(x->code, "X:Code"))
+                        a = x;
+                else if (!x->code)
+                        plain = x;
+                else if (streq(x->code, "i"))
+                        info = x;
+                else if (streq(x->code, "L:Long") && streq_ptr(x->table, "Biobanks") && streq_ptr(x->id, "b") &&
+                         !x->column && !x->file && strlen(x->message) == (size_t) lengths[x->message[strlen(x->message) - 3] - '0'] &&
+                         endswith(x->message, "|z"))
+                        n_long++;
+        }
+        CHECK(a && streq_ptr(a->table, "Collections") && streq_ptr(a->id, "c1") && streq_ptr(a->column, "size") &&
+              streq_ptr(a->file, "master.yaml") && a->line == 7 && a->column_no == 3 && streq(a->message, "it has 5"));
+        CHECK(plain && !plain->table && !plain->id && !plain->column && !plain->file && streq(plain->message, "plain"));
+        CHECK(info && !info->table && streq_ptr(info->id, "c2") && !info->file && info->line == 0 && streq(info->message, ""));
+        CHECK_INT(n_long, ELEMENTSOF(lengths));
+        _cleanup_free_ char *line = a ? finding_format(a) : NULL;
+        CHECK_STR(line, "master.yaml:7:3: quality warning: it has 5");
+        CHECK_INT(findings_move_within_limits(&g, &f), 0);
+        CHECK_INT(g.n_items, 8);
+        findings_done(&g);
+        findings_done(&f);
+}
+
 TEST(test_findings_gathered_apart_are_kept_as_in_sequence) {
         /* Quality findings gathered on another thread join the rules' findings as if they had been
          * added to them: the limit counts both. */
@@ -407,5 +456,6 @@ TEST_MAIN(for (int pass = 0; pass < 2; pass++) {
         RUN(test_reasons_of_several_quality_errors);
 }
           RUN(test_findings_past_the_limit_keep_what_holds_rows);
+          RUN(test_finding_strings);
           RUN(test_findings_gathered_apart_are_kept_as_in_sequence);
           RUN(test_policy_refuses_when_quality_errors_were_dropped))
