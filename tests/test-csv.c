@@ -91,6 +91,14 @@ TEST(test_errors) {
         findings_done(&f);
 }
 
+/* Adds up the bytes of every field but the header's (which counts one). */
+static int count_bytes(void *userdata, unsigned line, char **fields, size_t n) {
+        size_t *total = userdata;
+        for (size_t i = 0; i < n; i++)
+                *total += line == 1 ? 1 : strlen(fields[i]);
+        return 0;
+}
+
 TEST(test_limits) {
         size_t n = (LIMIT_CSV_COLUMNS + 1) * 2;
         _cleanup_free_ char *row = malloc(n + 1);
@@ -107,6 +115,29 @@ TEST(test_limits) {
         _cleanup_free_ char *m = first(&f);
         CHECK_CONTAINS(m, "more than 1024 columns");
         findings_done(&f);
+
+        /* A field of the limit's length is read whole, one byte more is refused, quoted or not. */
+        for (size_t extra = 0; extra < 2; extra++)
+                for (size_t quoted = 0; quoted < 2; quoted++) {
+                        size_t len = LIMIT_CSV_FIELD_BYTES + extra;
+                        _cleanup_free_ char *text = malloc(len + 8);
+                        char *w = text;
+                        *w++ = 'h';
+                        *w++ = '\n';
+                        if (quoted)
+                                *w++ = '"';
+                        memset(w, 'v', len);
+                        w += len;
+                        if (quoted)
+                                *w++ = '"';
+                        *w++ = '\n';
+                        findings_init(&f);
+                        size_t bytes = 0;
+                        CHECK_INT(csv_parse(text, (size_t) (w - text), "t.csv", count_bytes, &bytes, &f),
+                                  extra ? -E2BIG : 0);
+                        CHECK_INT(bytes, extra ? 1 : 1 + len);
+                        findings_done(&f);
+                }
 }
 
 /* Unquoted fields are scanned eight bytes at a time: every byte that ends or interrupts a run, at
