@@ -138,16 +138,22 @@ static int record_emit(Parser *p, unsigned line, CsvRecordFunc func, void *userd
 
 int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc func, void *userdata,
               Findings *findings) {
+        return csv_parse_part(data, size, filename, &(const CsvPart) { .first_line = 1 }, func, userdata, findings);
+}
+
+int csv_parse_part(const char *data, size_t size, const char *filename, const CsvPart *part, CsvRecordFunc func,
+                   void *userdata, Findings *findings) {
         Parser p = { .filename = filename ?: "<memory>", .findings = findings };
         size_t i = 0, n_records = 0;
-        unsigned line = 1, column = 1;
+        unsigned line = part->first_line > 0 ? part->first_line : 1, column = 1;
+        bool file_start = line == 1;
         int r = 0;
 
-        if (size >= 2 && (memcmp(data, "\xFF\xFE", 2) == 0 || memcmp(data, "\xFE\xFF", 2) == 0))
+        if (file_start && size >= 2 && (memcmp(data, "\xFF\xFE", 2) == 0 || memcmp(data, "\xFE\xFF", 2) == 0))
                 return parser_error(&p, 1, 1, -EBADMSG,
                                     "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8");
         size_t bad;
-        if (!utf8_is_valid(data, size, &bad)) {
+        if (!part->utf8_checked && !utf8_is_valid(data, size, &bad)) {
                 for (size_t k = 0; k < bad; k++)
                         if (data[k] == '\n') {
                                 line++;
@@ -156,7 +162,7 @@ int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc
                                 column++;
                 return parser_error(&p, line, column, -EBADMSG, "invalid UTF-8 byte 0x%02x", (unsigned char) data[bad]);
         }
-        if (size >= 3 && memcmp(data, UTF8_BOM, 3) == 0)
+        if (file_start && size >= 3 && memcmp(data, UTF8_BOM, 3) == 0)
                 i = 3;
 
         while (i < size) {

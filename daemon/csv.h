@@ -20,6 +20,17 @@ typedef int (*CsvRecordFunc)(void *userdata, unsigned line, char **fields, size_
 int csv_parse(const char *data, size_t size, const char *filename, CsvRecordFunc func, void *userdata,
               Findings *findings);
 
+/* A part of a file parsed on its own (a big table read in parts at once): whole records, starting
+ * on first_line. Only the part that starts the file (first_line 1) may open with a byte order
+ * mark. utf8_checked: the caller checked the whole file's UTF-8 already. LIMIT_CSV_ROWS counts
+ * the part's records. */
+typedef struct CsvPart {
+        unsigned first_line;
+        bool utf8_checked;
+} CsvPart;
+int csv_parse_part(const char *data, size_t size, const char *filename, const CsvPart *part, CsvRecordFunc func,
+                   void *userdata, Findings *findings);
+
 /* Writing: one field (quoted when it contains a comma, quote, CR or LF, or leading/trailing
  * space), and one record terminated by "\n" (EMX2 writes LF). */
 int csv_write_field(FILE *out, const char *value);

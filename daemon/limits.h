@@ -36,6 +36,7 @@
 #define LIMIT_FACTS_FILES              4096u                       /* facts CSV files one master names */
 #define LIMIT_FACTS_COLUMNS            64u                         /* columns of a facts CSV file (the table has 9) */
 #define LIMIT_CSV_ROWS                 (8u * 1024 * 1024)          /* rows in one table */
+#define LIMIT_CSV_SPLIT_BYTES          (4u * 1024 * 1024)          /* a CSV-folder table this big is read in two halves at once */
 
 /* Names EMX2 allows for schemas and tables (they become folder and file names here too). */
 #define LIMIT_EMX2_SCHEMA_NAME_CHARS   63u

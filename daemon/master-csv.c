@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
+#include <pthread.h>
 
 #include "csv.h"
 #include "emx2csv.h"
@@ -149,8 +150,92 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
         return r;
 }
 
-int master_csv_parse_table(const Model *model, size_t table, const char *data, size_t size, const char *filename,
-                           RecordSet *set, Findings *findings) {
+/* The second half of a split table, read on its own thread. */
+typedef struct HalfReader {
+        TableReader tr;
+        const char *data;
+        size_t size;
+        CsvPart part;
+        int result;
+        pthread_t thread;
+} HalfReader;
+
+static void *half_reader_run(void *userdata) {
+        HalfReader *h = userdata;
+        h->result = csv_parse_part(h->data, h->size, h->tr.file, &h->part, read_record, &h->tr, h->tr.findings);
+        return NULL;
+}
+
+static size_t count_newlines(const char *data, size_t size) {
+        size_t n = 0;
+        for (const char *p = data, *end = data + size; (p = memchr(p, '\n', (size_t) (end - p))); p++)
+                n++;
+        return n;
+}
+
+/* Where a table file can be cut into two halves that parse as the whole does: after a line end
+ * past the middle, with no quote before it (so no quoted line end either, and every line before
+ * it is one record or blank), in a file of valid UTF-8 whose records stay within LIMIT_CSV_ROWS.
+ * 0: not to be cut. */
+static size_t split_point(const char *data, size_t size, size_t min_bytes) {
+        if (size < min_bytes || size < 2)
+                return 0;
+        const char *nl = memchr(data + size / 2, '\n', size - size / 2);
+        if (!nl || (size_t) (nl + 1 - data) >= size)
+                return 0;
+        size_t at = (size_t) (nl + 1 - data);
+        if (memchr(data, '"', at) || count_newlines(data, size) >= LIMIT_CSV_ROWS || !utf8_is_valid(data, size, NULL))
+                return 0;
+        return at;
+}
+
+/* One table read in two halves at once (split_point()): the header first, then the first half
+ * here and the second on a thread into second's record set. */
+static int parse_table_halves(TableReader *tr, const char *data, size_t size, size_t at, MasterSecondReader *second,
+                              Findings *findings) {
+        const char *nl = memchr(data, '\n', at); /* the header's line end: there is no quote before at */
+        size_t header_end = (size_t) (nl + 1 - data);
+        int r = csv_parse_part(data, header_end, tr->file, &(const CsvPart) { .first_line = 1, .utf8_checked = true },
+                               read_record, tr, findings);
+        CsvPart rest = { .first_line = 2, .utf8_checked = true };
+        if (r < 0)
+                return r; /* a header the table cannot be read with: nothing more, as in sequence */
+        if (!tr->slots) /* a blank first line: the header is further on */
+                return csv_parse_part(data + header_end, size - header_end, tr->file, &rest, read_record, tr, findings);
+
+        second->tried = true;
+        HalfReader h = {
+                .tr = *tr,
+                .data = data + at,
+                .size = size - at,
+                .part = { .first_line = 1 + (unsigned) count_newlines(data, at), .utf8_checked = true },
+        };
+        h.tr.set = second->set;
+        h.tr.findings = &second->findings;
+        h.tr.file = record_set_intern_file(second->set, tr->file);
+        h.tr.items = NULL;
+        h.tr.items_allocated = 0;
+        if (!h.tr.file)
+                return -ENOMEM;
+        if (pthread_create(&h.thread, NULL, half_reader_run, &h) != 0)
+                return csv_parse_part(data + header_end, size - header_end, tr->file, &rest, read_record, tr, findings);
+        r = csv_parse_part(data + header_end, at - header_end, tr->file, &rest, read_record, tr, findings);
+        (void) pthread_join(h.thread, NULL);
+        free(h.tr.items);
+        if (r < 0 || h.result == -ENOMEM) {
+                /* The first half stopped: in sequence the second was never read. */
+                findings_done(&second->findings);
+                findings_init(&second->findings);
+                return r < 0 ? r : h.result;
+        }
+        second->used = true;
+        int k = findings_move_within_limits(findings, &second->findings);
+        findings_init(&second->findings);
+        return k < 0 ? k : h.result;
+}
+
+int master_csv_parse_table_with(const Model *model, size_t table, const char *data, size_t size, const char *filename,
+                                RecordSet *set, MasterSecondReader *second, Findings *findings) {
         if (table >= model->n_tables)
                 return -EINVAL;
         TableReader tr = {
@@ -161,7 +246,9 @@ int master_csv_parse_table(const Model *model, size_t table, const char *data, s
         };
         if (!tr.file)
                 return -ENOMEM;
-        int r = csv_parse(data, size, tr.file, read_record, &tr, findings);
+        size_t at = second && !second->tried ? split_point(data, size, second->min_bytes) : 0;
+        int r = at > 0 ? parse_table_halves(&tr, data, size, at, second, findings)
+                       : csv_parse(data, size, tr.file, read_record, &tr, findings);
         if (r >= 0 && !tr.slots) {
                 /* Not even a header: most likely a file cut short or saved empty by mistake. */
                 Location loc = { .file = tr.file };
@@ -173,6 +260,11 @@ int master_csv_parse_table(const Model *model, size_t table, const char *data, s
         free(tr.slots);
         free(tr.items);
         return r;
+}
+
+int master_csv_parse_table(const Model *model, size_t table, const char *data, size_t size, const char *filename,
+                           RecordSet *set, Findings *findings) {
+        return master_csv_parse_table_with(model, table, data, size, filename, set, NULL, findings);
 }
 
 static int folder_error(Findings *findings, const char *path, int error, const char *fmt, ...) _printf_(4, 5);
@@ -215,6 +307,11 @@ static int report_other_files(const char *dir, const Model *model, Findings *fin
 }
 
 int master_csv_load_folder(const char *dir, const Model *model, RecordSet *set, Findings *findings) {
+        return master_csv_load_folder_with(dir, model, set, NULL, findings);
+}
+
+int master_csv_load_folder_with(const char *dir, const Model *model, RecordSet *set, MasterSecondReader *second,
+                                Findings *findings) {
         size_t found = 0;
         int ret = 0;
         for (size_t t = 0; t < model->n_tables; t++) {
@@ -235,7 +332,7 @@ int master_csv_load_folder(const char *dir, const Model *model, RecordSet *set, 
                 if (r < 0)
                         return folder_error(findings, path, r, "cannot read the table: %s", strerror(-r));
                 found++;
-                r = master_csv_parse_table(model, t, data, size, path, set, findings);
+                r = master_csv_parse_table_with(model, t, data, size, path, set, second, findings);
                 if (r == -ENOMEM)
                         return r;
                 /* Go on with the other tables: one run reports every broken file. */

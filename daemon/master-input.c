@@ -16,13 +16,13 @@ static int read_xml_master(const char *path, RecordSet *set, Findings *findings)
         return miabis_xml_parse(data, size, path, set, findings);
 }
 
-int master_input_load(const char *path, const Model *model, RecordSet *set, MasterFactsFile **ret_facts,
-                      size_t *ret_n_facts, Findings *findings) {
+int master_input_load(const char *path, const Model *model, RecordSet *set, MasterSecondReader *second,
+                      MasterFactsFile **ret_facts, size_t *ret_n_facts, Findings *findings) {
         *ret_facts = NULL;
         *ret_n_facts = 0;
         struct stat st;
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-                return master_csv_load_folder(path, model, set, findings);
+                return master_csv_load_folder_with(path, model, set, second, findings);
         size_t n = strlen(path);
         if (n > 4 && strcaseeq(path + n - 4, ".xml"))
                 return read_xml_master(path, set, findings);

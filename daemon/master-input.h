@@ -6,11 +6,12 @@
  * YAML master (master.h). All three produce the same records, for the same mapping and
  * validation. */
 
+#include "master-csv.h"
 #include "master.h"
 #include "model.h"
 
 /* Reads one master of any kind into set. The facts files a YAML master names are returned, not
  * read (master_read_facts_file() reads them): the caller reads them after the YAML tree is gone,
- * two at a time. */
-int master_input_load(const char *path, const Model *model, RecordSet *set, MasterFactsFile **ret_facts,
-                      size_t *ret_n_facts, Findings *findings);
+ * two at a time. second (or NULL) reads half of a CSV folder's biggest table at once. */
+int master_input_load(const char *path, const Model *model, RecordSet *set, MasterSecondReader *second,
+                      MasterFactsFile **ret_facts, size_t *ret_n_facts, Findings *findings);

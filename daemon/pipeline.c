@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "fetch.h"
+#include "limits.h"
 #include "master-input.h"
 #include "pipeline.h"
 #include "validate.h"
@@ -154,12 +155,29 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         MappingSink sink = { .run = run, .progress = l->progress };
         record_set_set_sink(l->records, map_record, &sink);
 
+        /* With one master, half of a CSV folder's biggest table is read on a second thread, into a
+         * record set and mapping run of its own whose rows join the others after the read (with
+         * more masters, their rows would join out of order). An id in both halves is the same
+         * duplicate-id error, after the master's other findings rather than at its row. */
+        _cleanup_(mapping_run_freep) MappingRun *second_run = NULL;
+        _cleanup_(record_set_freep) RecordSet *second_set = NULL;
+        MasterSecondReader second = { .min_bytes = LIMIT_CSV_SPLIT_BYTES };
+        findings_init(&second.findings);
+        MappingSink second_sink = { .progress = l->progress };
+        bool one_master = config->master && config->master[0] && !config->master[1];
+        if (one_master && mapping_run_new(l->mapping, l->model, l->vocab, config->node, &second.findings,
+                                          &second_run) >= 0 && record_set_new(&second_set) >= 0) {
+                second_sink.run = second_run;
+                record_set_set_sink(second_set, map_record, &second_sink);
+                second.set = second_set;
+        }
+
         MasterFactsFile *facts = NULL;
         size_t n_facts = 0;
         for (char **p = config->master; r >= 0 && p && *p; p++) {
                 MasterFactsFile *more = NULL;
                 size_t n_more = 0;
-                r = master_input_load(*p, l->model, l->records, &more, &n_more, findings);
+                r = master_input_load(*p, l->model, l->records, second.set ? &second : NULL, &more, &n_more, findings);
                 if (r >= 0 && n_more > 0) {
                         MasterFactsFile *all = reallocarray(facts, n_facts + n_more, sizeof(MasterFactsFile));
                         if (!all) {
@@ -199,6 +217,14 @@ int local_read(const Config *config, Local *l, Findings *findings) {
                 r = mapping_run_records(run, l->records);
         if (r >= 0)
                 r = mapping_run_finish(run, &l->dataset);
+        _cleanup_(dataset_freep) Dataset *second_dataset = NULL;
+        if (r >= 0 && second.used)
+                r = mapping_run_finish(second_run, &second_dataset);
+        if (r >= 0 && second_dataset) {
+                Absorb absorb = { .model = l->model, .findings = findings };
+                r = dataset_absorb(l->dataset, second_dataset, absorb_duplicate, &absorb);
+        }
+        findings_done(&second.findings);
         if (r >= 0 && worker.dataset) {
                 Absorb absorb = { .model = l->model, .findings = findings };
                 r = dataset_absorb(l->dataset, worker.dataset, absorb_duplicate, &absorb);

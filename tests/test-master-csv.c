@@ -173,4 +173,123 @@ TEST(test_rows_streamed_to_sink) {
         kit_done(&k);
 }
 
-TEST_MAIN(RUN(test_columns); RUN(test_rows_streamed_to_sink); RUN(test_bad_rows); RUN(test_folder_round_trip))
+/* Every record of a set and every finding, one line each, with their places. */
+static void describe_records(FILE *out, const RecordSet *set) {
+        for (size_t i = 0; set && i < set->n_records; i++) {
+                const Record *r = set->records[i];
+                fprintf(out, "%s %s %s:%u:%u", r->table, r->id, r->location.file, r->location.line, r->location.column);
+                for (size_t f = 0; f < r->n_fields; f++) {
+                        fprintf(out, " %s%s@%u:%u=", r->fields[f].name, r->fields[f].is_list ? "[]" : "",
+                                r->fields[f].location.line, r->fields[f].location.column);
+                        for (size_t v = 0; v < r->fields[f].n_values; v++)
+                                fprintf(out, "%s%s", v ? "|" : "", r->fields[f].values[v]);
+                }
+                fputc('\n', out);
+        }
+}
+
+static void describe_findings(FILE *out, const Findings *f) {
+        for (size_t i = 0; i < f->n_items; i++)
+                fprintf(out, "%s %s %s %s:%u:%u %s\n", f->items[i].code ?: "-", f->items[i].id ?: "-",
+                        f->items[i].column ?: "-", f->items[i].file ?: "-", f->items[i].line, f->items[i].column_no,
+                        f->items[i].message);
+}
+
+/* The folder dir/<case>/Persons.csv read by one reader and by two at once. */
+static char *read_persons(Kit *k, const char *dir, const char *csv, bool halves, int *ret, bool *ret_used) {
+        _cleanup_free_ char *path = path_join(dir, "Persons.csv");
+        CHECK_INT(write_file_atomic(path, csv, strlen(csv), 0644), 0);
+        RecordSet *set = NULL, *other = NULL;
+        CHECK_INT(record_set_new(&set), 0);
+        CHECK_INT(record_set_new(&other), 0);
+        MasterSecondReader second = { .set = other, .min_bytes = 1 };
+        findings_init(&second.findings);
+        Findings findings;
+        findings_init(&findings);
+        *ret = master_csv_load_folder_with(dir, k->model, set, halves ? &second : NULL, &findings);
+        *ret_used = second.used;
+        CHECK_INT(second.findings.n_items, 0); /* emptied into findings */
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        CHECK(out != NULL);
+        describe_records(out, set);
+        describe_records(out, second.used ? other : NULL);
+        describe_findings(out, &findings);
+        CHECK(fclose(out) == 0);
+        findings_done(&second.findings);
+        findings_done(&findings);
+        record_set_free(other);
+        record_set_free(set);
+        return text;
+}
+
+TEST(test_table_in_halves) {
+        Kit k;
+        kit_init(&k);
+        char dir[] = "/tmp/test-master-csv-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        /* 400 persons; in some cases a row without an id, one with a field too many and a blank line
+         * in each half, quotes (with a line end inside) in the second half only or in the first,
+         * a carriage return inside a field (a syntax error) in the first half or the second, a
+         * byte order mark, CRLF line ends, a broken UTF-8 byte, a blank first line. */
+        static const struct {
+                const char *name;
+                bool split;       /* read in halves */
+                int ret;
+        } cases[] = {
+                { "plain", true, 0 },
+                { "row errors", true, 0 },
+                { "quotes after the half", true, 0 },
+                { "quotes before the half", false, 0 },
+                { "syntax error before the half", false, -EBADMSG },
+                { "syntax error after the half", true, -EBADMSG },
+                { "byte order mark, CRLF", true, 0 },
+                { "broken UTF-8", false, -EBADMSG },
+                { "blank first line", false, 0 },
+        };
+        for (size_t c = 0; c < ELEMENTSOF(cases); c++) {
+                char *csv = NULL;
+                size_t size = 0;
+                FILE *out = open_memstream(&csv, &size);
+                CHECK(out != NULL);
+                const char *nl = c == 6 ? "\r\n" : "\n";
+                if (c == 6)
+                        fputs("\xEF\xBB\xBF", out);
+                if (c == 8)
+                        fputs(nl, out);
+                fprintf(out, "id,first_name,last_name,email,country%s", nl);
+                for (unsigned i = 0; i < 400; i++) {
+                        bool late = i >= 300, early = i < 100;
+                        if (c == 1 && (i == 50 || i == 350))
+                                fprintf(out, ",nameless,,x@uza.be,BE%s%s", nl, nl);
+                        else if (c == 1 && (i == 60 || i == 360))
+                                fprintf(out, "p%u,A,B,a@uza.be,BE,extra%s", i, nl);
+                        else if ((c == 2 && late) || (c == 3 && early))
+                                fprintf(out, "p%u,\"An, \"\"the\"\"\nfirst\",B%u,a%u@uza.be,BE%s", i, i, i, nl);
+                        else if ((c == 4 && i == 20) || (c == 5 && i == 380))
+                                fprintf(out, "p%u,A\rB,C,a@uza.be,BE%s", i, nl);
+                        else if (c == 7 && i == 390)
+                                fprintf(out, "p%u,\xC3,C,a@uza.be,BE%s", i, nl);
+                        else
+                                fprintf(out, "p%u,Ann%u,Lee,ann%u@uza.be,BE%s", i, i, i, nl);
+                }
+                CHECK(fclose(out) == 0);
+                int r1, r2;
+                bool used1, used2;
+                _cleanup_free_ char *one = read_persons(&k, dir, csv, false, &r1, &used1);
+                _cleanup_free_ char *two = read_persons(&k, dir, csv, true, &r2, &used2);
+                if (!streq_ptr(one, two) || used2 != cases[c].split)
+                        fprintf(stderr, "%s: split %d\n--- one reader:\n%s--- two:\n%s", cases[c].name, used2, one, two);
+                CHECK(one && two && streq(one, two));
+                CHECK_INT(r1, cases[c].ret);
+                CHECK_INT(r2, cases[c].ret);
+                CHECK(!used1);
+                CHECK(used2 == cases[c].split);
+                free(csv);
+        }
+        (void) rm_rf(dir);
+        kit_done(&k);
+}
+
+TEST_MAIN(RUN(test_columns); RUN(test_rows_streamed_to_sink); RUN(test_bad_rows); RUN(test_folder_round_trip); RUN(test_table_in_halves))
