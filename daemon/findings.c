@@ -26,15 +26,9 @@ void findings_init(Findings *f) {
         *f = (Findings) {};
 }
 
-/* A finding's strings are one block, its message first (see findings_addv()). */
-static void finding_done(Finding *f) {
-        free(f->message);
-}
-
 void findings_done(Findings *f) {
-        for (size_t i = 0; i < f->n_items; i++)
-                finding_done(&f->items[i]);
         free(f->items);
+        arena_done(&f->strings);
         *f = (Findings) {};
 }
 
@@ -85,8 +79,10 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
                 f->items = items;
                 f->allocated = n;
         }
-        /* One allocation per finding: the message (formatted on the stack when short, as nearly
-         * all are), then the other strings. A run adds tens of thousands of findings. */
+        /* A run adds tens of thousands of findings: each one's strings are one block of the set's
+         * arena, the message (formatted on the stack when short, as nearly all are) first; a table
+         * or file named as by the finding before shares its string (which also makes sorting
+         * cheaper). */
         char head[256];
         va_list aq;
         va_copy(aq, ap);
@@ -96,12 +92,20 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
                 return -ENOMEM;
         Finding n = { .severity = severity };
         const char *file = loc ? loc->file : NULL;
+        if (table && f->last_table && streq(table, f->last_table)) {
+                n.table = f->last_table;
+                table = NULL;
+        }
+        if (file && f->last_file && streq(file, f->last_file)) {
+                n.file = f->last_file;
+                file = NULL;
+        }
         const char *strings[] = { code, table, id, column, file };
         char **fields[] = { &n.code, &n.table, &n.id, &n.column, &n.file };
         size_t lengths[ELEMENTSOF(strings)], total = (size_t) m + 1;
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)
                 total += lengths[i] = strings[i] ? strlen(strings[i]) + 1 : 0;
-        char *block = malloc(total);
+        char *block = arena_alloc(&f->strings, total);
         if (!block)
                 return -ENOMEM;
         if ((size_t) m < sizeof head)
@@ -115,10 +119,12 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
                         *fields[i] = memcpy(p, strings[i], lengths[i]);
                         p += lengths[i];
                 }
-        if (file) {
+        if (n.file) {
                 n.line = loc->line;
                 n.column_no = loc->column;
         }
+        f->last_table = n.table ?: f->last_table;
+        f->last_file = n.file ?: f->last_file;
         f->items[f->n_items++] = n;
         return 0;
 }
@@ -151,9 +157,8 @@ int findings_move_within_limits(Findings *dst, Findings *src) {
                 Finding *x = &src->items[i];
                 if (keeps(dst, dst->n_items + kept.n_items, x->severity, x->table, x->id))
                         kept.items[kept.n_items++] = *x;
-                else
-                        finding_done(x);
         }
+        kept.strings = src->strings; /* a dropped finding's strings stay there until findings_done() */
         kept.n_errors = src->n_errors;
         kept.n_warnings = src->n_warnings;
         kept.n_infos = src->n_infos;
@@ -178,6 +183,7 @@ int findings_move(Findings *dst, Findings *src) {
         }
         if (src->n_items > 0)
                 memcpy(dst->items + dst->n_items, src->items, src->n_items * sizeof(Finding));
+        arena_adopt(&dst->strings, &src->strings);
         dst->n_items += src->n_items;
         dst->n_errors += src->n_errors;
         dst->n_warnings += src->n_warnings;
@@ -206,6 +212,8 @@ char *finding_format(const Finding *f) {
 }
 
 static int cmp_str_opt(const char *a, const char *b) {
+        if (a == b) /* shared, see findings_addv() */
+                return 0;
         if (!a || !b)
                 return (a != NULL) - (b != NULL);
         return strcmp(a, b);

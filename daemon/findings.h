@@ -37,7 +37,7 @@ typedef struct Location {
         unsigned line, column;
 } Location;
 
-/* A finding in a Findings owns its strings as one block that starts at message. */
+/* A finding's strings belong to its Findings (its arena), moved with it. */
 typedef struct Finding {
         Severity severity;
         char *code;    /* stable check id, e.g. "yaml-syntax", "unmapped-value", "SizeOoMMismatch" */
@@ -59,6 +59,8 @@ typedef struct Findings {
         size_t n_quality_errors, n_quality_warnings, n_quality_infos;
         size_t n_dropped;                     /* findings not kept because of LIMIT_FINDINGS */
         size_t n_dropped_quality_errors;      /* of them, quality errors of a row (past LIMIT_FINDINGS_ACTED_ON) */
+        Arena strings;                        /* every kept finding's strings */
+        char *last_table, *last_file;         /* in strings: the last finding's, shared by the next */
 } Findings;
 
 void findings_init(Findings *f);

@@ -395,6 +395,25 @@ TEST(test_finding_strings) {
         CHECK_INT(g.n_items, 8);
         findings_done(&g);
         findings_done(&f);
+
+        /* The next finding of the same table or file shares the string; the same buffer holding
+         * another name does not. */
+        char name[] = "a.yaml";
+        Location in = { .file = name, .line = 1 };
+        CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", table, NULL, NULL, &in, "one"), 0);
+        name[0] = 'b';
+        CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", table, NULL, NULL, &in, "two"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", "Biobanks", NULL, NULL, &in, "three"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", "Biobanks", NULL, NULL, NULL, "four"), 0);
+        CHECK_INT(f.n_items, 4);
+        if (f.n_items == 4) {
+                CHECK_STR(f.items[0].file, "a.yaml");
+                CHECK_STR(f.items[1].file, "b.yaml");
+                CHECK(f.items[0].table == f.items[1].table && f.items[1].file == f.items[2].file);
+                CHECK_STR(f.items[2].table, "Biobanks");
+                CHECK(f.items[2].table == f.items[3].table && !f.items[3].file);
+        }
+        findings_done(&f);
 }
 
 TEST(test_findings_gathered_apart_are_kept_as_in_sequence) {
