@@ -50,15 +50,13 @@ static inline size_t skip_plain(const char *data, size_t i, size_t size) {
 }
 
 /* Fields of the current record are collected in one growing buffer (NUL-separated) and one
- * growing array of offsets, reused across records: no allocation per field. */
+ * growing array of pointers into it, reused across records: no allocation per field. */
 typedef struct Parser {
         const char *filename;
         Findings *findings;
         ByteBuffer text;        /* the record's fields, each NUL-terminated */
-        size_t *offsets;
-        size_t n_fields, offsets_allocated;
-        char **fields;
-        size_t fields_allocated;
+        char **fields;          /* into text: where each field of the record starts */
+        size_t n_fields, fields_allocated;
 } Parser;
 
 static int parser_error(Parser *p, unsigned line, unsigned column, int r, const char *fmt, ...) _printf_(5, 6);
@@ -72,31 +70,63 @@ static int parser_error(Parser *p, unsigned line, unsigned column, int r, const 
         return k < 0 ? k : r;
 }
 
-static int field_begin(Parser *p, unsigned line, unsigned column) {
-        if (p->n_fields >= LIMIT_CSV_COLUMNS)
-                return parser_error(p, line, column, -E2BIG, "more than %u columns in one row", LIMIT_CSV_COLUMNS);
-        if (p->n_fields == p->offsets_allocated) {
-                size_t a = p->offsets_allocated ? p->offsets_allocated * 2 : 32;
-                size_t *o = realloc(p->offsets, a * sizeof(size_t));
-                if (!o)
-                        return -ENOMEM;
-                p->offsets = o;
-                p->offsets_allocated = a;
+/* Room for n more bytes and a NUL in the text. When it moves, the fields move along: they are
+ * kept as offsets (in their own slots) while it is reallocated. */
+static int text_grow(Parser *p, size_t n) {
+        ByteBuffer *b = &p->text;
+        for (size_t k = 0; k < p->n_fields; k++) {
+                uintptr_t offset = (uintptr_t) (p->fields[k] - b->data);
+                memcpy(&p->fields[k], &offset, sizeof offset);
         }
-        p->offsets[p->n_fields++] = p->text.size;
+        int r = byte_buffer_grow(b, n);
+        for (size_t k = 0; k < p->n_fields; k++) {
+                uintptr_t offset;
+                memcpy(&offset, &p->fields[k], sizeof offset);
+                p->fields[k] = b->data + offset;
+        }
+        return r;
+}
+
+static inline int text_reserve(Parser *p, size_t n) {
+        return n < p->text.allocated - p->text.size ? 0 : text_grow(p, n);
+}
+
+static int text_append(Parser *p, const char *s, size_t n) {
+        int r = text_reserve(p, n);
+        if (r < 0)
+                return r;
+        memcpy(p->text.data + p->text.size, s, n);
+        p->text.size += n;
+        p->text.data[p->text.size] = 0;
         return 0;
 }
 
-static int field_end(Parser *p, unsigned line, unsigned column) {
-        size_t len = p->text.size - p->offsets[p->n_fields - 1];
-        if (len > LIMIT_CSV_FIELD_BYTES)
-                return parser_error(p, line, column, -E2BIG, "field longer than %u bytes", LIMIT_CSV_FIELD_BYTES);
-        return byte_buffer_append(&p->text, "", 1);
+static int field_begin(Parser *p, unsigned line, unsigned column) {
+        if (p->n_fields >= LIMIT_CSV_COLUMNS)
+                return parser_error(p, line, column, -E2BIG, "more than %u columns in one row", LIMIT_CSV_COLUMNS);
+        if (p->n_fields == p->fields_allocated) {
+                size_t a = p->fields_allocated ? p->fields_allocated * 2 : 32;
+                char **f = realloc(p->fields, a * sizeof(char *));
+                if (!f)
+                        return -ENOMEM;
+                p->fields = f;
+                p->fields_allocated = a;
+        }
+        p->fields[p->n_fields++] = p->text.data + p->text.size;
+        return 0;
 }
 
-/* Slack the text buffer keeps past a stored field, so that a short one is copied in one 16-byte
- * move (its tail overwritten by its NUL and the next field) instead of a call to memcpy(). */
-#define FIELD_COPY_BYTES 16u
+/* The end of a quoted field, whose pieces are in the text already. */
+static int field_end(Parser *p, unsigned line, unsigned column) {
+        size_t len = (size_t) (p->text.data + p->text.size - p->fields[p->n_fields - 1]);
+        if (len > LIMIT_CSV_FIELD_BYTES)
+                return parser_error(p, line, column, -E2BIG, "field longer than %u bytes", LIMIT_CSV_FIELD_BYTES);
+        return text_append(p, "", 1);
+}
+
+/* Slack the text keeps past a stored field, so that a short one is copied in one move of 16 or
+ * 64 bytes (its tail overwritten by its NUL and the next field) instead of a call to memcpy(). */
+#define FIELD_COPY_BYTES 64u
 
 /* An unquoted field, data[start..end), in one step: its bytes and its NUL. */
 static inline int field_store_plain(Parser *p, const char *data, size_t start, size_t end, size_t size,
@@ -105,13 +135,13 @@ static inline int field_store_plain(Parser *p, const char *data, size_t start, s
         ByteBuffer *b = &p->text;
         if (n > LIMIT_CSV_FIELD_BYTES)
                 return parser_error(p, line, column, -E2BIG, "field longer than %u bytes", LIMIT_CSV_FIELD_BYTES);
-        if (b->allocated - b->size <= n + FIELD_COPY_BYTES) {
-                int r = byte_buffer_grow(b, n + FIELD_COPY_BYTES);
-                if (r < 0)
-                        return r;
-        }
+        int r = text_reserve(p, n + FIELD_COPY_BYTES);
+        if (r < 0)
+                return r;
         char *w = b->data + b->size;
-        if (n <= FIELD_COPY_BYTES && size - start >= FIELD_COPY_BYTES)
+        if (n <= 16 && size - start >= 16)
+                memcpy(w, data + start, 16);
+        else if (n <= FIELD_COPY_BYTES && size - start >= FIELD_COPY_BYTES)
                 memcpy(w, data + start, FIELD_COPY_BYTES);
         else
                 memcpy(w, data + start, n);
@@ -121,15 +151,6 @@ static inline int field_store_plain(Parser *p, const char *data, size_t start, s
 }
 
 static int record_emit(Parser *p, unsigned line, CsvRecordFunc func, void *userdata) {
-        if (p->n_fields > p->fields_allocated) {
-                char **f = realloc(p->fields, p->n_fields * sizeof(char *));
-                if (!f)
-                        return -ENOMEM;
-                p->fields = f;
-                p->fields_allocated = p->n_fields;
-        }
-        for (size_t i = 0; i < p->n_fields; i++)
-                p->fields[i] = p->text.data + p->offsets[i];
         int r = func(userdata, line, p->fields, p->n_fields);
         p->n_fields = 0;
         p->text.size = 0;
@@ -164,6 +185,10 @@ int csv_parse_part(const char *data, size_t size, const char *filename, const Cs
         }
         if (file_start && size >= 3 && memcmp(data, UTF8_BOM, 3) == 0)
                 i = 3;
+        /* The fields point into the text: it is there before the first one. */
+        r = byte_buffer_grow(&p.text, 0);
+        if (r < 0)
+                return r;
 
         while (i < size) {
                 unsigned record_line = line;
@@ -207,14 +232,14 @@ int csv_parse_part(const char *data, size_t size, const char *filename, const Cs
                                                         } else
                                                                 column++;
                                                 }
-                                        r = byte_buffer_append(&p.text, data + i, stop - i);
+                                        r = text_append(&p, data + i, stop - i);
                                         if (r < 0)
                                                 goto finish;
                                         i = stop;
                                         if (!q)
                                                 continue;
                                         if (i + 1 < size && data[i + 1] == '"') {
-                                                r = byte_buffer_append(&p.text, "\"", 1);
+                                                r = text_append(&p, "\"", 1);
                                                 if (r < 0)
                                                         goto finish;
                                                 i += 2;
@@ -290,7 +315,6 @@ int csv_parse_part(const char *data, size_t size, const char *filename, const Cs
         }
 finish:
         free(p.text.data);
-        free(p.offsets);
         free(p.fields);
         return r < 0 ? r : 0;
 }

@@ -202,6 +202,61 @@ TEST(test_word_scan) {
         }
 }
 
+/* A record whose text outgrows the parser's buffer several times over, in unquoted fields and
+ * in quoted ones: the fields read before the buffer moved must move along with it. */
+#define LONG_RECORD_FIELDS 300u
+
+static void long_field(size_t i, char *buf) {
+        size_t n = 20 + i * 3 % 170;
+        memset(buf, 'a' + (int) (i % 26), n);
+        if (i % 3 == 0)
+                buf[n / 2] = '"';
+        buf[n] = 0;
+}
+
+static int check_long_record(void *userdata, unsigned line, char **fields, size_t n) {
+        size_t *checked = userdata;
+        CHECK_INT(n, LONG_RECORD_FIELDS);
+        for (size_t i = 0; i < n; i++) {
+                char want[256];
+                long_field(i, want);
+                CHECK_STR(fields[i], want);
+                (*checked)++;
+        }
+        return 0;
+}
+
+TEST(test_long_record) {
+        _cleanup_free_ char *text = malloc(LONG_RECORD_FIELDS * 256 * 2);
+        char *w = text;
+        for (size_t i = 0; i < LONG_RECORD_FIELDS; i++) {
+                char field[256];
+                long_field(i, field);
+                if (i > 0)
+                        *w++ = ',';
+                if (i % 3 == 0) {
+                        *w++ = '"';
+                        for (const char *c = field; *c; c++) {
+                                if (*c == '"')
+                                        *w++ = '"';
+                                *w++ = *c;
+                        }
+                        *w++ = '"';
+                } else {
+                        size_t n = strlen(field);
+                        memcpy(w, field, n);
+                        w += n;
+                }
+        }
+        *w++ = '\n';
+        Findings f;
+        findings_init(&f);
+        size_t checked = 0;
+        CHECK_INT(csv_parse(text, (size_t) (w - text), "t.csv", check_long_record, &checked, &f), 0);
+        CHECK_INT(checked, LONG_RECORD_FIELDS);
+        findings_done(&f);
+}
+
 static int stop_at_second(void *userdata, unsigned line, char **fields, size_t n) {
         return line == 2 ? -ECANCELED : 0;
 }
@@ -231,4 +286,4 @@ TEST(test_write) {
         free(buf);
 }
 
-TEST_MAIN(RUN(test_syntax); RUN(test_errors); RUN(test_limits); RUN(test_word_scan); RUN(test_callback_stops); RUN(test_write))
+TEST_MAIN(RUN(test_syntax); RUN(test_errors); RUN(test_limits); RUN(test_word_scan); RUN(test_long_record); RUN(test_callback_stops); RUN(test_write))
