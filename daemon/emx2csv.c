@@ -32,13 +32,19 @@ enum {
         SLOT_DROP = -1, /* read and thrown away */
 };
 
+/* Where a CSV column goes, and whether it is a list (told once here rather than per cell). */
+typedef struct Slot {
+        int column;         /* model column index or SLOT_DROP */
+        bool list;
+} Slot;
+
 typedef struct Reader {
         Dataset *d;
         size_t table;
         const char *filename;
         Emx2ReadStats *stats;
         Findings *findings;
-        int *slots;         /* CSV column -> model column index or SLOT_DROP */
+        Slot *slots;        /* per CSV column */
         size_t n_header;
         int id_slot;
         bool failed;        /* a row-level error was found: keep reading, report all */
@@ -66,23 +72,26 @@ static int compare_strings(const void *a, const void *b) {
 
 static int read_header(Reader *rd, unsigned line, char **fields, size_t n) {
         const ModelTable *t = &rd->d->model->tables[rd->table];
-        rd->slots = calloc(n ? n : 1, sizeof(int));
+        rd->slots = calloc(n ? n : 1, sizeof(Slot));
         if (!rd->slots)
                 return -ENOMEM;
         rd->n_header = n;
         rd->id_slot = -1;
         for (size_t i = 0; i < n; i++) {
                 int c = model_column_index(t, fields[i]);
-                rd->slots[i] = SLOT_DROP;
+                rd->slots[i] = (Slot) { .column = SLOT_DROP };
                 if (c >= 0) {
                         for (size_t k = 0; k < i; k++)
-                                if (rd->slots[k] == c) {
+                                if (rd->slots[k].column == c) {
                                         int r = reader_error(rd, line, (unsigned) i + 1, NULL, fields[i],
                                                              "column '%s' appears twice in the header", fields[i]);
                                         return r < 0 ? r : -EBADMSG;
                                 }
                         if (t->columns[c].node_owned || (size_t) c == t->id_column)
-                                rd->slots[i] = c;
+                                rd->slots[i] = (Slot) {
+                                        .column = c,
+                                        .list = column_type_is_list(t->columns[c].type),
+                                };
                         if ((size_t) c == t->id_column)
                                 rd->id_slot = (int) i;
                         continue;
@@ -174,11 +183,11 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
         rd->stats->n_rows++;
 
         for (size_t i = 0; i < n; i++) {
-                int c = rd->slots[i];
+                int c = rd->slots[i].column;
                 if (c == SLOT_DROP || (size_t) c == t->id_column || isempty(fields[i]))
                         continue;
                 Location loc = { .file = rd->filename, .line = line, .column = (unsigned) i + 1 };
-                if (column_type_is_list(t->columns[c].type)) {
+                if (rd->slots[i].list) {
                         size_t n_items = 0;
                         r = emx2_split_list(fields[i], &rd->items, &rd->items_allocated, &n_items);
                         if (r == -E2BIG)
