@@ -32,6 +32,16 @@ typedef struct QualityOptions {
 int quality_check_dataset(const Dataset *d, const Vocabularies *v, const QualityOptions *options,
                           Findings *findings);
 
+/* The same checks in QUALITY_PARTS parts over lookups prepared once: the parts may run at once on
+ * different threads (each appending to its own findings); quality_check_dataset() is the parts in
+ * order, their findings in that order. */
+#define QUALITY_PARTS 2u
+typedef struct QualityPrepared QualityPrepared;
+int quality_prepare(const Dataset *d, const Vocabularies *v, const QualityOptions *options, QualityPrepared **ret);
+int quality_check_part(const QualityPrepared *p, unsigned part, Findings *findings);
+QualityPrepared *quality_prepared_free(QualityPrepared *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(QualityPrepared, quality_prepared_free);
+
 /* The catalogue of checks (ids, levels, explanations), for reports, man pages and tests. */
 const QualityCheckInfo *quality_check_info(const char *id); /* NULL when unknown */
 size_t quality_check_count(void);

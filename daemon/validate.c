@@ -671,19 +671,46 @@ static int propagate(Dataset *d, const char *node, ForeignRefs *foreign, Finding
 }
 
 
+/* The quality checks' first part, on a thread of its own; the second part runs here once the
+ * rules and the reference walk are done, over the lookups the thread prepared. */
 typedef struct QualityWorker {
         pthread_t thread;
         const Dataset *d;
         const Vocabularies *v;
         const QualityOptions *options;
-        Findings findings;
+        pthread_mutex_t lock;
+        pthread_cond_t ready;
+        bool prepared;           /* under lock: prepared (or prepare_error) is set */
+        QualityPrepared *checks;
+        int prepare_error;
+        Findings findings;       /* the first part's */
         int error;
 } QualityWorker;
 
 static void *quality_worker(void *userdata) {
         QualityWorker *w = userdata;
-        w->error = quality_check_dataset(w->d, w->v, w->options, &w->findings);
+        QualityPrepared *checks = NULL;
+        int r = quality_prepare(w->d, w->v, w->options, &checks);
+        pthread_mutex_lock(&w->lock);
+        w->checks = checks;
+        w->prepare_error = r;
+        w->prepared = true;
+        pthread_cond_signal(&w->ready);
+        pthread_mutex_unlock(&w->lock);
+        w->error = r < 0 ? r : quality_check_part(checks, 0, &w->findings);
         return NULL;
+}
+
+/* The quality checks' findings in order: the worker's part, then ours. */
+static int quality_second_part(QualityWorker *w, Findings *second) {
+        pthread_mutex_lock(&w->lock);
+        while (!w->prepared)
+                pthread_cond_wait(&w->ready, &w->lock);
+        pthread_mutex_unlock(&w->lock);
+        int r = w->prepare_error;
+        for (unsigned part = 1; r >= 0 && part < QUALITY_PARTS; part++)
+                r = quality_check_part(w->checks, part, second);
+        return r;
 }
 
 int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityOptions *options, ForeignRefs *foreign,
@@ -701,11 +728,20 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
                 .facts = model_table_index(d->model, "CollectionFacts"),
         };
         /* The quality checks only read the rows' cells (the rules and the reference walk mark the
-         * rows' flags, which the checks never read): on a second thread. The findings go in as if
-         * in sequence: the rules', the quality checks', then the walk's. */
+         * rows' flags, which the checks never read): their first part on a second thread, the
+         * rest here after the rules and the walk. The findings go in as if in sequence: the
+         * rules', the quality checks', then the walk's. */
         QualityWorker w = { .d = d, .v = v, .options = options };
         findings_init(&w.findings);
-        bool apart = pthread_create(&w.thread, NULL, quality_worker, &w) == 0;
+        Findings second, walked;
+        findings_init(&second);
+        findings_init(&walked);
+        bool apart = pthread_mutex_init(&w.lock, NULL) == 0;
+        if (apart && pthread_cond_init(&w.ready, NULL) != 0) {
+                pthread_mutex_destroy(&w.lock);
+                apart = false;
+        }
+        bool started = apart && pthread_create(&w.thread, NULL, quality_worker, &w) == 0;
         int r = collect_misspelt(&vd);
         for (size_t t = 0; r >= 0 && t < d->model->n_tables; t++)
                 r = check_model_rules(&vd, t);
@@ -714,23 +750,30 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
         while (strmap_iterate(vd.misspelt, &i, NULL, &key))
                 free(key);
         strmap_free(vd.misspelt);
-        Findings walked;
-        findings_init(&walked);
-        if (apart && r >= 0)
-                r = propagate(d, node, foreign, &walked);
-        if (apart)
+        if (started) {
+                if (r >= 0)
+                        r = propagate(d, node, foreign, &walked);
+                int k = r >= 0 ? quality_second_part(&w, &second) : 0;
                 (void) pthread_join(w.thread, NULL);
-        else if (r >= 0)
-                w.error = quality_check_dataset(d, v, options, &w.findings);
-        if (r >= 0)
-                r = w.error;
+                if (r >= 0)
+                        r = w.error < 0 ? w.error : k;
+                quality_prepared_free(w.checks);
+        } else if (r >= 0)
+                r = quality_check_dataset(d, v, options, &w.findings);
+        if (apart) {
+                pthread_cond_destroy(&w.ready);
+                pthread_mutex_destroy(&w.lock);
+        }
         if (r >= 0)
                 r = findings_move_within_limits(findings, &w.findings);
-        if (r >= 0 && !apart)
+        if (r >= 0)
+                r = findings_move_within_limits(findings, &second);
+        if (r >= 0 && !started)
                 r = propagate(d, node, foreign, &walked);
         if (r >= 0)
                 r = findings_move_within_limits(findings, &walked);
         findings_done(&w.findings);
+        findings_done(&second);
         findings_done(&walked);
         return r;
 }

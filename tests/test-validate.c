@@ -142,7 +142,12 @@ TEST(test_blocking) {
 TEST(test_findings_order) {
         /* The quality checks and the reference walk run alongside the rules; their findings still
          * come as in sequence: the rules', the quality checks', the walk's (dangling-reference). */
-        _cleanup_free_ char *text = variant("    network: [bbmri-be]\n", "    network: [nowhere]\n    url: ftp://uza.be\n");
+        _cleanup_free_ char *base = variant("    network: [bbmri-be]\n", "    network: [nowhere]\n    url: ftp://uza.be\n");
+        /* quality findings of both parts: the fields' family (a short description) and the texts'
+         * (FFPE in a description, not in the materials) */
+        _cleanup_free_ char *shorter = pipeline_variant_of(base, "Hospital biobank of the Antwerp University Hospital", "Biobank");
+        _cleanup_free_ char *text = pipeline_variant_of(shorter, "Tumour and matched normal tissue from surgery",
+                                                        "Tumour tissue from surgery, kept as FFPE blocks");
         Pipeline p;
         pipeline_run(&p, text, true);
         ssize_t last_rule = -1, first_quality = -1, last_quality = -1, walk = -1;
@@ -164,6 +169,18 @@ TEST(test_findings_order) {
         CHECK(walk >= 0);
         CHECK(last_rule < first_quality);
         CHECK(last_quality < walk);
+        CHECK(pipeline_finding(&p, "SE:BBDescShort") != NULL);
+        CHECK(pipeline_finding(&p, "TXT:FFPEMaterial") != NULL);
+        /* Their parts ran on two threads; together they are the checks' findings in sequence. */
+        Findings alone;
+        findings_init(&alone);
+        CHECK_INT(quality_check_dataset(p.dataset, p.vocab, &(QualityOptions) { .node = "BE" }, &alone), 0);
+        CHECK_INT(alone.n_items, (size_t) (last_quality - first_quality + 1));
+        for (size_t i = 0; i < alone.n_items && first_quality + (ssize_t) i <= last_quality; i++) {
+                const Finding *a = &alone.items[i], *b = &p.findings.items[first_quality + (ssize_t) i];
+                CHECK(streq_ptr(a->code, b->code) && streq_ptr(a->id, b->id) && streq_ptr(a->message, b->message));
+        }
+        findings_done(&alone);
         pipeline_done(&p);
 }
 
