@@ -84,12 +84,22 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
          * or file named as by the finding before shares its string (which also makes sorting
          * cheaper). */
         char head[256];
-        va_list aq;
-        va_copy(aq, ap);
-        int m = vsnprintf(head, sizeof head, fmt, aq);
-        va_end(aq);
-        if (m < 0)
-                return -ENOMEM;
+        /* Many messages are fixed text, or the text of one argument: told apart without printf. */
+        const char *text = !strchr(fmt, '%') ? fmt : NULL;
+        if (!text && streq(fmt, "%s"))
+                text = va_arg(ap, const char *) ?: "(null)"; /* as glibc prints it */
+        size_t m;
+        if (text)
+                m = strlen(text);
+        else {
+                va_list aq;
+                va_copy(aq, ap);
+                int k = vsnprintf(head, sizeof head, fmt, aq);
+                va_end(aq);
+                if (k < 0)
+                        return -ENOMEM;
+                m = (size_t) k;
+        }
         Finding n = { .severity = severity };
         const char *file = loc ? loc->file : NULL;
         if (table && f->last_table && streq(table, f->last_table)) {
@@ -102,16 +112,18 @@ int findings_addv(Findings *f, Severity severity, const char *code, const char *
         }
         const char *strings[] = { code, table, id, column, file };
         char **fields[] = { &n.code, &n.table, &n.id, &n.column, &n.file };
-        size_t lengths[ELEMENTSOF(strings)], total = (size_t) m + 1;
+        size_t lengths[ELEMENTSOF(strings)], total = m + 1;
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)
                 total += lengths[i] = strings[i] ? strlen(strings[i]) + 1 : 0;
         char *block = arena_alloc(&f->strings, total);
         if (!block)
                 return -ENOMEM;
-        if ((size_t) m < sizeof head)
-                memcpy(block, head, (size_t) m + 1);
+        if (text)
+                memcpy(block, text, m + 1);
+        else if (m < sizeof head)
+                memcpy(block, head, m + 1);
         else
-                (void) vsnprintf(block, (size_t) m + 1, fmt, ap);
+                (void) vsnprintf(block, m + 1, fmt, ap);
         n.message = block;
         char *p = block + m + 1;
         for (size_t i = 0; i < ELEMENTSOF(strings); i++)

@@ -405,8 +405,20 @@ TEST(test_finding_strings) {
         CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", table, NULL, NULL, &in, "two"), 0);
         CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", "Biobanks", NULL, NULL, &in, "three"), 0);
         CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", "Biobanks", NULL, NULL, NULL, "four"), 0);
-        CHECK_INT(f.n_items, 4);
-        if (f.n_items == 4) {
+        /* fixed text and one argument's text, told without printf, as printf would tell them */
+        const char *volatile none = NULL; /* volatile: the compiler would refuse a known NULL */
+        CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", NULL, NULL, NULL, NULL, "fixed"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", NULL, NULL, NULL, NULL, "%s", "argument"), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", NULL, NULL, NULL, NULL, "%s", none), 0);
+        CHECK_INT(findings_add(&f, SEVERITY_WARNING, "w", NULL, NULL, NULL, NULL, "100%% %s", "sure"), 0);
+        CHECK_INT(f.n_items, 8);
+        if (f.n_items == 8) {
+                CHECK_STR(f.items[4].message, "fixed");
+                CHECK_STR(f.items[5].message, "argument");
+                CHECK_STR(f.items[6].message, "(null)");
+                CHECK_STR(f.items[7].message, "100% sure");
+        }
+        if (f.n_items >= 4) {
                 CHECK_STR(f.items[0].file, "a.yaml");
                 CHECK_STR(f.items[1].file, "b.yaml");
                 CHECK(f.items[0].table == f.items[1].table && f.items[1].file == f.items[2].file);
