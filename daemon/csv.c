@@ -151,6 +151,15 @@ static inline int field_store_plain(Parser *p, const char *data, size_t start, s
 }
 
 static int record_emit(Parser *p, unsigned line, CsvRecordFunc func, void *userdata) {
+        /* The end of the last field, for csv_field_length(). */
+        if (p->n_fields == p->fields_allocated) {
+                char **f = realloc(p->fields, (p->fields_allocated + 1) * sizeof(char *));
+                if (!f)
+                        return -ENOMEM;
+                p->fields = f;
+                p->fields_allocated++;
+        }
+        p->fields[p->n_fields] = p->text.data + p->text.size;
         int r = func(userdata, line, p->fields, p->n_fields);
         p->n_fields = 0;
         p->text.size = 0;

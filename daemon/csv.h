@@ -10,8 +10,14 @@
 
 /* Called once per record (the header is record 0). fields[i] are NUL-terminated and valid only
  * during the call; line is the 1-based line where the record starts. A negative return stops
- * the parse and is returned by csv_parse(). */
+ * the parse and is returned by csv_parse(). The fields lie one after the other, each behind the
+ * NUL of the one before, and fields[n_fields] (not a field) points just past the last one's NUL:
+ * csv_field_length() tells a length without strlen(). */
 typedef int (*CsvRecordFunc)(void *userdata, unsigned line, char **fields, size_t n_fields);
+
+static inline size_t csv_field_length(char *const *fields, size_t i) {
+        return (size_t) (fields[i + 1] - fields[i]) - 1;
+}
 
 /* Parses data[0..size). Enforces LIMIT_CSV_FIELD_BYTES, LIMIT_CSV_COLUMNS, LIMIT_CSV_ROWS and
  * UTF-8 validity. Syntax errors (quote inside an unquoted field, unterminated quote, text after a

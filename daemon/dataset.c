@@ -480,6 +480,11 @@ int dataset_set(Dataset *d, Row *row, size_t table, size_t column, const char *v
         return set_cell(d, row, table, column, value, value ? strlen(value) : 0, loc);
 }
 
+int dataset_set_sized(Dataset *d, Row *row, size_t table, size_t column, const char *value, size_t n,
+                      const Location *loc) {
+        return set_cell(d, row, table, column, value, value ? n : 0, loc);
+}
+
 int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const char *const *items, size_t n,
                      const Location *loc) {
         if (n > LIMIT_LIST_ITEMS)

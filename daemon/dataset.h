@@ -87,6 +87,10 @@ int dataset_reserve_rows(Dataset *d, size_t table, size_t n);
  * to the row's id is accepted (records loc), anything else is -EINVAL. Short values are shared
  * between cells: never write through a cell pointer. */
 int dataset_set(Dataset *d, Row *row, size_t table, size_t column, const char *value, const Location *loc);
+/* The same for the n bytes at value (which need not be NUL-terminated), for a reader that knows
+ * the length already. */
+int dataset_set_sized(Dataset *d, Row *row, size_t table, size_t column, const char *value, size_t n,
+                      const Location *loc);
 /* Sets a list cell from items (copied; empty items skipped); n == 0 or only empty items clear it.
  * -EINVAL when an item contains DATASET_LIST_SEP, -E2BIG past LIMIT_LIST_ITEMS. */
 int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const char *const *items, size_t n,

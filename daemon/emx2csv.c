@@ -197,7 +197,8 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
                                 r = dataset_set_list(rd->d, row, rd->table, (size_t) c, (const char *const *) rd->items,
                                                      n_items, &loc);
                 } else
-                        r = dataset_set(rd->d, row, rd->table, (size_t) c, fields[i], &loc);
+                        r = dataset_set_sized(rd->d, row, rd->table, (size_t) c, fields[i],
+                                              csv_field_length(fields, i), &loc);
                 if (r == -EINVAL)
                         r = reader_error(rd, line, (unsigned) i + 1, id, t->columns[c].name,
                                          "value contains a control character the Directory cannot store");

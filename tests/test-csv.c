@@ -14,6 +14,7 @@ static int collect(void *userdata, unsigned line, char **fields, size_t n_fields
         int k = snprintf(c->text + c->used, sizeof c->text - c->used, "%u:", line);
         c->used += (size_t) k;
         for (size_t i = 0; i < n_fields; i++) {
+                CHECK_INT(csv_field_length(fields, i), strlen(fields[i]));
                 k = snprintf(c->text + c->used, sizeof c->text - c->used, "%s%s", i ? "|" : "", fields[i]);
                 c->used += (size_t) k;
         }
@@ -221,6 +222,7 @@ static int check_long_record(void *userdata, unsigned line, char **fields, size_
                 char want[256];
                 long_field(i, want);
                 CHECK_STR(fields[i], want);
+                CHECK_INT(csv_field_length(fields, i), strlen(want));
                 (*checked)++;
         }
         return 0;

@@ -187,6 +187,12 @@ TEST(test_cells_lists_clearing) {
                         CHECK_STR(row2->cells[name], text + at);
                 }
 
+        /* A value given with its length is read no further. */
+        CHECK_INT(dataset_set_sized(d, row, t, name, "Neurology, and more", strlen("Neurology"), NULL), 0);
+        CHECK_STR(row->cells[name], "Neurology");
+        CHECK_INT(dataset_set_sized(d, row, t, name, "Neurology", 0, NULL), 0);
+        CHECK(row->cells[name] == NULL);
+
         /* Long values are stored whole. */
         char big[5000];
         memset(big, 'a', sizeof(big) - 1);
