@@ -250,35 +250,44 @@ static int dump_append(const char *s, size_t n, void *userdata) {
         return byte_buffer_append(userdata, s, n) < 0 ? -1 : 0;
 }
 
-/* The same, for an element of a top-level list: each line indented by two more levels. JSON text
- * holds no raw newline inside a string, so every newline is layout. */
-static int dump_append_nested(const char *s, size_t n, void *userdata) {
+/* Appends an element of a top-level list, dumped on its own: each line indented by two more
+ * levels. JSON text holds no raw newline inside a string, so every newline is layout. */
+static int append_nested(ByteBuffer *out, const char *s, size_t n) {
         for (const char *nl; n > 0 && (nl = memchr(s, '\n', n)); n -= (size_t) (nl + 1 - s), s = nl + 1)
-                if (dump_append(s, (size_t) (nl + 1 - s), userdata) < 0 || dump_append("    ", 4, userdata) < 0)
+                if (dump_append(s, (size_t) (nl + 1 - s), out) < 0 || dump_append("    ", 4, out) < 0)
                         return -1;
-        return n > 0 ? dump_append(s, n, userdata) : 0;
+        return n > 0 ? dump_append(s, n, out) : 0;
 }
 
 /* Writes a top-level list one element at a time, as json_dump() would lay it out at that depth:
- * the elements' trees never exist all at once (a big first sync lists thousands of rows). */
+ * the elements' trees never exist all at once (a big first sync lists thousands of rows). Each is
+ * dumped into a scratch buffer first (jansson hands its text over in many small pieces). */
 typedef json_t *(*ElementJson)(const RunReport *r, size_t i, void *userdata);
 static int dump_list(const RunReport *r, size_t n, const bool *listed, ElementJson element, void *userdata,
                      size_t flags, ByteBuffer *out) {
+        ByteBuffer scratch = {};
         bool first = true;
-        for (size_t i = 0; i < n; i++) {
+        int k = 0;
+        for (size_t i = 0; k == 0 && i < n; i++) {
                 if (!listed[i])
                         continue;
                 json_t *e = element(r, i, userdata);
-                if (!e)
-                        return -ENOMEM;
-                int k = dump_append(first ? "[\n    " : ",\n    ", 6, out);
-                if (k == 0)
-                        k = json_dump_callback(e, dump_append_nested, out, JSON_INDENT(2) | flags);
+                if (!e) {
+                        k = -1;
+                        break;
+                }
+                scratch.size = 0;
+                k = json_dump_callback(e, dump_append, &scratch, JSON_INDENT(2) | flags);
                 json_decref(e);
-                if (k < 0)
-                        return -ENOMEM;
+                if (k == 0)
+                        k = dump_append(first ? "[\n    " : ",\n    ", 6, out);
+                if (k == 0)
+                        k = append_nested(out, scratch.data ?: "", scratch.size);
                 first = false;
         }
+        free(scratch.data);
+        if (k < 0)
+                return -ENOMEM;
         return dump_append(first ? "[]" : "\n  ]", first ? 2 : 4, out) < 0 ? -ENOMEM : 0;
 }
 
