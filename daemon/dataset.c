@@ -274,7 +274,8 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
         int r = index_make_room(t, t->n_rows + 1);
         if (r < 0)
                 return r;
-        uint32_t hash = id_hash(id);
+        size_t id_length = strlen(id);
+        uint32_t hash = (uint32_t) hash_bytes(id, id_length);
         uint64_t *slot = index_slot(t, id, hash);
         if (*slot) {
                 if (ret_row)
@@ -286,7 +287,7 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
         Row *row = pool_alloc(d, sizeof(Row) + n_columns * sizeof(const char *), _Alignof(Row));
         if (!row)
                 return -ENOMEM;
-        const char *id_copy = pool_strndup(d, id, strlen(id));
+        const char *id_copy = pool_strndup(d, id, id_length);
         if (!id_copy)
                 return -ENOMEM;
         *row = (Row) {
