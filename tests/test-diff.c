@@ -181,6 +181,36 @@ TEST(test_remote_is_node) {
         CHECK(owned->n_changes == 1 && streq(owned->changes[0].id, "bbmri-eric:ID:EXT_partner"));
 }
 
+/* Only a row whose id directory_id_node() gives the node is the node's to remove. */
+TEST(test_removed_rows_node) {
+        _cleanup_(dataset_freep) Dataset *local = NULL, *remote = NULL;
+        CHECK_INT(dataset_new(model, &local), 0);
+        CHECK_INT(dataset_new(model, &remote), 0);
+        static const char *const not_ours[] = {
+                "bbmri-eric:contactID:BEX_a", "bbmri-eric:contactID:B_a",   "bbmri-eric:contactID:BE",
+                "bbmri-eric:contactID:_BE_a", "bbmri-eric-contactID:BE_a",  "xbbmri-eric:contactID:BE_a",
+                "bbmri-eric:BE_a",            "bbmri-eric:contactID:EU_BE_a",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(not_ours); i++)
+                add(remote, PERSONS, not_ours[i]);
+        add(remote, PERSONS, "bbmri-eric:contactID:BE_a");
+        add(remote, PERSONS, "bbmri-eric:ID:BE_x:contactID:y");
+
+        static const struct {
+                const char *node;
+                size_t removed;
+        } cases[] = {
+                { "BE", 2 }, { "B", 1 }, { "BE_", 0 }, { "", 0 }, { "BEBEBEBEBEBEBEBEBE", 0 },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                DiffOptions opts = { .node = cases[i].node };
+                _cleanup_(change_set_freep) ChangeSet *c = NULL;
+                CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+                CHECK_INT(c->total.removed, cases[i].removed);
+                CHECK_INT(c->n_remote_node_rows, cases[i].removed);
+        }
+}
+
 TEST(test_id_node) {
         char buf[16];
         CHECK_STR(directory_id_node("bbmri-eric:ID:BE_UZA:collection:x", buf, sizeof buf), "BE");
@@ -189,4 +219,4 @@ TEST(test_id_node) {
         CHECK(directory_id_node("bbmri-eric:ID:noseparator", buf, sizeof buf) == NULL);
 }
 
-TEST_MAIN_WITH_MODEL((PERSONS = (size_t) model_table_index(model, "Persons"), BIOBANKS = (size_t) model_table_index(model, "Biobanks"), COLLECTIONS = (size_t) model_table_index(model, "Collections")), RUN(test_every_kind_of_change); RUN(test_normalisation); RUN(test_server_columns_ignored); RUN(test_withdrawn_and_blocked); RUN(test_remote_is_node); RUN(test_id_node))
+TEST_MAIN_WITH_MODEL((PERSONS = (size_t) model_table_index(model, "Persons"), BIOBANKS = (size_t) model_table_index(model, "Biobanks"), COLLECTIONS = (size_t) model_table_index(model, "Collections")), RUN(test_every_kind_of_change); RUN(test_normalisation); RUN(test_server_columns_ignored); RUN(test_withdrawn_and_blocked); RUN(test_remote_is_node); RUN(test_removed_rows_node); RUN(test_id_node))
