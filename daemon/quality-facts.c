@@ -99,12 +99,20 @@ typedef struct Sheet {
         bool donors_present; /* a row with number_of_donors > 0 */
 } Sheet;
 
+/* Per fact of a collection, what several checks read: worked out once. */
+typedef struct FactNumbers {
+        long long samples, donors;
+        bool has_samples, has_donors;
+        uint8_t stars; /* how many of the four dimensions are '*' */
+} FactNumbers;
+
 typedef struct FactsContext {
         QualityContext *q;
         int f_samples, f_donors, f_dims[N_DIMS];
         int size, donors, diagnoses, sex, materials, network, age_low, age_high, age_unit;
         Sheet *sheets;
         size_t *next; /* per fact: the next fact of the same collection, SIZE_MAX: last */
+        FactNumbers *numbers; /* per fact of a collection */
         /* per collection: its first direct sub-collection and its next sibling (SIZE_MAX: none);
          * withdrawn ones are left out */
         size_t *first_child, *next_sibling;
@@ -120,14 +128,16 @@ static bool fact_int(const FactsContext *k, const Row *fact, int column, long lo
         return quality_parse_int(quality_cell(fact, column), ret);
 }
 
-static int build_sheets(FactsContext *k) {
+/* The sheets; the partition checks read only their all-star rows, so numbers is left out for them. */
+static int build_sheets(FactsContext *k, bool numbers) {
         const QualityContext *q = k->q;
         const DatasetTable *ct = &q->d->tables[q->collections], *ft = &q->d->tables[q->facts];
         k->sheets = calloc_written(ct->n_rows ?: 1, sizeof(Sheet));
         k->next = calloc_written(ft->n_rows ?: 1, sizeof(size_t));
         k->first_child = calloc_written(ct->n_rows ?: 1, sizeof(size_t));
         k->next_sibling = calloc_written(ct->n_rows ?: 1, sizeof(size_t));
-        if (!k->sheets || !k->next || !k->first_child || !k->next_sibling)
+        k->numbers = calloc_written(numbers && ft->n_rows ? ft->n_rows : 1, sizeof(FactNumbers));
+        if (!k->sheets || !k->next || !k->first_child || !k->next_sibling || !k->numbers)
                 return -ENOMEM;
         for (size_t i = 0; i < ct->n_rows; i++)
                 k->sheets[i].first = k->first_child[i] = k->next_sibling[i] = SIZE_MAX;
@@ -148,17 +158,22 @@ static int build_sheets(FactsContext *k) {
                 k->next[i] = s->first;
                 s->first = i;
                 s->n_facts++;
-                size_t stars = 0;
+                uint8_t stars = 0;
                 for (size_t d = 0; d < N_DIMS; d++)
                         stars += is_star(quality_cell(fact, k->f_dims[d]));
                 if (stars == N_DIMS) {
                         s->all_star = s->n_all_star++ == 0 ? fact : NULL;
                 } else if (stars == N_DIMS - 1)
                         s->n_one_star++;
-                long long n;
-                if (fact_int(k, fact, k->f_samples, &n))
-                        s->samples += n;
-                if (fact_int(k, fact, k->f_donors, &n) && n > 0)
+                if (!numbers)
+                        continue;
+                FactNumbers *x = &k->numbers[i];
+                x->stars = stars;
+                x->has_samples = fact_int(k, fact, k->f_samples, &x->samples);
+                x->has_donors = fact_int(k, fact, k->f_donors, &x->donors);
+                if (x->has_samples)
+                        s->samples += x->samples;
+                if (x->has_donors && x->donors > 0)
                         s->donors_present = true;
         }
         return 0;
@@ -239,12 +254,10 @@ static int check_descriptors(FactsContext *k, const Row *row, const Sheet *s, Va
                 sets[d].n = 0;
         for (size_t i = s->first; i != SIZE_MAX; i = k->next[i]) {
                 const Row *fact = ft->rows[i];
-                size_t stars = 0;
-                for (size_t d = 0; d < N_DIMS; d++)
-                        stars += is_star(quality_cell(fact, k->f_dims[d]));
+                bool one_star = k->numbers[i].stars == N_DIMS - 1;
                 for (size_t d = 0; d < N_DIMS; d++) {
                         const char *v = quality_cell(fact, k->f_dims[d]);
-                        if (v && !is_star(v) && (r = value_set_add(&sets[d], v, stars == N_DIMS - 1)) < 0)
+                        if (v && !is_star(v) && (r = value_set_add(&sets[d], v, one_star)) < 0)
                                 return r;
                 }
         }
@@ -373,13 +386,13 @@ static AgeBounds age_bounds(const char *range) {
         return b;
 }
 
-/* The evidence of a fact row: the larger of its donors and samples; -1 when it gives neither. */
-static long long fact_support(const FactsContext *k, const Row *fact) {
-        long long n, support = -1;
-        if (fact_int(k, fact, k->f_donors, &n))
-                support = n;
-        if (fact_int(k, fact, k->f_samples, &n) && n > support)
-                support = n;
+/* The evidence of a fact row (by position): the larger of its donors and samples; -1 when it gives
+ * neither. */
+static long long fact_support(const FactsContext *k, size_t fact) {
+        const FactNumbers *x = &k->numbers[fact];
+        long long support = x->has_donors ? x->donors : -1;
+        if (x->has_samples && x->samples > support)
+                support = x->samples;
         return support;
 }
 
@@ -407,7 +420,7 @@ static int check_fact_ages(FactsContext *k, const Row *row, const Sheet *s) {
         size_t n = 0;
         for (size_t i = s->first; i != SIZE_MAX; i = k->next[i], n++) {
                 AgeBounds b = age_bounds(quality_cell(ft->rows[i], k->f_dims[DIM_AGE]));
-                long long support = b.known && b.label ? fact_support(k, ft->rows[i]) : -1;
+                long long support = b.known && b.label ? fact_support(k, i) : -1;
                 ages[n] = (FactAge) { b, support };
                 high_support |= b.known && b.label && support >= AGE_LABEL_HIGH_SUPPORT;
         }
@@ -479,8 +492,8 @@ static int check_sheet(FactsContext *k, const Row *row, const Sheet *s, ValueSet
                 size_t n = 0;
                 const char *first = NULL;
                 for (size_t i = s->first; i != SIZE_MAX; i = k->next[i]) {
-                        long long d;
-                        if (fact_int(k, ft->rows[i], k->f_donors, &d) && d > 0 && d < K_ANONYMITY) {
+                        long long d = k->numbers[i].donors;
+                        if (k->numbers[i].has_donors && d > 0 && d < K_ANONYMITY) {
                                 n++;
                                 first = ft->rows[i]->id;
                         }
@@ -586,7 +599,7 @@ static int run_facts(QualityContext *q, bool facts, bool partition) {
         for (size_t d = 0; d < N_DIMS; d++)
                 k.f_dims[d] = quality_column(q, q->facts, dim_columns[d]);
         ValueSet sets[N_DIMS] = {};
-        int r = build_sheets(&k);
+        int r = build_sheets(&k, facts);
         const DatasetTable *ct = &q->d->tables[c];
         for (size_t i = 0; r >= 0 && i < ct->n_rows; i++) {
                 const Row *row = ct->rows[i];
@@ -613,6 +626,7 @@ static int run_facts(QualityContext *q, bool facts, bool partition) {
                 value_set_done(&sets[d]);
         free(k.sheets);
         free(k.next);
+        free(k.numbers);
         free(k.first_child);
         free(k.next_sibling);
         free(k.ages);
