@@ -384,10 +384,14 @@ Row *dataset_find(const Dataset *d, size_t table, const char *id) {
 }
 
 int dataset_find_position(const Dataset *d, size_t table, const char *id, size_t *ret_position) {
+        return id ? dataset_find_position_hashed(d, table, id, id_hash(id), ret_position) : -ENOENT;
+}
+
+int dataset_find_position_hashed(const Dataset *d, size_t table, const char *id, uint32_t hash, size_t *ret_position) {
         DatasetTable *t = dataset_table(d, table);
         if (!t || !id || t->index_slots == 0)
                 return -ENOENT;
-        uint64_t v = *index_slot(t, id, id_hash(id));
+        uint64_t v = *index_slot(t, id, hash);
         if (v == 0)
                 return -ENOENT;
         *ret_position = (uint32_t) v - 1;

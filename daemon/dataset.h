@@ -73,6 +73,7 @@ uint32_t dataset_id_hash(const char *id);
 void dataset_prefetch_slot(const Dataset *d, size_t table, uint32_t hash);
 void dataset_prefetch_row(const Dataset *d, size_t table, uint32_t hash);
 Row *dataset_find_hashed(const Dataset *d, size_t table, const char *id, uint32_t hash);
+int dataset_find_position_hashed(const Dataset *d, size_t table, const char *id, uint32_t hash, size_t *ret_position);
 /* Moves every row of from into d (same model), after d's rows; from is left empty but usable. An
  * id d already has is not moved: duplicate() is told (existing row of d, row of from) and may add a
  * finding; a negative return stops the merge. Rows keep their memory (d adopts from's arena). */

@@ -44,6 +44,40 @@ TEST(test_existence) {
                         "OC:Orphan", true, "Collections", "bbmri-eric:ID:BE_GHOST:collection:c");
 }
 
+/* Many collections: each one's biobank is looked up (ahead, in bulk) and found; the one biobank
+ * without a collection, in the middle, is the only one reported. */
+TEST(test_existence_many) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        CHECK(out != NULL);
+        for (unsigned i = 0; i < 40; i++) {
+                fprintf(out,
+                        "  - id: B%u\n    name: Biobank %u\n    description: One of forty biobanks of the node\n"
+                        "    juridical_person: Somebody\n    country: BE\n    contact: contact\n",
+                        i, i);
+                if (i != 20)
+                        fprintf(out,
+                                "    collections:\n      - id: c\n        name: C\n        description: A collection of "
+                                "biobank %u\n        type: [Other]\n        data_categories: [Survey data]\n"
+                                "        size: 100\n",
+                                i);
+        }
+        CHECK(fclose(out) == 0);
+        _cleanup_free_ char *master = pipeline_variant(NULL, text);
+        free(text);
+        Pipeline p;
+        pipeline_run(&p, master, true);
+        size_t n = 0;
+        for (size_t i = 0; i < p.findings.n_items; i++)
+                if (streq_ptr(p.findings.items[i].code, "CEX:NoCollections")) {
+                        n++;
+                        CHECK_STR(p.findings.items[i].id, "bbmri-eric:ID:BE_B20");
+                }
+        CHECK_INT(n, 1);
+        pipeline_done(&p);
+}
+
 /* Findings of the quality checks have their kind and are counted apart from errors. */
 TEST(test_kinds_counted_apart) {
         _cleanup_free_ char *text = pipeline_variant(
@@ -102,4 +136,4 @@ TEST(test_parse_int) {
         CHECK(!quality_parse_int(NULL, &v) && v == -1);
 }
 
-TEST_MAIN(RUN(test_catalogue); RUN(test_existence); RUN(test_kinds_counted_apart); RUN(test_parse_int))
+TEST_MAIN(RUN(test_catalogue); RUN(test_existence); RUN(test_existence_many); RUN(test_kinds_counted_apart); RUN(test_parse_int))
