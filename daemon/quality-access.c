@@ -90,16 +90,19 @@ static int check_collection(QualityContext *q, const void *userdata, const Row *
         if (!has_access)
                 QUALITY_REPORT(q, "AP:AccessMissing", t, row, -1,
                                "no access mode (fee, joint project) and no access policy (description, URI)");
-        if (!duo || !*duo)
+        /* Warnings and infos but for the DUO:0000018 conflicts: the policy's errors-only run
+         * does without them. */
+        bool all = !quality_errors_only(q);
+        if (all && (!duo || !*duo))
                 QUALITY_REPORT(q, "AP:DuoMissing", t, row, -1, "no Data Use Ontology term in data_use");
         int du = k->data_use;
-        if (!has_duo(duo, "0000007") && !has_duo(duo, "0000006") && !has_duo(duo, "0000042"))
+        if (all && !has_duo(duo, "0000007") && !has_duo(duo, "0000006") && !has_duo(duo, "0000042"))
                 QUALITY_REPORT(q, "AP:GenericDuoMissing", t, row, du,
                                "none of DUO:0000042, DUO:0000006, DUO:0000007 (generic research use) in data_use");
-        if (!has_duo(duo, "0000029"))
+        if (all && !has_duo(duo, "0000029"))
                 QUALITY_REPORT(q, "AP:DataRetDuo", t, row, du, "data return (DUO:0000029) is not asked for in data_use");
         const char *joint = quality_cell(row, k->joint);
-        if (joint && *joint && !has_duo(duo, "0000020"))
+        if (all && joint && *joint && !has_duo(duo, "0000020"))
                 QUALITY_REPORT(q, "AP:JointDuo", t, row, du,
                                "access in joint projects, but DUO:0000020 (collaboration required) is not in data_use");
 
@@ -108,10 +111,10 @@ static int check_collection(QualityContext *q, const void *userdata, const Row *
         /* commercial use allowed: on the collection, or on the biobank where the collection says nothing */
         bool commercial = c_com.value || (!c_com.set && b_com.value);
         bool has_18 = has_duo(duo, "0000018");
-        if (c_np.value && !commercial && !has_18)
+        if (all && c_np.value && !commercial && !has_18)
                 QUALITY_REPORT(q, "AP:CollDuoMissing", t, row, du,
                                "non-for-profit collaboration only, but DUO:0000018 is not in data_use");
-        else if (!c_np.set && b_np.value && !commercial && !has_18)
+        else if (all && !c_np.set && b_np.value && !commercial && !has_18)
                 QUALITY_REPORT(q, "AP:BBDuoMissing", t, row, du,
                                "the biobank allows non-for-profit collaboration only, but DUO:0000018 is not in data_use");
         if (c_com.value && has_18)
@@ -120,11 +123,11 @@ static int check_collection(QualityContext *q, const void *userdata, const Row *
         else if (!c_com.set && b_com.value && has_18)
                 QUALITY_REPORT(q, "AP:BBAttrDuoConflict", t, row, du,
                                "the biobank allows commercial collaboration, but data_use has DUO:0000018 (non commercial use only)");
-        if (quality_list_has(quality_cell(row, k->type), "DISEASE_SPECIFIC") &&
+        if (all && quality_list_has(quality_cell(row, k->type), "DISEASE_SPECIFIC") &&
             !has_duo(duo, "0000007"))
                 QUALITY_REPORT(q, "AP:DiseaseDuoMissing", t, row, du,
                                "a disease-specific collection without DUO:0000007 in data_use");
-        if (has_materials(quality_cell(row, k->materials)) && !has_duo(duo, "0000021"))
+        if (all && has_materials(quality_cell(row, k->materials)) && !has_duo(duo, "0000021"))
                 QUALITY_REPORT(q, "AP:BioDuoMissing", t, row, du,
                                "biological material without DUO:0000021 (ethics approval required) in data_use");
         return 0;
