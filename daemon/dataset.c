@@ -16,6 +16,7 @@
 #define DATASET_POOL_BLOCK_BYTES (128u * 1024)
 #define DATASET_SHARED_MAX_BYTES 64u        /* longer values are never shared */
 #define DATASET_RECENT_VALUES 16384u        /* slots of the cache of recent values (256 KiB) */
+#define DATASET_LIST_STACK_BYTES 256u       /* a list joined longer than this is joined on the heap */
 
 typedef struct Pool {
         char *next;
@@ -500,19 +501,26 @@ int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const ch
         for (size_t i = 0; i < n; i++) {
                 if (isempty(items[i]))
                         continue;
-                if (strchr(items[i], DATASET_LIST_SEP))
+                size_t l = strlen(items[i]);
+                if (memchr(items[i], DATASET_LIST_SEP, l))
                         return -EINVAL;
-                total += strlen(items[i]);
+                total += l;
                 n_kept++;
         }
         if (n_kept == 0)
                 return set_cell(d, row, table, column, NULL, 0, loc);
         total += n_kept - 1;
 
-        /* Joined in a scratch buffer so short lists can be shared like any other value. */
-        _cleanup_free_ char *joined = malloc(total + 1);
-        if (!joined)
-                return -ENOMEM;
+        /* Joined in a scratch buffer so short lists can be shared like any other value: on the
+         * stack when it fits (nearly every list), not a malloc() and free() per list. */
+        char stack[DATASET_LIST_STACK_BYTES];
+        _cleanup_free_ char *heap = NULL;
+        char *joined = stack;
+        if (total >= sizeof stack) {
+                joined = heap = malloc(total + 1);
+                if (!joined)
+                        return -ENOMEM;
+        }
         char *w = joined;
         for (size_t i = 0; i < n; i++) {
                 if (isempty(items[i]))

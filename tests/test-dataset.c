@@ -151,6 +151,33 @@ TEST(test_cells_lists_clearing) {
         CHECK_STR(row->cells[materials], "SERUM");
         CHECK_INT(dataset_set_list(d, row, t, materials, items, LIMIT_LIST_ITEMS + 1, NULL), -E2BIG);
 
+        /* Lists joined to around the scratch buffer's size (256) and far past it. */
+        for (size_t total = 250; total < 1300; total += total < 260 ? 1 : 1000) {
+                /* Items of 9 bytes and one of what is left, joined by the separator. */
+                char item_text[128][16], last[32], want[2048];
+                const char *list[129];
+                size_t k = 0, used = 0;
+                while (used + 10 + 10 < total && k < 128) {
+                        snprintf(item_text[k], sizeof item_text[k], "item%05zu", k);
+                        list[k] = item_text[k];
+                        used += 10;
+                        k++;
+                }
+                size_t rest = total - used;
+                memset(last, 'z', rest);
+                last[rest] = 0;
+                list[k++] = last;
+                want[0] = 0;
+                for (size_t j = 0; j < k; j++) {
+                        if (j > 0)
+                                strncat(want, "\x1f", sizeof want - strlen(want) - 1);
+                        strncat(want, list[j], sizeof want - strlen(want) - 1);
+                }
+                CHECK_INT(dataset_set_list(d, row, t, materials, list, k, NULL), 0);
+                CHECK_STR(row->cells[materials], want);
+                CHECK_INT(strlen(row->cells[materials]), total);
+        }
+
         /* Equal short values may share storage, but setting one never changes another. */
         Row *row2 = NULL;
         CHECK_INT(dataset_add_row(d, t, "bbmri-eric:ID:BE_UZA:collection:two", NULL, &row2), 0);
