@@ -251,7 +251,49 @@ static int finding_compare(const void *x, const void *y) {
         return cmp_str_opt(a->message, b->message);
 }
 
+/* A stable merge sort of pointers with the comparison inlined: glibc's qsort() is the same stable
+ * merge sort (so the order is the same) but calls through a pointer and moves whole findings; and
+ * halves already in order, common among findings, are told with one comparison. */
+static void sort_pointers(const Finding **a, const Finding **tmp, size_t n) {
+        if (n <= 8) {
+                for (size_t i = 1; i < n; i++) {
+                        const Finding *x = a[i];
+                        size_t j = i;
+                        for (; j > 0 && finding_compare(a[j - 1], x) > 0; j--)
+                                a[j] = a[j - 1];
+                        a[j] = x;
+                }
+                return;
+        }
+        size_t h = n / 2, i = 0, j = h, k = 0;
+        sort_pointers(a, tmp, h);
+        sort_pointers(a + h, tmp, n - h);
+        if (finding_compare(a[h - 1], a[h]) <= 0)
+                return;
+        memcpy(tmp, a, h * sizeof(*a));
+        while (i < h && j < n)
+                a[k++] = finding_compare(a[j], tmp[i]) < 0 ? a[j++] : tmp[i++];
+        while (i < h)
+                a[k++] = tmp[i++];
+}
+
 void findings_sort(Findings *f) {
-        if (f->n_items > 1)
-                qsort(f->items, f->n_items, sizeof(Finding), finding_compare);
+        size_t n = f->n_items;
+        if (n < 2)
+                return;
+        _cleanup_free_ const Finding **order = reallocarray(NULL, n, sizeof(Finding *));
+        _cleanup_free_ const Finding **tmp = reallocarray(NULL, n / 2 + 1, sizeof(Finding *));
+        Finding *items = reallocarray(NULL, f->allocated, sizeof(Finding));
+        if (!order || !tmp || !items) {
+                free(items);
+                qsort(f->items, n, sizeof(Finding), finding_compare); /* the same order, in place */
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                order[i] = &f->items[i];
+        sort_pointers(order, tmp, n);
+        for (size_t i = 0; i < n; i++)
+                items[i] = *order[i];
+        free(f->items);
+        f->items = items;
 }

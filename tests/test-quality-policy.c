@@ -428,6 +428,64 @@ TEST(test_finding_strings) {
         findings_done(&f);
 }
 
+/* The reference order: the documented keys, NULL first, then (ties) the order of addition. */
+typedef struct Ranked {
+        Finding f;
+        size_t at;
+} Ranked;
+
+static int cmp_opt(const char *a, const char *b) {
+        return !a || !b ? (a != NULL) - (b != NULL) : strcmp(a, b);
+}
+
+static int ranked_compare(const void *x, const void *y) {
+        const Ranked *p = x, *q = y;
+        const Finding *a = &p->f, *b = &q->f;
+        int r;
+        if ((r = cmp_opt(a->file, b->file)) != 0)
+                return r;
+        if (a->line != b->line)
+                return a->line < b->line ? -1 : 1;
+        if (a->column_no != b->column_no)
+                return a->column_no < b->column_no ? -1 : 1;
+        if ((r = cmp_opt(a->table, b->table)) != 0 || (r = cmp_opt(a->id, b->id)) != 0 ||
+            (r = cmp_opt(a->column, b->column)) != 0 || (r = cmp_opt(a->code, b->code)) != 0 ||
+            (r = cmp_opt(a->message, b->message)) != 0)
+                return r;
+        return p->at < q->at ? -1 : p->at > q->at;
+}
+
+/* Sorting is stable: findings equal in every key keep the order they were added in. Few values
+ * per key, so that ties are common; runs already in order and runs reversed. */
+TEST(test_findings_sort_stable) {
+        static const char *const files[] = { NULL, "a.csv", "b.csv" }, *const names[] = { NULL, "x", "y" };
+        Findings f;
+        findings_init(&f);
+        uint32_t seed = 12345;
+        for (size_t i = 0; i < 3000; i++) {
+                seed = seed * 1103515245u + 12345u;
+                uint32_t v = seed >> 8;
+                Location at = { .file = files[v % 3], .line = i < 1000 ? (unsigned) i : i < 2000 ? (unsigned) (3000 - i) : v / 3 % 4,
+                                .column = v / 12 % 2 };
+                CHECK_INT(findings_add(&f, (Severity) (v / 24 % 6), names[v / 144 % 3] ?: "c", names[v / 432 % 3],
+                                       names[v / 1296 % 3], names[v / 3888 % 3], &at, "%s", v / 11664 % 2 ? "m" : "n"), 0);
+        }
+        Ranked *ref = calloc(f.n_items, sizeof(Ranked));
+        CHECK(ref != NULL);
+        if (ref) {
+                for (size_t i = 0; i < f.n_items; i++)
+                        ref[i] = (Ranked) { f.items[i], i };
+                qsort(ref, f.n_items, sizeof(Ranked), ranked_compare);
+                findings_sort(&f);
+                size_t same = 0;
+                for (size_t i = 0; i < f.n_items; i++)
+                        same += f.items[i].message == ref[i].f.message && f.items[i].severity == ref[i].f.severity;
+                CHECK_INT(same, f.n_items);
+        }
+        free(ref);
+        findings_done(&f);
+}
+
 TEST(test_findings_gathered_apart_are_kept_as_in_sequence) {
         /* Quality findings gathered on another thread join the rules' findings as if they had been
          * added to them: the limit counts both. */
@@ -488,5 +546,6 @@ TEST_MAIN(for (int pass = 0; pass < 2; pass++) {
 }
           RUN(test_findings_past_the_limit_keep_what_holds_rows);
           RUN(test_finding_strings);
+          RUN(test_findings_sort_stable);
           RUN(test_findings_gathered_apart_are_kept_as_in_sequence);
           RUN(test_policy_refuses_when_quality_errors_were_dropped))
