@@ -41,27 +41,33 @@ static DatasetPrivate *private_of(const Dataset *d) {
         return (DatasetPrivate *) d;
 }
 
-static void *pool_alloc(Dataset *d, size_t size, size_t align) {
+/* The rare part of pool_alloc(): a value too big for blocks, or a new block. */
+static void *pool_refill(Dataset *d, size_t size) {
+        Pool *p = &private_of(d)->pool;
+        /* Big values get their own arena allocation, so a block's tail is not wasted. */
+        if (size > DATASET_POOL_BLOCK_BYTES / 8)
+                return arena_alloc(&d->arena, size);
+        char *block = arena_alloc(&d->arena, DATASET_POOL_BLOCK_BYTES);
+        if (!block)
+                return NULL;
+        p->next = block + size;
+        p->left = DATASET_POOL_BLOCK_BYTES - size;
+        return block;
+}
+
+/* Inline: every row, its id and every value not shared passes here. */
+static inline void *pool_alloc(Dataset *d, size_t size, size_t align) {
         Pool *p = &private_of(d)->pool;
         size_t pad = (size_t) (-(uintptr_t) p->next) & (align - 1);
-        if (!p->next || p->left < pad || p->left - pad < size) {
-                /* Big values get their own arena allocation, so a block's tail is not wasted. */
-                if (size > DATASET_POOL_BLOCK_BYTES / 8)
-                        return arena_alloc(&d->arena, size);
-                char *block = arena_alloc(&d->arena, DATASET_POOL_BLOCK_BYTES);
-                if (!block)
-                        return NULL;
-                p->next = block;
-                p->left = DATASET_POOL_BLOCK_BYTES;
-                pad = 0;
-        }
+        if (!p->next || p->left < pad || p->left - pad < size)
+                return pool_refill(d, size);
         char *r = p->next + pad;
         p->next += pad + size;
         p->left -= pad + size;
         return r;
 }
 
-static char *pool_strndup(Dataset *d, const char *s, size_t n) {
+static inline char *pool_strndup(Dataset *d, const char *s, size_t n) {
         char *r = pool_alloc(d, n + 1, 1);
         if (!r)
                 return NULL;
