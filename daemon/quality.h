@@ -32,13 +32,16 @@ typedef struct QualityOptions {
 int quality_check_dataset(const Dataset *d, const Vocabularies *v, const QualityOptions *options,
                           Findings *findings);
 
-/* The same checks in QUALITY_PARTS parts over lookups prepared once: the parts may run at once on
- * different threads (each appending to its own findings); quality_check_dataset() is the parts in
- * order, their findings in that order. */
-#define QUALITY_PARTS 2u
+/* The same checks family by family over lookups prepared once: families may run at once on
+ * different threads, each appending to its own findings; quality_check_dataset() is every family
+ * in order (0 ... quality_family_count() - 1), their findings in that order. */
 typedef struct QualityPrepared QualityPrepared;
 int quality_prepare(const Dataset *d, const Vocabularies *v, const QualityOptions *options, QualityPrepared **ret);
-int quality_check_part(const QualityPrepared *p, unsigned part, Findings *findings);
+size_t quality_family_count(void);
+/* The k-th costliest family (0: the costliest), the order in which threads take them; SIZE_MAX
+ * past the last. */
+size_t quality_family_by_cost(size_t k);
+int quality_check_family(const QualityPrepared *p, size_t family, Findings *findings);
 QualityPrepared *quality_prepared_free(QualityPrepared *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(QualityPrepared, quality_prepared_free);
 

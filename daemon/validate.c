@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "quality.h"
 #include "suggest.h"
@@ -671,8 +672,9 @@ static int propagate(Dataset *d, const char *node, ForeignRefs *foreign, Finding
 }
 
 
-/* The quality checks' first part, on a thread of its own; the second part runs here once the
- * rules and the reference walk are done, over the lookups the thread prepared. */
+/* The quality checks, family by family, on a thread of its own and, once the rules and the
+ * reference walk are done, here too: each thread takes the next family not yet taken, the
+ * costliest first, into that family's own findings (merged in the families' order). */
 typedef struct QualityWorker {
         pthread_t thread;
         const Dataset *d;
@@ -680,12 +682,25 @@ typedef struct QualityWorker {
         const QualityOptions *options;
         pthread_mutex_t lock;
         pthread_cond_t ready;
-        bool prepared;           /* under lock: prepared (or prepare_error) is set */
+        bool prepared;           /* under lock: checks (or prepare_error) is set */
         QualityPrepared *checks;
         int prepare_error;
-        Findings findings;       /* the first part's */
-        int error;
+        atomic_size_t next_family;
+        Findings *findings;      /* one per family */
+        size_t n_families;
+        atomic_int error;
 } QualityWorker;
+
+static void quality_take_families(QualityWorker *w) {
+        for (size_t k; (k = atomic_fetch_add(&w->next_family, 1)) < w->n_families;) {
+                size_t f = quality_family_by_cost(k);
+                int r = f < w->n_families ? quality_check_family(w->checks, f, &w->findings[f]) : -EINVAL;
+                if (r < 0) {
+                        atomic_store(&w->error, r);
+                        atomic_store(&w->next_family, w->n_families); /* the rest is not worth it */
+                }
+        }
+}
 
 static void *quality_worker(void *userdata) {
         QualityWorker *w = userdata;
@@ -695,22 +710,23 @@ static void *quality_worker(void *userdata) {
         w->checks = checks;
         w->prepare_error = r;
         w->prepared = true;
-        pthread_cond_signal(&w->ready);
+        pthread_cond_broadcast(&w->ready);
         pthread_mutex_unlock(&w->lock);
-        w->error = r < 0 ? r : quality_check_part(checks, 0, &w->findings);
+        if (r >= 0)
+                quality_take_families(w);
         return NULL;
 }
 
-/* The quality checks' findings in order: the worker's part, then ours. */
-static int quality_second_part(QualityWorker *w, Findings *second) {
+/* Here, after the rules and the walk: what is left of the families. */
+static int quality_help(QualityWorker *w) {
         pthread_mutex_lock(&w->lock);
         while (!w->prepared)
                 pthread_cond_wait(&w->ready, &w->lock);
         pthread_mutex_unlock(&w->lock);
-        int r = w->prepare_error;
-        for (unsigned part = 1; r >= 0 && part < QUALITY_PARTS; part++)
-                r = quality_check_part(w->checks, part, second);
-        return r;
+        if (w->prepare_error < 0)
+                return w->prepare_error;
+        quality_take_families(w);
+        return 0;
 }
 
 int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityOptions *options, ForeignRefs *foreign,
@@ -728,13 +744,17 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
                 .facts = model_table_index(d->model, "CollectionFacts"),
         };
         /* The quality checks only read the rows' cells (the rules and the reference walk mark the
-         * rows' flags, which the checks never read): their first part on a second thread, the
-         * rest here after the rules and the walk. The findings go in as if in sequence: the
-         * rules', the quality checks', then the walk's. */
-        QualityWorker w = { .d = d, .v = v, .options = options };
-        findings_init(&w.findings);
-        Findings second, walked;
-        findings_init(&second);
+         * rows' flags, which the checks never read): on a second thread, and here too once the
+         * rules and the walk are done. The findings go in as if in sequence: the rules', the
+         * quality checks' family by family, then the walk's. */
+        QualityWorker w = { .d = d, .v = v, .options = options, .n_families = quality_family_count() };
+        w.findings = calloc(w.n_families ?: 1, sizeof(Findings));
+        if (!w.findings)
+                return -ENOMEM;
+        for (size_t f = 0; f < w.n_families; f++)
+                findings_init(&w.findings[f]);
+        Findings all_quality, walked;
+        findings_init(&all_quality);
         findings_init(&walked);
         bool apart = pthread_mutex_init(&w.lock, NULL) == 0;
         if (apart && pthread_cond_init(&w.ready, NULL) != 0) {
@@ -753,27 +773,29 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
         if (started) {
                 if (r >= 0)
                         r = propagate(d, node, foreign, &walked);
-                int k = r >= 0 ? quality_second_part(&w, &second) : 0;
+                int k = r >= 0 ? quality_help(&w) : 0;
                 (void) pthread_join(w.thread, NULL);
                 if (r >= 0)
-                        r = w.error < 0 ? w.error : k;
+                        r = k < 0 ? k : atomic_load(&w.error);
                 quality_prepared_free(w.checks);
         } else if (r >= 0)
-                r = quality_check_dataset(d, v, options, &w.findings);
+                r = quality_check_dataset(d, v, options, &all_quality);
         if (apart) {
                 pthread_cond_destroy(&w.ready);
                 pthread_mutex_destroy(&w.lock);
         }
+        for (size_t f = 0; r >= 0 && f < w.n_families; f++)
+                r = findings_move_within_limits(findings, &w.findings[f]);
         if (r >= 0)
-                r = findings_move_within_limits(findings, &w.findings);
-        if (r >= 0)
-                r = findings_move_within_limits(findings, &second);
+                r = findings_move_within_limits(findings, &all_quality);
         if (r >= 0 && !started)
                 r = propagate(d, node, foreign, &walked);
         if (r >= 0)
                 r = findings_move_within_limits(findings, &walked);
-        findings_done(&w.findings);
-        findings_done(&second);
+        for (size_t f = 0; f < w.n_families; f++)
+                findings_done(&w.findings[f]);
+        free(w.findings);
+        findings_done(&all_quality);
         findings_done(&walked);
         return r;
 }

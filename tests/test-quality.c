@@ -30,6 +30,18 @@ TEST(test_catalogue) {
         }
         CHECK(quality_check_at(n) == NULL);
         CHECK(quality_check_info("CC:NoSuchCheck") == NULL);
+        /* The order in which threads take the families holds each family once. */
+        size_t families = quality_family_count();
+        CHECK(families >= 10);
+        _cleanup_free_ bool *taken = calloc(families, sizeof(bool));
+        CHECK(taken != NULL);
+        for (size_t k = 0; taken && k < families; k++) {
+                size_t f = quality_family_by_cost(k);
+                CHECK(f < families && !taken[f]);
+                if (f < families)
+                        taken[f] = true;
+        }
+        CHECK(quality_family_by_cost(families) == SIZE_MAX);
         findings_done(&findings);
 }
 
