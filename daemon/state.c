@@ -376,7 +376,11 @@ int state_save_report(StateDir *s, const char *json, size_t size, bool good) {
         _cleanup_free_ char *last = path_join(s->path, good ? "last.json" : "last-failed.json");
         if (!last)
                 return -ENOMEM;
-        r = write_file_atomic(last, json, size, 0640);
+        /* The same bytes: a second name for the report just written, or a copy where the file
+         * system has no links. */
+        r = link_file_atomic(path, last);
+        if (r < 0 && r != -ENOMEM)
+                r = write_file_atomic(last, json, size, 0640);
         if (r < 0)
                 return r;
         return prune_reports(s, dir);

@@ -626,6 +626,37 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
         return fsync_directory_of(path);
 }
 
+int link_file_atomic(const char *from, const char *to) {
+        /* A temporary name write_file_atomic() could have made, so that an interrupted run's one is
+         * removed as its are (is_temporary_name()): six characters from the process and a count. */
+        static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        static unsigned counter;
+        for (int attempt = 0; attempt < 2; attempt++) {
+                unsigned long v = (unsigned long) getpid() * 64u + (counter++ % 64u);
+                char suffix[7];
+                for (size_t i = 0; i < 6; i++, v /= 62)
+                        suffix[i] = digits[v % 62];
+                suffix[6] = 0;
+                _cleanup_free_ char *tmp = strdup_printf("%s.tmp-%s", to, suffix);
+                if (!tmp)
+                        return -ENOMEM;
+                if (link(from, tmp) < 0) {
+                        if (errno == EEXIST) { /* an earlier process's, of the same pid: gone with it */
+                                (void) unlink(tmp);
+                                continue;
+                        }
+                        return -errno;
+                }
+                if (rename(tmp, to) < 0) {
+                        int r = -errno;
+                        (void) unlink(tmp);
+                        return r;
+                }
+                return fsync_directory_of(to);
+        }
+        return -EEXIST;
+}
+
 int mkdir_p(const char *path, mode_t mode) {
         _cleanup_free_ char *p = strdup(path);
         if (!p)

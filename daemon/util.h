@@ -222,6 +222,10 @@ int read_file_limited(const char *path, size_t max_bytes, char **ret_data, size_
 /* Writes data to path atomically: temporary file in the same directory, fsync, rename, fsync of
  * the directory. mode is the new file's permission bits. */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
+/* Gives the file at from a second name, to, atomically (a hard link under a temporary name,
+ * rename, fsync of the directory): for a copy that is the same bytes as a file just written with
+ * write_file_atomic(). -EXDEV and the like when the file system has no links. */
+int link_file_atomic(const char *from, const char *to);
 /* Temporaries of the atomic writes: "<stem>" and the six characters mkstemp()/mkdtemp() put in
  * place of XXXXXX ("snapshots.new-" + "a1B2c3"); with stem NULL any "<name>.tmp-XXXXXX", as
  * write_file_atomic() and replace_directory_atomic() make them. */

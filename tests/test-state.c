@@ -257,11 +257,24 @@ TEST(test_reports) {
         CHECK_STR(failed, "{\"failed\": true}\n");
         CHECK_INT(count_entries(reports, "2"), LIMIT_REPORTS_KEPT);
 
-        /* A good run after it: last.json moves on, last-failed.json stays. */
+        /* A good run after it: last.json moves on, last-failed.json stays. last.json is the
+         * newest report under a second name (one file, written once), no temporary left. */
         CHECK_INT(state_save_report(s, "{\"good\": 2}\n", 12, true), 0);
         CHECK_INT(state_read_last_report(s, true, &data, &size), 0);
         CHECK_STR(data, "{\"good\": 2}\n");
         data = mfree(data);
+        _cleanup_free_ char *last_path = strdup_printf("%s/last.json", tmp);
+        struct stat last_st, newest_st = {};
+        CHECK(stat(last_path, &last_st) == 0 && last_st.st_nlink == 2 && (last_st.st_mode & 0777) == 0640);
+        struct dirent **newest = NULL;
+        int n_reports = scandir(reports, &newest, NULL, alphasort);
+        CHECK(n_reports >= 3);
+        _cleanup_free_ char *newest_path = n_reports >= 3 ? path_join(reports, newest[n_reports - 1]->d_name) : NULL;
+        CHECK(newest_path && stat(newest_path, &newest_st) == 0 && newest_st.st_ino == last_st.st_ino);
+        for (int i = 0; i < n_reports; i++)
+                free(newest[i]);
+        free(newest);
+        CHECK_INT(remove_temporaries(tmp, NULL), 0);
         free(failed);
         failed = read_text(failed_path);
         CHECK_STR(failed, "{\"failed\": true}\n");
