@@ -44,6 +44,7 @@
 
 /* Dataset. */
 #define LIMIT_ROWS_PER_TABLE           (8u * 1024 * 1024)
+#define LIMIT_DIFF_SPLIT_ROWS          32768u                      /* a table with this many local rows is compared in two halves at once */
 #define LIMIT_LIST_ITEMS               100000u                     /* items in one list value */
 #define LIMIT_SENT_FINDINGS            1000000u                    /* keys of findings the journal got today (journal-sent) */
 #define LIMIT_FINDINGS                 100000u                     /* findings kept; more are only counted */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "diff.h"
+#include "limits.h"
 #include "test.h"
 
 static Model *model;
@@ -211,6 +212,62 @@ TEST(test_removed_rows_node) {
         }
 }
 
+/* A big table is compared in two halves at once: changes, additions, removals and blocked rows in
+ * both halves, the remote's rows in the master's order except a stretch reversed in the second
+ * half, come out as one sorted change set with the counts of all. */
+TEST(test_big_table_in_halves) {
+        _cleanup_(dataset_freep) Dataset *local = NULL, *remote = NULL;
+        CHECK_INT(dataset_new(model, &local), 0);
+        CHECK_INT(dataset_new(model, &remote), 0);
+        const size_t n = LIMIT_DIFF_SPLIT_ROWS + 1000;
+        char id[64];
+        for (size_t i = 0; i < n; i++) {
+                (void) snprintf(id, sizeof id, "bbmri-eric:contactID:BE_p%06zu", i);
+                Row *l = add(local, PERSONS, id);
+                set(local, l, PERSONS, "email", "a@uza.be");
+                if (i == 7 || i == n - 7)
+                        l->flags |= ROW_BLOCKED;
+        }
+        /* the remote: rows 10 and n - 10 missing (added), n - 500 ... n - 401 reversed, rows 3 and
+         * n - 3 changed, two of ours only there (removed) */
+        for (size_t k = 0; k < n; k++) {
+                size_t i = k >= n - 500 && k < n - 400 ? (n - 401) - (k - (n - 500)) : k;
+                if (i == 10 || i == n - 10)
+                        continue;
+                (void) snprintf(id, sizeof id, "bbmri-eric:contactID:BE_p%06zu", i);
+                Row *r = add(remote, PERSONS, id);
+                set(remote, r, PERSONS, "email", i == 3 || i == n - 3 || i == 7 || i == n - 7 ? "old@uza.be" : "a@uza.be");
+        }
+        add(remote, PERSONS, "bbmri-eric:contactID:BE_gone1");
+        add(remote, PERSONS, "bbmri-eric:contactID:BE_p999999");
+        DiffOptions opts = { .node = "BE" };
+        _cleanup_(change_set_freep) ChangeSet *c = NULL;
+        CHECK_INT(diff_datasets(local, remote, &opts, &c), 0);
+        CHECK(c != NULL);
+        if (!c)
+                return;
+        CHECK_INT(c->total.added, 2);
+        CHECK_INT(c->total.changed, 4);
+        CHECK_INT(c->total.removed, 2);
+        CHECK_INT(c->total.blocked, 2);
+        CHECK_INT(c->total.unchanged, n - 6);
+        CHECK_INT(c->per_table[PERSONS].changed, 4);
+        CHECK_INT(c->n_changes, 8);
+        for (size_t i = 1; i < c->n_changes; i++)
+                CHECK(strcmp(c->changes[i - 1].id, c->changes[i].id) < 0);
+        (void) snprintf(id, sizeof id, "bbmri-eric:contactID:BE_p%06zu", n - 3);
+        const Change *x = find_change(c, id);
+        CHECK(x && x->kind == CHANGE_CHANGED && x->n_columns == 1 && !x->blocked);
+        (void) snprintf(id, sizeof id, "bbmri-eric:contactID:BE_p%06zu", n - 10);
+        x = find_change(c, id);
+        CHECK(x && x->kind == CHANGE_ADDED);
+        (void) snprintf(id, sizeof id, "bbmri-eric:contactID:BE_p%06zu", n - 7);
+        x = find_change(c, id);
+        CHECK(x && x->kind == CHANGE_CHANGED && x->blocked);
+        x = find_change(c, "bbmri-eric:contactID:BE_p999999");
+        CHECK(x && x->kind == CHANGE_REMOVED);
+}
+
 TEST(test_id_node) {
         char buf[16];
         CHECK_STR(directory_id_node("bbmri-eric:ID:BE_UZA:collection:x", buf, sizeof buf), "BE");
@@ -219,4 +276,4 @@ TEST(test_id_node) {
         CHECK(directory_id_node("bbmri-eric:ID:noseparator", buf, sizeof buf) == NULL);
 }
 
-TEST_MAIN_WITH_MODEL((PERSONS = (size_t) model_table_index(model, "Persons"), BIOBANKS = (size_t) model_table_index(model, "Biobanks"), COLLECTIONS = (size_t) model_table_index(model, "Collections")), RUN(test_every_kind_of_change); RUN(test_normalisation); RUN(test_server_columns_ignored); RUN(test_withdrawn_and_blocked); RUN(test_remote_is_node); RUN(test_removed_rows_node); RUN(test_id_node))
+TEST_MAIN_WITH_MODEL((PERSONS = (size_t) model_table_index(model, "Persons"), BIOBANKS = (size_t) model_table_index(model, "Biobanks"), COLLECTIONS = (size_t) model_table_index(model, "Collections")), RUN(test_every_kind_of_change); RUN(test_normalisation); RUN(test_server_columns_ignored); RUN(test_withdrawn_and_blocked); RUN(test_remote_is_node); RUN(test_removed_rows_node); RUN(test_id_node); RUN(test_big_table_in_halves))
