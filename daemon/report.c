@@ -596,15 +596,19 @@ char *report_summary_line(const RunReport *r) {
                                      plural(collections, "collection", "collections"), kinds);
         }
         const DiffTableCounts t = r->changes ? r->changes->total : (DiffTableCounts) {};
+        /* The changes not pushed because of errors or the quality policy, when there are any. */
+        _cleanup_free_ char *held = t.blocked > 0 ? strdup_printf("; %zu held back", t.blocked) : strdup("");
+        if (!held)
+                return NULL;
         if (streq(command, "diff")) {
                 if (r->error || streq_ptr(r->outcome, "failed"))
                         return strdup_printf("diff %s: failed: %s", node, r->error ?: "see above");
-                return strdup_printf("diff %s: %zu added, %zu changed, %zu removed, %s (against %s)", node, t.added,
-                                     t.changed, t.removed, kinds, r->against ?: "staging");
+                return strdup_printf("diff %s: %zu added, %zu changed, %zu removed, %s%s (against %s)", node, t.added,
+                                     t.changed, t.removed, kinds, held, r->against ?: "staging");
         }
         _cleanup_free_ char *tail = push_outcome(r);
         if (!tail)
                 return NULL;
-        return strdup_printf("%s %s: %zu added, %zu changed, %zu removed, %s; %s", command, node, t.added, t.changed,
-                             t.removed, kinds, tail);
+        return strdup_printf("%s %s: %zu added, %zu changed, %zu removed, %s%s; %s", command, node, t.added, t.changed,
+                             t.removed, kinds, held, tail);
 }

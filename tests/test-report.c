@@ -530,6 +530,19 @@ TEST(test_summary_sync) {
         free(line);
         line = report_summary_line(&r);
         CHECK_STR(line, "diff BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings (against published)");
+        /* Rows held back (errors or the quality policy): counted, in diff and sync alike. */
+        cs.total.blocked = 2;
+        free(line);
+        line = report_summary_line(&r);
+        CHECK_STR(line, "diff BE: 2 added, 3 changed, 0 removed, 1 error, 4 quality errors, 2 quality warnings, 1 quality info, 4 warnings; 2 held back (against published)");
+        r.command = "sync";
+        r.pushed = true;
+        free(line);
+        line = report_summary_line(&r);
+        CHECK(line && strstr(line, "4 warnings; 2 held back; pushed in 1 request"));
+        r.command = "diff";
+        r.pushed = false;
+        cs.total.blocked = 0;
         r.error = "cannot open the Directory";
         free(line);
         line = report_summary_line(&r);
