@@ -248,8 +248,8 @@ static bool is_withdrawn(const ModelTable *t, const Row *row) {
         return c >= 0 && row->cells[c] && strcaseeq(row->cells[c], "true");
 }
 
-/* The local rows from..to of one table compared with the remote's: their changes into set (its
- * changes only), their counts into counts. */
+/* The local rows from..to of one table compared with the remote's: their changes go to out, their
+ * counts into counts. */
 typedef struct LocalRows {
         const Dataset *remote;
         size_t table;
@@ -257,8 +257,9 @@ typedef struct LocalRows {
         const DatasetTable *lt, *rt;
         size_t from, to;
         bool *matched;            /* per remote row: matched in order (each index written by one job) */
-        ChangeSet set;
-        size_t allocated;
+        Builder *out;             /* the change set's own builder, or own_builder on another thread */
+        ChangeSet own;            /* a thread's changes until they join the change set */
+        Builder own_builder;
         DiffTableCounts counts;
         int result;
         pthread_t thread;
@@ -275,7 +276,6 @@ static size_t remote_start(const LocalRows *j) {
 }
 
 static int compare_local_rows(LocalRows *j) {
-        Builder b = { .set = &j->set };
         const DatasetTable *lt = j->lt, *rt = j->rt;
         /* Try the remote row after the last one matched before the id index (a cache miss per row
          * at 400,000 rows), and remember which remote rows were matched that way. */
@@ -305,7 +305,7 @@ static int compare_local_rows(LocalRows *j) {
                         j->counts.unchanged++;
                         continue;
                 }
-                Change *c = builder_add(&b);
+                Change *c = builder_add(j->out);
                 if (!c) {
                         free(scratch.columns);
                         k = -ENOMEM;
@@ -325,7 +325,6 @@ static int compare_local_rows(LocalRows *j) {
                 else
                         j->counts.added++;
         }
-        j->allocated = b.allocated;
         return k;
 }
 
@@ -335,20 +334,20 @@ static void *compare_local_rows_thread(void *userdata) {
         return NULL;
 }
 
-/* Moves a job's changes and counts into set (b) and the table's counts. */
+/* Moves a job's own changes (a thread's) into the change set (b), its counts into the table's. */
 static int take_local_rows(Builder *b, DiffTableCounts *counts, LocalRows *j) {
         int r = 0;
-        for (size_t i = 0; i < j->set.n_changes; i++) {
+        for (size_t i = 0; i < j->own.n_changes; i++) {
                 Change *c = r >= 0 ? builder_add(b) : NULL;
                 if (!c) {
-                        free(j->set.changes[i].columns);
+                        free(j->own.changes[i].columns);
                         r = -ENOMEM;
                         continue;
                 }
-                *c = j->set.changes[i];
+                *c = j->own.changes[i];
         }
-        free(j->set.changes);
-        j->set = (ChangeSet) {};
+        free(j->own.changes);
+        j->own = (ChangeSet) {};
         counts->added += j->counts.added;
         counts->changed += j->counts.changed;
         counts->unchanged += j->counts.unchanged;
@@ -379,8 +378,9 @@ int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions
                 _cleanup_free_ bool *matched = calloc_written(rt->n_rows + 1, sizeof(bool));
                 if (!matched)
                         return -ENOMEM;
-                /* A big table's local rows in two halves at once, the first on a thread of its own:
-                 * the changes are sorted by table and id at the end whatever their order here. */
+                /* A big table's local rows in two halves at once, the first on a thread of its own
+                 * (its changes join the set after it; the changes are sorted by table and id at
+                 * the end whatever their order here), the second straight into the set. */
                 LocalRows jobs[2] = {};
                 size_t half = lt->n_rows >= LIMIT_DIFF_SPLIT_ROWS ? lt->n_rows / 2 : 0;
                 for (size_t h = 0; h < 2; h++)
@@ -388,6 +388,9 @@ int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions
                                 .remote = remote, .table = t, .model = mt, .lt = lt, .rt = rt,
                                 .from = h == 0 ? 0 : half, .to = h == 0 ? half : lt->n_rows, .matched = matched,
                         };
+                jobs[0].own_builder.set = &jobs[0].own;
+                jobs[0].out = &jobs[0].own_builder;
+                jobs[1].out = &b;
                 bool threaded = half > 0 && pthread_create(&jobs[0].thread, NULL, compare_local_rows_thread, &jobs[0]) == 0;
                 if (!threaded)
                         jobs[0].result = compare_local_rows(&jobs[0]);
