@@ -176,23 +176,27 @@ static size_t count_newlines(const char *data, size_t size) {
 /* Where a table file can be cut into two halves that parse as the whole does: after a line end
  * past the middle, with no quote before it (so no quoted line end either, and every line before
  * it is one record or blank), in a file of valid UTF-8 whose records stay within LIMIT_CSV_ROWS.
- * 0: not to be cut. */
-static size_t split_point(const char *data, size_t size, size_t min_bytes) {
+ * 0: not to be cut; else *ret_lines_before: the line ends before the cut. */
+static size_t split_point(const char *data, size_t size, size_t min_bytes, size_t *ret_lines_before) {
         if (size < min_bytes || size < 2)
                 return 0;
         const char *nl = memchr(data + size / 2, '\n', size - size / 2);
         if (!nl || (size_t) (nl + 1 - data) >= size)
                 return 0;
         size_t at = (size_t) (nl + 1 - data);
-        if (memchr(data, '"', at) || count_newlines(data, size) >= LIMIT_CSV_ROWS || !utf8_is_valid(data, size, NULL))
+        if (memchr(data, '"', at))
                 return 0;
+        size_t before = count_newlines(data, at);
+        if (before + count_newlines(data + at, size - at) >= LIMIT_CSV_ROWS || !utf8_is_valid(data, size, NULL))
+                return 0;
+        *ret_lines_before = before;
         return at;
 }
 
 /* One table read in two halves at once (split_point()): the header first, then the first half
  * here and the second on a thread into second's record set. */
-static int parse_table_halves(TableReader *tr, const char *data, size_t size, size_t at, MasterSecondReader *second,
-                              Findings *findings) {
+static int parse_table_halves(TableReader *tr, const char *data, size_t size, size_t at, size_t lines_before,
+                              MasterSecondReader *second, Findings *findings) {
         const char *nl = memchr(data, '\n', at); /* the header's line end: there is no quote before at */
         size_t header_end = (size_t) (nl + 1 - data);
         int r = csv_parse_part(data, header_end, tr->file, &(const CsvPart) { .first_line = 1, .utf8_checked = true },
@@ -208,7 +212,7 @@ static int parse_table_halves(TableReader *tr, const char *data, size_t size, si
                 .tr = *tr,
                 .data = data + at,
                 .size = size - at,
-                .part = { .first_line = 1 + (unsigned) count_newlines(data, at), .utf8_checked = true },
+                .part = { .first_line = 1 + (unsigned) lines_before, .utf8_checked = true },
         };
         h.tr.set = second->set;
         h.tr.findings = &second->findings;
@@ -246,8 +250,9 @@ int master_csv_parse_table_with(const Model *model, size_t table, const char *da
         };
         if (!tr.file)
                 return -ENOMEM;
-        size_t at = second && !second->tried ? split_point(data, size, second->min_bytes) : 0;
-        int r = at > 0 ? parse_table_halves(&tr, data, size, at, second, findings)
+        size_t lines_before = 0;
+        size_t at = second && !second->tried ? split_point(data, size, second->min_bytes, &lines_before) : 0;
+        int r = at > 0 ? parse_table_halves(&tr, data, size, at, lines_before, second, findings)
                        : csv_parse(data, size, tr.file, read_record, &tr, findings);
         if (r >= 0 && !tr.slots) {
                 /* Not even a header: most likely a file cut short or saved empty by mistake. */
