@@ -16,12 +16,16 @@ static int read_xml_master(const char *path, RecordSet *set, Findings *findings)
         return miabis_xml_parse(data, size, path, set, findings);
 }
 
+bool master_input_is_folder(const char *path) {
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int master_input_load(const char *path, const Model *model, RecordSet *set, MasterSecondReader *second,
                       MasterFactsFile **ret_facts, size_t *ret_n_facts, Findings *findings) {
         *ret_facts = NULL;
         *ret_n_facts = 0;
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        if (master_input_is_folder(path))
                 return master_csv_load_folder_with(path, model, set, second, findings);
         size_t n = strlen(path);
         if (n > 4 && strcaseeq(path + n - 4, ".xml"))

@@ -13,5 +13,7 @@
 /* Reads one master of any kind into set. The facts files a YAML master names are returned, not
  * read (master_read_facts_file() reads them): the caller reads them after the YAML tree is gone,
  * two at a time. second (or NULL) reads half of a CSV folder's biggest table at once. */
+/* Whether path is a CSV-folder master (a folder), as master_input_load() tells the kinds apart. */
+bool master_input_is_folder(const char *path);
 int master_input_load(const char *path, const Model *model, RecordSet *set, MasterSecondReader *second,
                       MasterFactsFile **ret_facts, size_t *ret_n_facts, Findings *findings);

@@ -155,8 +155,8 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         MappingSink sink = { .run = run, .progress = l->progress };
         record_set_set_sink(l->records, map_record, &sink);
 
-        /* With one master, half of a CSV folder's biggest table is read on a second thread, into a
-         * record set and mapping run of its own whose rows join the others after the read (with
+        /* With one master, a CSV folder, half of its biggest table is read on a second thread, into
+         * a record set and mapping run of its own whose rows join the others after the read (with
          * more masters, their rows would join out of order). An id in both halves is the same
          * duplicate-id error, after the master's other findings rather than at its row. */
         _cleanup_(mapping_run_freep) MappingRun *second_run = NULL;
@@ -164,8 +164,9 @@ int local_read(const Config *config, Local *l, Findings *findings) {
         MasterSecondReader second = { .min_bytes = LIMIT_CSV_SPLIT_BYTES };
         findings_init(&second.findings);
         MappingSink second_sink = { .progress = l->progress };
-        bool one_master = config->master && config->master[0] && !config->master[1];
-        if (one_master && mapping_run_new(l->mapping, l->model, l->vocab, config->node, &second.findings,
+        bool one_folder = config->master && config->master[0] && !config->master[1] &&
+                          master_input_is_folder(config->master[0]);
+        if (one_folder && mapping_run_new(l->mapping, l->model, l->vocab, config->node, &second.findings,
                                           &second_run) >= 0 && record_set_new(&second_set) >= 0) {
                 second_sink.run = second_run;
                 record_set_set_sink(second_set, map_record, &second_sink);
