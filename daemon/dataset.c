@@ -30,10 +30,19 @@ typedef struct RecentValue {
         uint32_t hash, length;
 } RecentValue;
 
+/* A refused cell: rare (each is an error the mapping reported), kept in a small open-addressed
+ * set. */
+typedef struct RefusedCell {
+        const Row *row;
+        size_t column;
+} RefusedCell;
+
 typedef struct DatasetPrivate {
         Dataset public;
         Pool pool;
         RecentValue *recent; /* DATASET_RECENT_VALUES */
+        RefusedCell *refused;
+        size_t refused_slots, n_refused;
         bool no_cell_locations;
 } DatasetPrivate;
 
@@ -158,6 +167,7 @@ Dataset *dataset_free(Dataset *d) {
                 }
         free(d->tables);
         free(p->recent);
+        free(p->refused);
         arena_done(&d->arena);
         free(p);
         return NULL;
@@ -355,6 +365,16 @@ int dataset_absorb(Dataset *d, Dataset *from, DatasetDuplicateFunc duplicate, vo
                         *slot = (uint64_t) hash << 32 | (uint64_t) dst->n_rows;
                 }
         }
+        /* The marks of refused cells go along with their rows (a duplicate's stay unused). */
+        DatasetPrivate *fp = private_of(from);
+        for (size_t i = 0; i < fp->refused_slots; i++)
+                if (fp->refused[i].row) {
+                        int r = dataset_mark_refused(d, (Row *) fp->refused[i].row, fp->refused[i].column);
+                        if (r < 0)
+                                return r;
+                }
+        fp->refused = mfree(fp->refused);
+        fp->refused_slots = fp->n_refused = 0;
         for (size_t t = 0; t < from->model->n_tables; t++) {
                 DatasetTable *src = &from->tables[t];
                 free(src->index);
@@ -539,6 +559,49 @@ int dataset_set_list(Dataset *d, Row *row, size_t table, size_t column, const ch
         }
         *w = 0;
         return set_cell(d, row, table, column, joined, total, loc);
+}
+
+static size_t refused_hash(const Row *row, size_t column) {
+        return (size_t) hash_bytes((const char *) &row, sizeof row) ^ column * 0x9E3779B97F4A7C15u;
+}
+
+static RefusedCell *refused_slot(RefusedCell *slots, size_t n_slots, const Row *row, size_t column) {
+        size_t mask = n_slots - 1;
+        for (size_t i = refused_hash(row, column) & mask;; i = (i + 1) & mask)
+                if (!slots[i].row || (slots[i].row == row && slots[i].column == column))
+                        return &slots[i];
+}
+
+int dataset_mark_refused(Dataset *d, Row *row, size_t column) {
+        if (!d || !row)
+                return -EINVAL;
+        DatasetPrivate *p = private_of(d);
+        if ((p->n_refused + 1) * 2 > p->refused_slots) {
+                size_t n_slots = p->refused_slots ? p->refused_slots * 2 : 64;
+                RefusedCell *slots = calloc(n_slots, sizeof(RefusedCell));
+                if (!slots)
+                        return -ENOMEM;
+                for (size_t i = 0; i < p->refused_slots; i++)
+                        if (p->refused[i].row)
+                                *refused_slot(slots, n_slots, p->refused[i].row, p->refused[i].column) = p->refused[i];
+                free(p->refused);
+                p->refused = slots;
+                p->refused_slots = n_slots;
+        }
+        RefusedCell *slot = refused_slot(p->refused, p->refused_slots, row, column);
+        if (!slot->row) {
+                *slot = (RefusedCell) { .row = row, .column = column };
+                p->n_refused++;
+        }
+        row->flags |= ROW_HAS_REFUSED;
+        return 0;
+}
+
+bool dataset_cell_refused(const Dataset *d, const Row *row, size_t column) {
+        const DatasetPrivate *p = private_of(d);
+        if (!row || !(row->flags & ROW_HAS_REFUSED) || p->n_refused == 0)
+                return false;
+        return refused_slot(p->refused, p->refused_slots, row, column)->row != NULL;
 }
 
 Location dataset_cell_location(const Row *row, size_t column) {

@@ -19,6 +19,7 @@ enum {
         ROW_BLOCKED = 1u << 1,   /* not to be pushed: an error here or in a row it depends on, or
                                   * the quality policy's decision (quality-policy.h) */
         ROW_HELD_BY_POLICY = 1u << 2, /* ROW_BLOCKED by the quality policy alone */
+        ROW_HAS_REFUSED = 1u << 3,    /* a value given for one of its cells was refused (dataset_mark_refused()) */
         /* Scratch bits for one stage's walk over the rows; clear again when the stage returns. */
         ROW_SCRATCH_ACTIVE = 1u << 6,
         ROW_SCRATCH_DONE = 1u << 7,
@@ -102,6 +103,11 @@ void dataset_keep_cell_locations(Dataset *d, bool keep);
 /* A copy of a file name that lives as long as the dataset, for the rows' origins: a reader's
  * label (a fetched table's "BBMRI-BE/Persons.csv") is gone once the reader returns. NULL on OOM. */
 const char *dataset_intern_file(Dataset *d, const char *file);
+
+/* A cell whose given value the mapping refused (and reported): validation does not report it
+ * missing as well. dataset_absorb() carries the marks along with the rows. */
+int dataset_mark_refused(Dataset *d, Row *row, size_t column);
+bool dataset_cell_refused(const Dataset *d, const Row *row, size_t column);
 
 /* Location of a cell: the cell's own when known, else the row's origin. */
 Location dataset_cell_location(const Row *row, size_t column);

@@ -610,6 +610,21 @@ static const char *derived_from(const Mapping *m, const char *table, const char 
         return NULL;
 }
 
+/* A given value refused (and reported): its cell, and the cells derived from it, are left empty
+ * for that one reason, which validation then does not report again as "missing". */
+static int mark_refused(Apply *a, Row *row, const ModelTable *t, size_t column) {
+        int r = dataset_mark_refused(a->d, row, column);
+        for (size_t i = 0; r >= 0 && i < a->m->n_derived; i++) {
+                const Derived *dv = &a->m->derived[i];
+                int d = streq(dv->table, t->name) && streq(dv->from, t->columns[column].name)
+                                ? model_column_index(t, dv->column)
+                                : -1;
+                if (d >= 0)
+                        r = dataset_mark_refused(a->d, row, (size_t) d);
+        }
+        return r;
+}
+
 static int convert_bool(const char *value, const char **ret) {
         if (strcaseeq(value, "true")) {
                 *ret = "true";
@@ -835,6 +850,9 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
                 /* The column meant, when one is close: the finding names it, so that validation
                  * does not report it missing as well. */
                 const char *meant = suggest_field(a->m, t, f->name);
+                int m = meant ? model_column_index(t, resolve_alias(a->m, t->name, meant)) : -1;
+                if (m >= 0 && mark_refused(a, row, t, (size_t) m) < 0)
+                        return -ENOMEM;
                 int r = meant ? apply_error(a, row, "unknown-field", t->name, row->id,
                                             resolve_alias(a->m, t->name, meant), &loc,
                                             "unknown field '%s' for %s; did you mean '%s'?", f->name, t->name, meant)
@@ -853,6 +871,8 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
         bool is_list = column_type_is_list(col->type);
         /* Even a list of one: "size: [12000]" is not a number, and a list is no way to write one. */
         if (f->is_list && !is_list) {
+                if (mark_refused(a, row, t, (size_t) c) < 0)
+                        return -ENOMEM;
                 int r = apply_error(a, row, "wrong-type", t->name, row->id, f->name, &loc,
                                     f->n_values == 1 ? "'%s' takes a single value, not a list ([%s])"
                                                      : "'%s' takes a single value, not a list%.0s",
@@ -886,8 +906,12 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
                 int r = convert_value(a, row, t, col, biobank_id, f->values[i], &loc, &cell, &o);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0)
+                if (r < 0) {
+                        /* Reported: should the cell stay empty, it is not "missing" as well. */
+                        if (mark_refused(a, row, t, (size_t) c) < 0)
+                                return -ENOMEM;
                         continue;
+                }
                 if (o && strv_consume(&owned, o) < 0)
                         return -ENOMEM;
                 /* Two terms may map to one id ("Serum", "Sérum"): a list holds it once. Lists
@@ -904,6 +928,8 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
         else
                 r = n > 0 ? dataset_set(a->d, row, table, (size_t) c, items[0], &loc) : 0;
         if (r == -EINVAL || r == -E2BIG) {
+                if (mark_refused(a, row, t, (size_t) c) < 0)
+                        return -ENOMEM;
                 r = apply_error(a, row, "wrong-type", t->name, row->id, f->name, &loc,
                                 r == -E2BIG ? "too many values for '%s'" : "'%s' holds a character that cannot be stored",
                                 f->name);

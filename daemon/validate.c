@@ -13,35 +13,7 @@ typedef struct Validator {
         const char *node;
         Findings *findings;
         int persons, networks, biobanks, collections, facts; /* table indexes, -1 when absent */
-        StrMap *misspelt;       /* "table\037id\037column" of columns an unknown field meant */
 } Validator;
-
-/* Columns the mapping found misspelt (an unknown field that meant them): their absence is the
- * misspelling's consequence, already reported once. */
-static int collect_misspelt(Validator *vd) {
-        vd->misspelt = strmap_new();
-        if (!vd->misspelt)
-                return -ENOMEM;
-        for (size_t i = 0; i < vd->findings->n_items; i++) {
-                const Finding *f = &vd->findings->items[i];
-                if (!streq(f->code, "unknown-field") || !f->table || !f->id || !f->column)
-                        continue;
-                char *key = strdup_printf("%s\037%s\037%s", f->table, f->id, f->column);
-                if (!key || strmap_put(vd->misspelt, key, key) < 0) {
-                        free(key);
-                        if (!key)
-                                return -ENOMEM;
-                }
-        }
-        return 0;
-}
-
-static bool is_misspelt(const Validator *vd, const char *table, const char *id, const char *column) {
-        if (strmap_size(vd->misspelt) == 0)
-                return false;
-        _cleanup_free_ char *key = strdup_printf("%s\037%s\037%s", table, id, column);
-        return key && strmap_contains(vd->misspelt, key);
-}
 
 static int report(Validator *vd, Severity sev, const char *code, size_t table, Row *row, int column, const char *fmt,
                   ...) _printf_(7, 8);
@@ -427,7 +399,9 @@ static int check_model_rules(Validator *vd, size_t table) {
                         const ModelColumn *column = &t->columns[c];
                         const char *value = row->cells[c];
                         if (!value) {
-                                if (column->required && !is_misspelt(vd, t->name, row->id, column->name))
+                                /* A value given but refused (misspelt field, wrong type, unmapped
+                                 * term) was reported where it was refused: once is enough. */
+                                if (column->required && !dataset_cell_refused(vd->d, row, c))
                                         REPORT(vd, SEVERITY_ERROR, "required", table, row, -1,
                                                "required field '%s' is missing", column->name);
                                 continue;
@@ -762,14 +736,9 @@ int validate_dataset_deferring(Dataset *d, const Vocabularies *v, const QualityO
                 apart = false;
         }
         bool started = apart && pthread_create(&w.thread, NULL, quality_worker, &w) == 0;
-        int r = collect_misspelt(&vd);
+        int r = 0;
         for (size_t t = 0; r >= 0 && t < d->model->n_tables; t++)
                 r = check_model_rules(&vd, t);
-        size_t i = 0;
-        void *key;
-        while (strmap_iterate(vd.misspelt, &i, NULL, &key))
-                free(key);
-        strmap_free(vd.misspelt);
         if (started) {
                 if (r >= 0)
                         r = propagate(d, node, foreign, &walked);

@@ -455,5 +455,34 @@ TEST(test_absorb) {
         CHECK_INT(position, 2500);
 }
 
+TEST(test_refused_cells) {
+        /* Marks of refused cells: per row and column, enough to grow the set, and carried along
+         * when the rows move to another dataset. */
+        _cleanup_(model_freep) Model *m = load_model();
+        size_t facts = tab(m, "CollectionFacts"), size = col(m, facts, "number_of_samples");
+        size_t sex = col(m, facts, "sex");
+        _cleanup_(dataset_freep) Dataset *d = NULL, *from = NULL;
+        CHECK_INT(dataset_new(m, &d), 0);
+        CHECK_INT(dataset_new(m, &from), 0);
+        Row *rows[300] = {};
+        char id[64];
+        for (unsigned i = 0; i < ELEMENTSOF(rows); i++) {
+                (void) snprintf(id, sizeof id, "bbmri-eric:factID:BE_r%u", i);
+                CHECK_INT(dataset_add_row(i < 100 ? d : from, facts, id, NULL, &rows[i]), 0);
+        }
+        for (unsigned i = 0; i < ELEMENTSOF(rows); i += 2)
+                CHECK_INT(dataset_mark_refused(i < 100 ? d : from, rows[i], size), 0);
+        CHECK_INT(dataset_mark_refused(d, rows[0], size), 0); /* twice is once */
+        CHECK_INT(dataset_mark_refused(NULL, rows[0], size), -EINVAL);
+        CHECK(dataset_cell_refused(from, rows[200], size));
+        CHECK(!dataset_cell_refused(d, rows[200], size)); /* not yet d's */
+        CHECK_INT(dataset_absorb(d, from, NULL, NULL), 0);
+        for (unsigned i = 0; i < ELEMENTSOF(rows); i++) {
+                CHECK(dataset_cell_refused(d, rows[i], size) == (i % 2 == 0));
+                CHECK(!dataset_cell_refused(d, rows[i], sex));
+                CHECK(!dataset_cell_refused(from, rows[i], size));
+        }
+}
+
 TEST_MAIN(RUN(test_add_find_duplicate); RUN(test_cells_lists_clearing); RUN(test_locations); RUN(test_copy_and_remove);
-          RUN(test_many_rows); RUN(test_absorb))
+          RUN(test_many_rows); RUN(test_absorb); RUN(test_refused_cells))

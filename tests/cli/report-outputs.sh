@@ -136,12 +136,12 @@ assert '<tr class="error">' in page and '<tr class="quality">' in page and '<tr 
 assert '<tr class="pushed">' not in page.split('class="summary"')[1].split("</table>")[1]
 # Rows: the held-back one says why; the added one shows its values; the removed one the policy.
 held = page[page.index('id="held-back"'):page.index('id="quality-errors"')]
-assert "bbmri-eric:contactID:BE_biobank-chuliege" in held and "held back: 2 errors; first: required field" in held
+assert "bbmri-eric:contactID:BE_biobank-chuliege" in held and "held back: 1 error; first: value &#39;QQ&#39; of field &#39;country&#39;" in held
 assert "<b>name</b>: Stroke collection" in page
 assert "withdrawn: withdrawn=true" in page
 assert "<b>size</b>: 11000 &rarr; 12000" in page
 # Files relative to the configuration's folder.
-assert "example-master.yaml:18:5" in page
+assert "example-master.yaml:24:14" in page
 assert folder + "/example-master.yaml" not in page
 PY
 
