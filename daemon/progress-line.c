@@ -81,6 +81,28 @@ static void *ticker(void *userdata) {
         return NULL;
 }
 
+/* Async-signal-safe: a write() of the sequence log_status_clear() writes, then the default action
+ * (the exit status says "killed by SIGINT", as without the line). */
+static void clear_and_die(int signo) {
+        static const char clear[] = "\r\033[K";
+        (void) !write(STDERR_FILENO, clear, sizeof(clear) - 1);
+        (void) signal(signo, SIG_DFL);
+        (void) raise(signo);
+}
+
+/* Only where the signal would kill the process: one ignored (nohup) or handled stays so. */
+static void catch_signals(ProgressLine *l) {
+        struct sigaction clearing = { .sa_handler = clear_and_die, .sa_flags = SA_RESETHAND };
+        sigemptyset(&clearing.sa_mask);
+        if (sigaction(SIGINT, NULL, &l->old_int) < 0 || sigaction(SIGTERM, NULL, &l->old_term) < 0)
+                return;
+        l->catching = true;
+        if (l->old_int.sa_handler == SIG_DFL && !(l->old_int.sa_flags & SA_SIGINFO))
+                (void) sigaction(SIGINT, &clearing, NULL);
+        if (l->old_term.sa_handler == SIG_DFL && !(l->old_term.sa_flags & SA_SIGINFO))
+                (void) sigaction(SIGTERM, &clearing, NULL);
+}
+
 int progress_line_start(ProgressLine *l, Progress *progress) {
         *l = (ProgressLine) { .progress = progress };
         if (!log_status_wanted())
@@ -106,6 +128,7 @@ int progress_line_start(ProgressLine *l, Progress *progress) {
                 return -r;
         }
         l->started = true;
+        catch_signals(l);
         return 0;
 }
 
@@ -121,4 +144,9 @@ void progress_line_stop(ProgressLine *l) {
         (void) pthread_mutex_destroy(&l->lock);
         l->started = false;
         log_status_clear();
+        if (l->catching) {
+                (void) sigaction(SIGINT, &l->old_int, NULL);
+                (void) sigaction(SIGTERM, &l->old_term, NULL);
+                l->catching = false;
+        }
 }

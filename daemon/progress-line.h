@@ -7,6 +7,7 @@
  * LIMIT_PROGRESS_REDRAW_USEC through log_status_show(), which clears it before any other line. */
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "progress.h"
@@ -16,13 +17,17 @@ typedef struct ProgressLine {
         pthread_t thread;
         pthread_mutex_t lock;
         pthread_cond_t wake;
-        bool started, stop;
+        struct sigaction old_int, old_term; /* the dispositions before start */
+        bool started, stop, catching;
 } ProgressLine;
 
 /* Starts the ticker when the console wants a status line (log_status_wanted()), else nothing.
+ * While it runs, SIGINT and SIGTERM (when they would kill the process anyway) first clear the
+ * line, so that Ctrl-C leaves no progress text before the shell's prompt, then kill as before.
  * Returns 0, or a negative errno when no thread could be started (the run goes on without). */
 int progress_line_start(ProgressLine *l, Progress *progress);
-/* Stops and joins the ticker and clears the line; a line never started is left alone. */
+/* Stops and joins the ticker, clears the line and puts the signal dispositions back; a line never
+ * started is left alone. */
 void progress_line_stop(ProgressLine *l);
 
 /* The text for these tasks at now (CLOCK_MONOTONIC), tick choosing the spinner's frame: the tasks

@@ -16,6 +16,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -49,9 +50,10 @@ def write_config(folder, work, url, token_file, mode, more=()):
     return path
 
 
-def run_on_pty(args, env, result):
+def run_on_pty(args, env, result, interrupt=None):
     """args with stdout and stderr on one pseudo-terminal (100 columns): result gets the exit code
-    and every byte the terminal received."""
+    and every byte the terminal received. With interrupt, a SIGINT (a Ctrl-C) once that text has
+    been drawn."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
     p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
@@ -66,6 +68,9 @@ def run_on_pty(args, env, result):
         if not chunk:
             break
         data += chunk
+        if interrupt and interrupt in data and "interrupted_at" not in result:
+            result["interrupted_at"] = len(data)
+            p.send_signal(signal.SIGINT)
     os.close(master)
     result["code"] = p.wait(timeout=120)
     result["bytes"] = data
@@ -158,6 +163,7 @@ def main():
                 "one-by-one": ("one-by-one", "diff", [], {}, True),
                 "push": ("push", "sync", [], {}, True),
                 "push-csv": ("push-csv", "sync", [], {}, True),
+                "interrupted": ("slow", "diff", [], {}, True),
             }
             results, threads = {}, []
             for name, (emu, command, extra, changes, pty) in runs.items():
@@ -167,7 +173,8 @@ def main():
                                       ["push: {method: csv}"] if name == "push-csv" else [])
                 args = [program, "-c", config, "--log-target", "console"] + extra + [command]
                 results[name] = {}
-                target = (run_on_pty, (args, dict(env, **changes), results[name])) if pty else \
+                interrupt = b"waiting for the Directory" if name == "interrupted" else None
+                target = (run_on_pty, (args, dict(env, **changes), results[name], interrupt)) if pty else \
                     (run_to_file, (args, dict(env, **changes), os.path.join(work, name, "stderr"), results[name]))
                 threads.append(threading.Thread(target=target[0], args=target[1]))
             for t in threads:
@@ -176,7 +183,7 @@ def main():
                 t.join()
 
             for name, r in results.items():
-                want = 0 if runs[name][1] == "sync" else 1
+                want = 0 if runs[name][1] == "sync" else -signal.SIGINT if name == "interrupted" else 1
                 if not check(r.get("code") == want, f"{name}: {runs[name][1]} exits {want} ({r.get('code')})"):
                     print(r.get("bytes", b"")[-2000:].decode("utf-8", "replace"))
 
@@ -204,6 +211,14 @@ def main():
             check(drawn and all(int(t) >= 2 and int(d) <= int(t) for d, t, _ in drawn) and
                   any(int(d) < int(t) for d, t, _ in drawn),
                   f"push-csv: it counts the requests acknowledged of all ({sorted(set(drawn))[:3]})")
+
+            # Ctrl-C while the line shows: the process dies of SIGINT as before, the line cleared
+            # first (no progress text left on the screen for the shell's prompt to follow).
+            data = results["interrupted"]["bytes"]
+            lines, _ = screen(data)
+            check("interrupted_at" in results["interrupted"] and data.endswith(b"\r\x1b[K") and
+                  not any("waiting for" in l for l in lines),
+                  f"interrupted: Ctrl-C clears the progress line ({data[-80:]!r})")
 
             # A fast server: no task runs 2 s, so nothing shows. It runs alone, after the others, with
             # -v for its phases' times: the master's task is read, map and validate, the Directory's
