@@ -21,6 +21,9 @@ typedef struct TableReader {
         int id_slot;
         char **items;               /* scratch for splitting list fields */
         size_t items_allocated;
+        RecordField *row_fields;    /* n_header: the row being read */
+        const char **row_items;     /* the row's list items, one list after the other */
+        size_t row_items_allocated;
         bool failed;
 } TableReader;
 
@@ -41,7 +44,8 @@ static int table_finding(TableReader *tr, Severity severity, const char *code, u
 static int read_header(TableReader *tr, unsigned line, char **fields, size_t n) {
         const ModelTable *t = tr->table;
         tr->slots = calloc(n ? n : 1, sizeof(int));
-        if (!tr->slots)
+        tr->row_fields = calloc(n ? n : 1, sizeof(RecordField));
+        if (!tr->slots || !tr->row_fields)
                 return -ENOMEM;
         tr->n_header = n;
         tr->id_slot = -1;
@@ -80,41 +84,67 @@ static int read_header(TableReader *tr, unsigned line, char **fields, size_t n) 
         return 0;
 }
 
-static int read_fields(TableReader *tr, Record *rec, unsigned line, const char *id, char **fields, size_t n) {
+/* Room for n more list items in the row after the first used. */
+static int row_items_reserve(TableReader *tr, size_t used, size_t n) {
+        if (used + n <= tr->row_items_allocated)
+                return 0;
+        size_t a = tr->row_items_allocated * 2 > used + n ? tr->row_items_allocated * 2 : used + n;
+        const char **grown = reallocarray(tr->row_items, a, sizeof(char *));
+        if (!grown)
+                return -ENOMEM;
+        tr->row_items = grown;
+        tr->row_items_allocated = a;
+        return 0;
+}
+
+/* The row's fields into tr->row_fields, their values borrowed: a scalar's is the parser's own
+ * field pointer, a list's items lie in tr->row_items. *ret_n: how many. */
+static int read_fields(TableReader *tr, unsigned line, const char *id, char **fields, size_t n, size_t *ret_n) {
         const ModelTable *t = tr->table;
-        int r = 0;
-        if ((r = record_reserve_fields(tr->set, rec, n)) < 0)
-                return r;
-        /* A record handed to the sink is gone before the next row: its values stay in the
-         * parser's buffer and its names in the model. */
-        int (*add)(RecordSet *, Record *, const char *, const char *const *, size_t, bool, bool, const Location *) =
-                tr->set->sink ? record_add_field_borrowed : record_add_field;
+        size_t n_out = 0, n_items_used = 0;
         for (size_t i = 0; i < n; i++) {
                 int c = tr->slots[i];
                 if (c == SLOT_IGNORED || (size_t) c == t->id_column || isempty(fields[i]))
                         continue;
                 const ModelColumn *col = &t->columns[c];
-                Location loc = { .file = tr->file, .line = line, .column = (unsigned) i + 1 };
-                if (column_type_is_list(col->type)) {
-                        size_t n_items = 0;
-                        r = emx2_split_list(fields[i], &tr->items, &tr->items_allocated, &n_items);
-                        if (r == -E2BIG) {
-                                r = table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) i + 1, id, col->name,
-                                                  "more than %u items in one list", LIMIT_LIST_ITEMS);
-                                if (r < 0)
-                                        return r;
-                                continue;
-                        }
-                        if (r >= 0 && n_items > 0)
-                                r = add(tr->set, rec, col->name, (const char *const *) tr->items, n_items, true, false,
-                                        &loc);
-                } else {
-                        const char *v = fields[i];
-                        r = add(tr->set, rec, col->name, &v, 1, false, false, &loc);
+                RecordField *f = &tr->row_fields[n_out];
+                *f = (RecordField) {
+                        .name = col->name,
+                        .location = { .file = tr->file, .line = line, .column = (unsigned) i + 1 },
+                };
+                if (!column_type_is_list(col->type)) {
+                        f->values = (const char **) &fields[i];
+                        f->n_values = 1;
+                        n_out++;
+                        continue;
+                }
+                size_t n_items = 0;
+                int r = emx2_split_list(fields[i], &tr->items, &tr->items_allocated, &n_items);
+                if (r == -E2BIG) {
+                        r = table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) i + 1, id, col->name,
+                                          "more than %u items in one list", LIMIT_LIST_ITEMS);
+                        if (r < 0)
+                                return r;
+                        continue;
                 }
                 if (r < 0)
                         return r;
+                if (n_items == 0)
+                        continue;
+                if ((r = row_items_reserve(tr, n_items_used, n_items)) < 0)
+                        return r;
+                memcpy(tr->row_items + n_items_used, tr->items, n_items * sizeof(char *));
+                /* An offset until the row is read: the items may still move. */
+                f->values = (const char **) (uintptr_t) n_items_used;
+                f->n_values = n_items;
+                f->is_list = true;
+                n_items_used += n_items;
+                n_out++;
         }
+        for (size_t i = 0; i < n_out; i++)
+                if (tr->row_fields[i].is_list)
+                        tr->row_fields[i].values = tr->row_items + (uintptr_t) tr->row_fields[i].values;
+        *ret_n = n_out;
         return 0;
 }
 
@@ -132,22 +162,23 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
                 return table_finding(tr, SEVERITY_ERROR, "csv-table", line, (unsigned) tr->id_slot + 1, NULL, "id",
                                      "row without an id");
 
-        Location origin = { .file = tr->file, .line = line, .column = 1 };
-        RecordSetMark mark = record_set_mark(tr->set);
-        Record *rec = NULL;
-        int r = record_set_add(tr->set, t->name, id, &origin, &rec);
+        size_t n_fields = 0;
+        int r = read_fields(tr, line, id, fields, n, &n_fields);
         if (r < 0)
                 return r;
-        r = read_fields(tr, rec, line, id, fields, n);
-        if (!tr->set->sink)
-                return r;
-        /* Mapped as soon as it is read, its memory reused for the next row, as the YAML reader
-         * does with its entities: a big folder's rows never all exist as records (nor one
-         * whose values, borrowed from the parser, are gone). */
-        if (r >= 0)
-                r = record_set_sink_since(tr->set, &mark);
-        record_set_release(tr->set, &mark);
-        return r;
+        Record rec = {
+                .table = t->name,
+                .id = id,
+                .location = { .file = tr->file, .line = line, .column = 1 },
+                .fields = tr->row_fields,
+                .n_fields = n_fields,
+                .allocated = n_fields,
+        };
+        /* Mapped as soon as it is read, as the YAML reader does with its entities: a big folder's
+         * rows never exist as records of the set, their values borrowed from the parser. */
+        if (tr->set->sink)
+                return record_set_sink_record(tr->set, &rec);
+        return record_set_add_copy(tr->set, &rec);
 }
 
 /* The second half of a split table, read on its own thread. */
@@ -219,13 +250,22 @@ static int parse_table_halves(TableReader *tr, const char *data, size_t size, si
         h.tr.file = record_set_intern_file(second->set, tr->file);
         h.tr.items = NULL;
         h.tr.items_allocated = 0;
-        if (!h.tr.file)
+        h.tr.row_items = NULL;
+        h.tr.row_items_allocated = 0;
+        h.tr.row_fields = calloc(tr->n_header ? tr->n_header : 1, sizeof(RecordField));
+        if (!h.tr.file || !h.tr.row_fields) {
+                free(h.tr.row_fields);
                 return -ENOMEM;
-        if (pthread_create(&h.thread, NULL, half_reader_run, &h) != 0)
+        }
+        if (pthread_create(&h.thread, NULL, half_reader_run, &h) != 0) {
+                free(h.tr.row_fields);
                 return csv_parse_part(data + header_end, size - header_end, tr->file, &rest, read_record, tr, findings);
+        }
         r = csv_parse_part(data + header_end, at - header_end, tr->file, &rest, read_record, tr, findings);
         (void) pthread_join(h.thread, NULL);
         free(h.tr.items);
+        free(h.tr.row_fields);
+        free(h.tr.row_items);
         if (r < 0 || h.result == -ENOMEM) {
                 /* The first half stopped: in sequence the second was never read. */
                 findings_done(&second->findings);
@@ -264,6 +304,8 @@ int master_csv_parse_table_with(const Model *model, size_t table, const char *da
         }
         free(tr.slots);
         free(tr.items);
+        free(tr.row_fields);
+        free(tr.row_items);
         return r;
 }
 

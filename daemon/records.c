@@ -49,6 +49,10 @@ int record_set_sink_since(RecordSet *s, const RecordSetMark *mark) {
         return 0;
 }
 
+int record_set_sink_record(RecordSet *s, const Record *r) {
+        return s->sink ? s->sink(s->sink_userdata, r) : 0;
+}
+
 void record_set_release(RecordSet *s, const RecordSetMark *mark) {
         if (mark->n_records > s->n_records)
                 return;
@@ -202,4 +206,18 @@ const RecordField *record_get_field(const Record *r, const char *name) {
                 if (streq(r->fields[i].name, name))
                         return &r->fields[i];
         return NULL;
+}
+
+int record_set_add_copy(RecordSet *s, const Record *from) {
+        Record *r = NULL;
+        int k = record_set_add(s, from->table, from->id, &from->location, &r);
+        if (k < 0 || (k = record_reserve_fields(s, r, from->n_fields)) < 0)
+                return k;
+        for (size_t i = 0; i < from->n_fields; i++) {
+                const RecordField *f = &from->fields[i];
+                k = record_add_field(s, r, f->name, f->values, f->n_values, f->is_list, f->inherited, &f->location);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
 }

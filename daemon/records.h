@@ -62,6 +62,9 @@ typedef struct RecordSetMark {
 RecordSetMark record_set_mark(const RecordSet *s);
 int record_set_sink_since(RecordSet *s, const RecordSetMark *mark);
 void record_set_release(RecordSet *s, const RecordSetMark *mark);
+/* Readers that build a record of their own (its strings borrowed, valid during the call) hand it
+ * to the sink with this, never storing it in the set; without a sink it is ignored. */
+int record_set_sink_record(RecordSet *s, const Record *r);
 
 /* Sets (a copy of) the node code; NULL unsets it. */
 int record_set_set_node(RecordSet *s, const char *node);
@@ -82,6 +85,9 @@ int record_add_field(RecordSet *s, Record *r, const char *name, const char *cons
  * copying every value of 400,000 rows only to drop it after the sink was a tenth of the read). */
 int record_add_field_borrowed(RecordSet *s, Record *r, const char *name, const char *const *values,
                               size_t n_values, bool is_list, bool inherited, const Location *loc);
+/* Adds a copy of a record (table, id, fields and values copied), as record_set_add() and
+ * record_add_field() would. */
+int record_set_add_copy(RecordSet *s, const Record *r);
 /* The first field of that name, or NULL. */
 const RecordField *record_get_field(const Record *r, const char *name);
 /* Makes room for n more fields (readers that know how many avoid regrowing). */

@@ -173,19 +173,82 @@ TEST(test_rows_streamed_to_sink) {
         kit_done(&k);
 }
 
+/* A record on one line, with its places. */
+static void describe_record(FILE *out, const Record *r) {
+        fprintf(out, "%s %s %s:%u:%u", r->table, r->id, r->location.file, r->location.line, r->location.column);
+        for (size_t f = 0; f < r->n_fields; f++) {
+                fprintf(out, " %s%s@%u:%u=", r->fields[f].name, r->fields[f].is_list ? "[]" : "",
+                        r->fields[f].location.line, r->fields[f].location.column);
+                for (size_t v = 0; v < r->fields[f].n_values; v++)
+                        fprintf(out, "%s%s", v ? "|" : "", r->fields[f].values[v]);
+        }
+        fputc('\n', out);
+}
+
 /* Every record of a set and every finding, one line each, with their places. */
 static void describe_records(FILE *out, const RecordSet *set) {
-        for (size_t i = 0; set && i < set->n_records; i++) {
-                const Record *r = set->records[i];
-                fprintf(out, "%s %s %s:%u:%u", r->table, r->id, r->location.file, r->location.line, r->location.column);
-                for (size_t f = 0; f < r->n_fields; f++) {
-                        fprintf(out, " %s%s@%u:%u=", r->fields[f].name, r->fields[f].is_list ? "[]" : "",
-                                r->fields[f].location.line, r->fields[f].location.column);
-                        for (size_t v = 0; v < r->fields[f].n_values; v++)
-                                fprintf(out, "%s%s", v ? "|" : "", r->fields[f].values[v]);
-                }
-                fputc('\n', out);
-        }
+        for (size_t i = 0; set && i < set->n_records; i++)
+                describe_record(out, set->records[i]);
+}
+
+static int describe_to_sink(void *userdata, const Record *rec) {
+        describe_record(userdata, rec);
+        return 0;
+}
+
+/* The records a sink is handed (their values borrowed from the parser, a row's lists side by
+ * side) are those a set without a sink keeps: two lists in one row, long enough to make the
+ * row's items grow, empty lists and cells, a list of blanks. */
+TEST(test_sink_sees_what_the_set_keeps) {
+        Kit k;
+        kit_init(&k);
+        _cleanup_free_ char *csv = NULL;
+        size_t csv_size = 0;
+        FILE *f = open_memstream(&csv, &csv_size);
+        CHECK(f != NULL);
+        fputs("id,name,network,also_known,url\n", f);
+        fputs("bbmri-eric:ID:BE_A,A,\"n1, n2\",\"a1,a2,a3\",http://a\n", f);
+        fputs("bbmri-eric:ID:BE_B,,,,\n", f);
+        fputs("bbmri-eric:ID:BE_C,C,\" , ,\",a1,\n", f);
+        fputs("bbmri-eric:ID:BE_D,D,\"", f);
+        for (int i = 0; i < 40; i++)
+                fprintf(f, "%sn%d", i ? "," : "", i);
+        fputs("\",\"", f);
+        for (int i = 0; i < 70; i++)
+                fprintf(f, "%sa%d", i ? ", " : "", i);
+        fputs("\",http://d\n", f);
+        CHECK_INT(fclose(f), 0);
+
+        _cleanup_free_ char *kept = NULL, *sunk = NULL;
+        size_t kept_size = 0, sunk_size = 0;
+        RecordSet *set = NULL;
+        CHECK_INT(record_set_new(&set), 0);
+        CHECK_INT(parse_table(&k, set, "Biobanks", csv), 0);
+        CHECK_INT(set->n_records, 4);
+        FILE *out = open_memstream(&kept, &kept_size);
+        CHECK(out != NULL);
+        describe_records(out, set);
+        CHECK_INT(fclose(out), 0);
+        record_set_free(set);
+
+        CHECK_INT(record_set_new(&set), 0);
+        out = open_memstream(&sunk, &sunk_size);
+        CHECK(out != NULL);
+        record_set_set_sink(set, describe_to_sink, out);
+        CHECK_INT(parse_table(&k, set, "Biobanks", csv), 0);
+        CHECK_INT(fclose(out), 0);
+        CHECK_INT(set->n_records, 0);
+        record_set_free(set);
+
+        CHECK_STR(sunk, kept);
+        CHECK(strstr(kept, "bbmri-eric:ID:BE_A Biobanks.csv:2:1 name@2:2=A network[]@2:3=n1|n2 "
+                           "also_known[]@2:4=a1|a2|a3 url@2:5=http://a\n") != NULL);
+        CHECK(strstr(kept, "bbmri-eric:ID:BE_B Biobanks.csv:3:1\n") != NULL);
+        CHECK(strstr(kept, "bbmri-eric:ID:BE_C Biobanks.csv:4:1 name@4:2=C also_known[]@4:4=a1\n") != NULL);
+        CHECK(strstr(kept, "network[]@5:3=n0|n1|") != NULL && strstr(kept, "|n39 also_known[]@5:4=a0|a1|") != NULL &&
+              strstr(kept, "|a69 url@5:5=http://d\n") != NULL);
+        CHECK_INT(k.findings.n_errors, 0);
+        kit_done(&k);
 }
 
 static void describe_findings(FILE *out, const Findings *f) {
@@ -292,4 +355,4 @@ TEST(test_table_in_halves) {
         kit_done(&k);
 }
 
-TEST_MAIN(RUN(test_columns); RUN(test_rows_streamed_to_sink); RUN(test_bad_rows); RUN(test_folder_round_trip); RUN(test_table_in_halves))
+TEST_MAIN(RUN(test_columns); RUN(test_rows_streamed_to_sink); RUN(test_sink_sees_what_the_set_keeps); RUN(test_bad_rows); RUN(test_folder_round_trip); RUN(test_table_in_halves))
