@@ -50,12 +50,12 @@ static const QualityCheckInfo id_checks[] = {
 };
 
 /* Whether the id breaks a rule of the server that validate.c reports as an error. */
-static bool id_has_error(const QualityContext *q, int table, const char *id) {
-        for (const char *p = id; *p; p++)
-                if (!isalnum((unsigned char) *p) && *p != ':' && *p != '_' && *p != '-')
-                        return true;
+static bool id_has_error(const QualityContext *q, int table, const ValidateIdForm *form, const char *id) {
         const ModelTable *t = &q->d->model->tables[table];
-        if (strstr(id, "::") || (t->id_pattern && !validate_id_matches(t, id)))
+        size_t len;
+        bool empty_segment;
+        if (!validate_id_scan(id, &len, &empty_segment) || empty_segment ||
+            (t->id_pattern && !validate_id_form_matches_scanned(t, form, id, len)))
                 return true;
         const char *node = q->options ? q->options->node : NULL, *p = startswith(id, "bbmri-eric:");
         p = p ? strchr(p, ':') : NULL;
@@ -109,9 +109,10 @@ typedef struct IdKind {
 static int check_kind(QualityContext *q, const IdKind *k, const NodeColumns *columns) {
         const DatasetTable *dt = &q->d->tables[k->table];
         size_t plen = strlen(k->prefix);
+        const ValidateIdForm form = validate_id_form(&q->d->model->tables[k->table]);
         for (size_t i = 0; i < dt->n_rows; i++) {
                 const Row *row = dt->rows[i];
-                if (quality_withdrawn(q, k->table, i) || id_has_error(q, k->table, row->id))
+                if (quality_withdrawn(q, k->table, i) || id_has_error(q, k->table, &form, row->id))
                         continue;
                 char nn[16];
                 row_node(q, columns, k->table, row, nn, sizeof nn, 0);

@@ -39,6 +39,14 @@ static int report(Validator *vd, Severity sev, const char *code, size_t table, R
                         return _r;                      \
         } while (0)
 
+/* 1 to 18 digits and nothing else: a whole number parse_int() reads without strtoll(). */
+static bool is_plain_count(const char *s) {
+        size_t n = 0;
+        while (n < 18 && s[n] >= '0' && s[n] <= '9')
+                n++;
+        return n > 0 && s[n] == 0;
+}
+
 static bool parse_int(const char *s, long long *ret) {
         if (!s || !*s)
                 return false;
@@ -133,42 +141,27 @@ static bool datetime_is_valid(const char *s) {
         return digits == 4;
 }
 
-/* Node code of a Directory id; NULL when it has none. */
-static const char *id_node(const char *id, char *buf, size_t size) {
-        const char *p = startswith(id, "bbmri-eric:");
-        if (!p)
+/* Where the node code of a Directory id is: the [start, start + *ret_len) of
+ * "bbmri-eric:<kind>:<node>_..."; NULL when the id has none. */
+static const char *id_node_at(const char *id, size_t *ret_len) {
+        static const char prefix[] = "bbmri-eric:";
+        if (strncmp(id, prefix, sizeof prefix - 1) != 0)
                 return NULL;
-        p = strchr(p, ':');
+        const char *p = strchr(id + sizeof prefix - 1, ':');
         if (!p)
                 return NULL;
         p++;
         const char *us = strchr(p, '_');
-        if (!us || (size_t) (us - p) >= size)
+        if (!us)
                 return NULL;
-        memcpy(buf, p, (size_t) (us - p));
-        buf[us - p] = 0;
-        return buf;
+        *ret_len = (size_t) (us - p);
+        return p;
 }
 
 /* ---- model rules ---- */
 
-/* The model's id patterns have one of two fixed forms (mappings/directory-model.yaml), P and S
- * literals of letters, digits, ':', '_' and '-' (S starting with ':'):
- *   ^P[A-Za-z0-9_]+_[-A-Za-z0-9_:]+$                       most tables
- *   ^P[-A-Za-z0-9_]+_[-A-Za-z0-9_]+S[-A-Za-z0-9_:]+$       Collections
- * For those a character test says exactly what regexec() says (the program keeps the C locale:
- * ranges are bytes), at a twentieth of the cost, once per row; any other pattern goes to regexec(). */
-typedef enum IdShape {
-        ID_SHAPE_REGEX,
-        ID_SHAPE_LOCAL,  /* P, then local part and node part */
-        ID_SHAPE_NESTED, /* P, then a parent's local part, S, then the row's own part */
-} IdShape;
-
-typedef struct IdForm {
-        IdShape shape;
-        const char *prefix, *infix;
-        size_t prefix_len, infix_len;
-} IdForm;
+/* The id patterns' two fixed forms: validate.h. */
+typedef ValidateIdForm IdForm;
 
 static bool is_ascii_alnum(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -197,25 +190,42 @@ static IdForm id_form(const char *pattern) {
         static const char local_tail[] = "[A-Za-z0-9_]+_[-A-Za-z0-9_:]+$";
         static const char nested_head[] = "[-A-Za-z0-9_]+_[-A-Za-z0-9_]+";
         static const char nested_tail[] = "[-A-Za-z0-9_:]+$";
-        IdForm regex = { .shape = ID_SHAPE_REGEX };
+        IdForm regex = { .shape = VALIDATE_ID_SHAPE_REGEX };
         if (!pattern || pattern[0] != '^')
                 return regex;
         const char *prefix = pattern + 1;
         size_t n = literal_span(prefix);
         if (streq(prefix + n, local_tail))
-                return (IdForm) { .shape = ID_SHAPE_LOCAL, .prefix = prefix, .prefix_len = n };
+                return (IdForm) { .shape = VALIDATE_ID_SHAPE_LOCAL, .prefix = prefix, .prefix_len = n };
         const char *infix = startswith(prefix + n, nested_head);
         size_t m = infix ? literal_span(infix) : 0;
         if (m == 0 || infix[0] != ':' || !streq(infix + m, nested_tail))
                 return regex;
-        return (IdForm) { .shape = ID_SHAPE_NESTED, .prefix = prefix, .prefix_len = n, .infix = infix, .infix_len = m };
+        return (IdForm) { .shape = VALIDATE_ID_SHAPE_NESTED, .prefix = prefix, .prefix_len = n, .infix = infix, .infix_len = m };
 }
 
-/* s[0..n) is A_B with A, B non-empty, A of in_a, B of in_b (in_a a subset of in_b, both with '_'). */
-static bool split_at_underscore(const char *s, size_t n, bool (*in_a)(char), bool (*in_b)(char)) {
-        for (size_t i = 0; i < n; i++)
-                if (!in_b(s[i]))
+/* The characters ids may have: A-Z, a-z, 0-9, ':', '_', '-' (bytes: the C locale's isalnum()). */
+static const bool id_chars[256] = {
+        ['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true, [':'] = true, ['_'] = true, ['-'] = true,
+};
+
+bool validate_id_scan(const char *id, size_t *ret_len, bool *ret_empty_segment) {
+        /* One pass for the length, the characters and "::" (the rules' three looks at every id). */
+        bool empty = false;
+        size_t n = 0;
+        for (unsigned char c; (c = (unsigned char) id[n]); n++) {
+                if (!id_chars[c])
                         return false;
+                empty |= c == ':' && n > 0 && id[n - 1] == ':';
+        }
+        *ret_len = n;
+        *ret_empty_segment = empty;
+        return true;
+}
+
+/* s[0..n) is A_B with A, B non-empty, A of in_a, B of the id characters (s's are: in_a is a
+ * subset of them, with '_'). */
+static bool split_at_underscore(const char *s, size_t n, bool (*in_a)(char)) {
         /* The first '_' after A's first character, within A's class, leaves B the most. */
         for (size_t k = 1; k + 1 < n && in_a(s[k]); k++)
                 if (s[k] == '_')
@@ -223,31 +233,37 @@ static bool split_at_underscore(const char *s, size_t n, bool (*in_a)(char), boo
         return false;
 }
 
-static bool id_matches(const ModelTable *t, const IdForm *form, const char *id) {
-        if (form->shape == ID_SHAPE_REGEX)
+bool validate_id_form_matches_scanned(const ModelTable *t, const ValidateIdForm *form, const char *id, size_t n) {
+        /* The forms' classes are all within the id characters, which id has only: what is left to
+         * test is where the literals and the '_' are. */
+        if (form->shape == VALIDATE_ID_SHAPE_REGEX)
                 return regexec(&t->id_regex, id, 0, NULL, 0) == 0;
-        if (strncmp(id, form->prefix, form->prefix_len) != 0)
+        if (n < form->prefix_len || memcmp(id, form->prefix, form->prefix_len) != 0)
                 return false;
         const char *rest = id + form->prefix_len;
-        if (form->shape == ID_SHAPE_LOCAL)
-                return split_at_underscore(rest, strlen(rest), in_local_class, in_rest_class);
-        /* The parent's part has no ':', so it ends at the first one, where S must follow. */
-        size_t j = strcspn(rest, ":");
-        if (!split_at_underscore(rest, j, in_segment_class, in_segment_class) ||
-            strncmp(rest + j, form->infix, form->infix_len) != 0)
-                return false;
-        const char *own = rest + j + form->infix_len;
-        if (!*own)
-                return false;
-        for (; *own; own++)
-                if (!in_rest_class(*own))
-                        return false;
-        return true;
+        size_t m = n - form->prefix_len;
+        if (form->shape == VALIDATE_ID_SHAPE_LOCAL)
+                return split_at_underscore(rest, m, in_local_class);
+        /* The parent's part has no ':', so it ends at the first one, where S must follow (and then
+         * the row's own part, of at least one character). */
+        const char *colon = memchr(rest, ':', m);
+        size_t j = colon ? (size_t) (colon - rest) : m;
+        return split_at_underscore(rest, j, in_segment_class) && m - j > form->infix_len &&
+               memcmp(rest + j, form->infix, form->infix_len) == 0;
+}
+
+ValidateIdForm validate_id_form(const ModelTable *t) {
+        return id_form(t->id_pattern);
 }
 
 bool validate_id_matches(const ModelTable *t, const char *id) {
         IdForm form = id_form(t->id_pattern);
-        return id_matches(t, &form, id);
+        size_t n;
+        bool empty;
+        /* The fixed forms allow the id characters only; another pattern is regexec()'s to judge. */
+        if (!validate_id_scan(id, &n, &empty))
+                return form.shape == VALIDATE_ID_SHAPE_REGEX && regexec(&t->id_regex, id, 0, NULL, 0) == 0;
+        return validate_id_form_matches_scanned(t, &form, id, n);
 }
 
 static int check_id(Validator *vd, size_t table, const IdForm *form, Row *row) {
@@ -261,26 +277,31 @@ static int check_id(Validator *vd, size_t table, const IdForm *form, Row *row) {
                            : (int) table == vd->networks    ? "Net"
                                                              : NULL;
         char code[32];
-        for (const char *p = row->id; *p; p++)
-                if (!isalnum((unsigned char) *p) && *p != ':' && *p != '_' && *p != '-') {
-                        snprintf(code, sizeof code, "VID:%sCharsInvalid", kind ?: "");
-                        REPORT(vd, SEVERITY_ERROR, kind ? code : "IdCharsInvalid", table, row, idc,
-                               "id '%s' has a character outside A-Z, a-z, 0-9, ':', '_', '-'", row->id);
-                        return 0;
-                }
-        if (strstr(row->id, "::")) {
+        size_t n;
+        bool empty_segment;
+        if (!validate_id_scan(row->id, &n, &empty_segment)) {
+                snprintf(code, sizeof code, "VID:%sCharsInvalid", kind ?: "");
+                REPORT(vd, SEVERITY_ERROR, kind ? code : "IdCharsInvalid", table, row, idc,
+                       "id '%s' has a character outside A-Z, a-z, 0-9, ':', '_', '-'", row->id);
+                return 0;
+        }
+        if (empty_segment) {
                 snprintf(code, sizeof code, "VID:%sEmptySeg", kind ?: "");
                 REPORT(vd, SEVERITY_ERROR, kind ? code : "IdEmptySeg", table, row, idc, "id '%s' has an empty segment '::'", row->id);
         }
-        if (!id_matches(t, form, row->id))
+        if (!validate_id_form_matches_scanned(t, form, row->id, n))
                 REPORT(vd, SEVERITY_ERROR, "id-pattern", table, row, idc, "%s (id '%s')", t->id_message ?: "invalid id",
                        row->id);
-        char buf[16];
-        const char *node = id_node(row->id, buf, sizeof buf);
+        /* The node code, compared where it is; a code of 16 characters or more is no node's. */
+        size_t len;
+        const char *at = id_node_at(row->id, &len);
+        if (!at || len >= 16 || (strncmp(at, vd->node, len) == 0 && vd->node[len] == 0))
+                return 0;
         bool eu_allowed = (int) table == vd->persons || (int) table == vd->networks;
-        if (node && !streq(node, vd->node) && !(eu_allowed && (streq(node, "EU") || streq(node, "EXT"))))
-                REPORT(vd, SEVERITY_ERROR, "id-node", table, row, idc, "id '%s' belongs to node '%s', not to '%s'",
-                       row->id, node, vd->node);
+        if (eu_allowed && ((len == 2 && memcmp(at, "EU", 2) == 0) || (len == 3 && memcmp(at, "EXT", 3) == 0)))
+                return 0;
+        REPORT(vd, SEVERITY_ERROR, "id-node", table, row, idc, "id '%s' belongs to node '%.*s', not to '%s'", row->id,
+               (int) len, at, vd->node);
         return 0;
 }
 
@@ -410,6 +431,10 @@ static int check_model_rules(Validator *vd, size_t table) {
                                                   (((uintptr_t) value >> 4) & (VALIDATE_GOOD_CACHE - 1))];
                         if (*slot == value)
                                 continue;
+                        /* Counts (two in every fact row) seldom repeat: a plain number is what
+                         * check_value() takes without a word, told here. */
+                        if (column->type == COLUMN_INT && is_plain_count(value))
+                                continue;
                         size_t before = findings_total(vd->findings);
                         if (column_type_is_list(column->type)) {
                                 const char *state = value, *item;
@@ -457,6 +482,9 @@ typedef struct Blocker {
         uint32_t ahead_hashes[BLOCKER_RING][BLOCKER_AHEAD_REFS];
         const Row *current; /* the row the walk is at: its hashes are ahead_hashes[current_slot] */
         size_t current_slot;
+        /* Per table t, the columns the walk follows: followed[followed_at[t] .. followed_at[t + 1]),
+         * not every column of every row asked again. */
+        size_t *followed, *followed_at;
 } Blocker;
 
 /* A reference the walk follows: to a table of the node's own, not to a lookup table. */
@@ -566,9 +594,10 @@ static int visit(Blocker *b, size_t table, Row *row, bool *ret_blocked) {
         const ModelTable *t = &b->d->model->tables[table];
         /* Every reference is followed even once the row is blocked, so that a cycle through a
          * row with errors is still found; each row is visited once, so this stays linear. */
-        for (size_t c = 0; c < t->n_columns; c++) {
+        for (size_t f = b->followed_at[table]; f < b->followed_at[table + 1]; f++) {
+                size_t c = b->followed[f];
                 const ModelColumn *column = &t->columns[c];
-                if (!is_followed_reference(column) || !row->cells[c])
+                if (!row->cells[c])
                         continue;
                 int target = column->ref_table_index;
                 const char *cell = row->cells[c];
@@ -620,6 +649,22 @@ static int propagate(Dataset *d, const char *node, ForeignRefs *foreign, Finding
         b->findings = findings;
         b->node = node;
         b->foreign = foreign;
+        size_t n_columns = 0;
+        for (size_t t = 0; t < d->model->n_tables; t++)
+                n_columns += d->model->tables[t].n_columns;
+        _cleanup_free_ size_t *followed = b->followed = malloc((n_columns ?: 1) * sizeof(size_t));
+        _cleanup_free_ size_t *followed_at = b->followed_at = malloc((d->model->n_tables + 1) * sizeof(size_t));
+        if (!followed || !followed_at)
+                return -ENOMEM;
+        size_t n_followed = 0;
+        for (size_t t = 0; t < d->model->n_tables; t++) {
+                const ModelTable *mt = &d->model->tables[t];
+                b->followed_at[t] = n_followed;
+                for (size_t c = 0; c < mt->n_columns; c++)
+                        if (is_followed_reference(&mt->columns[c]))
+                                b->followed[n_followed++] = c;
+        }
+        b->followed_at[d->model->n_tables] = n_followed;
         int r = 0;
         for (size_t t = 0; t < d->model->n_tables && r >= 0; t++) {
                 const ModelTable *mt = &d->model->tables[t];

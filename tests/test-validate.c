@@ -367,4 +367,79 @@ TEST(test_id_patterns) {
         findings_done(&f);
 }
 
-TEST_MAIN(RUN(test_id_patterns); RUN(test_valid_master); RUN(test_lookup_tables); RUN(test_rules); RUN(test_blocking); RUN(test_findings_order); RUN(test_many_references))
+/* The rules on cells and ids set in the dataset directly (the mapping refuses most bad values
+ * before): whole numbers as strtoll() reads them, told apart quickly when plain, and the node code
+ * of an id where it is. */
+TEST(test_counts_and_nodes) {
+        static const struct {
+                const char *value;
+                bool good;
+        } counts[] = {
+                { "12", true },   { "007", true },    { "123456789012345678", true }, { "1234567890123456789", true },
+                { "-5", true },   { "+5", true },     { " 5", true },                 { "99999999999999999999", false },
+                { "5 ", false },  { "1x", false },    { "x", false },                 { "1x", false },
+                { "0", true },    { "-", false },
+        };
+        static const struct {
+                const char *table, *id;
+                bool wrong_node;
+        } ids[] = {
+                { "Persons", "bbmri-eric:contactID:EU_x", false },  { "Persons", "bbmri-eric:contactID:EXT_x", false },
+                { "Persons", "bbmri-eric:contactID:NL_x", true },   { "Biobanks", "bbmri-eric:ID:EU_x", true },
+                { "Biobanks", "bbmri-eric:ID:BEX_x", true },        { "Biobanks", "bbmri-eric:ID:B_x", true },
+                { "Biobanks", "bbmri-eric:ID:ABCDEFGHIJKLMNOP_x", false }, { "Biobanks", "bbmri-eric:ID:BE_y", false },
+                { "Biobanks", "bbmri-eric:ID:ABCDEFGHIJKLMNO_x", true },
+        };
+        Pipeline p;
+        pipeline_run(&p, VALID_MASTER, false);
+        CHECK(p.dataset != NULL);
+        if (!p.dataset) {
+                pipeline_done(&p);
+                return;
+        }
+        int facts = model_table_index(p.model, "CollectionFacts");
+        const ModelTable *ft = &p.model->tables[facts];
+        int samples = model_column_index(ft, "number_of_samples");
+        CHECK(facts >= 0 && samples >= 0);
+        for (size_t i = 0; i < ELEMENTSOF(counts); i++) {
+                _cleanup_free_ char *id = strdup_printf("bbmri-eric:factID:BE_count%zu", i);
+                Row *row = NULL;
+                CHECK_INT(dataset_add_row(p.dataset, (size_t) facts, id, NULL, &row), 0);
+                CHECK_INT(dataset_set(p.dataset, row, (size_t) facts, (size_t) samples, counts[i].value, NULL), 0);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                Row *row = NULL;
+                CHECK_INT(dataset_add_row(p.dataset, (size_t) model_table_index(p.model, ids[i].table), ids[i].id, NULL,
+                                          &row), 0);
+        }
+        CHECK_INT(validate_dataset(p.dataset, p.vocab, "BE", &p.findings), 0);
+        for (size_t i = 0; i < ELEMENTSOF(counts); i++) {
+                _cleanup_free_ char *id = strdup_printf("bbmri-eric:factID:BE_count%zu", i);
+                size_t n = 0;
+                for (size_t k = 0; k < p.findings.n_items; k++) {
+                        const Finding *f = &p.findings.items[k];
+                        n += streq_ptr(f->code, "wrong-type") && streq_ptr(f->id, id) &&
+                             streq_ptr(f->column, "number_of_samples");
+                }
+                if (n != !counts[i].good)
+                        fprintf(stderr, "count '%s': %zu findings\n", counts[i].value, n);
+                CHECK_INT(n, !counts[i].good);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(ids); i++) {
+                size_t n = 0;
+                for (size_t k = 0; k < p.findings.n_items; k++)
+                        n += streq_ptr(p.findings.items[k].code, "id-node") && streq_ptr(p.findings.items[k].id, ids[i].id);
+                if (n != ids[i].wrong_node)
+                        fprintf(stderr, "id '%s': %zu id-node findings\n", ids[i].id, n);
+                CHECK_INT(n, ids[i].wrong_node);
+        }
+        const Finding *f = NULL;
+        for (size_t k = 0; k < p.findings.n_items && !f; k++)
+                if (streq_ptr(p.findings.items[k].code, "id-node") &&
+                    streq_ptr(p.findings.items[k].id, "bbmri-eric:ID:BEX_x"))
+                        f = &p.findings.items[k];
+        CHECK(f && streq_ptr(f->message, "id 'bbmri-eric:ID:BEX_x' belongs to node 'BEX', not to 'BE'"));
+        pipeline_done(&p);
+}
+
+TEST_MAIN(RUN(test_id_patterns); RUN(test_counts_and_nodes); RUN(test_valid_master); RUN(test_lookup_tables); RUN(test_rules); RUN(test_blocking); RUN(test_findings_order); RUN(test_many_references))
