@@ -272,41 +272,15 @@ static Row *index_find(const DatasetTable *t, const char *id, uint32_t hash) {
         return v ? t->rows[(uint32_t) v - 1] : NULL;
 }
 
-int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row) {
-        DatasetTable *t = dataset_table(d, table);
-        if (!t || isempty(id))
-                return -EINVAL;
-
-        if (t->n_rows >= LIMIT_ROWS_PER_TABLE)
-                return -E2BIG;
-        if (t->n_rows >= t->allocated) {
-                size_t n = t->allocated ? t->allocated * 2 : 64;
-                Row **rows = realloc(t->rows, n * sizeof(Row *));
-                if (!rows)
-                        return -ENOMEM;
-                t->rows = rows;
-                t->allocated = n;
-        }
-
-        int r = index_make_room(t, t->n_rows + 1);
-        if (r < 0)
-                return r;
-        size_t id_length = strlen(id);
-        uint32_t hash = (uint32_t) hash_bytes(id, id_length);
-        uint64_t *slot = index_slot(t, id, hash);
-        if (*slot) {
-                if (ret_row)
-                        *ret_row = t->rows[(uint32_t) *slot - 1];
-                return -EEXIST;
-        }
-
+/* A row of table t with its id copied and every other cell missing; not yet in the table. */
+static Row *row_alloc(Dataset *d, const DatasetTable *t, const char *id, size_t id_length, const Location *origin) {
         size_t n_columns = t->model->n_columns;
         Row *row = pool_alloc(d, sizeof(Row) + n_columns * sizeof(const char *), _Alignof(Row));
         if (!row)
-                return -ENOMEM;
+                return NULL;
         const char *id_copy = pool_strndup(d, id, id_length);
         if (!id_copy)
-                return -ENOMEM;
+                return NULL;
         *row = (Row) {
                 .id = id_copy,
                 .cells = (const char **) (row + 1),
@@ -315,11 +289,86 @@ int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *or
         memset(row->cells, 0, n_columns * sizeof(const char *));
         /* The key cell always equals the id, so code walking the columns sees it like any other. */
         row->cells[t->model->id_column] = row->id;
+        return row;
+}
 
+/* Room for one more row in the rows and the index (which may move: slots are taken after). */
+static int table_make_room(DatasetTable *t) {
+        if (t->n_rows >= t->allocated) {
+                size_t n = t->allocated ? t->allocated * 2 : 64;
+                Row **rows = realloc(t->rows, n * sizeof(Row *));
+                if (!rows)
+                        return -ENOMEM;
+                t->rows = rows;
+                t->allocated = n;
+        }
+        return index_make_room(t, t->n_rows + 1);
+}
+
+static void table_append(DatasetTable *t, uint64_t *slot, Row *row, uint32_t hash) {
         t->rows[t->n_rows++] = row;
         *slot = (uint64_t) hash << 32 | (uint64_t) t->n_rows;
+}
+
+/* The free slot for a new row with this id, room made for it; -EEXIST (and *ret_existing) when
+ * the table has the id, -E2BIG when it is full. */
+static int table_free_slot(DatasetTable *t, const char *id, uint32_t hash, uint64_t **ret_slot, Row **ret_existing) {
+        if (t->n_rows >= LIMIT_ROWS_PER_TABLE)
+                return -E2BIG;
+        int r = table_make_room(t);
+        if (r < 0)
+                return r;
+        uint64_t *slot = index_slot(t, id, hash);
+        if (*slot) {
+                if (ret_existing)
+                        *ret_existing = t->rows[(uint32_t) *slot - 1];
+                return -EEXIST;
+        }
+        *ret_slot = slot;
+        return 0;
+}
+
+int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t || isempty(id))
+                return -EINVAL;
+        size_t id_length = strlen(id);
+        uint32_t hash = (uint32_t) hash_bytes(id, id_length);
+        uint64_t *slot;
+        int r = table_free_slot(t, id, hash, &slot, ret_row);
+        if (r < 0)
+                return r;
+        Row *row = row_alloc(d, t, id, id_length, origin);
+        if (!row)
+                return -ENOMEM;
+        table_append(t, slot, row, hash);
         if (ret_row)
                 *ret_row = row;
+        return 0;
+}
+
+int dataset_new_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t || isempty(id) || !ret_row)
+                return -EINVAL;
+        if (t->n_rows >= LIMIT_ROWS_PER_TABLE)
+                return -E2BIG;
+        Row *row = row_alloc(d, t, id, strlen(id), origin);
+        if (!row)
+                return -ENOMEM;
+        *ret_row = row;
+        return 0;
+}
+
+int dataset_insert_row(Dataset *d, size_t table, Row *row, uint32_t hash, Row **ret_existing) {
+        DatasetTable *t = dataset_table(d, table);
+        if (!t || !row)
+                return -EINVAL;
+        uint64_t *slot;
+        int r = table_free_slot(t, row->id, hash, &slot, ret_existing);
+        if (r < 0)
+                return r;
+        table_append(t, slot, row, hash);
         return 0;
 }
 

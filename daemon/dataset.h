@@ -63,6 +63,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Dataset, dataset_free);
  * caller can name both places) when the id is already in the table, -E2BIG past
  * LIMIT_ROWS_PER_TABLE. origin may be NULL. The id is copied. */
 int dataset_add_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row);
+/* The same in two steps, for a reader that fills a row's cells while the index slot its id
+ * hashes to (dataset_id_hash(); dataset_prefetch_slot()) comes into the cache: a new row (id
+ * copied, cells missing; -E2BIG as above) that is not yet in the table and may be filled with
+ * dataset_set*(), then its insertion, -EEXIST (and *ret_existing) when the id is there already:
+ * the new row is then simply dropped (its memory stays in the arena). hash must be the id's. */
+int dataset_new_row(Dataset *d, size_t table, const char *id, const Location *origin, Row **ret_row);
+int dataset_insert_row(Dataset *d, size_t table, Row *row, uint32_t hash, Row **ret_existing);
 Row *dataset_find(const Dataset *d, size_t table, const char *id);
 /* The row's position in the table's rows: 0, or -ENOENT. */
 int dataset_find_position(const Dataset *d, size_t table, const char *id, size_t *ret_position);

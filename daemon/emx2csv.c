@@ -50,6 +50,7 @@ typedef struct Reader {
         bool failed;        /* a row-level error was found: keep reading, report all */
         char **items;       /* scratch for list splitting */
         size_t items_allocated;
+        Findings row_findings; /* the findings of the row being read, until it is known to be no duplicate */
 } Reader;
 
 static int reader_error(Reader *rd, unsigned line, unsigned column, const char *id, const char *col, const char *fmt,
@@ -164,24 +165,24 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
         if (isempty(id))
                 return reader_error(rd, line, (unsigned) rd->id_slot + 1, NULL, "id", "row without an id");
 
+        /* The row is filled first and put in the index last: by then the slot its id hashes to,
+         * asked for now, has come into the cache (at 400,000 rows the index is far bigger than
+         * the cache, and the wait for it was the read's largest single cost). Its findings wait
+         * with it, so that a duplicate still gives its one error only. */
+        uint32_t hash = dataset_id_hash(id);
+        dataset_prefetch_slot(rd->d, rd->table, hash);
         Location origin = { .file = rd->filename, .line = line, .column = 0 };
         Row *row = NULL;
-        int r = dataset_add_row(rd->d, rd->table, id, &origin, &row);
-        if (r == -EEXIST) {
-                const Location *first = &row->origin;
-                if (first->file)
-                        return reader_error(rd, line, (unsigned) rd->id_slot + 1, id, "id",
-                                            "duplicate id '%s' (first at %s:%u)", id, first->file, first->line);
-                return reader_error(rd, line, (unsigned) rd->id_slot + 1, id, "id", "duplicate id '%s'", id);
-        }
+        int r = dataset_new_row(rd->d, rd->table, id, &origin, &row);
         if (r == -E2BIG) {
                 int k = reader_error(rd, line, 0, id, NULL, "more than %u rows in one table", LIMIT_ROWS_PER_TABLE);
                 return k < 0 ? k : r;
         }
         if (r < 0)
                 return r;
-        rd->stats->n_rows++;
 
+        Findings *all = rd->findings;
+        rd->findings = &rd->row_findings;
         for (size_t i = 0; i < n; i++) {
                 int c = rd->slots[i].column;
                 if (c == SLOT_DROP || (size_t) c == t->id_column || isempty(fields[i]))
@@ -203,8 +204,29 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
                         r = reader_error(rd, line, (unsigned) i + 1, id, t->columns[c].name,
                                          "value contains a control character the Directory cannot store");
                 if (r < 0)
-                        return r;
+                        break;
         }
+        rd->findings = all;
+        if (r < 0)
+                return r;
+
+        Row *first = NULL;
+        r = dataset_insert_row(rd->d, rd->table, row, hash, &first);
+        if (r == -EEXIST) {
+                /* What a duplicate's cells said is not reported: it is not read. */
+                findings_done(&rd->row_findings);
+                findings_init(&rd->row_findings);
+                const Location *at = &first->origin;
+                if (at->file)
+                        return reader_error(rd, line, (unsigned) rd->id_slot + 1, id, "id",
+                                            "duplicate id '%s' (first at %s:%u)", id, at->file, at->line);
+                return reader_error(rd, line, (unsigned) rd->id_slot + 1, id, "id", "duplicate id '%s'", id);
+        }
+        if (r < 0)
+                return r;
+        rd->stats->n_rows++;
+        if (rd->row_findings.n_items > 0 || rd->row_findings.n_dropped > 0)
+                return findings_move_within_limits(rd->findings, &rd->row_findings);
         return 0;
 }
 
@@ -227,7 +249,9 @@ int emx2_read_table(Dataset *d, size_t table, const char *data, size_t size, con
         int r = dataset_reserve_rows(d, table, n_lines);
         if (r < 0)
                 return r;
+        findings_init(&rd.row_findings);
         r = csv_parse(data, size, filename, read_record, &rd, findings);
+        findings_done(&rd.row_findings);
         free(rd.slots);
         free(rd.items);
         if (r < 0)

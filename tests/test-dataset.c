@@ -455,6 +455,41 @@ TEST(test_absorb) {
         CHECK_INT(position, 2500);
 }
 
+TEST(test_new_then_insert) {
+        /* A row made first, filled, and put in the table after: findable only then; an id the table
+         * has already is -EEXIST with the row that has it, and the table is unchanged. */
+        _cleanup_(model_freep) Model *m = load_model();
+        size_t bb = tab(m, "Biobanks"), name = col(m, bb, "name");
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        CHECK_INT(dataset_new(m, &d), 0);
+        Row *row = NULL, *existing = NULL;
+        const char *id = "bbmri-eric:ID:BE_UZA";
+        CHECK_INT(dataset_new_row(d, bb, "", NULL, &row), -EINVAL);
+        CHECK_INT(dataset_new_row(d, bb, id, NULL, &row), 0);
+        CHECK_INT(dataset_set(d, row, bb, name, "UZA", NULL), 0);
+        CHECK(dataset_find(d, bb, id) == NULL);
+        CHECK_INT(d->tables[bb].n_rows, 0);
+        CHECK_INT(dataset_insert_row(d, bb, row, dataset_id_hash(id), &existing), 0);
+        CHECK(dataset_find(d, bb, id) == row && streq_ptr(row->cells[name], "UZA"));
+        Row *again = NULL;
+        CHECK_INT(dataset_new_row(d, bb, id, NULL, &again), 0);
+        CHECK_INT(dataset_insert_row(d, bb, again, dataset_id_hash(id), &existing), -EEXIST);
+        CHECK(existing == row);
+        CHECK_INT(d->tables[bb].n_rows, 1);
+        /* Enough rows that the index grows between making and inserting. */
+        char many[64];
+        for (unsigned i = 0; i < 5000; i++) {
+                (void) snprintf(many, sizeof many, "bbmri-eric:ID:BE_B%u", i);
+                CHECK_INT(dataset_new_row(d, bb, many, NULL, &row), 0);
+                CHECK_INT(dataset_insert_row(d, bb, row, dataset_id_hash(many), NULL), 0);
+        }
+        for (unsigned i = 0; i < 5000; i += 7) {
+                (void) snprintf(many, sizeof many, "bbmri-eric:ID:BE_B%u", i);
+                Row *found = dataset_find(d, bb, many);
+                CHECK(found && d->tables[bb].rows[i + 1] == found);
+        }
+}
+
 TEST(test_refused_cells) {
         /* Marks of refused cells: per row and column, enough to grow the set, and carried along
          * when the rows move to another dataset. */
@@ -485,4 +520,5 @@ TEST(test_refused_cells) {
 }
 
 TEST_MAIN(RUN(test_add_find_duplicate); RUN(test_cells_lists_clearing); RUN(test_locations); RUN(test_copy_and_remove);
-          RUN(test_many_rows); RUN(test_absorb); RUN(test_refused_cells))
+          RUN(test_many_rows); RUN(test_absorb); RUN(test_new_then_insert);
+          RUN(test_refused_cells))

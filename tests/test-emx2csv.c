@@ -50,10 +50,10 @@ TEST(test_read_write_round_trip) {
 TEST(test_full_header_has_no_server_columns) {
         _cleanup_(dataset_freep) Dataset *d = NULL;
         CHECK_INT(dataset_new(model, &d), 0);
-        size_t persons = (size_t) table_index("Persons");
+        size_t networks = (size_t) table_index("Persons");
         _cleanup_free_ char *out = NULL;
         size_t size;
-        CHECK_INT(emx2_table_to_buffer(d, persons, NULL, 0, NULL, false, &out, &size), 0);
+        CHECK_INT(emx2_table_to_buffer(d, networks, NULL, 0, NULL, false, &out, &size), 0);
         CHECK_STR(out, "id,title_before_name,first_name,last_name,title_after_name,email,phone,address,zip,city,"
                        "country,role\n");
 }
@@ -84,6 +84,45 @@ TEST(test_errors) {
         }
 }
 
+TEST(test_duplicate_row_findings) {
+        /* A row is filled before it is put in the index: a duplicate's own cell errors are not
+         * reported (it is not read), the first row's are, in order, and the rows stay in order. */
+        size_t networks = (size_t) table_index("Networks");
+        CHECK(column_type_is_list(model->tables[networks].columns[model_column_index(&model->tables[networks],
+                                                                                    "also_known")].type));
+        static const char csv[] = "id,name,also_known\n"
+                                  "bbmri-eric:networkID:BE_a,a@b.c,x\x1fy\n"
+                                  "bbmri-eric:networkID:BE_b,b@b.c,\n"
+                                  "bbmri-eric:networkID:BE_a,d@e.f,z\x1fw\n"
+                                  "bbmri-eric:networkID:BE_c,c@b.c,\"p,q\"\n";
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        CHECK_INT(dataset_new(model, &d), 0);
+        Emx2ReadStats stats = {};
+        Findings f;
+        findings_init(&f);
+        CHECK_INT(emx2_read_table(d, networks, csv, strlen(csv), "Networks.csv", &stats, &f), -EBADMSG);
+        CHECK_INT(f.n_items, 2);
+        CHECK_INT(f.n_errors, 2);
+        _cleanup_free_ char *first = f.n_items > 0 ? finding_format(&f.items[0]) : NULL;
+        _cleanup_free_ char *second = f.n_items > 1 ? finding_format(&f.items[1]) : NULL;
+        CHECK_CONTAINS(first, "Networks.csv:2:3: error: value contains a control character");
+        CHECK_CONTAINS(second, "Networks.csv:4:1: error: duplicate id 'bbmri-eric:networkID:BE_a' (first at Networks.csv:2)");
+        CHECK_INT(stats.n_rows, 3);
+        CHECK_INT(d->tables[networks].n_rows, 3);
+        static const char *const order[] = { "bbmri-eric:networkID:BE_a", "bbmri-eric:networkID:BE_b",
+                                             "bbmri-eric:networkID:BE_c" };
+        for (size_t i = 0; i < ELEMENTSOF(order) && i < d->tables[networks].n_rows; i++) {
+                const Row *row = d->tables[networks].rows[i];
+                CHECK(streq(row->id, order[i]) && dataset_find(d, networks, order[i]) == row);
+        }
+        const Row *a = dataset_find(d, networks, "bbmri-eric:networkID:BE_a");
+        CHECK(a && streq_ptr(a->cells[model_column_index(&model->tables[networks], "name")], "a@b.c"));
+        const Row *c = dataset_find(d, networks, "bbmri-eric:networkID:BE_c");
+        CHECK(c && streq_ptr(c->cells[model_column_index(&model->tables[networks], "also_known")], "p\x1fq"));
+        emx2_read_stats_done(&stats);
+        findings_done(&f);
+}
+
 TEST(test_ignored_columns) {
         CHECK(emx2_column_is_ignored("national_node"));
         CHECK(emx2_column_is_ignored("mg_updatedOn"));
@@ -104,4 +143,5 @@ TEST(test_ignored_columns) {
         findings_done(&f);
 }
 
-TEST_MAIN_WITH_MODEL((void) 0, RUN(test_read_write_round_trip); RUN(test_full_header_has_no_server_columns); RUN(test_errors); RUN(test_ignored_columns))
+TEST_MAIN_WITH_MODEL((void) 0, RUN(test_read_write_round_trip); RUN(test_full_header_has_no_server_columns); RUN(test_errors); RUN(test_duplicate_row_findings);
+                     RUN(test_ignored_columns))
