@@ -352,7 +352,13 @@ int mapping_lookup(const Mapping *m, const Vocabularies *v, const char *ontology
 }
 
 static bool is_full_id(const char *s) {
-        return startswith(s, "bbmri-eric:") != NULL;
+        /* Asked of every id and reference: compared in place, stopping at the first difference
+         * (the end of a shorter string is one). */
+        static const char prefix[] = "bbmri-eric:";
+        for (size_t i = 0; i < sizeof prefix - 1; i++)
+                if (s[i] != prefix[i])
+                        return false;
+        return true;
 }
 
 /* Full ids (almost every id at scale) are used as written: no copy. *ret_owned is what to free. */
@@ -499,11 +505,28 @@ typedef struct LookupMemo {
         const char *ontology;   /* NULL: an empty slot */
         const char *id;         /* the answer; NULL: the value itself */
         int result;             /* mapping_lookup()'s return */
+        uint8_t length;         /* of value */
         char value[APPLY_LOOKUP_MEMO_BYTES];
 } LookupMemo;
 
+/* What the mapping asks of a column for every value, answered once per run. */
+typedef struct ColumnPlan {
+        bool is_list;
+        bool has_prefix;        /* a prefix rule names its lookup table */
+        bool to_collection;     /* a reference to Collections: a local id expands with the biobank */
+        const char *derived;    /* the column derived from it (derived_from()), or NULL */
+} ColumnPlan;
+
+typedef struct TablePlan {
+        ColumnPlan *columns;    /* per column of the table */
+        size_t *defaults;       /* the node's columns with a default value */
+        size_t n_defaults;
+        bool is_collection;
+} TablePlan;
+
 typedef struct Apply {
         const Mapping *m;
+        const TablePlan *plans; /* per table */
         StrMap **columns;       /* per table: field name as written -> column index + 1, or 0 unknown */
         FieldMemo field_memo[APPLY_FIELD_MEMO];
         const char *last_table_name; /* the record table name model_table_index() was last asked */
@@ -520,12 +543,9 @@ typedef struct Apply {
         int biobanks_table;
 } Apply;
 
-static const char *dataset_file(Apply *a, const char *file) {
+static const char *dataset_file_slow(Apply *a, const char *file) {
         if (!file)
                 return NULL;
-        /* Records intern their file names: consecutive fields almost always share one. */
-        if (file == a->last_file_in)
-                return a->last_file_out;
         const char *copy = strmap_get(a->files, file);
         if (copy) {
                 a->last_file_in = file;
@@ -540,7 +560,14 @@ static const char *dataset_file(Apply *a, const char *file) {
         return copy;
 }
 
-static Location dataset_location(Apply *a, const Location *loc) {
+static inline const char *dataset_file(Apply *a, const char *file) {
+        /* Records intern their file names: consecutive fields almost always share one. */
+        if (file && file == a->last_file_in)
+                return a->last_file_out;
+        return dataset_file_slow(a, file);
+}
+
+static inline Location dataset_location(Apply *a, const Location *loc) {
         return (Location) { .file = dataset_file(a, loc->file), .line = loc->line, .column = loc->column };
 }
 
@@ -577,14 +604,34 @@ static const char *record_biobank_id(Apply *a, const Record *rec, char **ret_own
         return expand_id_borrowed(a->m, "Biobanks", a->node, f->values[0], NULL, ret_owned);
 }
 
+/* A record's biobank, found when first asked: most rows (a fact's full references, any full id)
+ * never need it. */
+typedef struct RecordBiobank {
+        const Record *rec;
+        bool known;
+        const char *id;
+        char *owned;
+} RecordBiobank;
+
+static const char *record_biobank(Apply *a, RecordBiobank *b) {
+        if (!b->known) {
+                b->id = record_biobank_id(a, b->rec, &b->owned);
+                b->known = true;
+        }
+        return b->id;
+}
+
+static void record_biobank_done(RecordBiobank *b) {
+        free(b->owned);
+}
+
 static bool is_canonical_int(const char *s) {
         const char *p = s[0] == '-' ? s + 1 : s;
-        if (!*p || (p[0] == '0' && p[1]) || strlen(p) > 9)
-                return false;
-        for (; *p; p++)
-                if (*p < '0' || *p > '9')
+        size_t n = 0;
+        for (; p[n]; n++)
+                if (p[n] < '0' || p[n] > '9' || n >= 9)
                         return false;
-        return true;
+        return n > 0 && !(p[0] == '0' && n > 1);
 }
 
 /* *ret is NULL when value is already canonical (no copy needed). */
@@ -671,15 +718,22 @@ static int lookup_memoized(Apply *a, const char *ontology, const char *value, co
         if (n >= APPLY_LOOKUP_MEMO_BYTES)
                 return mapping_lookup(a->m, a->v, ontology, value, ret_id);
         uint64_t h = hash_bytes(value, n) ^ (uint64_t) (uintptr_t) ontology;
-        LookupMemo *memo = &a->lookup_memo[(h ^ (h >> 29)) & (APPLY_LOOKUP_MEMO - 1)];
-        if (memo->ontology == ontology && streq(memo->value, value)) {
-                if (memo->result >= 0)
-                        *ret_id = memo->id ?: value;
-                return memo->result;
-        }
+        /* Two places a value may be in: two that share one (a sex and a disease of every fact
+         * row) would otherwise take turns to push each other out. */
+        LookupMemo *pair = &a->lookup_memo[(h ^ (h >> 29)) & (APPLY_LOOKUP_MEMO - 2)];
+        for (LookupMemo *memo = pair; memo < pair + 2; memo++)
+                if (memo->ontology == ontology && memo->length == n && memcmp(memo->value, value, n) == 0) {
+                        if (memo->result >= 0)
+                                *ret_id = memo->id ?: value;
+                        return memo->result;
+                }
         const char *id = NULL;
         int r = mapping_lookup(a->m, a->v, ontology, value, &id);
+        /* The newer answer first, the older one kept second. */
+        pair[1] = pair[0];
+        LookupMemo *memo = &pair[0];
         memo->ontology = ontology;
+        memo->length = (uint8_t) n;
         memo->result = r;
         memo->id = r >= 0 && id != value ? id : NULL;
         memcpy(memo->value, value, n + 1);
@@ -689,8 +743,9 @@ static int lookup_memoized(Apply *a, const char *ontology, const char *value, co
 }
 
 /* Converts one raw value to the cell text of the column; *ret_owned is set when malloc()ed. */
-static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelColumn *col, const char *biobank_id,
-                         const char *value, const Location *loc, const char **ret, char **ret_owned) {
+static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelColumn *col, const ColumnPlan *plan,
+                         RecordBiobank *biobank, const char *value, bool ascii, const Location *loc, const char **ret,
+                         char **ret_owned) {
         *ret_owned = NULL;
         switch (col->type) {
         case COLUMN_INT: {
@@ -701,7 +756,7 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                 }
                 *ret = *ret_owned ?: value;
                 /* A count an order of magnitude is derived from: below zero it counts nothing. */
-                const char *derived = derived_from(a->m, t->name, col->name);
+                const char *derived = plan->derived;
                 if (derived && strtoll(*ret, NULL, 10) < 0) {
                         *ret_owned = mfree(*ret_owned);
                         int r = apply_error(a, row, "wrong-type", t->name, row->id, col->name, loc,
@@ -728,20 +783,20 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
                 return 0;
         }
 
-        if (col->ontology && col->takes_any && streq(value, "*")) {
+        if (col->ontology && col->takes_any && value[0] == '*' && !value[1]) {
                 *ret = value; /* any value, whatever a copy of the lookup table holds */
                 return 0;
         }
 
         /* Looked up in NFC, as the terms and ids are kept: "Se\u0301rum" finds "S\u00e9rum". */
         _cleanup_free_ char *nfc = NULL;
-        if (utf8_nfc(value, &nfc) == -ENOMEM)
+        if (!ascii && utf8_nfc(value, &nfc) == -ENOMEM)
                 return -ENOMEM;
         if (nfc)
                 value = nfc;
 
         if (col->ontology) {
-                _cleanup_free_ char *prefixed = apply_prefix(a->m, col->ontology, value);
+                _cleanup_free_ char *prefixed = plan->has_prefix ? apply_prefix(a->m, col->ontology, value) : NULL;
                 const char *id = NULL;
                 /* A range the Directory lacks goes on as written: validation reports it as
                  * CC:DiagRange, not as an unknown value as well. */
@@ -774,8 +829,10 @@ static int convert_value(Apply *a, Row *row, const ModelTable *t, const ModelCol
 
         /* A reference inside the dataset: expand a local id with the target table's rule. */
         const char *target = col->ref_table;
-        bool to_collection = streq(target, "Collections");
-        *ret = expand_id_borrowed(a->m, target, a->node, value, to_collection ? biobank_id : NULL, ret_owned);
+        bool to_collection = plan->to_collection;
+        *ret = is_full_id(value) ? value
+                                 : expand_id_borrowed(a->m, target, a->node, value,
+                                                      to_collection ? record_biobank(a, biobank) : NULL, ret_owned);
         if (*ret && *ret == nfc)
                 *ret_owned = TAKE_PTR(nfc);
         if (!*ret) {
@@ -842,7 +899,7 @@ static const char *suggest_field(const Mapping *m, const ModelTable *t, const ch
         return suggestion_best(&s);
 }
 
-static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id, const RecordField *f) {
+static int apply_field(Apply *a, Row *row, size_t table, RecordBiobank *biobank, bool ascii, const RecordField *f) {
         const ModelTable *t = &a->model->tables[table];
         int c = field_column(a, table, f->name);
         Location loc = dataset_location(a, &f->location);
@@ -868,7 +925,8 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
                                     "field '%s' of %s is computed by the Directory and cannot be set", f->name, t->name);
                 return r < 0 ? r : 0;
         }
-        bool is_list = column_type_is_list(col->type);
+        const ColumnPlan *plan = &a->plans[table].columns[c];
+        bool is_list = plan->is_list;
         /* Even a list of one: "size: [12000]" is not a number, and a list is no way to write one. */
         if (f->is_list && !is_list) {
                 if (mark_refused(a, row, t, (size_t) c) < 0)
@@ -903,7 +961,7 @@ static int apply_field(Apply *a, Row *row, size_t table, const char *biobank_id,
                         continue;
                 const char *cell = NULL;
                 char *o = NULL;
-                int r = convert_value(a, row, t, col, biobank_id, f->values[i], &loc, &cell, &o);
+                int r = convert_value(a, row, t, col, plan, biobank, f->values[i], ascii, &loc, &cell, &o);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
@@ -982,8 +1040,10 @@ static int apply_derived(Apply *a, Row *row, size_t table) {
 
 static int apply_defaults(Apply *a, Row *row, size_t table) {
         const ModelTable *t = &a->model->tables[table];
-        for (size_t c = 0; c < t->n_columns; c++) {
-                if (!t->columns[c].node_owned || !t->columns[c].default_value || row->cells[c])
+        const TablePlan *plan = &a->plans[table];
+        for (size_t i = 0; i < plan->n_defaults; i++) {
+                size_t c = plan->defaults[i];
+                if (row->cells[c])
                         continue;
                 int r = dataset_set(a->d, row, table, c, t->columns[c].default_value, NULL);
                 if (r < 0)
@@ -1009,9 +1069,9 @@ static int apply_record(Apply *a, const Record *rec) {
         size_t table = (size_t) ti;
         const ModelTable *t = &a->model->tables[table];
 
-        _cleanup_free_ char *biobank_owned = NULL;
-        const char *biobank_id = record_biobank_id(a, rec, &biobank_owned);
-        bool is_collection = streq(t->name, "Collections");
+        _cleanup_(record_biobank_done) RecordBiobank biobank = { .rec = rec };
+        bool is_collection = a->plans[table].is_collection;
+        const char *biobank_id = is_collection ? record_biobank(a, &biobank) : NULL;
         if (is_collection && !biobank_id && !is_full_id(rec->id)) {
                 int r = apply_error(a, NULL, "Orphan", t->name, rec->id, "biobank", &origin,
                                     "collection '%s' has no biobank: nest it under its biobank or give 'biobank'",
@@ -1029,9 +1089,11 @@ static int apply_record(Apply *a, const Record *rec) {
         /* Ids in NFC, as references to them are (an id with a decomposed letter is still refused
          * by the id rules, but once, and alike in both forms). */
         _cleanup_free_ char *id_owned = NULL, *id_nfc = NULL;
-        if (utf8_nfc(rec->id, &id_nfc) == -ENOMEM)
+        if (!rec->ascii && utf8_nfc(rec->id, &id_nfc) == -ENOMEM)
                 return -ENOMEM;
-        const char *id = expand_id_borrowed(a->m, t->name, a->node, id_nfc ?: rec->id, biobank_id, &id_owned);
+        const char *id = id_nfc ?: rec->id;
+        if (!is_full_id(id))
+                id = expand_id_borrowed(a->m, t->name, a->node, id, record_biobank(a, &biobank), &id_owned);
         if (!id) {
                 int r = apply_error(a, NULL, "id", t->name, rec->id, "id", &origin,
                                     "no rule in %s expands the local id '%s' of %s", mapping_files_description(a->m),
@@ -1058,16 +1120,26 @@ static int apply_record(Apply *a, const Record *rec) {
         if (r < 0)
                 return r;
 
-        /* Own fields first, inherited ones after, so an inherited value never hides a given one. */
-        for (int pass = 0; pass < 2; pass++)
-                for (size_t i = 0; i < rec->n_fields; i++) {
-                        const RecordField *f = &rec->fields[i];
-                        if (f->name[0] == '@' || f->inherited != (pass == 1))
-                                continue;
-                        r = apply_field(a, row, table, biobank_id, f);
-                        if (r < 0)
-                                return r;
-                }
+        /* Own fields first, inherited ones after, so an inherited value never hides a given one
+         * (a second pass only for a record that has some). */
+        bool inherited = false;
+        for (size_t i = 0; i < rec->n_fields; i++) {
+                const RecordField *f = &rec->fields[i];
+                inherited = inherited || f->inherited;
+                if (f->name[0] == '@' || f->inherited)
+                        continue;
+                r = apply_field(a, row, table, &biobank, rec->ascii, f);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; inherited && i < rec->n_fields; i++) {
+                const RecordField *f = &rec->fields[i];
+                if (f->name[0] == '@' || !f->inherited)
+                        continue;
+                r = apply_field(a, row, table, &biobank, rec->ascii, f);
+                if (r < 0)
+                        return r;
+        }
         r = apply_derived(a, row, table);
         if (r < 0)
                 return r;
@@ -1076,11 +1148,36 @@ static int apply_record(Apply *a, const Record *rec) {
 
 struct MappingRun {
         Apply a;
+        TablePlan plans[64];
         StrMap *columns[64];
         bool *derivable[64];
         StrMap *files;
         Dataset *d;
 };
+
+static int plan_table(const Mapping *m, const ModelTable *t, TablePlan *ret) {
+        TablePlan plan = { .is_collection = streq(t->name, "Collections") };
+        plan.columns = calloc(t->n_columns ? t->n_columns : 1, sizeof(ColumnPlan));
+        plan.defaults = calloc(t->n_columns ? t->n_columns : 1, sizeof(size_t));
+        if (!plan.columns || !plan.defaults) {
+                free(plan.columns);
+                free(plan.defaults);
+                return -ENOMEM;
+        }
+        for (size_t c = 0; c < t->n_columns; c++) {
+                const ModelColumn *col = &t->columns[c];
+                ColumnPlan *cp = &plan.columns[c];
+                cp->is_list = column_type_is_list(col->type);
+                cp->to_collection = col->ref_table && streq(col->ref_table, "Collections");
+                cp->derived = derived_from(m, t->name, col->name);
+                for (size_t i = 0; col->ontology && i < m->n_prefixes && !cp->has_prefix; i++)
+                        cp->has_prefix = streq(m->prefixes[i].table, col->ontology);
+                if (col->node_owned && col->default_value)
+                        plan.defaults[plan.n_defaults++] = c;
+        }
+        *ret = plan;
+        return 0;
+}
 
 MappingRun *mapping_run_free(MappingRun *run) {
         if (!run)
@@ -1088,6 +1185,8 @@ MappingRun *mapping_run_free(MappingRun *run) {
         for (size_t t = 0; t < ELEMENTSOF(run->columns); t++) {
                 strmap_free(run->columns[t]);
                 free(run->derivable[t]);
+                free(run->plans[t].columns);
+                free(run->plans[t].defaults);
         }
         strmap_free(run->files);
         dataset_free(run->d);
@@ -1122,7 +1221,11 @@ int mapping_run_new(const Mapping *m, const Model *model, const Vocabularies *v,
                         return -ENOMEM;
                 run->derivable[t][c] = true;
         }
+        for (size_t t = 0; t < model->n_tables; t++)
+                if ((r = plan_table(m, &model->tables[t], &run->plans[t])) < 0)
+                        return r;
         run->a = (Apply) {
+                .plans = run->plans,
                 .columns = run->columns,
                 .m = m,
                 .model = model,

@@ -24,6 +24,7 @@ typedef struct TableReader {
         RecordField *row_fields;    /* n_header: the row being read */
         const char **row_items;     /* the row's list items, one list after the other */
         size_t row_items_allocated;
+        bool ascii;                 /* the whole file is ASCII: its values need no NFC */
         bool failed;
 } TableReader;
 
@@ -173,6 +174,7 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
                 .fields = tr->row_fields,
                 .n_fields = n_fields,
                 .allocated = n_fields,
+                .ascii = tr->ascii,
         };
         /* Mapped as soon as it is read, as the YAML reader does with its entities: a big folder's
          * rows never exist as records of the set, their values borrowed from the parser. */
@@ -287,6 +289,7 @@ int master_csv_parse_table_with(const Model *model, size_t table, const char *da
                 .file = record_set_intern_file(set, filename),
                 .set = set,
                 .findings = findings,
+                .ascii = text_is_ascii(data, size),
         };
         if (!tr.file)
                 return -ENOMEM;

@@ -213,6 +213,7 @@ int record_set_add_copy(RecordSet *s, const Record *from) {
         int k = record_set_add(s, from->table, from->id, &from->location, &r);
         if (k < 0 || (k = record_reserve_fields(s, r, from->n_fields)) < 0)
                 return k;
+        r->ascii = from->ascii;
         for (size_t i = 0; i < from->n_fields; i++) {
                 const RecordField *f = &from->fields[i];
                 k = record_add_field(s, r, f->name, f->values, f->n_values, f->is_list, f->inherited, &f->location);

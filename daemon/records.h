@@ -23,6 +23,7 @@ typedef struct Record {
         Location location;      /* where the record starts */
         RecordField *fields;
         size_t n_fields, allocated;
+        bool ascii;             /* the reader knows its id and values are ASCII (so already NFC) */
 } Record;
 
 /* Where a reader may hand a complete record instead of keeping it in the set; the record and

@@ -91,6 +91,21 @@ bool strv_contains(char *const *l, const char *value) {
         return false;
 }
 
+bool text_is_ascii(const char *s, size_t n) {
+        /* A whole file at a time: 32 bytes a step, their high bits gathered and tested once. */
+        uint64_t high = 0;
+        size_t i = 0;
+        for (; n - i >= 32; i += 32) {
+                uint64_t w[4];
+                memcpy(w, s + i, sizeof w);
+                if ((w[0] | w[1] | w[2] | w[3]) & UINT64_C(0x8080808080808080))
+                        return false;
+        }
+        for (; i < n; i++)
+                high |= (unsigned char) s[i];
+        return !(high & 0x80);
+}
+
 bool utf8_is_valid(const char *str, size_t n, size_t *ret_offset) {
         const unsigned char *s = (const unsigned char *) str;
         size_t i = 0;

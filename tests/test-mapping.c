@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "master-csv.h"
 #include "test-pipeline.h"
 
 #define COLL "bbmri-eric:ID:BE_UZA:collection:oncology"
@@ -226,5 +227,85 @@ TEST(test_run_remembers_exactly) {
         pipeline_done(&p);
 }
 
+static int map_to_run(void *userdata, const Record *rec) {
+        return mapping_run_record(userdata, rec);
+}
+
+/* One table read as a CSV-folder master reads it, each row mapped as it is read. */
+static Dataset *map_csv_table(Pipeline *p, const char *table, const char *csv) {
+        _cleanup_(mapping_run_freep) MappingRun *run = NULL;
+        _cleanup_(record_set_freep) RecordSet *set = NULL;
+        CHECK_INT(mapping_run_new(p->mapping, p->model, p->vocab, "BE", &p->findings, &run), 0);
+        CHECK_INT(record_set_new(&set), 0);
+        record_set_set_sink(set, map_to_run, run);
+        int t = model_table_index(p->model, table);
+        CHECK(t >= 0);
+        CHECK_INT(master_csv_parse_table(p->model, (size_t) t, csv, strlen(csv), "t.csv", set, &p->findings), 0);
+        Dataset *d = NULL;
+        CHECK_INT(mapping_run_finish(run, &d), 0);
+        return d;
+}
+
+static const char *dataset_cell(const Dataset *d, const char *table, const char *id, const char *column) {
+        int t = model_table_index(d->model, table);
+        Row *row = t >= 0 ? dataset_find(d, (size_t) t, id) : NULL;
+        int c = row ? model_column_index(&d->model->tables[t], column) : -1;
+        return c >= 0 ? row->cells[c] : NULL;
+}
+
+/* The shortcuts a CSV-folder master's rows take (a file all ASCII needs no NFC; full ids and
+ * references are used as written, a local one expanded; whole numbers already canonical kept)
+ * give what the general way gives: a file with one decomposed letter is normalized throughout,
+ * an id just short of the full prefix is local, the biobank of a collection found when asked. */
+TEST(test_csv_rows_take_shortcuts_alike) {
+        Pipeline p;
+        pipeline_run(&p, VALID_MASTER, false);
+        size_t errors_before = p.findings.n_errors;
+        static const char header[] = "id,collection,sample_type,number_of_samples\n";
+        static const char rows[] = "f1,bbmri-eric:ID:BE_B:collection:c,Serum,007\n"
+                                   "bbmri-eric:factID:BE_f2,bbmri-eric:ID:BE_B:collection:c,SERUM,123456789\n"
+                                   "bbmri-eric,bbmri-eric:ID:BE_B:collection:c,serum,1234567890\n"
+                                   "bbmri-eric:,bbmri-eric:ID:BE_B:collection:c,Serum,-0\n"
+                                   "f5,bbmri-eric:ID:BE_B:collection:c,Serum,+12\n";
+        _cleanup_free_ char *ascii = strdup_printf("%s%s", header, rows);
+        _cleanup_free_ char *nfd = strdup_printf("%s%sf6,bbmri-eric:ID:BE_B:collection:c,Se\xcc\x81rum,0\n", header, rows);
+        CHECK(ascii && nfd);
+        Dataset *a = map_csv_table(&p, "CollectionFacts", ascii), *n = map_csv_table(&p, "CollectionFacts", nfd);
+        CHECK(a && n);
+        for (int k = 0; k < 2; k++) {
+                const Dataset *d = k ? n : a;
+                CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_f1", "number_of_samples"), "7");
+                CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_f1", "sample_type"), "SERUM");
+                CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_f2", "number_of_samples"),
+                          "123456789");
+                CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_bbmri-eric", "number_of_samples"),
+                          "1234567890");
+                CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:", "number_of_samples"), "-0");
+                CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_f5", "number_of_samples"), "12");
+                CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_f5", "collection"),
+                          "bbmri-eric:ID:BE_B:collection:c");
+        }
+        CHECK_STR(dataset_cell(n, "CollectionFacts", "bbmri-eric:factID:BE_f6", "sample_type"), "SERUM");
+        CHECK_INT(p.findings.n_errors, errors_before);
+        dataset_free(a);
+        dataset_free(n);
+
+        /* A collection's local id expands with its biobank, a local reference to it too; without a
+         * biobank the collection is an orphan. */
+        Dataset *c = map_csv_table(&p, "Collections",
+                                   "id,biobank,parent_collection,name\n"
+                                   "c1,bbmri-eric:ID:BE_B,,One\n"
+                                   "c2,B,c1,Two\n"
+                                   "c3,,,Three\n");
+        CHECK(c != NULL);
+        CHECK_STR(dataset_cell(c, "Collections", "bbmri-eric:ID:BE_B:collection:c1", "name"), "One");
+        CHECK_STR(dataset_cell(c, "Collections", "bbmri-eric:ID:BE_B:collection:c2", "parent_collection"),
+                  "bbmri-eric:ID:BE_B:collection:c1");
+        const Finding *orphan = pipeline_finding(&p, "Orphan");
+        CHECK(orphan && strstr(orphan->message, "collection 'c3' has no biobank"));
+        dataset_free(c);
+        pipeline_done(&p);
+}
+
 TEST_MAIN(RUN(test_run_remembers_exactly); RUN(test_ids_and_values); RUN(test_errors); RUN(test_later_file_wins_and_format); RUN(test_nfd_terms);
-          RUN(test_expand_id))
+          RUN(test_expand_id); RUN(test_csv_rows_take_shortcuts_alike))

@@ -259,6 +259,22 @@ TEST(test_temporary_names) {
         CHECK(!is_temporary_name("BBMRI-NL.tmp-abc123", "BBMRI-BE.tmp-"));
 }
 
+/* A high byte anywhere (in a 32-byte step or the tail) makes a text not ASCII; NUL is ASCII. */
+TEST(test_text_is_ascii) {
+        char buf[100];
+        memset(buf, 'a', sizeof buf);
+        buf[5] = 0;
+        CHECK(text_is_ascii(buf, 0) && text_is_ascii(buf, sizeof buf));
+        for (size_t n = 1; n <= sizeof buf; n++)
+                for (size_t at = 0; at < n; at++) {
+                        char saved = buf[at];
+                        buf[at] = (char) 0x80;
+                        CHECK(!text_is_ascii(buf, n));
+                        CHECK(text_is_ascii(buf, at));
+                        buf[at] = saved;
+                }
+}
+
 TEST(test_utf8_nfc) {
         char *nfc = NULL;
         CHECK_INT(utf8_nfc("plain ASCII", &nfc), 0); /* no work, no copy */
@@ -287,5 +303,5 @@ TEST(test_utf8_nfc) {
         CHECK_INT(utf8_nfc("\xed\xa0\x80", &nfc), -EINVAL); /* a surrogate is no UTF-8 */
 }
 
-TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_strmap_caseless); RUN(test_hash_bytes); RUN(test_arena); RUN(test_timespan); RUN(test_size);
+TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_text_is_ascii); RUN(test_strmap_caseless); RUN(test_hash_bytes); RUN(test_arena); RUN(test_timespan); RUN(test_size);
           RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer); RUN(test_temporary_names))
