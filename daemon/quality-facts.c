@@ -578,10 +578,35 @@ static bool star_donors_of(const FactsContext *k, size_t c, long long *ret) {
         return k->sheets[c].all_star && fact_int(k, k->sheets[c].all_star, k->f_donors, ret);
 }
 
+/* Whether a collection the tool looks at has a direct sub-collection it looks at: the partition
+ * checks have nothing to say without one. */
+static bool any_sub_collection(const QualityContext *q) {
+        for (size_t i = 0; i < q->d->tables[q->collections].n_rows; i++)
+                if (q->parent_of[i] != SIZE_MAX && !quality_withdrawn(q, q->collections, i))
+                        return true;
+        return false;
+}
+
+/* Whether a collection the tool looks at is in the BBMRI-Cohorts DNA network: the fact sheets'
+ * only errors are its collections'. */
+static bool any_dna_cohort(const QualityContext *q, int network) {
+        const DatasetTable *ct = &q->d->tables[q->collections];
+        for (size_t i = 0; i < ct->n_rows; i++)
+                if (!quality_withdrawn(q, q->collections, i) &&
+                    quality_list_has(quality_cell(ct->rows[i], network), QUALITY_COHORTS_DNA_NETWORK))
+                        return true;
+        return false;
+}
+
 static int run_facts(QualityContext *q, bool facts, bool partition) {
         if (q->collections < 0 || q->facts < 0)
                 return 0;
         int c = q->collections;
+        /* Nothing to report: no sheets worked out for 400,000 fact rows. */
+        if (!facts && !any_sub_collection(q))
+                return 0;
+        if (!partition && quality_errors_only(q) && !any_dna_cohort(q, quality_column(q, c, "network")))
+                return 0;
         FactsContext k = {
                 .q = q,
                 .f_samples = quality_column(q, q->facts, "number_of_samples"),
