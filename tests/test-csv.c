@@ -141,13 +141,14 @@ TEST(test_limits) {
                 }
 }
 
-/* Unquoted fields are scanned eight bytes at a time: every byte that ends or interrupts a run, at
- * every offset in a word, near the end of the data and far from it. */
+/* Unquoted fields are scanned sixteen (or eight) bytes at a time: every byte that ends or
+ * interrupts a run, at every offset in a first and a second step, near the end of the data and far
+ * from it. */
 TEST(test_word_scan) {
-        static const char letters[] = "abcdefghijklmnopqrstuvwxyz";
-        for (size_t k = 0; k < 20; k++) {
+        static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        for (size_t k = 0; k < 40; k++) {
                 for (size_t tail = 0; tail < 12; tail += 11) {
-                        char prefix[32], suffix[32], in[128], out[256];
+                        char prefix[48], suffix[32], in[128], out[256];
                         memcpy(prefix, letters, k);
                         prefix[k] = 0;
                         memcpy(suffix, letters + 10, tail);
