@@ -983,6 +983,9 @@ static int apply_field(Apply *a, Row *row, size_t table, RecordBiobank *biobank,
         int r;
         if (is_list)
                 r = dataset_set_list(a->d, row, table, (size_t) c, items, n, &loc);
+        else if (n > 0 && items[0] == f->values[0] && f->length > 0)
+                /* The value as read: its length is known. */
+                r = dataset_set_sized(a->d, row, table, (size_t) c, items[0], f->length, &loc);
         else
                 r = n > 0 ? dataset_set(a->d, row, table, (size_t) c, items[0], &loc) : 0;
         if (r == -EINVAL || r == -E2BIG) {

@@ -116,6 +116,7 @@ static int read_fields(TableReader *tr, unsigned line, const char *id, char **fi
                 if (!column_type_is_list(col->type)) {
                         f->values = (const char **) &fields[i];
                         f->n_values = 1;
+                        f->length = csv_field_length(fields, i);
                         n_out++;
                         continue;
                 }

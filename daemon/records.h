@@ -14,6 +14,7 @@ typedef struct RecordField {
         size_t n_values;
         bool is_list;           /* written as a list */
         bool inherited;         /* copied from the enclosing biobank/collection */
+        size_t length;          /* a single value's length when the reader knew it; 0: not known */
         Location location;      /* where the value was written (for inherited: in the parent) */
 } RecordField;
 

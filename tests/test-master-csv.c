@@ -192,6 +192,10 @@ static void describe_records(FILE *out, const RecordSet *set) {
 }
 
 static int describe_to_sink(void *userdata, const Record *rec) {
+        /* A single value comes with its length, as the parser knew it. */
+        for (size_t f = 0; f < rec->n_fields; f++)
+                if (!rec->fields[f].is_list)
+                        CHECK_INT(rec->fields[f].length, strlen(rec->fields[f].values[0]));
         describe_record(userdata, rec);
         return 0;
 }
