@@ -489,7 +489,63 @@ TEST(test_member_areas) {
                     NULL);
 }
 
-TEST_MAIN(RUN(test_good_master_is_clean); RUN(test_contacts); RUN(test_names_and_descriptions); RUN(test_biobank_fields);
+/* COVID-19 diagnoses as BBMRI-ERIC's tool finds them (substrings, case and all; 'Z03.818' with any
+ * character for the '.'; within the first 127 bytes of an item), set in the dataset directly as
+ * the vocabulary would refuse most of them. */
+TEST(test_covid_codes) {
+        _cleanup_free_ char *far = strdup_printf("urn:%0130dU07.1", 0);
+        const struct {
+                const char *items[2];
+                bool covid_missing, range;
+        } cases[] = {
+                { { "urn:miriam:icd:U07.1" }, false, false },
+                { { "840539006" }, false, false },
+                { { "RA01.0" }, false, false },
+                { { "u07.1" }, true, false },
+                { { "urn:miriam:icd:Z03.818", "C50-C52" }, true, true },
+                { { "Z03x818", "C50-C52" }, true, true },
+                { { "Z03.81", "C50-C52" }, true, false },
+                { { "C50.9", "C50-C52" }, true, false },
+                { { "U07.1", "C50-C52" }, false, true },
+                { { far }, true, false },
+        };
+        Pipeline p;
+        pipeline_run(&p, VALID_MASTER, false);
+        CHECK(p.dataset != NULL);
+        int c = model_table_index(p.model, "Collections");
+        const ModelTable *ct = c >= 0 ? &p.model->tables[c] : NULL;
+        int diagnoses = ct ? model_column_index(ct, "diagnosis_available") : -1;
+        CHECK(diagnoses >= 0);
+        for (size_t i = 0; p.dataset && diagnoses >= 0 && i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *id = strdup_printf("bbmri-eric:ID:BE_UZA:collection:c%zu:COVID19", i);
+                Row *row = NULL;
+                CHECK_INT(dataset_add_row(p.dataset, (size_t) c, id, NULL, &row), 0);
+                size_t n = cases[i].items[1] ? 2 : 1;
+                CHECK_INT(dataset_set_list(p.dataset, row, (size_t) c, (size_t) diagnoses, cases[i].items, n, NULL), 0);
+        }
+        Findings f;
+        findings_init(&f);
+        if (p.dataset)
+                CHECK_INT(quality_check_dataset(p.dataset, p.vocab, &(QualityOptions) { .node = "BE" }, &f), 0);
+        for (size_t i = 0; p.dataset && i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *id = strdup_printf("bbmri-eric:ID:BE_UZA:collection:c%zu:COVID19", i);
+                bool missing = false, range = false;
+                for (size_t k = 0; k < f.n_items; k++)
+                        if (streq_ptr(f.items[k].id, id)) {
+                                missing |= streq_ptr(f.items[k].code, "C19:CovidDiagMissing");
+                                range |= streq_ptr(f.items[k].code, "C19:DiagRange");
+                        }
+                if (missing != cases[i].covid_missing || range != cases[i].range)
+                        fprintf(stderr, "case %zu (%s): CovidDiagMissing %d, DiagRange %d\n", i, cases[i].items[0],
+                                missing, range);
+                CHECK(missing == cases[i].covid_missing);
+                CHECK(range == cases[i].range);
+        }
+        findings_done(&f);
+        pipeline_done(&p);
+}
+
+TEST_MAIN(RUN(test_good_master_is_clean); RUN(test_covid_codes); RUN(test_contacts); RUN(test_names_and_descriptions); RUN(test_biobank_fields);
           RUN(test_coordinates); RUN(test_withdrawn_left_out); RUN(test_ids); RUN(test_id_errors_under_their_ids);
           RUN(test_access); RUN(test_covid); RUN(test_contact_reuse);
           RUN(test_member_areas))
