@@ -195,7 +195,44 @@ static int compile(Compiled *c) {
 typedef struct Gate {
         const char *lower;
         uint32_t asked, may_match; /* bits by list */
+        /* The pairs of adjacent letters in lower, a bit each (26 * 26), found on the first question:
+         * a needle with a pair the text lacks is not in it, told without strstr() (nearly all are
+         * not: a text is asked for some thirty needles). */
+        bool pairs_known;
+        uint64_t pairs[(26 * 26 + 63) / 64];
 } Gate;
+
+static bool is_lower_letter(char c) {
+        return c >= 'a' && c <= 'z';
+}
+
+static size_t letter_pair(char a, char b) {
+        return (size_t) (a - 'a') * 26 + (size_t) (b - 'a');
+}
+
+static void gate_find_pairs(Gate *g) {
+        memset(g->pairs, 0, sizeof g->pairs);
+        for (const char *p = g->lower; p[0] && p[1]; p++)
+                if (is_lower_letter(p[0]) && is_lower_letter(p[1])) {
+                        size_t k = letter_pair(p[0], p[1]);
+                        g->pairs[k / 64] |= UINT64_C(1) << (k % 64);
+                }
+        g->pairs_known = true;
+}
+
+/* Whether the text may have needle (a lower-case literal): it has each pair of adjacent letters of
+ * the needle. */
+static bool gate_may_have(Gate *g, const char *needle) {
+        if (!g->pairs_known)
+                gate_find_pairs(g);
+        for (const char *p = needle; p[0] && p[1]; p++)
+                if (is_lower_letter(p[0]) && is_lower_letter(p[1])) {
+                        size_t k = letter_pair(p[0], p[1]);
+                        if (!(g->pairs[k / 64] & (UINT64_C(1) << (k % 64))))
+                                return false;
+                }
+        return true;
+}
 
 /* A text the lists are matched against; gate NULL: no pre-test. */
 typedef struct Text {
@@ -210,7 +247,7 @@ static bool may_match(Gate *g, size_t l) {
         if (!(g->asked & bit)) {
                 g->asked |= bit;
                 for (const char *const *n = lists[l].needles; *n; n++)
-                        if (strstr(g->lower, *n)) {
+                        if (gate_may_have(g, *n) && strstr(g->lower, *n)) {
                                 g->may_match |= bit;
                                 break;
                         }
