@@ -539,6 +539,7 @@ typedef struct Apply {
         const char *node;
         Dataset *d;
         Findings *findings;
+        Findings row_findings;  /* the row being mapped: they wait for its insertion */
         StrMap *files;          /* record-set file name -> copy in the dataset arena */
         int biobanks_table;
 } Apply;
@@ -1055,6 +1056,35 @@ static int apply_defaults(Apply *a, Row *row, size_t table) {
         return 0;
 }
 
+/* A new row's cells from the record's fields, then what is derived and the defaults. */
+static int apply_fields(Apply *a, Row *row, size_t table, const Record *rec, RecordBiobank *biobank) {
+        /* Own fields first, inherited ones after, so an inherited value never hides a given one
+         * (a second pass only for a record that has some). */
+        bool inherited = false;
+        int r;
+        for (size_t i = 0; i < rec->n_fields; i++) {
+                const RecordField *f = &rec->fields[i];
+                inherited = inherited || f->inherited;
+                if (f->name[0] == '@' || f->inherited)
+                        continue;
+                r = apply_field(a, row, table, biobank, rec->ascii, f);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; inherited && i < rec->n_fields; i++) {
+                const RecordField *f = &rec->fields[i];
+                if (f->name[0] == '@' || !f->inherited)
+                        continue;
+                r = apply_field(a, row, table, biobank, rec->ascii, f);
+                if (r < 0)
+                        return r;
+        }
+        r = apply_derived(a, row, table);
+        if (r < 0)
+                return r;
+        return apply_defaults(a, row, table);
+}
+
 static int apply_record(Apply *a, const Record *rec) {
         /* Records come table by table. */
         int ti = a->last_table_name && streq(a->last_table_name, rec->table) ? a->last_table
@@ -1104,17 +1134,13 @@ static int apply_record(Apply *a, const Record *rec) {
                 return r < 0 ? r : 0;
         }
 
+        /* The row is filled first and put in the index last: by then the slot its id hashes to,
+         * asked for now, has come into the cache (at 400,000 rows the index is far bigger than the
+         * cache). Its findings wait with it, so that a duplicate still gives its one error only. */
+        uint32_t hash = dataset_id_hash(id);
+        dataset_prefetch_slot(a->d, table, hash);
         Row *row = NULL;
-        int r = dataset_add_row(a->d, table, id, &origin, &row);
-        if (r == -EEXIST) {
-                if (row->origin.file)
-                        r = apply_error(a, row, "duplicate-id", t->name, id, "id", &origin,
-                                        "duplicate id '%s' (first defined at %s:%u)", id, row->origin.file,
-                                        row->origin.line);
-                else
-                        r = apply_error(a, row, "duplicate-id", t->name, id, "id", &origin, "duplicate id '%s'", id);
-                return r < 0 ? r : 0;
-        }
+        int r = dataset_new_row(a->d, table, id, &origin, &row);
         if (r == -E2BIG) {
                 r = apply_error(a, NULL, "limit", t->name, id, NULL, &origin, "more than %u rows in %s",
                                 LIMIT_ROWS_PER_TABLE, t->name);
@@ -1123,30 +1149,30 @@ static int apply_record(Apply *a, const Record *rec) {
         if (r < 0)
                 return r;
 
-        /* Own fields first, inherited ones after, so an inherited value never hides a given one
-         * (a second pass only for a record that has some). */
-        bool inherited = false;
-        for (size_t i = 0; i < rec->n_fields; i++) {
-                const RecordField *f = &rec->fields[i];
-                inherited = inherited || f->inherited;
-                if (f->name[0] == '@' || f->inherited)
-                        continue;
-                r = apply_field(a, row, table, &biobank, rec->ascii, f);
-                if (r < 0)
-                        return r;
+        Findings *all = a->findings;
+        a->findings = &a->row_findings;
+        r = apply_fields(a, row, table, rec, &biobank);
+        a->findings = all;
+        Row *first = NULL;
+        if (r >= 0)
+                r = dataset_insert_row(a->d, table, row, hash, &first);
+        if (r == -EEXIST) {
+                /* What a duplicate's fields said is not reported: they were never its row's. */
+                findings_done(&a->row_findings);
+                if (first->origin.file)
+                        r = apply_error(a, first, "duplicate-id", t->name, id, "id", &origin,
+                                        "duplicate id '%s' (first defined at %s:%u)", id, first->origin.file,
+                                        first->origin.line);
+                else
+                        r = apply_error(a, first, "duplicate-id", t->name, id, "id", &origin, "duplicate id '%s'", id);
+                return r < 0 ? r : 0;
         }
-        for (size_t i = 0; inherited && i < rec->n_fields; i++) {
-                const RecordField *f = &rec->fields[i];
-                if (f->name[0] == '@' || !f->inherited)
-                        continue;
-                r = apply_field(a, row, table, &biobank, rec->ascii, f);
-                if (r < 0)
-                        return r;
+        if (a->row_findings.n_items > 0 || a->row_findings.n_dropped > 0) {
+                int k = findings_move_within_limits(a->findings, &a->row_findings);
+                if (k < 0 && r >= 0)
+                        r = k;
         }
-        r = apply_derived(a, row, table);
-        if (r < 0)
-                return r;
-        return apply_defaults(a, row, table);
+        return r < 0 ? r : 0;
 }
 
 struct MappingRun {
@@ -1192,6 +1218,7 @@ MappingRun *mapping_run_free(MappingRun *run) {
                 free(run->plans[t].defaults);
         }
         strmap_free(run->files);
+        findings_done(&run->a.row_findings);
         dataset_free(run->d);
         free(run);
         return NULL;

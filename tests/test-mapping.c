@@ -307,5 +307,45 @@ TEST(test_csv_rows_take_shortcuts_alike) {
         pipeline_done(&p);
 }
 
+/* A row's findings wait until it is in the table: a duplicate gives its one error (not those of
+ * its fields, nor its derived values'), a first definition its fields' errors in their order, and
+ * between them the rows' findings keep the order the rows came in. */
+TEST(test_row_findings_wait_for_the_row) {
+        Pipeline p;
+        pipeline_run(&p, VALID_MASTER, false);
+        size_t before = p.findings.n_items;
+        Dataset *d = map_csv_table(&p, "CollectionFacts",
+                                   "id,collection,sex,sample_type,number_of_samples\n"
+                                   "f1,bbmri-eric:ID:BE_B:collection:c,Martian,Serum,x1\n"
+                                   "f2,bbmri-eric:ID:BE_B:collection:c,MALE,Serum,5\n"
+                                   "f1,bbmri-eric:ID:BE_B:collection:c,Venusian,Plasmoid,x3\n"
+                                   "f3,bbmri-eric:ID:BE_B:collection:c,MALE,Plasmoid,7\n");
+        CHECK(d != NULL);
+        static const struct {
+                const char *code, *text;
+                unsigned line;
+        } want[] = {
+                { "unmapped-value", "value 'Martian'", 2 },
+                { "wrong-type", "not 'x1'", 2 },
+                { "duplicate-id", "duplicate id 'bbmri-eric:factID:BE_f1' (first defined at t.csv:2)", 4 },
+                { "unmapped-value", "value 'Plasmoid'", 5 },
+        };
+        CHECK_INT(p.findings.n_items - before, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want) && before + i < p.findings.n_items; i++) {
+                const Finding *f = &p.findings.items[before + i];
+                CHECK_STR(f->code, want[i].code);
+                CHECK(strstr(f->message, want[i].text) != NULL);
+                CHECK_INT(f->line, want[i].line);
+        }
+        /* The first definition stays, with its refused cells; the duplicate's values are gone. */
+        CHECK(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_f1", "sex") == NULL);
+        CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_f1", "sample_type"), "SERUM");
+        CHECK_STR(dataset_cell(d, "CollectionFacts", "bbmri-eric:factID:BE_f3", "number_of_samples"), "7");
+        int facts = model_table_index(p.model, "CollectionFacts");
+        CHECK(facts >= 0 && d->tables[facts].n_rows == 3);
+        dataset_free(d);
+        pipeline_done(&p);
+}
+
 TEST_MAIN(RUN(test_run_remembers_exactly); RUN(test_ids_and_values); RUN(test_errors); RUN(test_later_file_wins_and_format); RUN(test_nfd_terms);
-          RUN(test_expand_id); RUN(test_csv_rows_take_shortcuts_alike))
+          RUN(test_expand_id); RUN(test_csv_rows_take_shortcuts_alike); RUN(test_row_findings_wait_for_the_row))
