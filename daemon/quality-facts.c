@@ -481,7 +481,25 @@ static int check_fact_ages(FactsContext *k, const Row *row, const Sheet *s) {
                 QUALITY_REPORT(q, "FT:AgeRangeMismatch", t, row, k->age_low,
                                "the fact sheet's ages (%lld to %s%lld %s) reach outside the collection's %lld to %lld",
                                low, high_known ? "" : "over ", high_known ? high : low, unit, cl, ch);
-        if (cl < low || (high_known && ch > high))
+        if (!(cl < low || (high_known && ch > high)))
+                return 0;
+        /* On most collections of a big node: built without vsnprintf(), as it would write it. */
+        char buf[256];
+        TextBuf m = textbuf_init(buf, sizeof buf);
+        textbuf_add(&m, "the collection's ages ");
+        textbuf_add_int(&m, cl);
+        textbuf_add(&m, " to ");
+        textbuf_add_int(&m, ch);
+        textbuf_add(&m, " are broader than its fact sheet's (");
+        textbuf_add_int(&m, low);
+        textbuf_add(&m, high_known ? " to " : " to over ");
+        textbuf_add_int(&m, high_known ? high : low);
+        textbuf_add(&m, " ");
+        textbuf_add(&m, unit);
+        textbuf_add(&m, ")");
+        if (m.ok)
+                QUALITY_REPORT(q, "FT:AgeRangeBroad", t, row, k->age_low, "%s", m.s);
+        else
                 QUALITY_REPORT(q, "FT:AgeRangeBroad", t, row, k->age_low,
                                "the collection's ages %lld to %lld are broader than its fact sheet's (%lld to %s%lld %s)",
                                cl, ch, low, high_known ? "" : "over ", high_known ? high : low, unit);
@@ -524,7 +542,9 @@ static int check_sheet(FactsContext *k, const Row *row, const Sheet *s, ValueSet
         int r = check_descriptors(k, row, s, sets);
         if (r < 0 || (r = check_fact_ages(k, row, s)) < 0)
                 return r;
-        if (s->n_all_star != 1)
+        if (s->n_all_star == 0) /* the usual case, as fixed text */
+                QUALITY_REPORT(q, "FT:AllStarMissing", t, row, -1, "expected exactly one all-star fact row, found 0");
+        else if (s->n_all_star != 1)
                 QUALITY_REPORT(q, "FT:AllStarMissing", t, row, -1, "expected exactly one all-star fact row, found %zu",
                                s->n_all_star);
         if (s->n_one_star == 0)

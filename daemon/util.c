@@ -212,6 +212,29 @@ int memstream_done(FILE *out, char **buf, size_t *size, int r, char **ret_data, 
         return 0;
 }
 
+void textbuf_add(TextBuf *t, const char *s) {
+        size_t len = strlen(s);
+        if (!t->ok || len >= t->size - t->n) {
+                t->ok = false;
+                return;
+        }
+        memcpy(t->s + t->n, s, len + 1);
+        t->n += len;
+}
+
+void textbuf_add_int(TextBuf *t, long long v) {
+        char digits[24], *p = digits + sizeof digits;
+        /* by the magnitude as unsigned: LLONG_MIN has no positive counterpart */
+        unsigned long long m = v < 0 ? 0ULL - (unsigned long long) v : (unsigned long long) v;
+        *--p = 0;
+        do
+                *--p = (char) ('0' + m % 10);
+        while ((m /= 10) > 0);
+        if (v < 0)
+                *--p = '-';
+        textbuf_add(t, p);
+}
+
 void *calloc_written(size_t n, size_t size) {
         if (size != 0 && n > SIZE_MAX / size)
                 return NULL;

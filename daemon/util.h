@@ -153,6 +153,24 @@ static inline int byte_buffer_append(ByteBuffer *b, const void *p, size_t n) {
  * only the close failed). */
 int memstream_done(FILE *out, char **buf, size_t *size, int r, char **ret_data, size_t *ret_size);
 
+/* A text built piece by piece in a caller's buffer: for a message made for every row of a big
+ * table, where vsnprintf() costs more than the rest of the finding. ok turns false, and stays so,
+ * once a piece does not fit (the caller then formats as before). */
+typedef struct TextBuf {
+        char *s;
+        size_t size, n;
+        bool ok;
+} TextBuf;
+
+static inline TextBuf textbuf_init(char *buf, size_t size) {
+        if (size > 0)
+                buf[0] = 0;
+        return (TextBuf) { .s = buf, .size = size, .ok = size > 0 };
+}
+void textbuf_add(TextBuf *t, const char *s);
+/* v as printf's "%lld" writes it. */
+void textbuf_add_int(TextBuf *t, long long v);
+
 /* calloc() for a big table about to be filled, zeroed by writing: a page of fresh memory that is
  * read before it is written is mapped to the kernel's zero page, and the first write after that
  * costs a second fault and, while other threads run, a TLB flush on every CPU (an interrupt

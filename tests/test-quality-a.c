@@ -310,6 +310,33 @@ TEST(test_fact_ages) {
                     ONE_STAR_C50 FACT("f4", "*", "Adult", "*", "*", "100", "50"), "FT:AgeUnitMismatch");
 }
 
+/* The messages built without printf: what the format said. */
+TEST(test_fact_messages) {
+        static const struct {
+                const char *rows, *code, *message;
+        } cases[] = {
+                { GOOD_SHEET FACT("f4", "*", "Adult", "*", "*", "100", "50"), "FT:AgeRangeBroad",
+                  "the collection's ages 18 to 90 are broader than its fact sheet's (25 to 44 YEAR)" },
+                { GOOD_SHEET FACT("f4", "*", "Aged (>80 years)", "*", "*", "100", "50"), "FT:AgeRangeBroad",
+                  "the collection's ages 18 to 90 are broader than its fact sheet's (80 to over 80 YEAR)" },
+                { SHEET(ONE_STAR_SERUM ONE_STAR_C50), "FT:AllStarMissing", "expected exactly one all-star fact row, found 0" },
+                { GOOD_SHEET FACT("f4", "*", "*", "*", "*", "12000", "500"), "FT:AllStarMissing",
+                  "expected exactly one all-star fact row, found 2" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = pipeline_variant(NULL, cases[i].rows);
+                CHECK(text != NULL);
+                Pipeline p;
+                pipeline_run(&p, text ?: "", true);
+                const Finding *f = pipeline_finding(&p, cases[i].code);
+                CHECK(f != NULL);
+                if (f && !streq_ptr(f->message, cases[i].message))
+                        fprintf(stderr, "case %zu: '%s'\n", i, f->message);
+                CHECK(f && streq_ptr(f->message, cases[i].message));
+                pipeline_done(&p);
+        }
+}
+
 TEST(test_partitioning) {
         expect_coll(NULL, SUB_COLLECTION("        size: 20000\n"), "CP:SizeOver");
         expect_none(NULL, SUB_COLLECTION("        size: 2000\n"), "CP:SizeOver");
@@ -442,6 +469,6 @@ TEST(test_withdrawn_left_out) {
 
 TEST_MAIN(RUN(test_valid_master_is_clean); RUN(test_types_and_diagnoses); RUN(test_diagnosis_ranges);
           RUN(test_rare_disease); RUN(test_orphanet); RUN(test_orphanet_refused); RUN(test_samples); RUN(test_imaging); RUN(test_size); RUN(test_ages);
-          RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_fact_ages); RUN(test_partitioning);
+          RUN(test_good_sheet_is_clean); RUN(test_fact_sheet); RUN(test_fact_ages); RUN(test_fact_messages); RUN(test_partitioning);
           RUN(test_networks); RUN(test_text_consistency);
           RUN(test_text_pretest); RUN(test_withdrawn_left_out))

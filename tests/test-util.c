@@ -303,5 +303,35 @@ TEST(test_utf8_nfc) {
         CHECK_INT(utf8_nfc("\xed\xa0\x80", &nfc), -EINVAL); /* a surrogate is no UTF-8 */
 }
 
-TEST_MAIN(RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_text_is_ascii); RUN(test_strmap_caseless); RUN(test_hash_bytes); RUN(test_arena); RUN(test_timespan); RUN(test_size);
+/* A text built piece by piece says what snprintf() says, and stops where a piece does not fit. */
+TEST(test_textbuf) {
+        static const long long values[] = { 0, 7, -1, 10, -10, 1234567890123456789LL, INT64_MAX, INT64_MIN };
+        for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+                char buf[64], want[64];
+                TextBuf t = textbuf_init(buf, sizeof buf);
+                textbuf_add(&t, "n=");
+                textbuf_add_int(&t, values[i]);
+                textbuf_add(&t, ";");
+                snprintf(want, sizeof want, "n=%lld;", values[i]);
+                CHECK(t.ok);
+                CHECK_STR(t.s, want);
+                CHECK_INT(t.n, strlen(want));
+        }
+        char small[8];
+        TextBuf t = textbuf_init(small, sizeof small);
+        textbuf_add(&t, "1234567");
+        CHECK(t.ok);
+        CHECK_STR(small, "1234567");
+        textbuf_add(&t, "");
+        CHECK(t.ok);
+        textbuf_add(&t, "8");
+        CHECK(!t.ok);
+        textbuf_add(&t, "");
+        CHECK(!t.ok);
+        t = textbuf_init(small, sizeof small);
+        textbuf_add_int(&t, INT64_MIN);
+        CHECK(!t.ok);
+}
+
+TEST_MAIN(RUN(test_textbuf); RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_text_is_ascii); RUN(test_strmap_caseless); RUN(test_hash_bytes); RUN(test_arena); RUN(test_timespan); RUN(test_size);
           RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer); RUN(test_temporary_names))
