@@ -209,10 +209,10 @@ static size_t count_newlines(const char *data, size_t size) {
 
 /* Where a table file can be cut into two halves that parse as the whole does: after a line end
  * past the middle, with no quote before it (so no quoted line end either, and every line before
- * it is one record or blank), in a file of valid UTF-8 whose records stay within LIMIT_CSV_ROWS.
- * 0: not to be cut; else *ret_lines_before: the line ends before the cut. */
-static size_t split_point(const char *data, size_t size, size_t min_bytes, size_t *ret_lines_before) {
-        if (size < min_bytes || size < 2)
+ * it is one record or blank), in a file of valid UTF-8 (utf8_valid) whose records stay within
+ * LIMIT_CSV_ROWS. 0: not to be cut; else *ret_lines_before: the line ends before the cut. */
+static size_t split_point(const char *data, size_t size, bool utf8_valid, size_t min_bytes, size_t *ret_lines_before) {
+        if (!utf8_valid || size < min_bytes || size < 2)
                 return 0;
         const char *nl = memchr(data + size / 2, '\n', size - size / 2);
         if (!nl || (size_t) (nl + 1 - data) >= size)
@@ -221,7 +221,7 @@ static size_t split_point(const char *data, size_t size, size_t min_bytes, size_
         if (memchr(data, '"', at))
                 return 0;
         size_t before = count_newlines(data, at);
-        if (before + count_newlines(data + at, size - at) >= LIMIT_CSV_ROWS || !utf8_is_valid(data, size, NULL))
+        if (before + count_newlines(data + at, size - at) >= LIMIT_CSV_ROWS)
                 return 0;
         *ret_lines_before = before;
         return at;
@@ -290,14 +290,18 @@ int master_csv_parse_table_with(const Model *model, size_t table, const char *da
                 .file = record_set_intern_file(set, filename),
                 .set = set,
                 .findings = findings,
-                .ascii = text_is_ascii(data, size),
         };
         if (!tr.file)
                 return -ENOMEM;
+        /* One pass tells both: an all-ASCII file's values need no NFC. An invalid file is left to
+         * the parser, which says where. */
+        bool ascii = false, valid = utf8_is_valid_ascii(data, size, NULL, &ascii);
+        tr.ascii = valid && ascii;
         size_t lines_before = 0;
-        size_t at = second && !second->tried ? split_point(data, size, second->min_bytes, &lines_before) : 0;
+        size_t at = second && !second->tried ? split_point(data, size, valid, second->min_bytes, &lines_before) : 0;
         int r = at > 0 ? parse_table_halves(&tr, data, size, at, lines_before, second, findings)
-                       : csv_parse(data, size, tr.file, read_record, &tr, findings);
+                       : csv_parse_part(data, size, tr.file, &(const CsvPart) { .first_line = 1, .utf8_checked = valid },
+                                        read_record, &tr, findings);
         if (r >= 0 && !tr.slots) {
                 /* Not even a header: most likely a file cut short or saved empty by mistake. */
                 Location loc = { .file = tr.file };

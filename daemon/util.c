@@ -91,24 +91,10 @@ bool strv_contains(char *const *l, const char *value) {
         return false;
 }
 
-bool text_is_ascii(const char *s, size_t n) {
-        /* A whole file at a time: 32 bytes a step, their high bits gathered and tested once. */
-        uint64_t high = 0;
-        size_t i = 0;
-        for (; n - i >= 32; i += 32) {
-                uint64_t w[4];
-                memcpy(w, s + i, sizeof w);
-                if ((w[0] | w[1] | w[2] | w[3]) & UINT64_C(0x8080808080808080))
-                        return false;
-        }
-        for (; i < n; i++)
-                high |= (unsigned char) s[i];
-        return !(high & 0x80);
-}
-
-bool utf8_is_valid(const char *str, size_t n, size_t *ret_offset) {
+static inline bool utf8_scan(const char *str, size_t n, size_t *ret_offset, bool *ret_ascii) {
         const unsigned char *s = (const unsigned char *) str;
         size_t i = 0;
+        bool ascii = true;
         while (i < n) {
                 unsigned char c = s[i];
                 size_t len;
@@ -122,7 +108,9 @@ bool utf8_is_valid(const char *str, size_t n, size_t *ret_offset) {
                                         break;
                         }
                         continue;
-                } else if ((c & 0xE0) == 0xC0) {
+                }
+                ascii = false;
+                if ((c & 0xE0) == 0xC0) {
                         len = 2;
                         cp = c & 0x1F;
                 } else if ((c & 0xF0) == 0xE0) {
@@ -145,11 +133,21 @@ bool utf8_is_valid(const char *str, size_t n, size_t *ret_offset) {
                         goto bad;
                 i += len;
         }
+        if (ret_ascii)
+                *ret_ascii = ascii;
         return true;
 bad:
         if (ret_offset)
                 *ret_offset = i;
         return false;
+}
+
+bool utf8_is_valid(const char *str, size_t n, size_t *ret_offset) {
+        return utf8_scan(str, n, ret_offset, NULL);
+}
+
+bool utf8_is_valid_ascii(const char *str, size_t n, size_t *ret_offset, bool *ret_ascii) {
+        return utf8_scan(str, n, ret_offset, ret_ascii);
 }
 
 /* ---- arena ---- */

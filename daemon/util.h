@@ -101,8 +101,8 @@ bool strv_contains(char *const *l, const char *value);
 /* The UTF-8 byte order mark some editors write at the start of a file (3 bytes). */
 #define UTF8_BOM "\xEF\xBB\xBF"
 bool utf8_is_valid(const char *s, size_t n, size_t *ret_offset);
-/* Whether s[0..n) is all ASCII (bytes below 0x80). */
-bool text_is_ascii(const char *s, size_t n);
+/* The same, telling as well (when valid) whether it is all ASCII: one pass for both. */
+bool utf8_is_valid_ascii(const char *s, size_t n, size_t *ret_offset, bool *ret_ascii);
 
 /* Arena: many small allocations freed together. Used for dataset cells and parse trees, where
  * per-string malloc() would dominate time and memory at Directory scale. */

@@ -359,4 +359,34 @@ TEST(test_table_in_halves) {
         kit_done(&k);
 }
 
-TEST_MAIN(RUN(test_columns); RUN(test_rows_streamed_to_sink); RUN(test_sink_sees_what_the_set_keeps); RUN(test_bad_rows); RUN(test_folder_round_trip); RUN(test_table_in_halves))
+static int note_ascii(void *userdata, const Record *rec) {
+        int *ascii = userdata;
+        *ascii = rec->ascii;
+        return 0;
+}
+
+/* A table's UTF-8 is checked once, before it is read, and tells whether it is all ASCII (its
+ * records then need no NFC); a file that is not UTF-8 is still reported where the parser finds it. */
+TEST(test_encoding_checked_once) {
+        Kit k;
+        kit_init(&k);
+        RecordSet *set = NULL;
+        CHECK_INT(record_set_new(&set), 0);
+        int ascii = -1;
+        record_set_set_sink(set, note_ascii, &ascii);
+        CHECK_INT(parse_table(&k, set, "Biobanks", "id,name\nbbmri-eric:ID:BE_A,A\n"), 0);
+        CHECK_INT(ascii, 1);
+        CHECK_INT(parse_table(&k, set, "Biobanks", "id,name\nbbmri-eric:ID:BE_A,Se\xcc\x81rum\n"), 0);
+        CHECK_INT(ascii, 0);
+        CHECK_INT(k.findings.n_items, 0);
+        CHECK_INT(parse_table(&k, set, "Biobanks", "id,name\nbbmri-eric:ID:BE_A,A\nbbmri-eric:ID:BE_B,x\xff\n"),
+                  -EBADMSG);
+        const Finding *bad = kit_finding(&k.findings, "csv-syntax", "invalid UTF-8 byte 0xff");
+        CHECK(bad && bad->line == 3 && bad->column_no == 21);
+        CHECK_INT(parse_table(&k, set, "Biobanks", "\xff\xfei\0d\0\n\0"), -EBADMSG);
+        CHECK(kit_finding(&k.findings, "csv-syntax", "the file is UTF-16") != NULL);
+        record_set_free(set);
+        kit_done(&k);
+}
+
+TEST_MAIN(RUN(test_columns); RUN(test_rows_streamed_to_sink); RUN(test_sink_sees_what_the_set_keeps); RUN(test_encoding_checked_once); RUN(test_bad_rows); RUN(test_folder_round_trip); RUN(test_table_in_halves))

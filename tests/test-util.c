@@ -259,19 +259,28 @@ TEST(test_temporary_names) {
         CHECK(!is_temporary_name("BBMRI-NL.tmp-abc123", "BBMRI-BE.tmp-"));
 }
 
-/* A high byte anywhere (in a 32-byte step or the tail) makes a text not ASCII; NUL is ASCII. */
-TEST(test_text_is_ascii) {
-        char buf[100];
+/* One pass says valid and ASCII: a high byte anywhere (in an eight-byte step or the tail) makes a
+ * valid text not ASCII; NUL is ASCII; an invalid text says where and nothing of ASCII. */
+TEST(test_utf8_is_valid_ascii) {
+        char buf[40];
         memset(buf, 'a', sizeof buf);
         buf[5] = 0;
-        CHECK(text_is_ascii(buf, 0) && text_is_ascii(buf, sizeof buf));
-        for (size_t n = 1; n <= sizeof buf; n++)
-                for (size_t at = 0; at < n; at++) {
-                        char saved = buf[at];
-                        buf[at] = (char) 0x80;
-                        CHECK(!text_is_ascii(buf, n));
-                        CHECK(text_is_ascii(buf, at));
-                        buf[at] = saved;
+        bool ascii = false;
+        CHECK(utf8_is_valid_ascii(buf, 0, NULL, &ascii) && ascii);
+        CHECK(utf8_is_valid_ascii(buf, sizeof buf, NULL, &ascii) && ascii);
+        for (size_t n = 2; n <= sizeof buf; n++)
+                for (size_t at = 0; at + 1 < n; at++) {
+                        char a = buf[at], b = buf[at + 1];
+                        memcpy(buf + at, "\xc3\xa9", 2);
+                        ascii = true;
+                        CHECK(utf8_is_valid_ascii(buf, n, NULL, &ascii) && !ascii);
+                        CHECK(utf8_is_valid_ascii(buf, at, NULL, &ascii) && ascii);
+                        buf[at] = (char) 0xff;
+                        size_t bad = SIZE_MAX;
+                        ascii = true;
+                        CHECK(!utf8_is_valid_ascii(buf, n, &bad, &ascii) && bad == at && ascii);
+                        buf[at] = a;
+                        buf[at + 1] = b;
                 }
 }
 
@@ -333,5 +342,5 @@ TEST(test_textbuf) {
         CHECK(!t.ok);
 }
 
-TEST_MAIN(RUN(test_textbuf); RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_text_is_ascii); RUN(test_strmap_caseless); RUN(test_hash_bytes); RUN(test_arena); RUN(test_timespan); RUN(test_size);
+TEST_MAIN(RUN(test_textbuf); RUN(test_strmap_put_get_remove); RUN(test_utf8_nfc); RUN(test_utf8_is_valid_ascii); RUN(test_strmap_caseless); RUN(test_hash_bytes); RUN(test_arena); RUN(test_timespan); RUN(test_size);
           RUN(test_utf8); RUN(test_files); RUN(test_strv); RUN(test_byte_buffer); RUN(test_temporary_names))
