@@ -513,22 +513,65 @@ void dataset_keep_cell_locations(Dataset *d, bool keep) {
         private_of(d)->no_cell_locations = !keep;
 }
 
+/* A row's cell locations come in two kinds, told by the low bit of cell_origin (both arrays are
+ * at least 2-aligned): when every cell is on the row's own line (a CSV row), two bytes a cell
+ * say which column; otherwise a CellLocation (line and column) a cell. A row starts compact and
+ * turns full at its first cell elsewhere. 0 (or a zero line): the cell's position is unknown. */
+#define CELL_ORIGIN_COMPACT ((uintptr_t) 1)
+
+static inline bool cell_origin_is_compact(const Row *row) {
+        return (uintptr_t) row->cell_origin & CELL_ORIGIN_COMPACT;
+}
+
+static inline uint16_t *cell_origin_columns(const Row *row) {
+        return (uint16_t *) ((uintptr_t) row->cell_origin & ~CELL_ORIGIN_COMPACT);
+}
+
+static inline CellLocation *cell_origin_full(const Row *row) {
+        return row->cell_origin;
+}
+
+static int cell_origin_make_full(Dataset *d, Row *row, size_t n_columns) {
+        CellLocation *full = pool_alloc(d, n_columns * sizeof(CellLocation), _Alignof(CellLocation));
+        if (!full)
+                return -ENOMEM;
+        const uint16_t *columns = row->cell_origin ? cell_origin_columns(row) : NULL;
+        for (size_t c = 0; c < n_columns; c++)
+                full[c] = columns && columns[c] ? (CellLocation) { .line = row->origin.line, .column = columns[c] }
+                                                : (CellLocation) {};
+        row->cell_origin = full;
+        return 0;
+}
+
 static inline int set_location(Dataset *d, Row *row, size_t n_columns, size_t column, const Location *loc) {
         if (private_of(d)->no_cell_locations)
                 return 0;
         bool known = loc && loc->file && loc->line > 0 && row->origin.file &&
                      (loc->file == row->origin.file || streq(loc->file, row->origin.file));
-        if (known) {
-                if (!row->cell_origin) {
-                        row->cell_origin = pool_alloc(d, n_columns * sizeof(CellLocation), _Alignof(CellLocation));
-                        if (!row->cell_origin)
-                                return -ENOMEM;
-                        memset(row->cell_origin, 0, n_columns * sizeof(CellLocation));
-                }
-                row->cell_origin[column] = (CellLocation) { .line = loc->line, .column = loc->column };
-        } else if (row->cell_origin)
+        if (!known) {
                 /* A value set without a position must not keep the old value's position. */
-                row->cell_origin[column] = (CellLocation) {};
+                if (cell_origin_is_compact(row))
+                        cell_origin_columns(row)[column] = 0;
+                else if (row->cell_origin)
+                        cell_origin_full(row)[column] = (CellLocation) {};
+                return 0;
+        }
+        bool on_row_line = loc->line == row->origin.line && loc->column > 0 && loc->column <= UINT16_MAX;
+        if (!row->cell_origin && on_row_line) {
+                uint16_t *columns = pool_alloc(d, n_columns * sizeof(uint16_t), _Alignof(uint16_t));
+                if (!columns)
+                        return -ENOMEM;
+                memset(columns, 0, n_columns * sizeof(uint16_t));
+                row->cell_origin = (void *) ((uintptr_t) columns | CELL_ORIGIN_COMPACT);
+        } else if (!row->cell_origin || (cell_origin_is_compact(row) && !on_row_line)) {
+                int r = cell_origin_make_full(d, row, n_columns);
+                if (r < 0)
+                        return r;
+        }
+        if (cell_origin_is_compact(row))
+                cell_origin_columns(row)[column] = (uint16_t) loc->column;
+        else
+                cell_origin_full(row)[column] = (CellLocation) { .line = loc->line, .column = loc->column };
         return 0;
 }
 
@@ -654,11 +697,15 @@ bool dataset_cell_refused(const Dataset *d, const Row *row, size_t column) {
 }
 
 Location dataset_cell_location(const Row *row, size_t column) {
-        if (row->cell_origin && row->cell_origin[column].line > 0)
+        if (cell_origin_is_compact(row)) {
+                uint16_t at = cell_origin_columns(row)[column];
+                if (at > 0)
+                        return (Location) { .file = row->origin.file, .line = row->origin.line, .column = at };
+        } else if (row->cell_origin && cell_origin_full(row)[column].line > 0)
                 return (Location) {
                         .file = row->origin.file,
-                        .line = row->cell_origin[column].line,
-                        .column = row->cell_origin[column].column,
+                        .line = cell_origin_full(row)[column].line,
+                        .column = cell_origin_full(row)[column].column,
                 };
         return row->origin;
 }

@@ -36,7 +36,8 @@ typedef struct Row {
         const char *id;
         const char **cells;          /* n_columns of the table */
         Location origin;             /* where the row was written (file, line, column), or zeroes */
-        CellLocation *cell_origin;   /* per-cell locations when the source has them, else NULL */
+        void *cell_origin;           /* per-cell locations when the source has them, else NULL; read
+                                      * them with dataset_cell_location() (see dataset.c) */
         unsigned flags;
 } Row;
 

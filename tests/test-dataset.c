@@ -455,6 +455,54 @@ TEST(test_absorb) {
         CHECK_INT(position, 2500);
 }
 
+TEST(test_locations_on_the_row_line) {
+        /* Cells on the row's own line (a CSV row) keep their columns, and the first cell elsewhere
+         * (a YAML entity's next line, a column past 65535, a position without a column) keeps
+         * every position known before it. */
+        _cleanup_(model_freep) Model *m = load_model();
+        _cleanup_(dataset_freep) Dataset *d = NULL;
+        CHECK_INT(dataset_new(m, &d), 0);
+        size_t t = tab(m, "Biobanks");
+        size_t name = col(m, t, "name"), country = col(m, t, "country"), url = col(m, t, "url");
+        static const struct {
+                unsigned line, column;
+        } last[] = { { 12, 4 }, { 10, 70000 }, { 10, 0 }, { 10, 9 } };
+        for (size_t k = 0; k < ELEMENTSOF(last); k++) {
+                Location origin = { .file = "Biobanks.csv", .line = 10, .column = 1 };
+                char id[64];
+                (void) snprintf(id, sizeof id, "bbmri-eric:ID:BE_L%zu", k);
+                Row *row = NULL;
+                CHECK_INT(dataset_add_row(d, t, id, &origin, &row), 0);
+                Location a = { .file = "Biobanks.csv", .line = 10, .column = 3 };
+                Location b = { .file = "Biobanks.csv", .line = 10, .column = 700 };
+                CHECK_INT(dataset_set(d, row, t, name, "N", &a), 0);
+                CHECK_INT(dataset_set(d, row, t, country, "BE", &b), 0);
+                /* One without a position forgets its cell's, in either kind. */
+                CHECK_INT(dataset_set(d, row, t, country, "NL", NULL), 0);
+                CHECK_INT(dataset_cell_location(row, country).column, 1);
+                CHECK_INT(dataset_set(d, row, t, country, "BE", &b), 0);
+                Location c = { .file = "Biobanks.csv", .line = last[k].line, .column = last[k].column };
+                CHECK_INT(dataset_set(d, row, t, url, "https://x.example.org", &c), 0);
+                Location ln = dataset_cell_location(row, name), lc = dataset_cell_location(row, country),
+                         lu = dataset_cell_location(row, url);
+                CHECK(streq(ln.file, "Biobanks.csv") && ln.line == 10 && ln.column == 3);
+                CHECK(lc.line == 10 && lc.column == 700);
+                CHECK_INT(lu.line, last[k].line);
+                CHECK_INT(lu.column, last[k].column);
+                /* The row's origin for a cell never set. */
+                Location none = dataset_cell_location(row, col(m, t, "acronym"));
+                CHECK(none.line == 10 && none.column == 1);
+                /* A copy keeps them all. */
+                _cleanup_(dataset_freep) Dataset *e = NULL;
+                CHECK_INT(dataset_new(m, &e), 0);
+                Row *copy = NULL;
+                CHECK_INT(dataset_copy_row(e, t, row, &copy), 0);
+                CHECK_INT(dataset_cell_location(copy, country).column, 700);
+                CHECK_INT(dataset_cell_location(copy, url).line, last[k].line);
+                CHECK_INT(dataset_cell_location(copy, url).column, last[k].column);
+        }
+}
+
 TEST(test_new_then_insert) {
         /* A row made first, filled, and put in the table after: findable only then; an id the table
          * has already is -EEXIST with the row that has it, and the table is unchanged. */
@@ -520,5 +568,5 @@ TEST(test_refused_cells) {
 }
 
 TEST_MAIN(RUN(test_add_find_duplicate); RUN(test_cells_lists_clearing); RUN(test_locations); RUN(test_copy_and_remove);
-          RUN(test_many_rows); RUN(test_absorb); RUN(test_new_then_insert);
+          RUN(test_many_rows); RUN(test_absorb); RUN(test_locations_on_the_row_line); RUN(test_new_then_insert);
           RUN(test_refused_cells))
