@@ -17,6 +17,7 @@ typedef struct TableReader {
         RecordSet *set;
         Findings *findings;
         int *slots;                 /* CSV column -> model column index, or SLOT_IGNORED */
+        bool *slot_lists;           /* CSV column -> whether its model column takes a list */
         size_t n_header;
         int id_slot;
         char **items;               /* scratch for splitting list fields */
@@ -45,8 +46,9 @@ static int table_finding(TableReader *tr, Severity severity, const char *code, u
 static int read_header(TableReader *tr, unsigned line, char **fields, size_t n) {
         const ModelTable *t = tr->table;
         tr->slots = calloc(n ? n : 1, sizeof(int));
+        tr->slot_lists = calloc(n ? n : 1, sizeof(bool));
         tr->row_fields = calloc(n ? n : 1, sizeof(RecordField));
-        if (!tr->slots || !tr->row_fields)
+        if (!tr->slots || !tr->slot_lists || !tr->row_fields)
                 return -ENOMEM;
         tr->n_header = n;
         tr->id_slot = -1;
@@ -76,6 +78,7 @@ static int read_header(TableReader *tr, unsigned line, char **fields, size_t n) 
                 /* Refback and heading columns are the server's: never a master's to set. */
                 if (t->columns[c].node_owned || (size_t) c == t->id_column)
                         tr->slots[i] = c;
+                tr->slot_lists[i] = column_type_is_list(t->columns[c].type);
         }
         if (tr->id_slot < 0) {
                 int r = table_finding(tr, SEVERITY_ERROR, "csv-table", line, 0, NULL, "id",
@@ -113,7 +116,7 @@ static int read_fields(TableReader *tr, unsigned line, const char *id, char **fi
                         .name = col->name,
                         .location = { .file = tr->file, .line = line, .column = (unsigned) i + 1 },
                 };
-                if (!column_type_is_list(col->type)) {
+                if (!tr->slot_lists[i]) {
                         f->values = (const char **) &fields[i];
                         f->n_values = 1;
                         f->length = csv_field_length(fields, i);
@@ -311,6 +314,7 @@ int master_csv_parse_table_with(const Model *model, size_t table, const char *da
                 r = r < 0 ? r : -EBADMSG;
         }
         free(tr.slots);
+        free(tr.slot_lists);
         free(tr.items);
         free(tr.row_fields);
         free(tr.row_items);
