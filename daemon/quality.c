@@ -211,6 +211,26 @@ static int mark_withdrawn_collections(QualityContext *q) {
         return 0;
 }
 
+/* Whether a collection (withdrawn or not) names one of BBMRI-ERIC's cohort networks. */
+static bool any_in_cohorts(const QualityContext *q) {
+        int network = quality_column(q, q->collections, "network");
+        const DatasetTable *ct = &q->d->tables[q->collections];
+        for (size_t i = 0; network >= 0 && i < ct->n_rows; i++) {
+                const char *cell = ct->rows[i]->cells[network];
+                if (quality_list_has(cell, QUALITY_COHORTS_NETWORK) || quality_list_has(cell, QUALITY_COHORTS_DNA_NETWORK))
+                        return true;
+        }
+        return false;
+}
+
+/* Whether a collection (withdrawn or not) has a parent collection. */
+static bool any_parent(const QualityContext *q) {
+        for (size_t i = 0; i < q->d->tables[q->collections].n_rows; i++)
+                if (q->parent_of[i] != SIZE_MAX)
+                        return true;
+        return false;
+}
+
 static void context_done(QualityContext *q) {
         free(q->withdrawn_column);
         free(q->withdrawn_collections);
@@ -228,11 +248,16 @@ static int context_prepare(QualityContext *q) {
                 q->withdrawn_column[t] = quality_column(q, (int) t, "withdrawn");
         if (q->collections < 0)
                 return 0;
-        if (q->facts >= 0 && !(q->collection_of = find_each(q, q->facts, "collection", q->collections)))
-                return -ENOMEM;
         q->biobank_of = find_each(q, q->collections, "biobank", q->biobanks);
         q->parent_of = find_each(q, q->collections, "parent_collection", q->collections);
         if (!q->biobank_of || !q->parent_of)
+                return -ENOMEM;
+        /* The fact rows' collections (400,000 look-ups at 10x) are for the fact sheets; of their
+         * checks the policy's errors-only run has those of the BBMRI-Cohorts collections and of
+         * the sub-collections' all-star rows: without either, every fact is left without one. */
+        bool facts_wanted = !quality_errors_only(q) || any_in_cohorts(q) || any_parent(q);
+        if (q->facts >= 0 &&
+            !(q->collection_of = find_each(q, q->facts, "collection", facts_wanted ? q->collections : -1)))
                 return -ENOMEM;
         return mark_withdrawn_collections(q);
 }
