@@ -118,8 +118,8 @@ typedef struct FactsContext {
         size_t *first_child, *next_sibling;
         struct FactAge *ages; /* scratch: per fact of the sheet checked, its age bounds */
         size_t ages_allocated;
-        /* age_bounds() of the cells seen last, by address: the 400,000 fact rows of a 10x node
-         * share a dozen age range cells (equal short cells are one copy) */
+        /* age_bounds() of the cells seen last: the 400,000 fact rows of a 10x node name a dozen
+         * age ranges */
         struct AgeMemo *age_memo;
 } FactsContext;
 
@@ -398,9 +398,17 @@ typedef struct AgeMemo {
 static AgeBounds fact_age_bounds(FactsContext *k, const char *cell) {
         if (!cell || !k->age_memo)
                 return age_bounds(cell);
+        /* By the cell's address first (equal short cells are mostly one copy), then by its text (its
+         * length and first letters: not always). */
         AgeMemo *m = &k->age_memo[((uintptr_t) cell >> 4) & (AGE_MEMO_SLOTS - 1)];
-        if (m->cell != cell)
-                *m = (AgeMemo) { cell, age_bounds(cell) };
+        if (m->cell == cell)
+                return m->bounds;
+        size_t n = strlen(cell);
+        AgeMemo *t = &k->age_memo[AGE_MEMO_SLOTS + ((n * 31 + (unsigned char) cell[0] * 7 +
+                                                     (n > 1 ? (unsigned char) cell[1] : 0)) & (AGE_MEMO_SLOTS - 1))];
+        if (!t->cell || !streq(t->cell, cell))
+                *t = (AgeMemo) { cell, age_bounds(cell) };
+        *m = (AgeMemo) { cell, t->bounds };
         return m->bounds;
 }
 
@@ -663,7 +671,7 @@ static int run_facts(QualityContext *q, bool facts, bool partition) {
                 k.f_dims[d] = quality_column(q, q->facts, dim_columns[d]);
         ValueSet sets[N_DIMS] = {};
         int r = build_sheets(&k, facts);
-        if (r >= 0 && facts && !(k.age_memo = calloc(AGE_MEMO_SLOTS, sizeof(AgeMemo))))
+        if (r >= 0 && facts && !(k.age_memo = calloc(2 * AGE_MEMO_SLOTS, sizeof(AgeMemo))))
                 r = -ENOMEM;
         const DatasetTable *ct = &q->d->tables[c];
         for (size_t i = 0; r >= 0 && i < ct->n_rows; i++) {
