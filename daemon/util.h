@@ -45,8 +45,11 @@ static inline void *mfree(void *p) {
         return NULL;
 }
 
+/* Most cleanup pointers end NULL (taken, or never needed): no call for those. */
 static inline void freep(void *p) {
-        free(*(void **) p);
+        void *q = *(void **) p;
+        if (q)
+                free(q);
 }
 #define _cleanup_free_ _cleanup_(freep)
 

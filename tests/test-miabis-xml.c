@@ -161,6 +161,8 @@ TEST(test_hostile_documents) {
         /* Deep nesting and a huge text node stop the parser at the limit. */
         _cleanup_free_ char *deep = malloc(64 * 1024);
         CHECK(deep != NULL);
+        if (!deep)
+                return;
         size_t n = (size_t) snprintf(deep, 64 * 1024, "%s", HEAD);
         for (int i = 0; i < 5000; i++)
                 n += (size_t) snprintf(deep + n, 64 * 1024 - n, "<a>");
@@ -169,6 +171,8 @@ TEST(test_hostile_documents) {
         size_t huge_size = LIMIT_XML_TEXT_BYTES + 4096;
         _cleanup_free_ char *huge = malloc(huge_size + 256);
         CHECK(huge != NULL);
+        if (!huge)
+                return;
         n = (size_t) snprintf(huge, 256, HEAD "  <contactInformation id=\"p\"><firstname>");
         memset(huge + n, 'x', huge_size);
         snprintf(huge + n + huge_size, 256, "</firstname></contactInformation>\n" TAIL);
