@@ -29,13 +29,26 @@ int quality_column(const QualityContext *q, int table, const char *name) {
         return table < 0 ? -1 : model_column_index(&q->d->model->tables[table], name);
 }
 
-bool quality_list_has(const char *cell, const char *item) {
-        const char *state = cell, *it;
-        size_t n, len = strlen(item);
-        while (dataset_list_next(&state, &it, &n))
-                if (n == len && memcmp(it, item, n) == 0)
+bool quality_list_has_n(const char *cell, const char *item, size_t len) {
+        if (!cell || !*cell)
+                return false;
+        if (len == 0) { /* an empty item: only between two separators, as dataset_list_next() has it */
+                const char *state = cell, *it;
+                size_t n;
+                while (dataset_list_next(&state, &it, &n))
+                        if (n == 0)
+                                return true;
+                return false;
+        }
+        /* The items in place, each told by its length first. */
+        for (const char *p = cell;;) {
+                const char *end = strchrnul(p, DATASET_LIST_SEP);
+                if ((size_t) (end - p) == len && memcmp(p, item, len) == 0)
                         return true;
-        return false;
+                if (!*end)
+                        return false;
+                p = end + 1;
+        }
 }
 
 bool quality_parse_any_int(const char *s, long long *ret) {

@@ -148,4 +148,23 @@ TEST(test_parse_int) {
         CHECK(!quality_parse_int(NULL, &v) && v == -1);
 }
 
-TEST_MAIN(RUN(test_catalogue); RUN(test_existence); RUN(test_existence_many); RUN(test_kinds_counted_apart); RUN(test_parse_int))
+/* A list cell's items, told in place, as dataset_list_next() yields them. */
+TEST(test_list_has) {
+        static const char *const cells[] = {
+                "A", "AB", "A\x1f" "B", "AB\x1f" "B", "B\x1f" "A", "A\x1f", "\x1f" "A", "B\x1f\x1f" "A", "", "BA\x1f" "AB",
+        };
+        static const char *const items[] = { "A", "B", "AB", "BA", "" };
+        for (size_t i = 0; i < ELEMENTSOF(cells); i++)
+                for (size_t k = 0; k < ELEMENTSOF(items); k++) {
+                        bool want = false;
+                        const char *state = cells[i], *it;
+                        size_t n;
+                        while (dataset_list_next(&state, &it, &n))
+                                want = want || (n == strlen(items[k]) && memcmp(it, items[k], n) == 0);
+                        CHECK(quality_list_has(cells[i], items[k]) == want);
+                }
+        CHECK(!quality_list_has(NULL, "A"));
+        CHECK(quality_list_has("B\x1f\x1f" "A", ""));
+}
+
+TEST_MAIN(RUN(test_list_has); RUN(test_catalogue); RUN(test_existence); RUN(test_existence_many); RUN(test_kinds_counted_apart); RUN(test_parse_int))
