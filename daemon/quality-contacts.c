@@ -50,15 +50,12 @@ static const char *email_domain(const char *email) {
 /* The country code an address's domain ends in (".be" -> "BE"), upper-cased into buf; "" for
  * generic endings (.com, .org, .eu, ...) and for endings that are no country. */
 static const char *email_country(const char *email, char buf[static 4]) {
-        static const char *const generic[] = { "com", "org", "net", "edu", "gov", "mil",
-                                               "int", "info", "biz", "name", "pro", "eu" };
+        /* Of the generic endings (com, org, net, edu, gov, mil, int, info, biz, name, pro, eu) only
+         * "eu" has the two letters of a country's. */
         const char *domain = email_domain(email), *dot = domain ? strrchr(domain, '.') : NULL;
         buf[0] = 0;
-        if (!dot || strlen(dot + 1) != 2)
+        if (!dot || !dot[1] || !dot[2] || dot[3] || strcaseeq(dot + 1, "eu"))
                 return buf;
-        for (size_t i = 0; i < ELEMENTSOF(generic); i++)
-                if (strcaseeq(dot + 1, generic[i]))
-                        return buf;
         buf[0] = (char) toupper((unsigned char) dot[1]);
         buf[1] = (char) toupper((unsigned char) dot[2]);
         buf[2] = 0;
@@ -74,7 +71,9 @@ static void link_biobank(const Row *b, int country_column, const char *suffix, b
         char area[16], up[8];
         if (!country || !*country)
                 return;
-        snprintf(up, sizeof up, "%s", country);
+        size_t n = strnlen(country, sizeof up - 1); /* what snprintf() kept, without its cost */
+        memcpy(up, country, n);
+        up[n] = 0;
         for (char *c = up; *c; c++)
                 *c = (char) toupper((unsigned char) *c);
         quality_id_area(b->id, area, sizeof area);

@@ -222,6 +222,13 @@ static int check_samples_and_images(QualityContext *q, const ContentColumns *k, 
         return 0;
 }
 
+/* 10^n, as pow() gives it: read from a table where a double holds it exactly (up to 10^22). */
+static double power_of_ten(long long n) {
+        static const double exact[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+        return n >= 0 && (size_t) n < ELEMENTSOF(exact) ? exact[n] : pow(10.0, (double) n);
+}
+
 static int check_size(QualityContext *q, const ContentColumns *k, const Row *row, bool has_children) {
         size_t t = (size_t) q->collections;
         long long size, oom;
@@ -229,7 +236,7 @@ static int check_size(QualityContext *q, const ContentColumns *k, const Row *row
         if (!quality_parse_int(quality_cell(row, k->oom), &oom))
                 return 0;
         if (has_size && oom > 1) {
-                double lo = pow(10.0, (double) oom), hi = pow(10.0, (double) (oom + 1));
+                double lo = power_of_ten(oom), hi = power_of_ten(oom + 1);
                 if ((double) size < lo || (double) size > hi)
                         QUALITY_REPORT(q, "CC:SizeOoMMismatch", t, row, k->size,
                                        "size %lld is outside its order of magnitude %lld (%.0f to %.0f)", size, oom, lo,

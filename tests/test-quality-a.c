@@ -199,6 +199,19 @@ TEST(test_imaging) {
 TEST(test_size) {
         expect_coll("        size: 12000\n", "        size: 12000\n        order_of_magnitude: 2\n", "CC:SizeOoMMismatch");
         expect_none("        size: 12000\n", "        size: 12000\n        order_of_magnitude: 4\n", "CC:SizeOoMMismatch");
+        /* the bounds belong to the order of magnitude */
+        expect_none("        size: 12000\n", "        size: 10000\n        order_of_magnitude: 4\n", "CC:SizeOoMMismatch");
+        expect_none("        size: 12000\n", "        size: 100000\n        order_of_magnitude: 4\n", "CC:SizeOoMMismatch");
+        expect_coll("        size: 12000\n", "        size: 9999\n        order_of_magnitude: 4\n", "CC:SizeOoMMismatch");
+        expect_coll("        size: 12000\n", "        size: 100001\n        order_of_magnitude: 4\n", "CC:SizeOoMMismatch");
+        {
+                _cleanup_free_ char *text = pipeline_variant("        size: 12000\n", "        size: 12000\n        order_of_magnitude: 2\n");
+                Pipeline p;
+                pipeline_run(&p, text ?: "", true);
+                const Finding *f = pipeline_finding(&p, "CC:SizeOoMMismatch");
+                CHECK(f && streq_ptr(f->message, "size 12000 is outside its order of magnitude 2 (100 to 1000)"));
+                pipeline_done(&p);
+        }
         /* at most 10 samples: the order of magnitude 1 says little, BBMRI-ERIC does not check it */
         expect_none("        size: 12000\n", "        size: 12000\n        order_of_magnitude: 1\n", "CC:SizeOoMMismatch");
         expect_coll("        size: 12000\n", "        size: 120000\n        order_of_magnitude: 5\n", "CC:LargeNoSubcoll");

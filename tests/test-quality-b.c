@@ -83,6 +83,9 @@ TEST(test_contacts) {
         expect(NULL, "", "CTF:EmailCountrySuffix", false, NULL, NULL);
         expect("biobank@uza.be", "biobank@uza.com", "CTF:EmailCountrySuffix", false, NULL, NULL);
         expect("biobank@uza.be", "biobank@uza.eu", "CTF:EmailCountrySuffix", false, NULL, NULL);
+        expect("biobank@uza.be", "biobank@uza.EU", "CTF:EmailCountrySuffix", false, NULL, NULL);
+        expect("biobank@uza.be", "biobank@uza.Nl", "CTF:EmailCountrySuffix", true, "Persons", CONTACT);
+        expect("biobank@uza.be", "biobank@uza.n", "CTF:EmailCountrySuffix", false, NULL, NULL);
         expect("biobank@uza.be", "biobank@uza.example", "CTF:EmailCountrySuffix", false, NULL, NULL);
         expect("    phone: \"+3238213000\"\n", "", "CTF:PhoneMissing", true, "Persons", CONTACT);
         expect(NULL, "", "CTF:PhoneMissing", false, NULL, NULL);
