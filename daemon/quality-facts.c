@@ -186,12 +186,14 @@ static int build_sheets(FactsContext *k, bool numbers) {
  * all-but-one-star row. */
 typedef struct ValueSet {
         const char **values;
+        size_t *lengths; /* each value's, for the comparisons with a collection's list items */
         bool *covered;
         size_t n, allocated;
 } ValueSet;
 
 static void value_set_done(ValueSet *v) {
         free(v->values);
+        free(v->lengths);
         free(v->covered);
 }
 
@@ -211,6 +213,10 @@ static int value_set_add(ValueSet *v, const char *value, bool covered) {
                         if (!values)
                                 return -ENOMEM;
                         v->values = values;
+                        size_t *lengths = reallocarray(v->lengths, n, sizeof(size_t));
+                        if (!lengths)
+                                return -ENOMEM;
+                        v->lengths = lengths;
                         bool *c = reallocarray(v->covered, n, sizeof(bool));
                         if (!c)
                                 return -ENOMEM;
@@ -218,6 +224,7 @@ static int value_set_add(ValueSet *v, const char *value, bool covered) {
                         v->allocated = n;
                 }
                 v->values[v->n] = value;
+                v->lengths[v->n] = strlen(value);
                 v->covered[v->n] = false;
                 at = (ssize_t) v->n++;
         }
@@ -229,7 +236,7 @@ static int value_set_add(ValueSet *v, const char *value, bool covered) {
  * items (ranges left out where the caller says). */
 static bool same_values(const ValueSet *facts, const char *cell, bool skip_ranges) {
         for (size_t i = 0; i < facts->n; i++)
-                if (!quality_list_has(cell, facts->values[i]))
+                if (!quality_list_has_n(cell, facts->values[i], facts->lengths[i]))
                         return false;
         const char *state = cell, *it;
         size_t n;
@@ -238,7 +245,7 @@ static bool same_values(const ValueSet *facts, const char *cell, bool skip_range
                         continue;
                 bool found = false;
                 for (size_t i = 0; i < facts->n && !found; i++)
-                        found = strlen(facts->values[i]) == n && memcmp(facts->values[i], it, n) == 0;
+                        found = facts->lengths[i] == n && memcmp(facts->values[i], it, n) == 0;
                 if (!found)
                         return false;
         }
@@ -280,10 +287,13 @@ static int check_descriptors(FactsContext *k, const Row *row, const Sheet *s, Va
                 nav = true;
                 /* move NAV to the end and leave it out */
                 const char *last = m->values[m->n - 1];
+                size_t last_length = m->lengths[m->n - 1];
                 bool last_covered = m->covered[m->n - 1];
                 m->values[m->n - 1] = m->values[nav_at];
+                m->lengths[m->n - 1] = m->lengths[nav_at];
                 m->covered[m->n - 1] = m->covered[nav_at];
                 m->values[nav_at] = last;
+                m->lengths[nav_at] = last_length;
                 m->covered[nav_at] = last_covered;
                 effective.n = m->n - 1;
         }
@@ -293,10 +303,10 @@ static int check_descriptors(FactsContext *k, const Row *row, const Sheet *s, Va
         if (effective.n > 0 && !same_values(&effective, mats, false))
                 QUALITY_REPORT(q, "FT:CollFactsMismatch", t, row, k->materials,
                                "the material types of the collection and of its fact sheet differ");
-        for (size_t i = 0; i < effective.n && !dna; i++)
-                for (const char *const *d = dna_materials; *d && !dna; d++)
-                        dna = streq(effective.values[i], *d);
         if (quality_list_has(quality_cell(row, k->network), QUALITY_COHORTS_DNA_NETWORK)) {
+                for (size_t i = 0; i < effective.n && !dna; i++)
+                        for (const char *const *d = dna_materials; *d && !dna; d++)
+                                dna = streq(effective.values[i], *d);
                 if (!dna)
                         QUALITY_REPORT(q, "FT:DnaMaterials", t, row, k->network,
                                        "the collection is in BBMRI-Cohorts DNA but its fact sheet names no DNA, "

@@ -301,6 +301,11 @@ TEST(test_fact_sheet) {
         expect_coll(TAIL, TAIL DNA_NETWORK SHEET(ALL_STAR ONE_STAR_SERUM FACT("f4", "*", "*", "NAV", "*", "1", "0")),
                     "FT:DnaNavPresent");
         expect_none(TAIL, TAIL DNA_NETWORK GOOD_SHEET, "FT:DnaNavPresent");
+        /* NAV among the sheet's materials is left out of the comparison, wherever it came */
+        expect_none(TAIL, TAIL DNA_NETWORK SHEET(ALL_STAR ONE_STAR_SERUM ONE_STAR_C50 FACT("f4", "*", "*", "NAV", "*", "1", "0")),
+                    "FT:CollFactsMismatch");
+        expect_none(TAIL, TAIL DNA_NETWORK SHEET(ALL_STAR FACT("f4", "*", "*", "NAV", "*", "1", "0") ONE_STAR_SERUM ONE_STAR_C50),
+                    "FT:CollFactsMismatch");
 }
 
 /* The sub-collection's fact sheet: an all-star row. */
