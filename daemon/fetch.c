@@ -412,7 +412,8 @@ int remote_fetch_run(RemoteFetch *f) {
                 schemas[f->reads[i].schema] = true;
         /* One read alone (the lookup tables' ZIP) has nothing to count: a spinner. */
         progress_begin(f->backend->progress, PROGRESS_REMOTE,
-                       progress_reads_what(schemas[SCHEMA_STAGING], schemas[SCHEMA_PUBLISHED], f->refresh_lookups),
+                       f->progress_what ?: progress_reads_what(schemas[SCHEMA_STAGING], schemas[SCHEMA_PUBLISHED],
+                                                               f->refresh_lookups),
                        b.n > 1 ? b.n : 0);
         if (r >= 0) {
                 BackendBatch batch = { .on_read_done = on_read_done, .userdata = &b, .cancel = &f->cancel };

@@ -68,6 +68,7 @@ typedef struct RemoteFetch {
         SchemaRead reads[REMOTE_FETCH_MAX_SCHEMAS];
         size_t n_reads;
         bool refresh_lookups;         /* also fetch the lookup tables into the cache (remote_fetch_refresh_lookups()) */
+        const char *progress_what;    /* the progress line's words for this batch, NULL: what it reads */
 
         /* Results. */
         Findings findings;            /* of the schema reads, in the order they were added */

@@ -461,10 +461,11 @@ static int finish_fetch(Run *run, RemoteFetch *fetch, SchemaRead *f, Dataset **r
 }
 
 /* Fetches the tables of a schema (NULL: every table) into a new dataset (on this thread), saving
- * the raw CSV as a snapshot. */
-static int fetch_schema(Run *run, SchemaKind schema, const bool *tables, Dataset **ret) {
+ * the raw CSV as a snapshot; what the progress line says meanwhile (NULL: the tables it reads). */
+static int fetch_schema(Run *run, SchemaKind schema, const bool *tables, const char *progress_what, Dataset **ret) {
         RemoteFetch f;
         remote_fetch_init(&f, run->backend, run->local.model, run->state);
+        f.progress_what = progress_what;
         SchemaRead *read = remote_fetch_add(&f, schema, run->config->node);
         read->tables = tables;
         (void) remote_fetch_run(&f);
@@ -994,7 +995,7 @@ static int verify_push(Run *run) {
          * not read again carried over. */
         if (state_snapshot_begin(run->state) < 0)
                 run_emit(run, LOG_WARNING, RUN_EVENT_NONE, "%s: cannot prepare snapshots", run->config->state_dir);
-        int r = fetch_schema(run, SCHEMA_STAGING, pushed, &after);
+        int r = fetch_schema(run, SCHEMA_STAGING, pushed, "checking the push: staging tables", &after);
         if (r != 0) {
                 state_snapshot_abort(run->state);
                 return r;
@@ -1214,7 +1215,7 @@ int run_pull(Run *run, bool from_published, const char *output) {
                 return r == -EPROTONOSUPPORT || r == -EINVAL ? EXIT_CONFIG : EXIT_UNAVAILABLE;
         }
         SchemaKind schema = from_published ? SCHEMA_PUBLISHED : SCHEMA_STAGING;
-        r = fetch_schema(run, schema, NULL, &run->remote);
+        r = fetch_schema(run, schema, NULL, NULL, &run->remote);
         if (r != 0)
                 return r;
         run_phase(run, "fetch");

@@ -8,7 +8,8 @@ screen nor mixes with a log line; NO_COLOR and --color=never leave it on. None a
 redirected to a file, with TERM=dumb, with -q, or when nothing takes 2 s. Against the Directory
 emulator with a latency fault on one staging table (on the lookup tables' ZIP: a spinner; on one
 lookup table of a server without the ZIP; on the ZIP import of a push, on the first request of a CSV
-push); the runs go at once (under ~7 s in all).
+push; on a table a push writes, which its verification reads back: "checking the push: staging
+tables 1 of 2"), and Ctrl-C while the line shows; the runs go at once (under ~9 s in all).
 
 Usage: progress-line.py PROGRAM EMULATOR SOURCE_ROOT
 """
@@ -35,6 +36,7 @@ SPINNER = re.compile(r"([|/\\-]) waiting for the Directory: lookup tables \((\d+
 ONE_BY_ONE = re.compile(r"waiting for the Directory: lookup tables (\d+) of (\d+) \((\d+) s\)")
 PUSHING = re.compile(r"pushing to the Directory: imports (\d+) of (\d+) \((\d+) s\)")
 REQUESTS = re.compile(r"pushing to the Directory: requests (\d+) of (\d+) \((\d+) s\)")
+VERIFY = re.compile(r"checking the push: staging tables (\d+) of (\d+) \((\d+) s\)")
 
 
 def write_config(folder, work, url, token_file, mode, more=()):
@@ -143,7 +145,8 @@ def main():
                            ("one-by-one", ["--no-schema-zip",
                                            "--fault", f"latency:{SLOW_MS}@/DirectoryOntologies/api/csv/Countries"]),
                            ("push", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/zip"]),
-                           ("push-csv", ["--fault", f"latency:{SLOW_MS}@w1"])):
+                           ("push-csv", ["--fault", f"latency:{SLOW_MS}@w1"]),
+                           ("push-verify", ["--fault", f"latency:{SLOW_MS}@/BBMRI-BE/api/csv/Collections"])):
             folder = os.path.join(work, name + "-emulator")
             os.makedirs(folder)
             # The push changes its staging area: a copy of its own.
@@ -164,6 +167,7 @@ def main():
                 "push": ("push", "sync", [], {}, True),
                 "push-csv": ("push-csv", "sync", [], {}, True),
                 "interrupted": ("slow", "diff", [], {}, True),
+                "push-verify": ("push-verify", "sync", [], {}, True),
             }
             results, threads = {}, []
             for name, (emu, command, extra, changes, pty) in runs.items():
@@ -211,6 +215,12 @@ def main():
             check(drawn and all(int(t) >= 2 and int(d) <= int(t) for d, t, _ in drawn) and
                   any(int(d) < int(t) for d, t, _ in drawn),
                   f"push-csv: it counts the requests acknowledged of all ({sorted(set(drawn))[:3]})")
+
+            # The verification after a push says so: the tables the push wrote, read back.
+            drawn = check_terminal("push-verify", results["push-verify"], VERIFY, "sync BE:")
+            check(drawn and all(int(t) >= 1 and int(d) <= int(t) for d, t, _ in drawn) and
+                  PROGRESS.search(results["push-verify"]["bytes"].decode("utf-8", "replace")),
+                  f"push-verify: the reading back has its own words, after the first read's ({sorted(set(drawn))[:3]})")
 
             # Ctrl-C while the line shows: the process dies of SIGINT as before, the line cleared
             # first (no progress text left on the screen for the shell's prompt to follow).
