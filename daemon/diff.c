@@ -17,26 +17,33 @@ const char *change_kind_to_string(ChangeKind k) {
         return "unknown";
 }
 
+const char *directory_id_node_at(const char *id, size_t *ret_len) {
+        static const char prefix[] = "bbmri-eric:";
+        if (strncmp(id, prefix, sizeof prefix - 1) != 0)
+                return NULL;
+        const char *p = strchr(id + sizeof prefix - 1, ':');
+        const char *us = p ? strchr(++p, '_') : NULL;
+        if (!us)
+                return NULL;
+        *ret_len = (size_t) (us - p);
+        return p;
+}
+
 const char *directory_id_node(const char *id, char *buf, size_t size) {
-        const char *p = startswith(id, "bbmri-eric:");
-        if (!p || !(p = strchr(p, ':')))
+        size_t n;
+        const char *p = directory_id_node_at(id, &n);
+        if (!p || n == 0 || n >= size)
                 return NULL;
-        p++;
-        const char *us = strchr(p, '_');
-        if (!us || us == p || (size_t) (us - p) >= size)
-                return NULL;
-        memcpy(buf, p, (size_t) (us - p));
-        buf[us - p] = 0;
+        memcpy(buf, p, n);
+        buf[n] = 0;
         return buf;
 }
 
 /* Whether id is of node, as directory_id_node() would tell, without copying the code out. */
 static bool id_is_of_node(const char *id, const char *node, size_t node_length) {
-        static const char prefix[] = "bbmri-eric:";
-        if (strncmp(id, prefix, sizeof prefix - 1) != 0)
-                return false;
-        const char *p = strchr(id + sizeof prefix - 1, ':');
-        return p && strncmp(p + 1, node, node_length) == 0 && p[1 + node_length] == '_';
+        size_t n;
+        const char *p = directory_id_node_at(id, &n);
+        return p && n == node_length && memcmp(p, node, n) == 0;
 }
 
 ChangeSet *change_set_free(ChangeSet *c) {

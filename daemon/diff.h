@@ -80,6 +80,9 @@ int diff_datasets(const Dataset *local, const Dataset *remote, const DiffOptions
  * as LF. NULL for missing or empty. malloc()ed into *ret (NULL allowed). */
 int diff_normalize_cell(const ModelColumn *col, const char *cell, char **ret);
 
+/* Where the node code of a Directory id is: [start, start + *ret_len) of
+ * "bbmri-eric:<kind>:<node>_..." (the length may be 0); NULL when the id has no such part. */
+const char *directory_id_node_at(const char *id, size_t *ret_len);
 /* Node code of a Directory id ("bbmri-eric:ID:BE_UZA:collection:x" -> "BE"), written into buf
- * (at least 16 bytes); NULL when the id has no node part. */
+ * (at least 16 bytes); NULL when the id has no node part, an empty one or one too long for buf. */
 const char *directory_id_node(const char *id, char *buf, size_t size);

@@ -6,6 +6,7 @@
  * wins, one finding per problem. */
 #include <ctype.h>
 
+#include "diff.h"
 #include "quality-families.h"
 #include "validate.h"
 
@@ -57,15 +58,14 @@ static bool id_has_error(const QualityContext *q, int table, const ValidateIdFor
         if (!validate_id_scan(id, &len, &empty_segment) || empty_segment ||
             (t->id_pattern && !validate_id_form_matches_scanned(t, form, id, len)))
                 return true;
-        const char *node = q->options ? q->options->node : NULL, *p = startswith(id, "bbmri-eric:");
-        p = p ? strchr(p, ':') : NULL;
-        const char *us = p ? strchr(p + 1, '_') : NULL;
-        if (!node || !us)
+        const char *node = q->options ? q->options->node : NULL;
+        size_t n;
+        const char *p = directory_id_node_at(id, &n);
+        if (!node || !p)
                 return false;
-        size_t n = (size_t) (us - p - 1);
-        bool own = strlen(node) == n && memcmp(p + 1, node, n) == 0;
+        bool own = strlen(node) == n && memcmp(p, node, n) == 0;
         bool eu_allowed = table == q->persons || table == q->networks;
-        bool eu = (n == 2 && memcmp(p + 1, "EU", 2) == 0) || (n == 3 && memcmp(p + 1, "EXT", 3) == 0);
+        bool eu = (n == 2 && memcmp(p, "EU", 2) == 0) || (n == 3 && memcmp(p, "EXT", 3) == 0);
         return !own && !(eu_allowed && eu);
 }
 

@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 
 #include "quality.h"
+#include "diff.h"
 #include "suggest.h"
 #include "validate.h"
 
@@ -139,23 +140,6 @@ static bool datetime_is_valid(const char *s) {
                 else if (*p != ':')
                         return false;
         return digits == 4;
-}
-
-/* Where the node code of a Directory id is: the [start, start + *ret_len) of
- * "bbmri-eric:<kind>:<node>_..."; NULL when the id has none. */
-static const char *id_node_at(const char *id, size_t *ret_len) {
-        static const char prefix[] = "bbmri-eric:";
-        if (strncmp(id, prefix, sizeof prefix - 1) != 0)
-                return NULL;
-        const char *p = strchr(id + sizeof prefix - 1, ':');
-        if (!p)
-                return NULL;
-        p++;
-        const char *us = strchr(p, '_');
-        if (!us)
-                return NULL;
-        *ret_len = (size_t) (us - p);
-        return p;
 }
 
 /* ---- model rules ---- */
@@ -294,7 +278,7 @@ static int check_id(Validator *vd, size_t table, const IdForm *form, Row *row) {
                        row->id);
         /* The node code, compared where it is; a code of 16 characters or more is no node's. */
         size_t len;
-        const char *at = id_node_at(row->id, &len);
+        const char *at = directory_id_node_at(row->id, &len);
         if (!at || len >= 16 || (strncmp(at, vd->node, len) == 0 && vd->node[len] == 0))
                 return 0;
         bool eu_allowed = (int) table == vd->persons || (int) table == vd->networks;

@@ -274,6 +274,18 @@ TEST(test_id_node) {
         CHECK_STR(directory_id_node("bbmri-eric:contactID:EU_x", buf, sizeof buf), "EU");
         CHECK(directory_id_node("something", buf, sizeof buf) == NULL);
         CHECK(directory_id_node("bbmri-eric:ID:noseparator", buf, sizeof buf) == NULL);
+        /* An empty code, or one too long for the buffer, is none. */
+        CHECK(directory_id_node("bbmri-eric:ID:_x", buf, sizeof buf) == NULL);
+        CHECK(directory_id_node("bbmri-eric:ID:ABCDEFGHIJKLMNOP_x", buf, sizeof buf) == NULL);
+        CHECK_STR(directory_id_node("bbmri-eric:ID:ABCDEFGHIJKLMNO_x", buf, sizeof buf), "ABCDEFGHIJKLMNO");
+        /* Where the code is, whatever its length (validation reports a code that is not the node's). */
+        size_t n = 99;
+        const char *id = "bbmri-eric:networkID:EXT_a_b";
+        CHECK(directory_id_node_at(id, &n) == id + 21 && n == 3);
+        CHECK(directory_id_node_at("bbmri-eric:ID:_x", &n) != NULL && n == 0);
+        CHECK(directory_id_node_at("bbmri-eric:ID", &n) == NULL);
+        CHECK(directory_id_node_at("bbmri-eric:ID:BE", &n) == NULL);
+        CHECK(directory_id_node_at("bbmri:ID:BE_x", &n) == NULL);
 }
 
 TEST_MAIN_WITH_MODEL((PERSONS = (size_t) model_table_index(model, "Persons"), BIOBANKS = (size_t) model_table_index(model, "Biobanks"), COLLECTIONS = (size_t) model_table_index(model, "Collections")), RUN(test_every_kind_of_change); RUN(test_normalisation); RUN(test_server_columns_ignored); RUN(test_withdrawn_and_blocked); RUN(test_remote_is_node); RUN(test_removed_rows_node); RUN(test_id_node); RUN(test_big_table_in_halves))
