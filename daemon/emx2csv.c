@@ -215,7 +215,6 @@ static int read_record(void *userdata, unsigned line, char **fields, size_t n) {
         if (r == -EEXIST) {
                 /* What a duplicate's cells said is not reported: it is not read. */
                 findings_done(&rd->row_findings);
-                findings_init(&rd->row_findings);
                 const Location *at = &first->origin;
                 if (at->file)
                         return reader_error(rd, line, (unsigned) rd->id_slot + 1, id, "id",

@@ -64,6 +64,7 @@ typedef struct Findings {
 } Findings;
 
 void findings_init(Findings *f);
+/* Frees f's findings and leaves it empty, as findings_init() does: ready to be used again. */
 void findings_done(Findings *f);
 
 /* Appends a finding. loc may be NULL; table, id, column may be NULL. Returns 0 or -ENOMEM. */

@@ -275,12 +275,11 @@ static int parse_table_halves(TableReader *tr, const char *data, size_t size, si
         if (r < 0 || h.result == -ENOMEM) {
                 /* The first half stopped: in sequence the second was never read. */
                 findings_done(&second->findings);
-                findings_init(&second->findings);
                 return r < 0 ? r : h.result;
         }
         second->used = true;
+        /* Moved, second's set is empty; should the move fail, what is left is freed with it. */
         int k = findings_move_within_limits(findings, &second->findings);
-        findings_init(&second->findings);
         return k < 0 ? k : h.result;
 }
 
